@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef CTA_CLI_CLI_H
+#define CTA_CLI_CLI_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <jansson.h>
+#include "collect/collect.h"
+
+/* Exit statuses, documented in README and --help. */
+enum {
+	CTA_EXIT_OK = 0,       /* nothing at or above --fail-on / nothing to change */
+	CTA_EXIT_FINDINGS = 1, /* failing results / changes pending / apply failed */
+	CTA_EXIT_USAGE = 2,    /* usage error or invalid input (policy, profile, facts file) */
+	CTA_EXIT_HOST = 3,     /* the host could not be read or changed */
+};
+
+enum cta_format { CTA_FORMAT_TEXT, CTA_FORMAT_JSON };
+
+/*
+ * Options shared by every command that looks at a host: where the facts come
+ * from.  Parsed by cta_cli_common_opt(); long options listed in
+ * CTA_CLI_COMMON_LONGOPTS.
+ */
+struct cta_cli_common {
+	const char *root;      /* --root DIR */
+	const char *netns;     /* --netns NAME */
+	int netns_pid;         /* --netns-pid PID (0: none) */
+	bool offline;          /* --offline */
+	const char *kernel;    /* --kernel RELEASE */
+	const char *facts;     /* --facts FILE */
+	enum cta_format format; /* --format text|json */
+};
+
+enum {
+	CTA_OPT_ROOT = 0x100,
+	CTA_OPT_NETNS,
+	CTA_OPT_NETNS_PID,
+	CTA_OPT_OFFLINE,
+	CTA_OPT_KERNEL,
+	CTA_OPT_FACTS,
+	CTA_OPT_FORMAT,
+	CTA_OPT_FIRST_PRIVATE = 0x200, /* commands number their own long options from here */
+};
+
+#define CTA_CLI_COMMON_LONGOPTS                                                                    \
+	{ "root", required_argument, NULL, CTA_OPT_ROOT },                                         \
+		{ "netns", required_argument, NULL, CTA_OPT_NETNS },                               \
+		{ "netns-pid", required_argument, NULL, CTA_OPT_NETNS_PID },                       \
+		{ "offline", no_argument, NULL, CTA_OPT_OFFLINE },                                 \
+		{ "kernel", required_argument, NULL, CTA_OPT_KERNEL },                             \
+		{ "facts", required_argument, NULL, CTA_OPT_FACTS },                               \
+		{ "format", required_argument, NULL, CTA_OPT_FORMAT }
+
+#define CTA_CLI_COMMON_HELP                                                                        \
+	"      --root DIR          read (and write) configuration files below DIR\n"                \
+	"      --netns NAME        look at the network namespace /run/netns/NAME\n"                   \
+	"      --netns-pid PID     look at the network namespace of process PID\n"                    \
+	"      --offline           do not read the live kernel (image audit below --root)\n"          \
+	"      --kernel RELEASE    with --offline: the kernel the image will boot\n"                  \
+	"      --facts FILE        use a saved facts snapshot instead of the host\n"                  \
+	"      --format text|json  output format (default: text)\n"
+
+/*
+ * Handle one common option from getopt_long.  Returns 1 if @opt was one of
+ * ours, 0 if not, or -EINVAL after printing a usage error.
+ */
+int cta_cli_common_opt(struct cta_cli_common *o, int opt, const char *arg);
+
+/* Check combinations (e.g. --facts with --netns). Prints and returns -EINVAL on error. */
+int cta_cli_common_check(const struct cta_cli_common *o);
+
+/*
+ * Obtain the facts: load --facts, or enter the namespace and collect (with
+ * @extra_sysctls, NULL-terminated, may be NULL).  Prints its own error.
+ * Returns 0, or a CTA_EXIT_* code (> 0) to exit with.
+ */
+int cta_cli_get_facts(const struct cta_cli_common *o, const char *const *extra_sysctls,
+		      json_t **ret_facts);
+
+/* Write @s to stdout and flush, reporting write errors.  Returns 0 or CTA_EXIT_HOST. */
+int cta_cli_print(const char *s);
+
+/* Print "ctaudit: <cmd>: message" to stderr. */
+void cta_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Usage error: prints the message and a hint to --help; returns CTA_EXIT_USAGE. */
+int cta_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Name of the command being run (for messages). */
+extern const char *cta_cli_command;
+
+/* Commands: argv[0] is the command name. Return a CTA_EXIT_* status. */
+int cmd_facts(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
+int cmd_profiles(int argc, char **argv);
+int cmd_validate(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
+int cmd_apply(int argc, char **argv);
+int cmd_rollback(int argc, char **argv);
+int cmd_top(int argc, char **argv);
+
+#endif

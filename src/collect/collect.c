@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "collect/collect.h"
+#include "util/fileio.h"
+#include "util/json.h"
+#include "util/macro.h"
+#include "util/banned.h"
+
+int cta_collect_unavailable(struct cta_collect_ctx *c, const char *section, const char *reason_fmt,
+			    ...)
+{
+	_cleanup_free_ char *reason = NULL;
+	json_t *list, *e;
+	va_list ap;
+	int r;
+
+	va_start(ap, reason_fmt);
+	r = vasprintf(&reason, reason_fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return -ENOMEM;
+	list = json_object_get(c->facts, "unavailable");
+	if (!list) {
+		list = json_array();
+		if (!list || json_object_set_new(c->facts, "unavailable", list) < 0)
+			return -ENOMEM;
+	}
+	e = json_pack("{s:s, s:s}", "section", section, "reason", reason);
+	if (!e || json_array_append_new(list, e) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+int cta_collect_unavailable_errno(struct cta_collect_ctx *c, const char *section, int negerr)
+{
+	char buf[128];
+	const char *s = strerror_r(-negerr, buf, sizeof(buf));
+	_cleanup_free_ char *lower = strdup(s);
+
+	if (!lower)
+		return -ENOMEM;
+	/* "Permission denied" -> "permission denied": messages are lower-case */
+	if (lower[0] && isupper((unsigned char)lower[0]) && !isupper((unsigned char)lower[1]))
+		lower[0] = (char)tolower((unsigned char)lower[0]);
+	return cta_collect_unavailable(c, section, "%s", lower);
+}
+
+char *cta_collect_proc_path(const struct cta_collect_ctx *c, const char *rel)
+{
+	char *r;
+
+	if (asprintf(&r, "%s/%s", c->opts->procfs ? c->opts->procfs : "/proc", rel) < 0)
+		return NULL;
+	return r;
+}
+
+char *cta_collect_sys_path(const struct cta_collect_ctx *c, const char *rel)
+{
+	char *r;
+
+	if (asprintf(&r, "%s/%s", c->opts->sysfs ? c->opts->sysfs : "/sys", rel) < 0)
+		return NULL;
+	return r;
+}
+
+static int set_collected_at(json_t *facts)
+{
+	char buf[32];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (!gmtime_r(&now, &tm) || strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		return -EINVAL;
+	return json_object_set_new(facts, "collected_at", json_string(buf)) < 0 ? -ENOMEM : 0;
+}
+
+int cta_collect_all(const struct cta_collect_opts *opts, json_t **ret_facts)
+{
+	/* Order matters: helpers need firewall's helpers.assigned. */
+	static int (*const collectors[])(struct cta_collect_ctx *) = {
+		cta_collect_host,      cta_collect_sysctl,  cta_collect_persisted,
+		cta_collect_conntrack, cta_collect_sockets, cta_collect_netstat,
+		cta_collect_firewall,  cta_collect_helpers,
+	};
+	_cleanup_json_ json_t *facts = json_object();
+	struct cta_collect_ctx c = { .opts = opts, .facts = facts };
+	int r;
+
+	if (!facts)
+		return -ENOMEM;
+	if (json_object_set_new(facts, "schema_version", json_integer(CTA_FACTS_SCHEMA_VERSION)) <
+	    0)
+		return -ENOMEM;
+	r = set_collected_at(facts);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < ELEMENTSOF(collectors); i++) {
+		r = collectors[i](&c);
+		if (r < 0)
+			return r;
+	}
+	*ret_facts = TAKE_PTR(facts);
+	return 0;
+}
+
+static int netns_enter_path(const char *path)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return cta_negerrno();
+	if (setns(fd, CLONE_NEWNET) < 0)
+		return cta_negerrno();
+	return 0;
+}
+
+int cta_netns_enter_name(const char *name)
+{
+	_cleanup_free_ char *path = NULL;
+
+	if (!*name || strchr(name, '/'))
+		return -EINVAL;
+	if (asprintf(&path, "/run/netns/%s", name) < 0)
+		return -ENOMEM;
+	return netns_enter_path(path);
+}
+
+int cta_netns_enter_pid(int pid)
+{
+	_cleanup_free_ char *path = NULL;
+	int r;
+
+	if (pid <= 0)
+		return -EINVAL;
+	if (asprintf(&path, "/proc/%d/ns/net", pid) < 0)
+		return -ENOMEM;
+	r = netns_enter_path(path);
+	return r == -ENOENT ? -ESRCH : r;
+}
+
+/* Top-level sections and the JSON type each must have when present. */
+static const struct {
+	const char *key;
+	json_type type;
+} facts_sections[] = {
+	{ "schema_version", JSON_INTEGER }, { "collected_at", JSON_STRING },
+	{ "host", JSON_OBJECT },	    { "sysctl", JSON_OBJECT },
+	{ "persisted", JSON_OBJECT },	    { "conntrack", JSON_OBJECT },
+	{ "sockets", JSON_OBJECT },	    { "netstat", JSON_OBJECT },
+	{ "helpers", JSON_OBJECT },	    { "firewall", JSON_OBJECT },
+	{ "unavailable", JSON_ARRAY },
+};
+
+int cta_facts_load(const char *path, json_t **ret_facts, char **ret_err)
+{
+	_cleanup_json_ json_t *facts = NULL;
+	json_t *v, *sysctl;
+	const char *key;
+	int r;
+
+	r = cta_json_load_file(path, &facts, ret_err);
+	if (r == -ENOENT && ret_err) {
+		free(*ret_err);
+		*ret_err = NULL;
+		return -ENOENT;
+	}
+	if (r < 0)
+		return r;
+
+#define FAIL(...)                                                                                  \
+	do {                                                                                       \
+		if (ret_err && asprintf(ret_err, __VA_ARGS__) < 0)                                 \
+			*ret_err = NULL;                                                           \
+		return -EINVAL;                                                                    \
+	} while (0)
+
+	if (!json_is_object(facts))
+		FAIL("%s:1:1: a facts snapshot must be a JSON object", path);
+	v = json_object_get(facts, "schema_version");
+	if (!v)
+		FAIL("%s:1:1: missing 'schema_version'", path);
+	if (!json_is_integer(v) || json_integer_value(v) != CTA_FACTS_SCHEMA_VERSION)
+		FAIL("%s:1:1: unsupported 'schema_version' (this ctaudit reads %d)", path,
+		     CTA_FACTS_SCHEMA_VERSION);
+	json_object_foreach(facts, key, v) {
+		for (size_t i = 0; i < ELEMENTSOF(facts_sections); i++)
+			if (streq(key, facts_sections[i].key) &&
+			    json_typeof(v) != facts_sections[i].type)
+				FAIL("%s:1:1: section '%s' has the wrong type", path, key);
+	}
+	sysctl = json_object_get(facts, "sysctl");
+	json_object_foreach(sysctl, key, v) {
+		if (!json_is_string(v))
+			FAIL("%s:1:1: sysctl '%s' must be a string as the kernel prints it", path,
+			     key);
+	}
+#undef FAIL
+	*ret_facts = TAKE_PTR(facts);
+	return 0;
+}

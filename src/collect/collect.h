@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef CTA_COLLECT_COLLECT_H
+#define CTA_COLLECT_COLLECT_H
+
+#include <stdbool.h>
+#include <jansson.h>
+
+/*
+ * The collect stage: host -> facts snapshot.
+ *
+ * The snapshot is a jansson object with the layout of docs/facts.md
+ * (schema_version 1).  Every collector adds one top-level section to it.  A
+ * collector that cannot read something records it with
+ * cta_collect_unavailable() and carries on; only ENOMEM is fatal.
+ *
+ * Collectors never change the host: they create no table, load no module and
+ * write nothing.
+ */
+
+#define CTA_FACTS_SCHEMA_VERSION 1
+
+struct cta_collect_opts {
+	/* Root prefix for configuration files (sysctl.d, /etc, persisted rules).
+	 * NULL or "/" = the real root. */
+	const char *root;
+	/* Where the live kernel's files are: "/proc", "/sys", "/dev" by default.
+	 * Unit tests point these at fixture trees. */
+	const char *procfs;
+	const char *sysfs;
+	const char *devfs;
+	/* Skip the live kernel entirely: only files below @root are read. */
+	bool offline;
+	/* Kernel release to assume when offline (NULL: newest under root/lib/modules). */
+	const char *kernel;
+	/* Extra sysctl keys to collect (named by a loaded policy); NULL-terminated, may be NULL. */
+	const char *const *extra_sysctls;
+	/* Skip netlink entirely (unit tests on fixture trees): /proc fallbacks only. */
+	bool no_netlink;
+};
+
+struct cta_collect_ctx {
+	const struct cta_collect_opts *opts;
+	json_t *facts; /* the snapshot being built (borrowed) */
+};
+
+/*
+ * Record that @section (a dotted facts path, e.g. "conntrack.stats") could not
+ * be read and why ("permission denied", "not supported by this kernel", ...).
+ * Appends to facts["unavailable"].  Returns 0 or -ENOMEM.
+ */
+int cta_collect_unavailable(struct cta_collect_ctx *c, const char *section, const char *reason_fmt,
+			    ...) __attribute__((format(printf, 3, 4)));
+
+/* Same, with the reason taken from a negative errno (strerror, lower-case). */
+int cta_collect_unavailable_errno(struct cta_collect_ctx *c, const char *section, int negerr);
+
+/* Path of a live-kernel file: procfs/sysfs/devfs prefix + @rel ("net/netstat"). */
+char *cta_collect_proc_path(const struct cta_collect_ctx *c, const char *rel);
+char *cta_collect_sys_path(const struct cta_collect_ctx *c, const char *rel);
+
+/*
+ * Section collectors.  Each returns 0 (also when it recorded the section as
+ * unavailable) or negative errno on a fatal error (ENOMEM).
+ */
+int cta_collect_host(struct cta_collect_ctx *c);      /* "host" */
+int cta_collect_sysctl(struct cta_collect_ctx *c);    /* "sysctl" */
+int cta_collect_persisted(struct cta_collect_ctx *c); /* "persisted" */
+int cta_collect_conntrack(struct cta_collect_ctx *c); /* "conntrack" */
+int cta_collect_sockets(struct cta_collect_ctx *c);   /* "sockets" */
+int cta_collect_netstat(struct cta_collect_ctx *c);   /* "netstat" */
+int cta_collect_firewall(struct cta_collect_ctx *c);  /* "firewall" and helpers.assigned */
+int cta_collect_helpers(struct cta_collect_ctx *c);   /* "helpers" available/in_use; after firewall */
+
+/*
+ * Collect a whole snapshot in the current network namespace.  Returns 0 and a
+ * new reference in @ret_facts, or negative errno.
+ */
+int cta_collect_all(const struct cta_collect_opts *opts, json_t **ret_facts);
+
+/*
+ * Enter a network namespace before collecting: by name (under /run/netns) or
+ * by the pid of a process inside it.  Returns 0 or negative errno.
+ */
+int cta_netns_enter_name(const char *name);
+int cta_netns_enter_pid(int pid);
+
+/*
+ * Load and check a snapshot written by `ctaudit facts --format json` (or by
+ * hand).  Errors are "file:line:col: message" in @ret_err.  Returns 0, -EINVAL
+ * (bad document; @ret_err set), or -ENOENT/-EACCES.
+ */
+int cta_facts_load(const char *path, json_t **ret_facts, char **ret_err);
+
+#endif

@@ -1,0 +1,260 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <ctype.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "util/fileio.h"
+#include "util/macro.h"
+#include "util/banned.h"
+
+char *cta_path_join(const char *root, const char *path)
+{
+	char *r;
+	size_t n;
+
+	if (!root || !*root || streq(root, "/"))
+		return strdup(path);
+	n = strlen(root);
+	while (n > 1 && root[n - 1] == '/')
+		n--;
+	while (*path == '/')
+		path++;
+	if (asprintf(&r, "%.*s/%s", (int)n, root, path) < 0)
+		return NULL;
+	return r;
+}
+
+ssize_t cta_read_file(const char *path, size_t max, char **ret)
+{
+	_cleanup_close_ int fd = -EBADF;
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0, cap = 0;
+
+	if (max == 0)
+		max = 64u << 20;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return cta_negerrno();
+	for (;;) {
+		ssize_t k;
+
+		if (cap - len < 4097) {
+			size_t ncap = cap ? cap * 2 : 8192;
+			char *nb;
+
+			if (ncap > max + 4097)
+				ncap = max + 4097;
+			if (ncap <= cap)
+				return -EFBIG;
+			nb = realloc(buf, ncap);
+			if (!nb)
+				return -ENOMEM;
+			buf = nb;
+			cap = ncap;
+		}
+		k = read(fd, buf + len, cap - len - 1);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return cta_negerrno();
+		}
+		if (k == 0)
+			break;
+		len += (size_t)k;
+		if (len > max)
+			return -EFBIG;
+	}
+	if (!buf && !(buf = malloc(1)))
+		return -ENOMEM;
+	buf[len] = 0;
+	*ret = TAKE_PTR(buf);
+	return (ssize_t)len;
+}
+
+ssize_t cta_read_file_at(const char *root, const char *path, size_t max, char **ret)
+{
+	_cleanup_free_ char *p = cta_path_join(root, path);
+
+	if (!p)
+		return -ENOMEM;
+	return cta_read_file(p, max, ret);
+}
+
+int cta_read_line(const char *path, unsigned line, char **ret)
+{
+	_cleanup_fclose_ FILE *f = fopen(path, "re");
+	_cleanup_free_ char *buf = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	if (!f)
+		return cta_negerrno();
+	for (unsigned i = 1;; i++) {
+		n = getline(&buf, &cap, f);
+		if (n < 0)
+			return -ENOENT;
+		if (i == line)
+			break;
+	}
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
+		buf[--n] = 0;
+	*ret = TAKE_PTR(buf);
+	return 0;
+}
+
+char *cta_collapse_ws(char *s)
+{
+	char *w = s;
+	bool space = false;
+
+	for (char *r = s; *r; r++) {
+		if (isspace((unsigned char)*r)) {
+			space = w != s;
+			continue;
+		}
+		if (space)
+			*w++ = ' ';
+		space = false;
+		*w++ = *r;
+	}
+	*w = 0;
+	return s;
+}
+
+int cta_parse_i64(const char *s, int64_t *ret)
+{
+	char *end;
+	long long v;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	if (!*s)
+		return -EINVAL;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno == ERANGE)
+		return -ERANGE;
+	while (isspace((unsigned char)*end))
+		end++;
+	if (end == s || *end)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+int cta_parse_u64(const char *s, uint64_t *ret)
+{
+	char *end;
+	unsigned long long v;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	if (!*s || *s == '-')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno == ERANGE)
+		return -ERANGE;
+	while (isspace((unsigned char)*end))
+		end++;
+	if (end == s || *end)
+		return -EINVAL;
+	*ret = v;
+	return 0;
+}
+
+int cta_mkdir_p(const char *path, mode_t mode)
+{
+	_cleanup_free_ char *p = strdup(path);
+
+	if (!p)
+		return -ENOMEM;
+	for (char *s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = 0;
+		if (mkdir(p, mode) < 0 && errno != EEXIST)
+			return cta_negerrno();
+		*s = '/';
+	}
+	if (mkdir(p, mode) < 0 && errno != EEXIST)
+		return cta_negerrno();
+	return 0;
+}
+
+static char *parent_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		return strdup(".");
+	if (slash == path)
+		return strdup("/");
+	return strndup(path, (size_t)(slash - path));
+}
+
+int cta_fsync_parent(const char *path)
+{
+	_cleanup_free_ char *dir = parent_of(path);
+	_cleanup_close_ int fd = -EBADF;
+
+	if (!dir)
+		return -ENOMEM;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return cta_negerrno();
+	if (fsync(fd) < 0)
+		return cta_negerrno();
+	return 0;
+}
+
+int cta_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode)
+{
+	_cleanup_free_ char *dir = parent_of(path), *tmp = NULL;
+	_cleanup_close_ int fd = -EBADF;
+	const char *p = data;
+	int r;
+
+	if (!dir)
+		return -ENOMEM;
+	r = cta_mkdir_p(dir, 0755);
+	if (r < 0)
+		return r;
+	if (asprintf(&tmp, "%s.ctaudit-XXXXXX", path) < 0)
+		return -ENOMEM;
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return cta_negerrno();
+	while (len > 0) {
+		ssize_t k = write(fd, p, len);
+
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			r = cta_negerrno();
+			goto fail;
+		}
+		p += k;
+		len -= (size_t)k;
+	}
+	if (fchmod(fd, mode) < 0 || fsync(fd) < 0) {
+		r = cta_negerrno();
+		goto fail;
+	}
+	if (close(TAKE_FD(fd)) < 0) {
+		r = cta_negerrno();
+		goto fail;
+	}
+	if (rename(tmp, path) < 0) {
+		r = cta_negerrno();
+		goto fail;
+	}
+	return cta_fsync_parent(path);
+fail:
+	(void)unlink(tmp);
+	return r;
+}

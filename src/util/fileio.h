@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef CTA_UTIL_FILEIO_H
+#define CTA_UTIL_FILEIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/*
+ * Join a root prefix and an absolute path: ("/tmp/r", "/etc/x") ->
+ * "/tmp/r/etc/x"; a NULL, empty or "/" root leaves @path as it is.
+ * Returns a new string or NULL on ENOMEM.
+ */
+char *cta_path_join(const char *root, const char *path);
+
+/*
+ * Read a whole file into a NUL-terminated buffer (owned by the caller).  Works
+ * for /proc and /sys files whose size is reported as 0.  Returns the length or
+ * negative errno.  @max bounds the size (0: 64 MiB); larger files give -EFBIG.
+ */
+ssize_t cta_read_file(const char *path, size_t max, char **ret);
+
+/* cta_read_file relative to @root (see cta_path_join). */
+ssize_t cta_read_file_at(const char *root, const char *path, size_t max, char **ret);
+
+/* Read line @line (1-based) of @path without its newline.  Returns 0 or negative errno. */
+int cta_read_line(const char *path, unsigned line, char **ret);
+
+/* Trim and collapse runs of whitespace to single spaces, in place. Returns @s. */
+char *cta_collapse_ws(char *s);
+
+/*
+ * Strict integer parsing: the whole string (after optional surrounding
+ * whitespace) must be a number in range.  Returns 0 or -EINVAL / -ERANGE.
+ */
+int cta_parse_i64(const char *s, int64_t *ret);
+int cta_parse_u64(const char *s, uint64_t *ret);
+
+/*
+ * Replace @path atomically: write a temporary file in the same directory,
+ * fsync it, set @mode, rename it over @path, fsync the directory.  Creates
+ * missing parent directories (mode 0755).  Returns 0 or negative errno; on
+ * failure @path is untouched and no temporary file is left behind.
+ */
+int cta_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
+
+/* mkdir -p with @mode. Returns 0 or negative errno. */
+int cta_mkdir_p(const char *path, mode_t mode);
+
+/* fsync the directory containing @path. Returns 0 or negative errno. */
+int cta_fsync_parent(const char *path);
+
+#endif

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef CTA_UTIL_JSON_H
+#define CTA_UTIL_JSON_H
+
+#include <jansson.h>
+#include <stdint.h>
+#include "util/macro.h"
+
+/* jansson is the data model shared by all stages (facts, results, plans). */
+static inline void cta_json_decrefp(json_t **j)
+{
+	json_decref(*j);
+}
+#define _cleanup_json_ _cleanup_(cta_json_decrefp)
+
+/*
+ * Look up a dotted path ("conntrack.stats.drop") in an object tree.  Returns a
+ * borrowed reference or NULL when any component is missing.
+ */
+json_t *cta_json_path(json_t *root, const char *path);
+
+/* Get or create the object member @key of @obj (borrowed). NULL on ENOMEM. */
+json_t *cta_json_object_child(json_t *obj, const char *key);
+
+/*
+ * Serialize @j to @f, sorted keys, 2-space indent, trailing newline.
+ * Returns 0 or negative errno (write error on @f included).
+ */
+int cta_json_dumpf(const json_t *j, FILE *f);
+
+/* Serialize to a newly allocated string (with trailing newline); NULL on ENOMEM. */
+char *cta_json_dumps(const json_t *j);
+
+/*
+ * Load a JSON document from @path.  On a syntax error fills @ret_err with a
+ * "file:line:col: message" string (caller frees) and returns -EINVAL.
+ */
+int cta_json_load_file(const char *path, json_t **ret, char **ret_err);
+
+#endif
