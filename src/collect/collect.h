@@ -36,6 +36,9 @@ struct cta_collect_opts {
 	const char *const *extra_sysctls;
 	/* Skip netlink entirely (unit tests on fixture trees): /proc fallbacks only. */
 	bool no_netlink;
+	/* Also dump the conntrack table for the top talkers (audit --deep):
+	 * facts.conntrack.top.  Costs O(entries); off by default. */
+	bool deep;
 };
 
 struct cta_collect_ctx {

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef CTA_POLICY_POLICY_H
+#define CTA_POLICY_POLICY_H
+
+#include <stdbool.h>
+#include <jansson.h>
+#include "util/diag.h"
+
+/*
+ * The evaluate stage: facts + rule catalog + role profiles -> audit report.
+ * Loading reads YAML (policies/*.yaml, profiles/*.yaml); evaluation is pure.
+ * The language is specified in docs/policy-language.md, the report in
+ * docs/audit-json.md.
+ */
+
+struct cta_policy;
+
+struct cta_policy_opts {
+	/* Directory holding policies/ and profiles/; NULL: $CTAUDIT_DATADIR, else
+	 * the installed data directory, else the source tree. */
+	const char *datadir;
+	/* Root prefix for /etc/ctaudit/profiles (NULL: real root). */
+	const char *root;
+	/* Extra profile directories (--profile-dir), searched before
+	 * ROOT/etc/ctaudit/profiles and the built-in ones; NULL-terminated, may be NULL. */
+	const char *const *profile_dirs;
+};
+
+/*
+ * Load and check the whole catalog and every profile.  Problems go to @diags
+ * as file:line:col records and the call returns -EINVAL; nothing is
+ * half-loaded.  Returns 0, -EINVAL, -ENOENT (no data directory) or -ENOMEM.
+ */
+int cta_policy_load(const struct cta_policy_opts *opts, struct cta_diags *diags,
+		    struct cta_policy **ret);
+
+void cta_policy_free(struct cta_policy *p);
+
+/*
+ * Sysctl keys the loaded catalog names (so the collector reads them even when
+ * outside its default set).  NULL-terminated array owned by @p.
+ */
+const char *const *cta_policy_sysctl_keys(const struct cta_policy *p);
+
+/*
+ * Audit @facts for the profiles @profiles (NULL-terminated names; "auto" picks
+ * the role from the facts; several names combine roles).  Pure: no I/O.
+ * Returns 0 and a new audit report (docs/audit-json.md) in @ret_report, or
+ * -EINVAL with @diags filled (unknown profile name, ...), or -ENOMEM.
+ */
+int cta_policy_audit(const struct cta_policy *p, const char *const *profiles, json_t *facts,
+		     struct cta_diags *diags, json_t **ret_report);
+
+/* Severity levels, most severe first. */
+enum cta_severity {
+	CTA_SEVERITY_CRITICAL,
+	CTA_SEVERITY_HIGH,
+	CTA_SEVERITY_MEDIUM,
+	CTA_SEVERITY_LOW,
+	CTA_SEVERITY_INFO,
+	_CTA_SEVERITY_MAX,
+};
+
+/* "critical" <-> CTA_SEVERITY_CRITICAL ...; parse returns -EINVAL on unknown names. */
+const char *cta_severity_to_string(enum cta_severity s);
+int cta_severity_from_string(const char *s);
+
+#endif
