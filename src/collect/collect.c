@@ -53,6 +53,19 @@ int cta_collect_unavailable_errno(struct cta_collect_ctx *c, const char *section
 	return cta_collect_unavailable(c, section, "%s", lower);
 }
 
+int cta_collect_unavailable_path(struct cta_collect_ctx *c, const char *section, const char *path,
+				 int negerr)
+{
+	char buf[128];
+	const char *e = strerror_r(-negerr, buf, sizeof(buf));
+
+	/* "Permission denied" -> "permission denied": messages are lower-case */
+	if (e[0] && isupper((unsigned char)e[0]) && !isupper((unsigned char)e[1]))
+		return cta_collect_unavailable(c, section, "cannot read '%s': %c%s", path,
+					       tolower((unsigned char)e[0]), e + 1);
+	return cta_collect_unavailable(c, section, "cannot read '%s': %s", path, e);
+}
+
 char *cta_collect_proc_path(const struct cta_collect_ctx *c, const char *rel)
 {
 	char *r;

@@ -57,6 +57,10 @@ int cta_collect_unavailable(struct cta_collect_ctx *c, const char *section, cons
 /* Same, with the reason taken from a negative errno (strerror, lower-case). */
 int cta_collect_unavailable_errno(struct cta_collect_ctx *c, const char *section, int negerr);
 
+/* Same, with the reason "cannot read '<path>': <strerror, lower-case>". */
+int cta_collect_unavailable_path(struct cta_collect_ctx *c, const char *section, const char *path,
+				 int negerr);
+
 /* Path of a live-kernel file: procfs/sysfs/devfs prefix + @rel ("net/netstat"). */
 char *cta_collect_proc_path(const struct cta_collect_ctx *c, const char *rel);
 char *cta_collect_sys_path(const struct cta_collect_ctx *c, const char *rel);

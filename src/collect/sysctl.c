@@ -1,9 +1,331 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* placeholder until the sysctl collector lands */
+#include <dirent.h>
+#include <stdbool.h>
+#include <errno.h>
+#include <glob.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include "collect/collect.h"
+#include "collect/sysctl.h"
+#include "util/fileio.h"
+#include "util/json.h"
+#include "util/macro.h"
+#include "util/banned.h"
+
+/* Longest sysctl value we accept (ip_local_reserved_ports can be long). */
+#define SYSCTL_VALUE_MAX (1u << 20)
+
+static char *swap_separators(const char *s)
+{
+	char *r = strdup(s);
+
+	if (!r)
+		return NULL;
+	for (char *p = r; *p; p++) {
+		if (*p == '.')
+			*p = '/';
+		else if (*p == '/')
+			*p = '.';
+	}
+	return r;
+}
+
+char *cta_sysctl_normalize_key(const char *key)
+{
+	size_t n = strcspn(key, "./");
+
+	if (key[n] == '/')
+		return swap_separators(key);
+	return strdup(key);
+}
+
+char *cta_sysctl_key_to_path(const char *key)
+{
+	return swap_separators(key);
+}
+
+char *cta_sysctl_path_to_key(const char *path)
+{
+	return swap_separators(path);
+}
+
+/* Which "sysctl.<dir>" sections were already reported unavailable. */
+struct sysctl_state {
+	struct cta_collect_ctx *c;
+	json_t *out;
+	json_t *reported; /* section -> its unavailable record */
+};
+
+/*
+ * One unavailable record per directory ("sysctl.net.ipv4"), naming the keys
+ * that could not be read, so that a reader knows the rest of the section is
+ * there.  @path_rel is the key's path, or "DIR/" for a whole directory.
+ */
+static int report_denied(struct sysctl_state *s, const char *path_rel, int negerr)
+{
+	_cleanup_free_ char *dir = strdup(path_rel), *dkey = NULL, *key = NULL, *section = NULL;
+	_cleanup_free_ char *reason = NULL;
+	json_t *rec, *list;
+	char *slash;
+	int r;
+
+	if (!dir)
+		return -ENOMEM;
+	slash = strrchr(dir, '/');
+	if (slash)
+		*slash = 0;
+	dkey = cta_sysctl_path_to_key(dir);
+	if (!dkey || asprintf(&section, "sysctl.%s", dkey) < 0)
+		return -ENOMEM;
+	key = slash && slash[1] ? cta_sysctl_path_to_key(path_rel) : NULL;
+	rec = json_object_get(s->reported, section);
+	if (rec) {
+		const char *old = json_string_value(json_object_get(rec, "reason"));
+
+		if (!key)
+			return 0;
+		if (asprintf(&reason, "%s, '%s'", old ? old : "", key) < 0)
+			return -ENOMEM;
+		return json_object_set_new(rec, "reason", json_string(reason)) < 0 ? -ENOMEM : 0;
+	}
+	r = cta_collect_unavailable_errno(s->c, section, negerr);
+	if (r < 0)
+		return r;
+	list = json_object_get(s->c->facts, "unavailable");
+	rec = json_array_get(list, json_array_size(list) - 1);
+	if (!rec || json_object_set(s->reported, section, rec) < 0)
+		return -ENOMEM;
+	if (key) {
+		if (asprintf(&reason, "%s: '%s'", json_string_value(json_object_get(rec, "reason")),
+			     key) < 0)
+			return -ENOMEM;
+		if (json_object_set_new(rec, "reason", json_string(reason)) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * Keys whose value is a secret (root-only, mode 0600): a snapshot is meant to
+ * be shared and attached to tickets, so their value is never recorded.
+ */
+static bool key_is_secret(const char *key)
+{
+	static const char *const secrets[] = { "net.ipv4.tcp_fastopen_key" };
+
+	for (size_t i = 0; i < ELEMENTSOF(secrets); i++)
+		if (streq(key, secrets[i]))
+			return true;
+	return false;
+}
+
+/* Read one key given by its path relative to /proc/sys.  Absent keys stay absent. */
+static int read_key(struct sysctl_state *s, const char *path_rel)
+{
+	_cleanup_free_ char *rel = NULL, *path = NULL, *value = NULL, *key = NULL;
+	struct stat st;
+	ssize_t n;
+
+	if (asprintf(&rel, "sys/%s", path_rel) < 0)
+		return -ENOMEM;
+	path = cta_collect_proc_path(s->c, rel);
+	if (!path)
+		return -ENOMEM;
+	if (stat(path, &st) < 0) {
+		int r = cta_negerrno();
+
+		return r == -EACCES || r == -EPERM ? report_denied(s, path_rel, r) : 0;
+	}
+	/* Write-only keys (route/flush and friends) have no value to show. */
+	if (!S_ISREG(st.st_mode) || !(st.st_mode & 0444))
+		return 0;
+	n = cta_read_file(path, SYSCTL_VALUE_MAX, &value);
+	if (n == -ENOMEM)
+		return -ENOMEM;
+	if (n == -EACCES || n == -EPERM)
+		return report_denied(s, path_rel, (int)n);
+	if (n < 0)
+		return 0;
+	key = cta_sysctl_path_to_key(path_rel);
+	if (!key)
+		return -ENOMEM;
+	cta_collapse_ws(value);
+	if (json_object_set_new(s->out, key, json_string(key_is_secret(key) ? "<redacted>" : value)) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every entry of the directory @dir_rel (below /proc/sys) whose name starts with @prefix. */
+static int read_dir(struct sysctl_state *s, const char *dir_rel, const char *prefix)
+{
+	_cleanup_free_ char *rel = NULL, *path = NULL;
+	_cleanup_closedir_ DIR *d = NULL;
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	int r = 0;
+
+	if (asprintf(&rel, "sys/%s", dir_rel) < 0)
+		return -ENOMEM;
+	path = cta_collect_proc_path(s->c, rel);
+	if (!path)
+		return -ENOMEM;
+	d = opendir(path);
+	if (!d) {
+		r = cta_negerrno();
+		if (r == -EACCES || r == -EPERM) {
+			_cleanup_free_ char *whole = NULL;
+
+			if (asprintf(&whole, "%s/", dir_rel) < 0)
+				return -ENOMEM;
+			return report_denied(s, whole, r);
+		}
+		/* a directory the kernel lacks (no br_netfilter, no conntrack): keys absent */
+		return 0;
+	}
+	while ((de = readdir(d))) {
+		if (!strneq(de->d_name, prefix, strlen(prefix)))
+			continue;
+		if (n == cap) {
+			char **nn = realloc(names, (cap ? cap * 2 : 64) * sizeof(*names));
+
+			if (!nn) {
+				r = -ENOMEM;
+				goto out;
+			}
+			names = nn;
+			cap = cap ? cap * 2 : 64;
+		}
+		names[n] = strdup(de->d_name);
+		if (!names[n]) {
+			r = -ENOMEM;
+			goto out;
+		}
+		n++;
+	}
+	/* sorted so that unavailable records and errors come out deterministically */
+	if (n)
+		qsort(names, n, sizeof(*names), name_cmp);
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *key_rel = NULL;
+
+		if (asprintf(&key_rel, "%s/%s", dir_rel, names[i]) < 0) {
+			r = -ENOMEM;
+			goto out;
+		}
+		r = read_key(s, key_rel);
+		if (r < 0)
+			goto out;
+	}
+out:
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return r;
+}
+
+/* A policy may name "net.ipv4.conf.*.rp_filter": every matching key. */
+static int read_glob(struct sysctl_state *s, const char *pattern_rel)
+{
+	_cleanup_free_ char *base = cta_collect_proc_path(s->c, "sys"), *pattern = NULL;
+	glob_t g = {};
+	size_t blen;
+	int r = 0;
+
+	if (!base || asprintf(&pattern, "%s/%s", base, pattern_rel) < 0)
+		return -ENOMEM;
+	blen = strlen(base) + 1;
+	switch (glob(pattern, GLOB_NOSORT, NULL, &g)) {
+	case 0:
+		break;
+	case GLOB_NOSPACE:
+		return -ENOMEM;
+	default:
+		return 0; /* no match: no such keys */
+	}
+	for (size_t i = 0; i < g.gl_pathc && r >= 0; i++)
+		if (strneq(g.gl_pathv[i], base, blen - 1) && g.gl_pathv[i][blen - 1] == '/')
+			r = read_key(s, g.gl_pathv[i] + blen);
+	globfree(&g);
+	return r;
+}
+
+/* A path below /proc/sys that cannot climb out of it ("..") and names a key. */
+static bool valid_rel(const char *rel)
+{
+	const char *p = rel;
+
+	for (;;) {
+		size_t n = strcspn(p, "/");
+
+		if (n == 0 || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+			return false;
+		if (!p[n])
+			return true;
+		p += n + 1;
+	}
+}
 
 int cta_collect_sysctl(struct cta_collect_ctx *c)
 {
-	(void)c;
+	static const struct {
+		const char *dir, *prefix;
+	} dirs[] = {
+		{ "net/ipv4", "tcp_" },
+		{ "net/netfilter", "nf_conntrack_" },
+		{ "net/bridge", "bridge-nf-call-" },
+	};
+	static const char *const keys[] = {
+		"net/ipv4/ip_local_port_range",
+		"net/ipv4/ip_local_reserved_ports",
+		"net/ipv4/ip_unprivileged_port_start",
+		"net/ipv4/ip_forward",
+		"net/core/somaxconn",
+		"net/core/netdev_max_backlog",
+	};
+	_cleanup_json_ json_t *out = NULL, *reported = NULL;
+	struct sysctl_state s;
+	int r;
+
+	if (c->opts->offline)
+		return cta_collect_unavailable(c, "sysctl", "offline");
+	out = json_object();
+	reported = json_object();
+	if (!out || !reported)
+		return -ENOMEM;
+	s = (struct sysctl_state){ .c = c, .out = out, .reported = reported };
+	for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
+		r = read_dir(&s, dirs[i].dir, dirs[i].prefix);
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+		r = read_key(&s, keys[i]);
+		if (r < 0)
+			return r;
+	}
+	for (const char *const *k = c->opts->extra_sysctls; k && *k; k++) {
+		_cleanup_free_ char *norm = cta_sysctl_normalize_key(*k), *rel = NULL;
+
+		if (!norm)
+			return -ENOMEM;
+		rel = cta_sysctl_key_to_path(norm);
+		if (!rel)
+			return -ENOMEM;
+		if (!valid_rel(rel))
+			continue;
+		r = strpbrk(rel, "*?[") ? read_glob(&s, rel) : read_key(&s, rel);
+		if (r < 0)
+			return r;
+	}
+	if (json_object_set(c->facts, "sysctl", out) < 0)
+		return -ENOMEM;
 	return 0;
 }
