@@ -43,15 +43,22 @@ int cta_iptc_collect(struct cta_collect_ctx *c, int family);
 int cta_nft_collect(struct cta_collect_ctx *c);
 
 /*
- * Make ctaudit's legacy NOTRACK rules for @family exactly @v[0..n) (n == 0
- * removes the chains and jumps), in one iptc_commit under the xtables lock.
- * Returns 0 or negative errno; on failure nothing changed.
+ * Make ctaudit's legacy NOTRACK rules for @family exactly the entries of
+ * @v[0..n) whose family is @family, in order (none: removes the chains and
+ * jumps; the raw table is not created just to remove nothing), in one
+ * iptc_commit under the xtables lock (waits up to 5 s: -EBUSY).  Other rules
+ * in PREROUTING/OUTPUT stay.  Returns 0, -EINVAL (bad proto/port in any entry,
+ * checked first), -EBUSY or another negative errno; on failure nothing changed.
  */
 int cta_iptc_set_notrack(int family, const struct cta_notrack_port *v, size_t n);
 
 /*
  * Make table inet ctaudit hold exactly @v[0..n) (n == 0 deletes the table), in
- * one nf_tables batch.  Returns 0 or negative errno; on failure nothing changed.
+ * one nf_tables batch.  The inet table serves both families: @v[i].family is
+ * ignored and entries with the same proto and port give one rule, in order of
+ * first appearance.  Returns 0, -EINVAL (a proto other than tcp/udp or a bad
+ * port, checked before anything is sent) or another negative errno; on failure
+ * nothing changed.
  */
 int cta_nft_set_notrack(const struct cta_notrack_port *v, size_t n);
 
