@@ -1020,15 +1020,32 @@ int cta_nft_collect(struct cta_collect_ctx *c)
 	return r;
 }
 
+/* Whether a reader recorded part of the firewall as unreadable. */
+static bool firewall_partly_unavailable(json_t *facts)
+{
+	json_t *u = json_object_get(facts, "unavailable"), *e;
+	size_t i;
+
+	json_array_foreach(u, i, e) {
+		const char *sec = json_string_value(json_object_get(e, "section"));
+
+		if (sec && strneq(sec, "firewall", strlen("firewall")))
+			return true;
+	}
+	return false;
+}
+
 int cta_collect_firewall(struct cta_collect_ctx *c)
 {
 	int r;
 
+	/* Offline nothing is known about the rules: leave the section out rather
+	 * than claim empty rule sets (readers treat missing as unknown). */
+	if (c->opts->offline)
+		return cta_collect_unavailable(c, "firewall", "offline: no live kernel to read");
 	r = cta_fw_facts_finish(c->facts); /* creates the empty layout */
 	if (r < 0)
 		return r;
-	if (c->opts->offline)
-		return cta_collect_unavailable(c, "firewall", "offline: no live kernel to read");
 	/* fixture-tree unit tests: no live kernel either */
 	if (c->opts->no_netlink)
 		return 0;
@@ -1036,5 +1053,21 @@ int cta_collect_firewall(struct cta_collect_ctx *c)
 	r = r ?: cta_iptc_collect(c, AF_INET6);
 	r = r ?: cta_nft_collect(c);
 	r = r ?: cta_fw_facts_finish(c->facts);
-	return r;
+	if (r < 0)
+		return r;
+	/* A filter we could not read may drop UNTRACKED: unknown, not false.
+	 * And when no backend could be read at all, empty rule lists would claim
+	 * "no NOTRACK, no NAT": leave them out. */
+	if (firewall_partly_unavailable(c->facts)) {
+		json_t *fw = json_object_get(c->facts, "firewall");
+
+		(void)json_object_del(fw, "stateful_filter_drops_untracked");
+		if (json_array_size(json_object_get(fw, "backends")) == 0) {
+			(void)json_object_del(fw, "backends");
+			(void)json_object_del(fw, "notrack");
+			(void)json_object_del(fw, "nat");
+			(void)json_object_del(json_object_get(c->facts, "helpers"), "assigned");
+		}
+	}
+	return 0;
 }

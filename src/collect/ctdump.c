@@ -1,0 +1,1057 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <libmnl/libmnl.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
+#include <linux/netlink.h>
+#include <netinet/in.h>
+#include "collect/ctdump.h"
+#include "util/macro.h"
+#include "util/banned.h"
+
+/* ---- aggregation table ---- */
+
+/* Slot: u64 count (0 = empty), u64 hash, then the key. */
+#define SLOT_HDR 16
+
+static inline uint64_t slot_count(const unsigned char *s)
+{
+	uint64_t v;
+
+	memcpy(&v, s, sizeof(v));
+	return v;
+}
+
+static inline uint64_t slot_hash(const unsigned char *s)
+{
+	uint64_t v;
+
+	memcpy(&v, s + 8, sizeof(v));
+	return v;
+}
+
+static inline uint64_t hash_key(const unsigned char *k, size_t size)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ size;
+
+	for (size_t i = 0; i < size; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, k + i, sizeof(w));
+		h ^= w;
+		h *= 0xff51afd7ed558ccdull;
+		h ^= h >> 32;
+	}
+	h ^= h >> 29;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 32;
+	return h;
+}
+
+void cta_agg_init(struct cta_agg *a, size_t key_len)
+{
+	*a = (struct cta_agg){
+		.key_size = (key_len + 7) & ~(size_t)7,
+	};
+	a->slot_size = SLOT_HDR + a->key_size;
+}
+
+void cta_agg_done(struct cta_agg *a)
+{
+	free(a->slots);
+	a->slots = NULL;
+	a->cap = a->n = 0;
+	a->total = 0;
+}
+
+void cta_agg_reset(struct cta_agg *a)
+{
+	if (a->slots)
+		memset(a->slots, 0, a->cap * a->slot_size);
+	a->n = 0;
+	a->total = 0;
+}
+
+static int agg_grow(struct cta_agg *a)
+{
+	size_t ncap = a->cap ? a->cap * 2 : 64, mask = ncap - 1;
+	unsigned char *ns;
+
+	if (ncap > SIZE_MAX / a->slot_size)
+		return -ENOMEM;
+	ns = calloc(ncap, a->slot_size);
+	if (!ns)
+		return -ENOMEM;
+	for (size_t i = 0; i < a->cap; i++) {
+		const unsigned char *s = a->slots + i * a->slot_size;
+		size_t j;
+
+		if (!slot_count(s))
+			continue;
+		j = slot_hash(s) & mask;
+		while (slot_count(ns + j * a->slot_size))
+			j = (j + 1) & mask;
+		memcpy(ns + j * a->slot_size, s, a->slot_size);
+	}
+	free(a->slots);
+	a->slots = ns;
+	a->cap = ncap;
+	return 0;
+}
+
+int cta_agg_add(struct cta_agg *a, const void *key, uint64_t n)
+{
+	uint64_t h;
+	size_t i, mask;
+
+	if (n == 0)
+		return 0;
+	/* keep the load at or below 3/4 so that probe runs stay short */
+	if ((a->n + 1) * 4 > a->cap * 3) {
+		int r = agg_grow(a);
+
+		if (r < 0)
+			return r;
+	}
+	h = hash_key(key, a->key_size);
+	mask = a->cap - 1;
+	for (i = h & mask;; i = (i + 1) & mask) {
+		unsigned char *s = a->slots + i * a->slot_size;
+		uint64_t c = slot_count(s);
+
+		if (!c) {
+			memcpy(s, &n, sizeof(n));
+			memcpy(s + 8, &h, sizeof(h));
+			memcpy(s + SLOT_HDR, key, a->key_size);
+			a->n++;
+			break;
+		}
+		if (slot_hash(s) == h && memcmp(s + SLOT_HDR, key, a->key_size) == 0) {
+			c += n;
+			memcpy(s, &c, sizeof(c));
+			break;
+		}
+	}
+	a->total += n;
+	return 0;
+}
+
+int cta_agg_merge(struct cta_agg *dst, const struct cta_agg *src)
+{
+	for (size_t i = 0; i < src->cap; i++) {
+		const unsigned char *s = src->slots + i * src->slot_size;
+		int r;
+
+		if (!slot_count(s))
+			continue;
+		r = cta_agg_add(dst, s + SLOT_HDR, slot_count(s));
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int item_cmp(const struct cta_agg_item *x, const struct cta_agg_item *y, size_t size)
+{
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	return memcmp(x->key, y->key, size);
+}
+
+static int item_qsort_cmp(const void *x, const void *y, void *size)
+{
+	return item_cmp(x, y, *(const size_t *)size);
+}
+
+/* Min-heap on "worse first": the root is the item the next better one replaces. */
+static void heap_down(struct cta_agg_item *h, size_t n, size_t i, size_t size)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, w = i;
+		struct cta_agg_item t;
+
+		if (l < n && item_cmp(&h[l], &h[w], size) > 0)
+			w = l;
+		if (r < n && item_cmp(&h[r], &h[w], size) > 0)
+			w = r;
+		if (w == i)
+			return;
+		t = h[i];
+		h[i] = h[w];
+		h[w] = t;
+		i = w;
+	}
+}
+
+ssize_t cta_agg_top(const struct cta_agg *a, size_t max, struct cta_agg_item **ret)
+{
+	_cleanup_free_ struct cta_agg_item *v = NULL;
+	size_t want = (max == 0 || max > a->n) ? a->n : max, n = 0;
+
+	v = calloc(want ? want : 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < a->cap; i++) {
+		const unsigned char *s = a->slots + i * a->slot_size;
+		struct cta_agg_item it = { .key = s + SLOT_HDR, .count = slot_count(s) };
+
+		if (!it.count)
+			continue;
+		if (n < want) {
+			v[n++] = it;
+			if (n == want)
+				for (size_t k = want / 2; k-- > 0;)
+					heap_down(v, want, k, a->key_size);
+		} else if (want && item_cmp(&it, &v[0], a->key_size) < 0) {
+			v[0] = it;
+			heap_down(v, want, 0, a->key_size);
+		}
+	}
+	qsort_r(v, n, sizeof(*v), item_qsort_cmp, (void *)&a->key_size);
+	*ret = TAKE_PTR(v);
+	return (ssize_t)n;
+}
+
+/* ---- netlink dump with retries ---- */
+
+int cta_nldump_parse(const void *buf, size_t len, int (*msg)(const struct nlmsghdr *, void *),
+		     void *data, bool *intr)
+{
+	const struct nlmsghdr *nlh = buf;
+	int rem = (int)len;
+
+	while (mnl_nlmsg_ok(nlh, rem)) {
+		if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
+			*intr = true;
+		switch (nlh->nlmsg_type) {
+		case NLMSG_NOOP:
+			break;
+		case NLMSG_DONE:
+			if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(int)) {
+				int st;
+
+				memcpy(&st, mnl_nlmsg_get_payload(nlh), sizeof(st));
+				if (st < 0)
+					return st;
+			}
+			return 1;
+		case NLMSG_ERROR: {
+			const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+
+			if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*e))
+				return -EBADMSG;
+			if (e->error)
+				return e->error < 0 ? e->error : -e->error;
+			break;
+		}
+		case NLMSG_OVERRUN:
+			return -ENOBUFS;
+		default: {
+			int r = msg(nlh, data);
+
+			if (r < 0)
+				return r;
+		}
+		}
+		nlh = mnl_nlmsg_next(nlh, &rem);
+	}
+	if (rem >= (int)sizeof(struct nlmsghdr))
+		return -EBADMSG;
+	return 0;
+}
+
+int cta_nldump_run(const struct cta_nldump *d, bool *ret_approximate)
+{
+	/* dump skbs are at most 32 KiB (netlink_recvmsg caps max_recvmsg_len);
+	 * only the pages the kernel fills are ever touched */
+	size_t size = d->bufsize ? d->bufsize : 256u << 10;
+	_cleanup_free_ void *buf = malloc(size);
+
+	if (!buf)
+		return -ENOMEM;
+	for (unsigned attempt = 0;; attempt++) {
+		bool intr = false;
+		int r;
+
+		if (attempt > 0 && d->reset)
+			d->reset(d->data);
+		r = d->request(d->tp);
+		if (r < 0)
+			return r;
+		for (;;) {
+			ssize_t n = d->recv(d->tp, buf, size);
+
+			if (n == -ENOBUFS) {
+				/* messages were lost: this attempt is short */
+				intr = true;
+				break;
+			}
+			if (n < 0)
+				return (int)n;
+			if (n == 0)
+				break;
+			r = cta_nldump_parse(buf, (size_t)n, d->msg, d->data, &intr);
+			if (r == -ENOBUFS) {
+				intr = true;
+				break;
+			}
+			if (r < 0)
+				return r;
+			if (r > 0)
+				break;
+		}
+		if (!intr || attempt == CTA_NLDUMP_RETRIES) {
+			*ret_approximate = intr;
+			return 0;
+		}
+	}
+}
+
+void cta_nlsock_close(struct cta_nlsock *s)
+{
+	if (s->nl)
+		mnl_socket_close(s->nl);
+	s->nl = NULL;
+}
+
+int cta_nlsock_request(void *tp)
+{
+	struct cta_nlsock *s = tp;
+	int rcvbuf = 4 << 20;
+
+	/* a fresh socket per attempt: after ENOBUFS the old one holds a broken dump */
+	cta_nlsock_close(s);
+	s->nl = mnl_socket_open2(s->bus, SOCK_CLOEXEC);
+	if (!s->nl)
+		return cta_negerrno();
+	/* the kernel builds the next dump skb only while the receive queue is
+	 * below half of SO_RCVBUF: a large buffer never throttles it.  FORCE
+	 * needs CAP_NET_ADMIN, the plain option is capped by net.core.rmem_max */
+	if (setsockopt(mnl_socket_get_fd(s->nl), SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+		       sizeof(rcvbuf)) < 0)
+		(void)setsockopt(mnl_socket_get_fd(s->nl), SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+				 sizeof(rcvbuf));
+	if (mnl_socket_bind(s->nl, 0, MNL_SOCKET_AUTOPID) < 0)
+		return cta_negerrno();
+	if (mnl_socket_sendto(s->nl, s->req, s->req_len) < 0)
+		return cta_negerrno();
+	return 0;
+}
+
+ssize_t cta_nlsock_recv(void *tp, void *buf, size_t size)
+{
+	struct cta_nlsock *s = tp;
+
+	for (;;) {
+		ssize_t n = mnl_socket_recvfrom(s->nl, buf, size);
+
+		if (n >= 0)
+			return n;
+		if (errno != EINTR)
+			return cta_negerrno();
+	}
+}
+
+/* ---- conntrack entries ---- */
+
+/*
+ * Attributes are walked by hand: at a million entries with a dozen
+ * attributes each, a function call per attribute is measurable.
+ */
+#define ATTR_FOREACH(a, start, len)                                                         \
+	for (const struct nlattr *                                                          \
+		     a = (const struct nlattr *)(start),                                    \
+		    *a##_end = (const struct nlattr *)((const char *)(start) + (len));      \
+	     (const char *)a##_end - (const char *)a >= (ptrdiff_t)sizeof(struct nlattr) && \
+	     a->nla_len >= sizeof(struct nlattr) &&                                         \
+	     a->nla_len <= (size_t)((const char *)a##_end - (const char *)a);               \
+	     a = (const struct nlattr *)((const char *)a + NLA_ALIGN(a->nla_len)))
+
+#define ATTR_TYPE(a) ((a)->nla_type & NLA_TYPE_MASK)
+#define ATTR_DATA(a) ((const void *)((const char *)(a) + NLA_HDRLEN))
+#define ATTR_LEN(a) ((size_t)(a)->nla_len - NLA_HDRLEN)
+
+static inline uint16_t attr_be16(const struct nlattr *a)
+{
+	uint16_t v = 0;
+
+	if (ATTR_LEN(a) >= 2)
+		memcpy(&v, ATTR_DATA(a), 2);
+	return ntohs(v);
+}
+
+static inline uint32_t attr_be32(const struct nlattr *a)
+{
+	uint32_t v = 0;
+
+	if (ATTR_LEN(a) >= 4)
+		memcpy(&v, ATTR_DATA(a), 4);
+	return ntohl(v);
+}
+
+static void parse_tuple(const struct nlattr *t, struct cta_ct_entry *e, bool *has_zone,
+			uint16_t *tuple_zone)
+{
+	ATTR_FOREACH(a, ATTR_DATA(t), ATTR_LEN(t))
+	{
+		switch (ATTR_TYPE(a)) {
+		case CTA_TUPLE_IP:
+			ATTR_FOREACH(ip, ATTR_DATA(a), ATTR_LEN(a))
+			{
+				switch (ATTR_TYPE(ip)) {
+				case CTA_IP_V4_SRC:
+				case CTA_IP_V4_DST:
+					if (ATTR_LEN(ip) < 4)
+						break;
+					memcpy(ATTR_TYPE(ip) == CTA_IP_V4_SRC ? e->src : e->dst,
+					       ATTR_DATA(ip), 4);
+					e->family = AF_INET;
+					break;
+				case CTA_IP_V6_SRC:
+				case CTA_IP_V6_DST:
+					if (ATTR_LEN(ip) < 16)
+						break;
+					memcpy(ATTR_TYPE(ip) == CTA_IP_V6_SRC ? e->src : e->dst,
+					       ATTR_DATA(ip), 16);
+					e->family = AF_INET6;
+					break;
+				}
+			}
+			break;
+		case CTA_TUPLE_PROTO:
+			ATTR_FOREACH(p, ATTR_DATA(a), ATTR_LEN(a))
+			{
+				switch (ATTR_TYPE(p)) {
+				case CTA_PROTO_NUM:
+					if (ATTR_LEN(p) >= 1)
+						e->proto = *(const uint8_t *)ATTR_DATA(p);
+					break;
+				case CTA_PROTO_SRC_PORT:
+					e->sport = attr_be16(p);
+					break;
+				case CTA_PROTO_DST_PORT:
+					e->dport = attr_be16(p);
+					e->has_ports = true;
+					break;
+				}
+			}
+			break;
+		case CTA_TUPLE_ZONE:
+			*has_zone = true;
+			*tuple_zone = attr_be16(a);
+			break;
+		}
+	}
+}
+
+int cta_ct_parse(const struct nlmsghdr *nlh, struct cta_ct_entry *e)
+{
+	const struct nfgenmsg *nfg;
+	bool orig = false, top_zone = false, tuple_has_zone = false;
+	uint16_t tuple_zone = 0;
+
+	if (nlh->nlmsg_type != ((NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_NEW) ||
+	    nlh->nlmsg_len < NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(*nfg)))
+		return -EINVAL;
+	nfg = mnl_nlmsg_get_payload(nlh);
+	memset(e, 0, sizeof(*e));
+	e->family = nfg->nfgen_family;
+	e->state = CTA_CT_STATE_NONE;
+
+	ATTR_FOREACH(a, (const char *)nfg + NLMSG_ALIGN(sizeof(*nfg)),
+		     nlh->nlmsg_len - NLMSG_HDRLEN - NLMSG_ALIGN(sizeof(*nfg)))
+	{
+		switch (ATTR_TYPE(a)) {
+		case CTA_TUPLE_ORIG:
+			parse_tuple(a, e, &tuple_has_zone, &tuple_zone);
+			orig = true;
+			break;
+		case CTA_PROTOINFO:
+			ATTR_FOREACH(pi, ATTR_DATA(a), ATTR_LEN(a))
+			{
+				if (ATTR_TYPE(pi) != CTA_PROTOINFO_TCP)
+					continue;
+				ATTR_FOREACH(t, ATTR_DATA(pi), ATTR_LEN(pi))
+				{
+					if (ATTR_TYPE(t) == CTA_PROTOINFO_TCP_STATE &&
+					    ATTR_LEN(t) >= 1)
+						e->state = *(const uint8_t *)ATTR_DATA(t);
+				}
+			}
+			break;
+		case CTA_HELP:
+			ATTR_FOREACH(h, ATTR_DATA(a), ATTR_LEN(a))
+			{
+				if (ATTR_TYPE(h) == CTA_HELP_NAME) {
+					size_t n = strnlen(ATTR_DATA(h), ATTR_LEN(h));
+
+					n = MIN(n, sizeof(e->helper) - 1);
+					memcpy(e->helper, ATTR_DATA(h), n);
+					e->helper[n] = 0;
+				}
+			}
+			break;
+		case CTA_ZONE:
+			e->zone = attr_be16(a);
+			top_zone = true;
+			break;
+		case CTA_MARK:
+			e->mark = attr_be32(a);
+			break;
+		}
+	}
+	if (!orig)
+		return -EINVAL;
+	/* the kernel sends CTA_ZONE only for a zone shared by both directions;
+	 * a directional zone comes inside the tuple */
+	if (!top_zone && tuple_has_zone)
+		e->zone = tuple_zone;
+	if (e->proto == IPPROTO_GRE)
+		e->has_ports = false; /* GRE keys, not ports */
+	return 0;
+}
+
+static const char *const by_names[_CTA_CT_BY_MAX] = {
+	[CTA_CT_BY_SRC] = "src",     [CTA_CT_BY_DST] = "dst",	  [CTA_CT_BY_DPORT] = "dport",
+	[CTA_CT_BY_PROTO] = "proto", [CTA_CT_BY_STATE] = "state", [CTA_CT_BY_HELPER] = "helper",
+	[CTA_CT_BY_ZONE] = "zone",   [CTA_CT_BY_MARK] = "mark",	  [CTA_CT_BY_FLOW] = "flow",
+};
+
+const char *cta_ct_by_name(enum cta_ct_by by)
+{
+	return by < _CTA_CT_BY_MAX ? by_names[by] : NULL;
+}
+
+int cta_ct_by_from_name(const char *name)
+{
+	for (int i = 0; i < _CTA_CT_BY_MAX; i++)
+		if (streq(name, by_names[i]))
+			return i;
+	return -EINVAL;
+}
+
+/*
+ * Key layouts (network byte order, so that memcmp order is numeric order):
+ *   src/dst: family, address[16]
+ *   dport:   proto, has_ports, port[2]
+ *   proto:   proto
+ *   state:   state
+ *   helper:  name[16]
+ *   zone:    zone[2]
+ *   mark:    mark[4]
+ *   flow:    family, src[16], dst[16], dport[2], proto, has_ports
+ */
+size_t cta_ct_key_len(enum cta_ct_by by)
+{
+	switch (by) {
+	case CTA_CT_BY_SRC:
+	case CTA_CT_BY_DST:
+		return 17;
+	case CTA_CT_BY_DPORT:
+		return 4;
+	case CTA_CT_BY_PROTO:
+	case CTA_CT_BY_STATE:
+		return 1;
+	case CTA_CT_BY_HELPER:
+		return 16;
+	case CTA_CT_BY_ZONE:
+		return 2;
+	case CTA_CT_BY_MARK:
+		return 4;
+	case CTA_CT_BY_FLOW:
+	default:
+		return 37;
+	}
+}
+
+void cta_ct_key(const struct cta_ct_entry *e, enum cta_ct_by by, unsigned char *key)
+{
+	uint16_t p = htons(e->has_ports ? e->dport : 0);
+	uint16_t z = htons(e->zone);
+	uint32_t m = htonl(e->mark);
+
+	memset(key, 0, CTA_AGG_KEY_MAX);
+	switch (by) {
+	case CTA_CT_BY_SRC:
+	case CTA_CT_BY_DST:
+		key[0] = e->family;
+		memcpy(key + 1, by == CTA_CT_BY_SRC ? e->src : e->dst, 16);
+		break;
+	case CTA_CT_BY_DPORT:
+		key[0] = e->proto;
+		key[1] = e->has_ports;
+		memcpy(key + 2, &p, 2);
+		break;
+	case CTA_CT_BY_PROTO:
+		key[0] = e->proto;
+		break;
+	case CTA_CT_BY_STATE:
+		key[0] = e->state;
+		break;
+	case CTA_CT_BY_HELPER:
+		memcpy(key, e->helper, strnlen(e->helper, 16));
+		break;
+	case CTA_CT_BY_ZONE:
+		memcpy(key, &z, 2);
+		break;
+	case CTA_CT_BY_MARK:
+		memcpy(key, &m, 4);
+		break;
+	case CTA_CT_BY_FLOW:
+	default:
+		key[0] = e->family;
+		memcpy(key + 1, e->src, 16);
+		memcpy(key + 17, e->dst, 16);
+		memcpy(key + 33, &p, 2);
+		key[35] = e->proto;
+		key[36] = e->has_ports;
+		break;
+	}
+}
+
+static const struct {
+	unsigned num;
+	const char *name;
+} proto_names[] = {
+	{ IPPROTO_ICMP, "icmp" }, { IPPROTO_TCP, "tcp" },	  { IPPROTO_UDP, "udp" },
+	{ IPPROTO_DCCP, "dccp" }, { IPPROTO_GRE, "gre" },	  { IPPROTO_ICMPV6, "icmpv6" },
+	{ IPPROTO_SCTP, "sctp" }, { IPPROTO_UDPLITE, "udplite" },
+};
+
+const char *cta_ip_proto_name(unsigned proto, char *buf, size_t size)
+{
+	for (size_t i = 0; i < ELEMENTSOF(proto_names); i++)
+		if (proto_names[i].num == proto)
+			return proto_names[i].name;
+	snprintf(buf, size, "%u", proto);
+	return buf;
+}
+
+/* As the kernel names them in /proc/net/nf_conntrack (tcp_conntrack_names). */
+static const char *const tcp_ct_states[] = {
+	"NONE",	      "SYN_SENT", "SYN_RECV",  "ESTABLISHED", "FIN_WAIT",
+	"CLOSE_WAIT", "LAST_ACK", "TIME_WAIT", "CLOSE",	      "SYN_SENT2",
+};
+
+const char *cta_ct_tcp_state_name(unsigned state)
+{
+	if (state < ELEMENTSOF(tcp_ct_states))
+		return tcp_ct_states[state];
+	return "-";
+}
+
+static void format_addr(uint8_t family, const unsigned char *a, char *buf, size_t size)
+{
+	if (!inet_ntop(family == AF_INET6 ? AF_INET6 : AF_INET, a, buf, (socklen_t)size))
+		snprintf(buf, size, "?");
+}
+
+char *cta_ct_key_format(enum cta_ct_by by, const unsigned char *key, char *buf, size_t size)
+{
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], pn[8];
+	uint16_t p;
+	uint32_t m;
+
+	switch (by) {
+	case CTA_CT_BY_SRC:
+	case CTA_CT_BY_DST:
+		format_addr(key[0], key + 1, buf, size);
+		break;
+	case CTA_CT_BY_DPORT:
+		memcpy(&p, key + 2, 2);
+		if (key[1])
+			snprintf(buf, size, "%s/%u", cta_ip_proto_name(key[0], pn, sizeof(pn)),
+				 ntohs(p));
+		else
+			snprintf(buf, size, "%s", cta_ip_proto_name(key[0], pn, sizeof(pn)));
+		break;
+	case CTA_CT_BY_PROTO:
+		snprintf(buf, size, "%s", cta_ip_proto_name(key[0], pn, sizeof(pn)));
+		break;
+	case CTA_CT_BY_STATE:
+		snprintf(buf, size, "%s", cta_ct_tcp_state_name(key[0]));
+		break;
+	case CTA_CT_BY_HELPER:
+		snprintf(buf, size, "%.16s", key[0] ? (const char *)key : "-");
+		break;
+	case CTA_CT_BY_ZONE:
+		memcpy(&p, key, 2);
+		snprintf(buf, size, "%u", ntohs(p));
+		break;
+	case CTA_CT_BY_MARK:
+		memcpy(&m, key, 4);
+		snprintf(buf, size, "%u", ntohl(m));
+		break;
+	case CTA_CT_BY_FLOW:
+	default:
+		format_addr(key[0], key + 1, a, sizeof(a));
+		format_addr(key[0], key + 17, b, sizeof(b));
+		memcpy(&p, key + 33, 2);
+		if (!key[36])
+			snprintf(buf, size, "%s -> %s (%s)", a, b,
+				 cta_ip_proto_name(key[35], pn, sizeof(pn)));
+		else
+			snprintf(buf, size, "%s -> %s%s%s:%u%s%s", a, key[0] == AF_INET6 ? "[" : "",
+				 b, key[0] == AF_INET6 ? "]" : "", ntohs(p),
+				 key[35] == IPPROTO_TCP ? "" : "/",
+				 key[35] == IPPROTO_TCP ?
+					 "" :
+					 cta_ip_proto_name(key[35], pn, sizeof(pn)));
+		break;
+	}
+	return buf;
+}
+
+/* ---- filter ---- */
+
+enum term_kind { T_PROTO, T_SRC, T_DST, T_DPORT, T_STATE, T_ZONE, T_MARK };
+
+struct cta_ct_term {
+	enum term_kind kind;
+	uint8_t family, plen;
+	uint8_t addr[16];
+	uint32_t lo, hi, mask;
+};
+
+static int parse_u32(const char *s, uint32_t max, uint32_t *ret)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!*s || *s == '-' || *s == '+' || *s == ' ')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || *end || v > max)
+		return -EINVAL;
+	*ret = (uint32_t)v;
+	return 0;
+}
+
+static int parse_prefix(const char *val, struct cta_ct_term *t)
+{
+	_cleanup_free_ char *s = strdup(val);
+	char *slash;
+	uint32_t plen;
+
+	if (!s)
+		return -ENOMEM;
+	slash = strchr(s, '/');
+	if (slash)
+		*slash++ = 0;
+	if (inet_pton(AF_INET, s, t->addr) == 1)
+		t->family = AF_INET;
+	else if (inet_pton(AF_INET6, s, t->addr) == 1)
+		t->family = AF_INET6;
+	else
+		return -EINVAL;
+	if (!slash)
+		plen = t->family == AF_INET ? 32 : 128;
+	else if (!*slash || strchr(slash, 'x') || strchr(slash, 'X') ||
+		 parse_u32(slash, t->family == AF_INET ? 32 : 128, &plen) < 0)
+		return -EINVAL;
+	t->plen = (uint8_t)plen;
+	return 0;
+}
+
+static bool prefix_match(const struct cta_ct_term *t, uint8_t family, const uint8_t *addr)
+{
+	unsigned full = t->plen / 8, rest = t->plen % 8;
+
+	if (family != t->family)
+		return false;
+	if (memcmp(addr, t->addr, full) != 0)
+		return false;
+	if (rest) {
+		uint8_t m = (uint8_t)(0xff << (8 - rest));
+
+		if ((addr[full] & m) != (t->addr[full] & m))
+			return false;
+	}
+	return true;
+}
+
+static int parse_term(const char *word, struct cta_ct_term *t, char **ret_err)
+{
+	static const char *const keys[] = {
+		[T_PROTO] = "proto", [T_SRC] = "src",	[T_DST] = "dst",   [T_DPORT] = "dport",
+		[T_STATE] = "state", [T_ZONE] = "zone", [T_MARK] = "mark",
+	};
+	const char *eq = strchr(word, '='), *val;
+	size_t klen;
+	int kind = -1;
+
+#define ERR(...)                                        \
+	do {                                            \
+		if (asprintf(ret_err, __VA_ARGS__) < 0) \
+			return -ENOMEM;                 \
+		return -EINVAL;                         \
+	} while (0)
+
+	if (!eq)
+		ERR("filter term '%s' is not KEY=VALUE", word);
+	klen = (size_t)(eq - word);
+	val = eq + 1;
+	for (size_t i = 0; i < ELEMENTSOF(keys); i++)
+		if (strlen(keys[i]) == klen && strneq(word, keys[i], klen))
+			kind = (int)i;
+	if (kind < 0)
+		ERR("unknown filter key '%.*s' (proto, src, dst, dport, state, zone, mark)",
+		    (int)klen, word);
+	if (!*val)
+		ERR("filter term '%s' has no value", word);
+	memset(t, 0, sizeof(*t));
+	t->kind = (enum term_kind)kind;
+	switch (t->kind) {
+	case T_PROTO: {
+		bool found = false;
+
+		for (size_t i = 0; i < ELEMENTSOF(proto_names); i++)
+			if (strcasecmp(val, proto_names[i].name) == 0) {
+				t->lo = proto_names[i].num;
+				found = true;
+			}
+		if (!found && parse_u32(val, 255, &t->lo) < 0)
+			ERR("unknown protocol '%s' in '%s'", val, word);
+		break;
+	}
+	case T_SRC:
+	case T_DST: {
+		int r = parse_prefix(val, t);
+
+		if (r == -ENOMEM)
+			return r;
+		if (r < 0)
+			ERR("invalid address or prefix '%s' in '%s'", val, word);
+		break;
+	}
+	case T_DPORT: {
+		_cleanup_free_ char *s = strdup(val);
+		char *dash;
+
+		if (!s)
+			return -ENOMEM;
+		dash = strchr(s, '-');
+		if (dash)
+			*dash++ = 0;
+		if (parse_u32(s, 65535, &t->lo) < 0 || (dash && parse_u32(dash, 65535, &t->hi) < 0))
+			ERR("invalid port or port range '%s' in '%s'", val, word);
+		if (!dash)
+			t->hi = t->lo;
+		if (t->lo > t->hi)
+			ERR("empty port range '%s' in '%s'", val, word);
+		break;
+	}
+	case T_STATE: {
+		bool found = false;
+
+		for (size_t i = 0; i < ELEMENTSOF(tcp_ct_states); i++)
+			if (strcasecmp(val, tcp_ct_states[i]) == 0) {
+				t->lo = (uint32_t)i;
+				found = true;
+			}
+		if (!found)
+			ERR("unknown TCP conntrack state '%s' in '%s' (SYN_SENT, SYN_RECV, "
+			    "ESTABLISHED, FIN_WAIT, CLOSE_WAIT, LAST_ACK, TIME_WAIT, CLOSE, "
+			    "SYN_SENT2, NONE)",
+			    val, word);
+		break;
+	}
+	case T_ZONE:
+		if (parse_u32(val, 65535, &t->lo) < 0)
+			ERR("invalid zone '%s' in '%s' (0-65535)", val, word);
+		break;
+	case T_MARK: {
+		_cleanup_free_ char *s = strdup(val);
+		char *slash;
+
+		if (!s)
+			return -ENOMEM;
+		slash = strchr(s, '/');
+		if (slash)
+			*slash++ = 0;
+		t->mask = UINT32_MAX;
+		if (parse_u32(s, UINT32_MAX, &t->lo) < 0 ||
+		    (slash && parse_u32(slash, UINT32_MAX, &t->mask) < 0))
+			ERR("invalid mark '%s' in '%s' (N or N/MASK)", val, word);
+		t->lo &= t->mask;
+		break;
+	}
+	}
+#undef ERR
+	return 0;
+}
+
+int cta_ct_filter_parse(const char *expr, struct cta_ct_filter *ret, char **ret_err)
+{
+	_cleanup_free_ char *copy = strdup(expr);
+	_cleanup_free_ struct cta_ct_term *terms = NULL;
+	size_t n = 0, cap = 0;
+	char *save = NULL;
+
+	if (!copy)
+		return -ENOMEM;
+	for (char *w = strtok_r(copy, " \t\n", &save); w; w = strtok_r(NULL, " \t\n", &save)) {
+		int r;
+
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 4;
+			struct cta_ct_term *nt = realloc(terms, ncap * sizeof(*nt));
+
+			if (!nt)
+				return -ENOMEM;
+			terms = nt;
+			cap = ncap;
+		}
+		r = parse_term(w, &terms[n], ret_err);
+		if (r < 0)
+			return r;
+		n++;
+	}
+	if (n == 0) {
+		if (asprintf(ret_err, "empty filter") < 0)
+			return -ENOMEM;
+		return -EINVAL;
+	}
+	ret->terms = TAKE_PTR(terms);
+	ret->n = n;
+	return 0;
+}
+
+void cta_ct_filter_done(struct cta_ct_filter *f)
+{
+	free(f->terms);
+	f->terms = NULL;
+	f->n = 0;
+}
+
+bool cta_ct_filter_match(const struct cta_ct_filter *f, const struct cta_ct_entry *e)
+{
+	if (!f)
+		return true;
+	for (size_t i = 0; i < f->n; i++) {
+		const struct cta_ct_term *t = &f->terms[i];
+
+		switch (t->kind) {
+		case T_PROTO:
+			if (e->proto != t->lo)
+				return false;
+			break;
+		case T_SRC:
+			if (!prefix_match(t, e->family, e->src))
+				return false;
+			break;
+		case T_DST:
+			if (!prefix_match(t, e->family, e->dst))
+				return false;
+			break;
+		case T_DPORT:
+			if (!e->has_ports || e->dport < t->lo || e->dport > t->hi)
+				return false;
+			break;
+		case T_STATE:
+			if (e->state != t->lo)
+				return false;
+			break;
+		case T_ZONE:
+			if (e->zone != t->lo)
+				return false;
+			break;
+		case T_MARK:
+			if ((e->mark & t->mask) != t->lo)
+				return false;
+			break;
+		}
+	}
+	return true;
+}
+
+/* ---- one dump, several aggregations ---- */
+
+void cta_ctdump_init(struct cta_ctdump *d, const enum cta_ct_by *by, size_t n,
+		     const struct cta_ct_filter *filter)
+{
+	memset(d, 0, sizeof(*d));
+	d->filter = filter;
+	d->n_aggs = MIN(n, (size_t)CTA_CT_AGG_MAX);
+	for (size_t i = 0; i < d->n_aggs; i++) {
+		d->by[i] = by[i];
+		cta_agg_init(&d->agg[i], cta_ct_key_len(by[i]));
+	}
+}
+
+void cta_ctdump_done(struct cta_ctdump *d)
+{
+	for (size_t i = 0; i < d->n_aggs; i++)
+		cta_agg_done(&d->agg[i]);
+	d->n_aggs = 0;
+}
+
+void cta_ctdump_reset(void *data)
+{
+	struct cta_ctdump *d = data;
+
+	for (size_t i = 0; i < d->n_aggs; i++)
+		cta_agg_reset(&d->agg[i]);
+	d->scanned = d->entries = 0;
+}
+
+int cta_ctdump_msg(const struct nlmsghdr *nlh, void *data)
+{
+	struct cta_ctdump *d = data;
+	struct cta_ct_entry e;
+	unsigned char key[CTA_AGG_KEY_MAX];
+
+	if (cta_ct_parse(nlh, &e) < 0)
+		return 0; /* not an entry: nothing to count */
+	d->scanned++;
+	if (d->filter && !cta_ct_filter_match(d->filter, &e))
+		return 0;
+	d->entries++;
+	for (size_t i = 0; i < d->n_aggs; i++) {
+		int r;
+
+		cta_ct_key(&e, d->by[i], key);
+		r = cta_agg_add(&d->agg[i], key, 1);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int cta_ctdump_run(struct cta_ctdump *d)
+{
+	char req[MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct nfgenmsg))] = { 0 };
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
+	struct nfgenmsg *nfg;
+	struct cta_nlsock s = { .bus = NETLINK_NETFILTER, .req = req };
+	struct cta_nldump nd = {
+		.request = cta_nlsock_request,
+		.recv = cta_nlsock_recv,
+		.tp = &s,
+		.reset = cta_ctdump_reset,
+		.msg = cta_ctdump_msg,
+		.data = d,
+	};
+	int r;
+
+	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_GET;
+	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	nlh->nlmsg_seq = 1;
+	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	nfg->nfgen_family = AF_UNSPEC; /* IPv4 and IPv6 */
+	nfg->version = NFNETLINK_V0;
+	nfg->res_id = 0;
+	s.req_len = nlh->nlmsg_len;
+
+	cta_ctdump_reset(d);
+	r = cta_nldump_run(&nd, &d->approximate);
+	cta_nlsock_close(&s);
+	return r;
+}

@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef CTA_COLLECT_CTDUMP_H
+#define CTA_COLLECT_CTDUMP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/*
+ * Three small pieces shared by `ctaudit top`, facts.conntrack.top,
+ * helpers.in_use and the socket collector (sockdiag.c):
+ *
+ *  - struct cta_agg: a counter per binary key in an open-addressing hash
+ *    table.  Its memory grows with the number of distinct keys, never with
+ *    the number of entries counted.
+ *  - cta_nldump_run(): a netlink dump loop that retries the whole dump when
+ *    the kernel flags it inconsistent (NLM_F_DUMP_INTR) or the socket
+ *    overflowed (ENOBUFS), and says "approximate" when it gave up.
+ *  - the ctnetlink walker: one IPCTNL_MSG_CT_GET dump of the conntrack table,
+ *    attributes walked in place (no libnetfilter_conntrack objects, no
+ *    allocation per entry), fed to up to CTA_CT_AGG_MAX aggregations at once.
+ */
+
+struct mnl_socket;
+struct nlmsghdr;
+
+/* ---- aggregation table ---- */
+
+/* Longest key: family + proto + two IPv6 addresses + port, padded to 8. */
+#define CTA_AGG_KEY_MAX 40
+
+struct cta_agg {
+	size_t key_size; /* bytes compared and hashed: key length rounded up to 8 */
+	size_t slot_size; /* header + key_size */
+	size_t cap; /* slots, a power of two (0 before the first add) */
+	size_t n; /* distinct keys */
+	uint64_t total; /* sum of all counts */
+	unsigned char *slots;
+};
+
+/* One key and its count, as returned by cta_agg_top(); @key points into the table. */
+struct cta_agg_item {
+	const unsigned char *key;
+	uint64_t count;
+};
+
+/* Initialize an empty table for keys of @key_len bytes (1..CTA_AGG_KEY_MAX). */
+void cta_agg_init(struct cta_agg *a, size_t key_len);
+void cta_agg_done(struct cta_agg *a);
+/* Forget all keys but keep the memory (a dump restarts). */
+void cta_agg_reset(struct cta_agg *a);
+
+/*
+ * Add @n to the count of @key.  @key must be a buffer of a->key_size bytes
+ * whose bytes past the key length are zero.  Returns 0 or -ENOMEM.
+ */
+int cta_agg_add(struct cta_agg *a, const void *key, uint64_t n);
+
+/* Add every count of @src to @dst (same key length).  Returns 0 or -ENOMEM. */
+int cta_agg_merge(struct cta_agg *dst, const struct cta_agg *src);
+
+/*
+ * The @max keys with the highest counts (all keys when @max is 0), sorted by
+ * count descending, then by key bytes ascending (numeric order for the
+ * addresses and ports that keys hold in network byte order).  Returns the
+ * number of items in a new array owned by the caller (its keys stay owned by
+ * the table), or -ENOMEM.
+ */
+ssize_t cta_agg_top(const struct cta_agg *a, size_t max, struct cta_agg_item **ret);
+
+/* ---- netlink dump with retries ---- */
+
+#define CTA_NLDUMP_RETRIES 3
+
+struct cta_nldump {
+	/* Transport: send the dump request on a fresh socket (called once per
+	 * attempt) and receive the next datagram (bytes, 0 at end of stream,
+	 * or negative errno).  Unit tests replace them with recorded replies. */
+	int (*request)(void *tp);
+	ssize_t (*recv)(void *tp, void *buf, size_t size);
+	void *tp;
+	/* Consumer: forget what the previous attempt counted, and take one
+	 * message (returns >= 0 or negative errno to abort). */
+	void (*reset)(void *data);
+	int (*msg)(const struct nlmsghdr *nlh, void *data);
+	void *data;
+	/* Receive buffer size (0: 256 KiB). */
+	size_t bufsize;
+};
+
+/*
+ * Process one buffer of netlink messages: data messages go to @msg, an
+ * NLMSG_ERROR with an error code or an NLMSG_DONE with a negative status is
+ * returned as negative errno, NLM_F_DUMP_INTR on any message sets *intr.
+ * Returns 1 after NLMSG_DONE, 0 when more messages are expected, or negative
+ * errno (-EBADMSG for a truncated message).
+ */
+int cta_nldump_parse(const void *buf, size_t len, int (*msg)(const struct nlmsghdr *, void *),
+		     void *data, bool *intr);
+
+/*
+ * Run a dump to its end.  When it was interrupted (NLM_F_DUMP_INTR) or hit
+ * ENOBUFS, reset the consumer and run it again, up to CTA_NLDUMP_RETRIES more
+ * times; if the last attempt is still interrupted its result is kept and
+ * *ret_approximate is true.  Returns 0 or negative errno (-EPERM without
+ * CAP_NET_ADMIN for ctnetlink).
+ */
+int cta_nldump_run(const struct cta_nldump *d, bool *ret_approximate);
+
+/*
+ * A netlink socket transport for cta_nldump: @bus (NETLINK_NETFILTER,
+ * NETLINK_SOCK_DIAG), the request message @req (copied by the caller into
+ * its own storage, must outlive the dump), and a receive buffer enlarged
+ * with SO_RCVBUFFORCE when permitted.
+ */
+struct cta_nlsock {
+	int bus;
+	const void *req;
+	size_t req_len;
+	struct mnl_socket *nl; /* private */
+};
+int cta_nlsock_request(void *tp);
+ssize_t cta_nlsock_recv(void *tp, void *buf, size_t size);
+void cta_nlsock_close(struct cta_nlsock *s);
+
+/* ---- conntrack entries ---- */
+
+/* The fields of one conntrack entry (original direction) that ctaudit counts. */
+struct cta_ct_entry {
+	uint8_t family; /* AF_INET or AF_INET6 */
+	uint8_t proto; /* IPPROTO_* */
+	bool has_ports; /* tcp, udp, udplite, sctp, dccp */
+	uint8_t state; /* TCP conntrack state (TCP_CONNTRACK_*), CTA_CT_STATE_NONE if none */
+	uint8_t src[16]; /* network order; IPv4 in the first 4 bytes */
+	uint8_t dst[16];
+	uint16_t sport; /* host order */
+	uint16_t dport;
+	uint16_t zone;
+	uint32_t mark;
+	char helper[17]; /* "" when no helper */
+};
+
+#define CTA_CT_STATE_NONE 0xff
+
+/*
+ * Fill @e from one IPCTNL_MSG_CT_NEW message of a dump.  Returns 0, or
+ * -EINVAL when the message is not a conntrack entry with an original tuple.
+ */
+int cta_ct_parse(const struct nlmsghdr *nlh, struct cta_ct_entry *e);
+
+enum cta_ct_by {
+	CTA_CT_BY_SRC,
+	CTA_CT_BY_DST,
+	CTA_CT_BY_DPORT,
+	CTA_CT_BY_PROTO,
+	CTA_CT_BY_STATE,
+	CTA_CT_BY_HELPER,
+	CTA_CT_BY_ZONE,
+	CTA_CT_BY_MARK,
+	CTA_CT_BY_FLOW,
+	_CTA_CT_BY_MAX,
+};
+
+/* "src", "dst", ... ; cta_ct_by_from_name returns -EINVAL for an unknown name. */
+const char *cta_ct_by_name(enum cta_ct_by by);
+int cta_ct_by_from_name(const char *name);
+
+/* Key length of an aggregation by @by. */
+size_t cta_ct_key_len(enum cta_ct_by by);
+/* Write @e's key for @by into @key (CTA_AGG_KEY_MAX bytes, zero padding included). */
+void cta_ct_key(const struct cta_ct_entry *e, enum cta_ct_by by, unsigned char *key);
+
+/*
+ * Print a key as text ("10.0.0.1", "tcp/80", "ESTABLISHED", "ftp" or "-",
+ * "10.0.0.1 -> 10.0.0.9:80") into @buf of @size bytes
+ * (CTA_CT_KEY_STRLEN is always enough).  Returns @buf.
+ */
+#define CTA_CT_KEY_STRLEN 128
+char *cta_ct_key_format(enum cta_ct_by by, const unsigned char *key, char *buf, size_t size);
+
+/* Names: "tcp", "udp", ... or the number; TCP conntrack states as conntrack -L prints them. */
+const char *cta_ip_proto_name(unsigned proto, char *buf, size_t size);
+const char *cta_ct_tcp_state_name(unsigned state);
+
+/*
+ * Filter: space-separated terms, all of which must match:
+ *   proto=NAME|NUM  src=IP[/PFX]  dst=IP[/PFX]  dport=N[-M]  state=NAME
+ *   zone=N  mark=N[/MASK]
+ */
+struct cta_ct_term;
+struct cta_ct_filter {
+	struct cta_ct_term *terms;
+	size_t n;
+};
+
+/*
+ * Parse @expr.  Returns 0, or -EINVAL with a message in @ret_err ("unknown
+ * filter term 'x'"; caller frees), or -ENOMEM.
+ */
+int cta_ct_filter_parse(const char *expr, struct cta_ct_filter *ret, char **ret_err);
+void cta_ct_filter_done(struct cta_ct_filter *f);
+bool cta_ct_filter_match(const struct cta_ct_filter *f, const struct cta_ct_entry *e);
+
+/* ---- one dump, several aggregations ---- */
+
+#define CTA_CT_AGG_MAX 4
+
+struct cta_ctdump {
+	const struct cta_ct_filter *filter; /* NULL: every entry */
+	size_t n_aggs;
+	enum cta_ct_by by[CTA_CT_AGG_MAX];
+	struct cta_agg agg[CTA_CT_AGG_MAX];
+	uint64_t scanned; /* entries seen */
+	uint64_t entries; /* entries that matched the filter */
+	bool approximate; /* the dump stayed interrupted after all retries */
+};
+
+/* Prepare @d to count by @by[0..n) (n <= CTA_CT_AGG_MAX). */
+void cta_ctdump_init(struct cta_ctdump *d, const enum cta_ct_by *by, size_t n,
+		     const struct cta_ct_filter *filter);
+void cta_ctdump_done(struct cta_ctdump *d);
+
+/* cta_nldump consumer callbacks (also used by the unit tests on recorded replies). */
+void cta_ctdump_reset(void *data);
+int cta_ctdump_msg(const struct nlmsghdr *nlh, void *data);
+
+/*
+ * Dump the conntrack table of the current network namespace (IPv4 and IPv6)
+ * into @d.  Returns 0 or negative errno (-EPERM without CAP_NET_ADMIN).
+ */
+int cta_ctdump_run(struct cta_ctdump *d);
+
+#endif

@@ -1,0 +1,471 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The ctnetlink walker and the aggregation table, on a dump recorded from a
+ * real 6.18 kernel (tests/fixtures/ctdump/dump-mixed.bin; the same table as
+ * `conntrack -L` printed it is in dump-mixed.txt): 14 entries, IPv4 and IPv6,
+ * TCP/UDP/ICMP, zones 5 and 3, marks 9 and 16, two with the ftp helper.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/netlink.h>
+#include <netinet/in.h>
+#include "collect/ctdump.h"
+#include "util/fileio.h"
+#include "util/macro.h"
+
+static char *fixture;
+static size_t fixture_len;
+
+static int load_fixture(void **state)
+{
+	ssize_t n = cta_read_file(CTA_FIXTURES "/ctdump/dump-mixed.bin", 0, &fixture);
+
+	assert_true(n > 0);
+	fixture_len = (size_t)n;
+	return 0;
+}
+
+static int free_fixture(void **state)
+{
+	free(fixture);
+	return 0;
+}
+
+struct want {
+	const char *key;
+	uint64_t count;
+};
+
+/* Run the fixture through a dump aggregating by @by and compare all keys in order. */
+static void check_by(enum cta_ct_by by, const struct cta_ct_filter *f, const struct want *w,
+		     size_t n, uint64_t entries)
+{
+	struct cta_ctdump d;
+	struct cta_agg_item *items = NULL;
+	bool intr = false;
+	ssize_t k;
+
+	cta_ctdump_init(&d, &by, 1, f);
+	assert_int_equal(cta_nldump_parse(fixture, fixture_len, cta_ctdump_msg, &d, &intr), 1);
+	assert_false(intr);
+	assert_int_equal(d.scanned, 14);
+	assert_int_equal(d.entries, entries);
+	k = cta_agg_top(&d.agg[0], 0, &items);
+	assert_int_equal(k, (ssize_t)n);
+	for (size_t i = 0; i < n; i++) {
+		char buf[CTA_CT_KEY_STRLEN];
+
+		assert_string_equal(cta_ct_key_format(by, items[i].key, buf, sizeof(buf)),
+				    w[i].key);
+		assert_int_equal(items[i].count, w[i].count);
+	}
+	free(items);
+	cta_ctdump_done(&d);
+}
+
+static void test_by_src(void **state)
+{
+	static const struct want w[] = {
+		{ "10.0.0.1", 7 }, { "10.0.0.2", 3 }, { "127.0.0.1", 2 },
+		{ "fd00::1", 1 },  { "fd00::2", 1 },
+	};
+	check_by(CTA_CT_BY_SRC, NULL, w, ELEMENTSOF(w), 14);
+}
+
+static void test_by_dst(void **state)
+{
+	static const struct want w[] = { { "10.0.0.9", 10 }, { "127.0.0.1", 2 }, { "fd00::9", 2 } };
+	check_by(CTA_CT_BY_DST, NULL, w, ELEMENTSOF(w), 14);
+}
+
+static void test_by_other_keys(void **state)
+{
+	static const struct want state_w[] = {
+		{ "ESTABLISHED", 8 }, { "-", 3 }, { "TIME_WAIT", 2 }, { "SYN_SENT", 1 }
+	};
+	static const struct want helper_w[] = { { "-", 12 }, { "ftp", 2 } };
+	static const struct want zone_w[] = { { "0", 12 }, { "3", 1 }, { "5", 1 } };
+	static const struct want mark_w[] = { { "0", 12 }, { "9", 1 }, { "16", 1 } };
+	static const struct want proto_w[] = { { "tcp", 11 }, { "udp", 2 }, { "icmp", 1 } };
+	static const struct want dport_w[] = {
+		{ "tcp/80", 7 }, { "tcp/21", 2 }, { "udp/53", 2 },
+		{ "icmp", 1 },	 { "tcp/22", 1 }, { "tcp/443", 1 },
+	};
+	static const struct want flow_w[] = {
+		{ "10.0.0.1 -> 10.0.0.9:80", 7 },     { "127.0.0.1 -> 127.0.0.1:21", 2 },
+		{ "10.0.0.2 -> 10.0.0.9 (icmp)", 1 }, { "10.0.0.2 -> 10.0.0.9:53/udp", 1 },
+		{ "10.0.0.2 -> 10.0.0.9:443", 1 },    { "fd00::1 -> [fd00::9]:22", 1 },
+		{ "fd00::2 -> [fd00::9]:53/udp", 1 },
+	};
+
+	check_by(CTA_CT_BY_STATE, NULL, state_w, ELEMENTSOF(state_w), 14);
+	check_by(CTA_CT_BY_HELPER, NULL, helper_w, ELEMENTSOF(helper_w), 14);
+	check_by(CTA_CT_BY_ZONE, NULL, zone_w, ELEMENTSOF(zone_w), 14);
+	check_by(CTA_CT_BY_MARK, NULL, mark_w, ELEMENTSOF(mark_w), 14);
+	check_by(CTA_CT_BY_PROTO, NULL, proto_w, ELEMENTSOF(proto_w), 14);
+	check_by(CTA_CT_BY_DPORT, NULL, dport_w, ELEMENTSOF(dport_w), 14);
+	check_by(CTA_CT_BY_FLOW, NULL, flow_w, ELEMENTSOF(flow_w), 14);
+}
+
+struct find_ctx {
+	uint8_t family, proto;
+	uint16_t dport;
+	struct cta_ct_entry e;
+	int found;
+};
+
+static int find_msg(const struct nlmsghdr *nlh, void *data)
+{
+	struct find_ctx *f = data;
+	struct cta_ct_entry e;
+
+	if (cta_ct_parse(nlh, &e) == 0 && e.family == f->family && e.proto == f->proto &&
+	    e.dport == f->dport) {
+		f->e = e;
+		f->found++;
+	}
+	return 0;
+}
+
+static void test_parse_entry(void **state)
+{
+	struct find_ctx f = { .family = AF_INET6, .proto = IPPROTO_UDP, .dport = 53 };
+	uint8_t want[16];
+	bool intr = false;
+
+	/* udp fd00::2:4000 -> fd00::9:53 mark=16 zone=3 */
+	assert_int_equal(cta_nldump_parse(fixture, fixture_len, find_msg, &f, &intr), 1);
+	assert_int_equal(f.found, 1);
+	assert_int_equal(inet_pton(AF_INET6, "fd00::2", want), 1);
+	assert_memory_equal(f.e.src, want, 16);
+	assert_int_equal(inet_pton(AF_INET6, "fd00::9", want), 1);
+	assert_memory_equal(f.e.dst, want, 16);
+	assert_int_equal(f.e.sport, 4000);
+	assert_true(f.e.has_ports);
+	assert_int_equal(f.e.zone, 3);
+	assert_int_equal(f.e.mark, 16);
+	assert_int_equal(f.e.state, CTA_CT_STATE_NONE);
+	assert_string_equal(f.e.helper, "");
+
+	/* tcp 127.0.0.1 -> 127.0.0.1:21 with helper=ftp (two of them) */
+	f = (struct find_ctx){ .family = AF_INET, .proto = IPPROTO_TCP, .dport = 21 };
+	assert_int_equal(cta_nldump_parse(fixture, fixture_len, find_msg, &f, &intr), 1);
+	assert_int_equal(f.found, 2);
+	assert_string_equal(f.e.helper, "ftp");
+	assert_int_equal(f.e.zone, 0);
+	assert_false(intr);
+}
+
+static void test_filter(void **state)
+{
+	static const struct {
+		const char *expr;
+		uint64_t entries;
+	} t[] = {
+		{ "proto=tcp", 11 },
+		{ "proto=UDP", 2 },
+		{ "proto=1", 1 },
+		{ "src=10.0.0.0/8", 10 },
+		{ "src=10.0.0.2", 3 },
+		{ "src=fd00::/16 dport=53", 1 },
+		{ "dst=fd00::9/128", 2 },
+		{ "state=established", 8 },
+		{ "state=TIME_WAIT dst=127.0.0.1", 1 },
+		{ "zone=5", 1 },
+		{ "zone=0", 12 },
+		{ "mark=9", 1 },
+		{ "mark=0x10/0xff", 1 },
+		{ "mark=0/0x8", 13 },
+		{ "dport=20-80", 12 },
+		{ "dport=443", 1 },
+		{ "  proto=tcp   src=10.0.0.1  ", 7 },
+		{ "src=10.0.0.0/8 src=10.0.0.1/32", 7 },
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(t); i++) {
+		struct cta_ct_filter f;
+		char *err = NULL;
+		struct cta_ctdump d;
+		enum cta_ct_by by = CTA_CT_BY_SRC;
+		bool intr = false;
+
+		assert_int_equal(cta_ct_filter_parse(t[i].expr, &f, &err), 0);
+		assert_null(err);
+		cta_ctdump_init(&d, &by, 1, &f);
+		assert_int_equal(cta_nldump_parse(fixture, fixture_len, cta_ctdump_msg, &d, &intr),
+				 1);
+		if (d.entries != t[i].entries)
+			fail_msg("filter '%s': %llu entries, want %llu", t[i].expr,
+				 (unsigned long long)d.entries, (unsigned long long)t[i].entries);
+		assert_int_equal(d.agg[0].total, t[i].entries);
+		cta_ctdump_done(&d);
+		cta_ct_filter_done(&f);
+	}
+}
+
+static void test_filter_errors(void **state)
+{
+	static const struct {
+		const char *expr, *msg;
+	} t[] = {
+		{ "foo=1", "unknown filter key 'foo' (proto, src, dst, dport, state, zone, mark)" },
+		{ "src", "filter term 'src' is not KEY=VALUE" },
+		{ "src=", "filter term 'src=' has no value" },
+		{ "src=10.0.0.300", "invalid address or prefix '10.0.0.300' in 'src=10.0.0.300'" },
+		{ "src=10.0.0.0/33",
+		  "invalid address or prefix '10.0.0.0/33' in 'src=10.0.0.0/33'" },
+		{ "dport=80-70", "empty port range '80-70' in 'dport=80-70'" },
+		{ "dport=70000", "invalid port or port range '70000' in 'dport=70000'" },
+		{ "proto=bogus", "unknown protocol 'bogus' in 'proto=bogus'" },
+		{ "zone=-1", "invalid zone '-1' in 'zone=-1' (0-65535)" },
+		{ "mark=x", "invalid mark 'x' in 'mark=x' (N or N/MASK)" },
+		{ "   ", "empty filter" },
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(t); i++) {
+		struct cta_ct_filter f = { 0 };
+		char *err = NULL;
+
+		assert_int_equal(cta_ct_filter_parse(t[i].expr, &f, &err), -EINVAL);
+		assert_non_null(err);
+		assert_string_equal(err, t[i].msg);
+		assert_null(f.terms);
+		free(err);
+	}
+	{
+		struct cta_ct_filter f = { 0 };
+		char *err = NULL;
+
+		assert_int_equal(cta_ct_filter_parse("state=BOGUS", &f, &err), -EINVAL);
+		assert_non_null(strstr(err, "unknown TCP conntrack state 'BOGUS'"));
+		free(err);
+	}
+}
+
+/* ---- the retry loop, on a fake transport that replays buffers ---- */
+
+struct replay {
+	char **bufs; /* per attempt: one buffer */
+	size_t *lens;
+	unsigned attempts;
+	unsigned requests;
+	bool sent;
+	int fail_request;
+};
+
+static int replay_request(void *tp)
+{
+	struct replay *r = tp;
+
+	if (r->fail_request)
+		return r->fail_request;
+	r->requests++;
+	r->sent = false;
+	return 0;
+}
+
+static ssize_t replay_recv(void *tp, void *buf, size_t size)
+{
+	struct replay *r = tp;
+	unsigned i = MIN(r->requests, r->attempts) - 1;
+
+	if (r->sent)
+		return 0; /* no NLMSG_DONE in this buffer: end of stream */
+	r->sent = true;
+	assert_true(r->lens[i] <= size);
+	memcpy(buf, r->bufs[i], r->lens[i]);
+	return (ssize_t)r->lens[i];
+}
+
+static char *interrupted_copy(void)
+{
+	char *c = malloc(fixture_len);
+	struct nlmsghdr *nlh;
+
+	assert_non_null(c);
+	memcpy(c, fixture, fixture_len);
+	/* the kernel marks every message after a table change; one is enough */
+	nlh = (struct nlmsghdr *)(c + NLMSG_ALIGN(((struct nlmsghdr *)c)->nlmsg_len));
+	nlh->nlmsg_flags |= NLM_F_DUMP_INTR;
+	return c;
+}
+
+static void test_dump_intr(void **state)
+{
+	char *intr_buf = interrupted_copy();
+	bool intr = false, approx = true;
+	struct cta_ctdump d;
+	enum cta_ct_by by = CTA_CT_BY_SRC;
+
+	/* the flag is seen */
+	cta_ctdump_init(&d, &by, 1, NULL);
+	assert_int_equal(cta_nldump_parse(intr_buf, fixture_len, cta_ctdump_msg, &d, &intr), 1);
+	assert_true(intr);
+	assert_int_equal(d.entries, 14);
+	cta_ctdump_done(&d);
+
+	/* interrupted once, then clean: the second attempt's counts only */
+	{
+		char *bufs[] = { intr_buf, fixture };
+		size_t lens[] = { fixture_len, fixture_len };
+		struct replay r = { .bufs = bufs, .lens = lens, .attempts = 2 };
+		struct cta_nldump nd = {
+			.request = replay_request,
+			.recv = replay_recv,
+			.tp = &r,
+			.reset = cta_ctdump_reset,
+			.msg = cta_ctdump_msg,
+			.data = &d,
+		};
+
+		cta_ctdump_init(&d, &by, 1, NULL);
+		assert_int_equal(cta_nldump_run(&nd, &approx), 0);
+		assert_false(approx);
+		assert_int_equal(r.requests, 2);
+		assert_int_equal(d.entries, 14);
+		assert_int_equal(d.agg[0].total, 14);
+		assert_int_equal(d.agg[0].n, 5);
+		cta_ctdump_done(&d);
+	}
+	/* interrupted every time: 1 + CTA_NLDUMP_RETRIES attempts, then approximate */
+	{
+		char *bufs[] = { intr_buf };
+		size_t lens[] = { fixture_len };
+		struct replay r = { .bufs = bufs, .lens = lens, .attempts = 1 };
+		struct cta_nldump nd = {
+			.request = replay_request,
+			.recv = replay_recv,
+			.tp = &r,
+			.reset = cta_ctdump_reset,
+			.msg = cta_ctdump_msg,
+			.data = &d,
+		};
+
+		approx = false;
+		cta_ctdump_init(&d, &by, 1, NULL);
+		assert_int_equal(cta_nldump_run(&nd, &approx), 0);
+		assert_true(approx);
+		assert_int_equal(r.requests, 1 + CTA_NLDUMP_RETRIES);
+		assert_int_equal(d.entries, 14); /* the last attempt, not the sum */
+		cta_ctdump_done(&d);
+	}
+	free(intr_buf);
+}
+
+static void test_dump_errors(void **state)
+{
+	struct {
+		struct nlmsghdr nlh;
+		struct nlmsgerr err;
+	} perm = {
+		.nlh = { .nlmsg_len = sizeof(perm), .nlmsg_type = NLMSG_ERROR },
+		.err = { .error = -EPERM },
+	};
+	struct cta_ctdump d;
+	enum cta_ct_by by = CTA_CT_BY_SRC;
+	bool intr = false;
+
+	cta_ctdump_init(&d, &by, 1, NULL);
+	assert_int_equal(cta_nldump_parse(&perm, sizeof(perm), cta_ctdump_msg, &d, &intr), -EPERM);
+	/* a message cut short */
+	assert_int_equal(cta_nldump_parse(fixture, fixture_len - 30, cta_ctdump_msg, &d, &intr),
+			 -EBADMSG);
+	{
+		char *bufs[] = { (char *)&perm };
+		size_t lens[] = { sizeof(perm) };
+		struct replay r = { .bufs = bufs, .lens = lens, .attempts = 1 };
+		struct cta_nldump nd = {
+			.request = replay_request,
+			.recv = replay_recv,
+			.tp = &r,
+			.reset = cta_ctdump_reset,
+			.msg = cta_ctdump_msg,
+			.data = &d,
+		};
+
+		assert_int_equal(cta_nldump_run(&nd, &intr), -EPERM);
+		r.fail_request = -EPROTONOSUPPORT;
+		assert_int_equal(cta_nldump_run(&nd, &intr), -EPROTONOSUPPORT);
+	}
+	cta_ctdump_done(&d);
+}
+
+static void test_agg(void **state)
+{
+	struct cta_agg a;
+	struct cta_agg_item *items = NULL;
+	unsigned char key[CTA_AGG_KEY_MAX];
+	ssize_t n;
+
+	cta_agg_init(&a, 4);
+	assert_int_equal(a.key_size, 8);
+	/* 100000 distinct keys, key i counted (i % 7) + 1 times */
+	for (uint32_t i = 0; i < 100000; i++) {
+		uint32_t be = htonl(i);
+
+		memset(key, 0, sizeof(key));
+		memcpy(key, &be, 4);
+		assert_int_equal(cta_agg_add(&a, key, (i % 7) + 1), 0);
+	}
+	assert_int_equal(a.n, 100000);
+	assert_true(a.cap >= 100000 * 4 / 3 && a.cap <= 4 * 100000);
+	/* adding to existing keys grows nothing */
+	{
+		size_t cap = a.cap;
+		uint32_t be = htonl(6);
+
+		memset(key, 0, sizeof(key));
+		memcpy(key, &be, 4);
+		assert_int_equal(cta_agg_add(&a, key, 1000), 0);
+		assert_int_equal(a.cap, cap);
+		assert_int_equal(a.n, 100000);
+	}
+	n = cta_agg_top(&a, 3, &items);
+	assert_int_equal(n, 3);
+	/* key 6 (7 + 1000), then ties at count 7 in key order: 13, 20 */
+	assert_int_equal(items[0].count, 1007);
+	assert_int_equal(ntohl(*(const uint32_t *)items[0].key), 6);
+	assert_int_equal(items[1].count, 7);
+	assert_int_equal(ntohl(*(const uint32_t *)items[1].key), 13);
+	assert_int_equal(items[2].count, 7);
+	assert_int_equal(ntohl(*(const uint32_t *)items[2].key), 20);
+	free(items);
+
+	/* all keys, sorted */
+	n = cta_agg_top(&a, 0, &items);
+	assert_int_equal(n, 100000);
+	for (ssize_t i = 1; i < n; i++)
+		assert_true(items[i - 1].count > items[i].count ||
+			    (items[i - 1].count == items[i].count &&
+			     memcmp(items[i - 1].key, items[i].key, 8) < 0));
+	free(items);
+
+	cta_agg_reset(&a);
+	assert_int_equal(a.n, 0);
+	assert_int_equal(a.total, 0);
+	n = cta_agg_top(&a, 10, &items);
+	assert_int_equal(n, 0);
+	free(items);
+	cta_agg_done(&a);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_by_src),	      cmocka_unit_test(test_by_dst),
+		cmocka_unit_test(test_by_other_keys), cmocka_unit_test(test_parse_entry),
+		cmocka_unit_test(test_filter),	      cmocka_unit_test(test_filter_errors),
+		cmocka_unit_test(test_dump_intr),     cmocka_unit_test(test_dump_errors),
+		cmocka_unit_test(test_agg),
+	};
+
+	return cmocka_run_group_tests(tests, load_fixture, free_fixture);
+}
