@@ -30,6 +30,7 @@ struct cta_cli_common {
 	const char *kernel;    /* --kernel RELEASE */
 	const char *facts;     /* --facts FILE */
 	enum cta_format format; /* --format text|json */
+	bool deep;             /* audit --deep: also collect conntrack top talkers */
 };
 
 enum {

@@ -1,11 +1,184 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* placeholder until the audit command lands */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 #include "cli/cli.h"
+#include "policy/policy.h"
+#include "render/report.h"
+#include "util/json.h"
+#include "util/macro.h"
+#include "util/banned.h"
+
+enum {
+	OPT_PROFILE = CTA_OPT_FIRST_PRIVATE,
+	OPT_PROFILE_DIR,
+	OPT_FAIL_ON,
+	OPT_COLOR,
+	OPT_DEEP,
+};
+
+static void help(void)
+{
+	printf("usage: ctaudit audit [OPTIONS]\n\n"
+	       "Judge the host's TCP and conntrack facts against a role profile and explain\n"
+	       "each finding with the evidence from this host.\n\n"
+	       "Options:\n"
+	       "  -p, --profile NAME|auto  role profile (default: auto, picked from the facts);\n"
+	       "                           repeat to combine roles\n"
+	       "      --profile-dir DIR    look for profiles in DIR first (repeatable)\n"
+	       "      --fail-on SEVERITY   exit 1 when a finding is at least this severe\n"
+	       "                           (critical, high, medium, low, info; default: high)\n"
+	       "      --color=auto|always|never  colour the text output (default: auto, only on\n"
+	       "                           a terminal and when NO_COLOR is not set)\n"
+	       "      --deep               also dump the conntrack table for top talkers\n"
+	       "  -v, --verbose            also list passed and skipped rules\n"
+	       "  -h, --help               show this help\n"
+	       "%s\n"
+	       "Exit status: 0 no finding at or above --fail-on; 1 there are; 2 usage error or\n"
+	       "invalid input (policy, profile, facts file); 3 the host could not be read.\n",
+	       CTA_CLI_COMMON_HELP);
+}
 
 int cmd_audit(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	cta_cli_error("not available yet");
-	return CTA_EXIT_USAGE;
+	static const struct option longopts[] = {
+		CTA_CLI_COMMON_LONGOPTS,
+		{ "profile", required_argument, NULL, OPT_PROFILE },
+		{ "profile-dir", required_argument, NULL, OPT_PROFILE_DIR },
+		{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
+		{ "color", required_argument, NULL, OPT_COLOR },
+		{ "colour", required_argument, NULL, OPT_COLOR },
+		{ "deep", no_argument, NULL, OPT_DEEP },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cta_cli_common common = { 0 };
+	_cleanup_free_ const char **profiles = calloc((size_t)argc + 1, sizeof(char *));
+	_cleanup_free_ const char **dirs = calloc((size_t)argc + 1, sizeof(char *));
+	size_t n_profiles = 0, n_dirs = 0;
+	int fail_on = CTA_SEVERITY_HIGH, color = -1, c, r;
+	bool verbose = false;
+	struct cta_diags diags = { 0 };
+	struct cta_policy *p = NULL;
+	_cleanup_json_ json_t *facts = NULL, *report = NULL;
+	_cleanup_free_ char *out = NULL;
+
+	if (!profiles || !dirs) {
+		cta_cli_error("out of memory");
+		return CTA_EXIT_HOST;
+	}
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "p:vh", longopts, NULL)) != -1) {
+		r = cta_cli_common_opt(&common, c, optarg);
+		if (r < 0)
+			return CTA_EXIT_USAGE;
+		if (r > 0)
+			continue;
+		switch (c) {
+		case 'p':
+		case OPT_PROFILE:
+			profiles[n_profiles++] = optarg;
+			break;
+		case OPT_PROFILE_DIR:
+			dirs[n_dirs++] = optarg;
+			break;
+		case OPT_FAIL_ON:
+			fail_on = cta_severity_from_string(optarg);
+			if (fail_on < 0)
+				return cta_cli_usage_error(
+					"audit",
+					"unknown severity '%s' (critical, high, medium, low or info)",
+					optarg);
+			break;
+		case OPT_COLOR:
+			if (streq(optarg, "auto"))
+				color = -1;
+			else if (streq(optarg, "always"))
+				color = 1;
+			else if (streq(optarg, "never"))
+				color = 0;
+			else
+				return cta_cli_usage_error(
+					"audit", "unknown colour mode '%s' (auto, always or never)",
+					optarg);
+			break;
+		case OPT_DEEP:
+			common.deep = true;
+			break;
+		case 'v':
+			verbose = true;
+			break;
+		case 'h':
+			help();
+			return cta_cli_print("");
+		default:
+			return cta_cli_usage_error("audit", "invalid option");
+		}
+	}
+	if (optind < argc)
+		return cta_cli_usage_error("audit", "unexpected argument '%s'", argv[optind]);
+	if (cta_cli_common_check(&common) < 0)
+		return CTA_EXIT_USAGE;
+
+	struct cta_policy_opts popts = {
+		.root = common.root,
+		.profile_dirs = n_dirs ? dirs : NULL,
+	};
+
+	r = cta_policy_load(&popts, &diags, &p);
+	if (r < 0) {
+		cta_diags_print(&diags, stderr);
+		cta_diags_done(&diags);
+		if (r == -ENOMEM) {
+			cta_cli_error("out of memory");
+			return CTA_EXIT_HOST;
+		}
+		return CTA_EXIT_USAGE;
+	}
+	r = cta_cli_get_facts(&common, cta_policy_sysctl_keys(p), &facts);
+	if (r > 0) {
+		cta_policy_free(p);
+		return r;
+	}
+	r = cta_policy_audit(p, n_profiles ? profiles : NULL, facts, &diags, &report);
+	cta_policy_free(p);
+	if (r < 0) {
+		cta_diags_print(&diags, stderr);
+		cta_diags_done(&diags);
+		if (r == -ENOMEM) {
+			cta_cli_error("out of memory");
+			return CTA_EXIT_HOST;
+		}
+		return CTA_EXIT_USAGE;
+	}
+	cta_diags_done(&diags);
+
+	if (common.format == CTA_FORMAT_JSON)
+		out = cta_json_dumps(report);
+	else {
+		const char *nc = getenv("NO_COLOR");
+		struct cta_report_opts ro = {
+			.color = color == 1 || (color < 0 && isatty(STDOUT_FILENO) && !(nc && *nc)),
+			.verbose = verbose,
+		};
+
+		out = cta_report_render_text(report, &ro);
+	}
+	if (!out) {
+		cta_cli_error("out of memory");
+		return CTA_EXIT_HOST;
+	}
+	r = cta_cli_print(out);
+	if (r != CTA_EXIT_OK)
+		return r;
+
+	json_t *sum = json_object_get(report, "summary");
+
+	for (int s = 0; s <= fail_on; s++)
+		if (json_integer_value(json_object_get(sum, cta_severity_to_string(s))) > 0)
+			return CTA_EXIT_FINDINGS;
+	return CTA_EXIT_OK;
 }

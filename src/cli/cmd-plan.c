@@ -1,11 +1,272 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* placeholder until the plan command lands */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "apply/fsroot.h"
 #include "cli/cli.h"
+#include "cli/cmd-plan.h"
+#include "collect/collect.h"
+#include "plan/plan.h"
+#include "policy/policy.h"
+#include "render/plan-render.h"
+#include "util/diag.h"
+#include "util/json.h"
+#include "util/macro.h"
+#include "util/banned.h"
+
+static int strv_push(const char ***v, size_t *n, const char *s)
+{
+	const char **nv = realloc(*v, (*n + 2) * sizeof(*nv));
+
+	if (!nv)
+		return -ENOMEM;
+	nv[(*n)++] = s;
+	nv[*n] = NULL;
+	*v = nv;
+	return 0;
+}
+
+int cta_plan_cli_opt(struct cta_plan_cli *o, int opt, const char *arg)
+{
+	int r = cta_cli_common_opt(&o->common, opt, arg);
+
+	if (r != 0)
+		return r;
+	switch (opt) {
+	case CTA_OPT_PROFILE:
+		return strv_push(&o->profiles, &o->n_profiles, arg) < 0 ? -ENOMEM : 1;
+	case CTA_OPT_PROFILE_DIR:
+		return strv_push(&o->profile_dirs, &o->n_profile_dirs, arg) < 0 ? -ENOMEM : 1;
+	case CTA_OPT_SYSCTL_FILE:
+		/* the file is ctaudit's own and rewritten whole */
+		if (streq(arg, "/etc/sysctl.conf")) {
+			cta_cli_usage_error(
+				cta_cli_command,
+				"--sysctl-file must be a file of ctaudit's own, not '%s'", arg);
+			return -EINVAL;
+		}
+		if (arg[0] != '/') {
+			cta_cli_usage_error(cta_cli_command,
+					    "--sysctl-file needs an absolute path, not '%s'", arg);
+			return -EINVAL;
+		}
+		o->sysctl_file = arg;
+		return 1;
+	case CTA_OPT_FIX_OVERRIDES:
+		o->fix_overrides = true;
+		return 1;
+	case CTA_OPT_REPORT:
+		o->report = arg;
+		return 1;
+	}
+	return 0;
+}
+
+void cta_plan_cli_done(struct cta_plan_cli *o)
+{
+	free(o->profiles);
+	free(o->profile_dirs);
+}
+
+static int get_report(const struct cta_plan_cli *o, json_t **ret_facts, json_t **ret_report)
+{
+	static const char *const auto_profile[] = { "auto", NULL };
+	struct cta_policy_opts po = {
+		.root = o->common.root,
+		.profile_dirs = o->profile_dirs,
+	};
+	_cleanup_(cta_diags_done) struct cta_diags diags = { 0 };
+	struct cta_policy *pol = NULL;
+	_cleanup_json_ json_t *facts = NULL, *report = NULL;
+	int r;
+
+	if (o->report) {
+		_cleanup_free_ char *err = NULL;
+
+		r = cta_json_load_file(o->report, &report, &err);
+		if (r < 0) {
+			if (err)
+				fprintf(stderr, "%s\n", err);
+			else
+				cta_cli_error("cannot read '%s': %s", o->report, strerror(-r));
+			return r == -EINVAL || r == -ENOENT ? CTA_EXIT_USAGE : CTA_EXIT_HOST;
+		}
+		if (!json_is_array(json_object_get(report, "results"))) {
+			cta_cli_error("'%s' is not an audit report (no 'results')", o->report);
+			return CTA_EXIT_USAGE;
+		}
+		r = cta_cli_get_facts(&o->common, NULL, &facts);
+		if (r > 0)
+			return r;
+		*ret_facts = TAKE_PTR(facts);
+		*ret_report = TAKE_PTR(report);
+		return 0;
+	}
+
+	r = cta_policy_load(&po, &diags, &pol);
+	if (r == -EINVAL) {
+		cta_diags_print(&diags, stderr);
+		return CTA_EXIT_USAGE;
+	}
+	if (r < 0) {
+		cta_cli_error("cannot load the rule catalog: %s", strerror(-r));
+		return r == -ENOENT ? CTA_EXIT_USAGE : CTA_EXIT_HOST;
+	}
+	r = cta_cli_get_facts(&o->common, cta_policy_sysctl_keys(pol), &facts);
+	if (r > 0) {
+		cta_policy_free(pol);
+		return r;
+	}
+	r = cta_policy_audit(pol, o->n_profiles ? o->profiles : auto_profile, facts, &diags,
+			     &report);
+	cta_policy_free(pol);
+	if (r == -EINVAL) {
+		cta_diags_print(&diags, stderr);
+		return CTA_EXIT_USAGE;
+	}
+	if (r < 0) {
+		cta_cli_error("audit failed: %s", strerror(-r));
+		return CTA_EXIT_HOST;
+	}
+	*ret_facts = TAKE_PTR(facts);
+	*ret_report = TAKE_PTR(report);
+	return 0;
+}
+
+int cta_plan_cli_run(const struct cta_plan_cli *o, json_t **ret_facts, json_t **ret_report,
+		     struct cta_plan **ret_plan)
+{
+	_cleanup_json_ json_t *facts = NULL, *report = NULL;
+	struct cta_plan_fs fs;
+	struct cta_plan_opts po = {
+		.sysctl_file = o->sysctl_file,
+		.fix_overrides = o->fix_overrides,
+		.offline = o->common.offline,
+		.fs = &fs,
+	};
+	struct cta_plan *plan = NULL;
+	int r;
+
+	r = get_report(o, &facts, &report);
+	if (r > 0)
+		return r;
+	cta_fsroot_plan_fs(o->common.root, &fs);
+	r = cta_plan_compute(facts, report, &po, &plan);
+	if (r == -EINVAL) {
+		cta_cli_error("the audit report has no results");
+		return CTA_EXIT_USAGE;
+	}
+	if (r < 0) {
+		cta_cli_error("cannot compute the plan: %s", strerror(-r));
+		return CTA_EXIT_HOST;
+	}
+	r = cta_plan_render_files(plan);
+	if (r < 0) {
+		cta_plan_free(plan);
+		cta_cli_error("cannot render the plan: %s", strerror(-r));
+		return CTA_EXIT_HOST;
+	}
+	if (ret_facts)
+		*ret_facts = TAKE_PTR(facts);
+	if (ret_report)
+		*ret_report = TAKE_PTR(report);
+	*ret_plan = plan;
+	return 0;
+}
+
+static void help(void)
+{
+	fputs("usage: ctaudit plan [OPTIONS]\n\n"
+	      "Show what 'ctaudit apply' would change to fix the failing audit results:\n"
+	      "a diff of ctaudit's sysctl.d file, the runtime values, boot-time precedence\n"
+	      "and stale keys in other files, and ctaudit's NOTRACK rules as iptables-restore\n"
+	      "and nft fragments.  Changes nothing.\n\n"
+	      "Options:\n" CTA_PLAN_CLI_HELP "      --emit sysctl|iptables|nft\n"
+	      "                           print only that artefact (the planned sysctl.d file,\n"
+	      "                           the raw-table iptables-restore fragment, or the nft\n"
+	      "                           fragment for table inet ctaudit)\n" CTA_CLI_COMMON_HELP
+	      "  -h, --help               show this help\n\n"
+	      "Exit status: 0 nothing to change; 1 changes pending; 2 usage error or invalid\n"
+	      "input; 3 the host could not be read.\n",
+	      stdout);
+}
+
+enum { OPT_EMIT = CTA_OPT_PLAN_LAST };
 
 int cmd_plan(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	cta_cli_error("not available yet");
-	return CTA_EXIT_USAGE;
+	static const struct option longopts[] = {
+		CTA_CLI_COMMON_LONGOPTS,
+		CTA_PLAN_CLI_LONGOPTS,
+		{ "emit", required_argument, NULL, OPT_EMIT },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	struct cta_plan_cli o = { 0 };
+	struct cta_plan *plan = NULL;
+	_cleanup_free_ char *out = NULL;
+	const char *emit = NULL;
+	int c, r;
+
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		if (c == 'h') {
+			help();
+			cta_plan_cli_done(&o);
+			return cta_cli_print("");
+		}
+		if (c == OPT_EMIT) {
+			if (!streq(optarg, "sysctl") && !streq(optarg, "iptables") &&
+			    !streq(optarg, "nft")) {
+				cta_plan_cli_done(&o);
+				return cta_cli_usage_error(
+					"plan", "unknown artefact '%s' (sysctl, iptables or nft)",
+					optarg);
+			}
+			emit = optarg;
+			continue;
+		}
+		r = c == '?' ? -EINVAL : cta_plan_cli_opt(&o, c, optarg);
+		if (r <= 0) {
+			cta_plan_cli_done(&o);
+			return r == -ENOMEM ? CTA_EXIT_HOST : CTA_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		cta_plan_cli_done(&o);
+		return cta_cli_usage_error("plan", "unexpected argument '%s'", argv[optind]);
+	}
+	if (cta_cli_common_check(&o.common) < 0) {
+		cta_plan_cli_done(&o);
+		return CTA_EXIT_USAGE;
+	}
+	r = cta_plan_cli_run(&o, NULL, NULL, &plan);
+	cta_plan_cli_done(&o);
+	if (r > 0)
+		return r;
+
+	if (emit && streq(emit, "sysctl"))
+		out = cta_render_sysctl_conf(plan);
+	else if (emit && streq(emit, "iptables"))
+		out = cta_render_notrack_iptables(&plan->notrack.want);
+	else if (emit && streq(emit, "nft"))
+		out = cta_render_notrack_nft(&plan->notrack.want);
+	else if (o.common.format == CTA_FORMAT_JSON) {
+		_cleanup_json_ json_t *j = NULL;
+
+		if (cta_render_plan_json(plan, &j) == 0)
+			out = cta_json_dumps(j);
+	} else if (cta_render_plan_text(plan, &out) < 0)
+		out = NULL;
+	if (!out) {
+		cta_plan_free(plan);
+		cta_cli_error("out of memory");
+		return CTA_EXIT_HOST;
+	}
+	r = cta_cli_print(out);
+	if (r == 0)
+		r = cta_plan_has_changes(plan) ? CTA_EXIT_FINDINGS : CTA_EXIT_OK;
+	cta_plan_free(plan);
+	return r;
 }

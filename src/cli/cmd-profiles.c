@@ -1,11 +1,143 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* placeholder until the profiles command lands */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include "cli/cli.h"
+#include "policy/policy.h"
+#include "render/report.h"
+#include "util/json.h"
+#include "util/macro.h"
+#include "util/banned.h"
+
+enum {
+	OPT_FORMAT = CTA_OPT_FIRST_PRIVATE,
+	OPT_PROFILE_DIR,
+};
+
+static void help(void)
+{
+	printf("usage: ctaudit profiles [OPTIONS] [list]\n"
+	       "       ctaudit profiles [OPTIONS] show NAME\n\n"
+	       "List the role profiles (name and description), or show one profile as it is\n"
+	       "in effect after 'extends': its parameters and its rules with their severity.\n\n"
+	       "Options:\n"
+	       "      --format text|json  output format (default: text)\n"
+	       "      --profile-dir DIR   look for profiles in DIR first (repeatable)\n"
+	       "      --root DIR          read /etc/ctaudit/profiles below DIR\n"
+	       "  -h, --help              show this help\n\n"
+	       "Exit status: 0 success; 2 unknown profile, usage error or invalid policy.\n");
+}
 
 int cmd_profiles(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	cta_cli_error("not available yet");
-	return CTA_EXIT_USAGE;
+	static const struct option longopts[] = {
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "profile-dir", required_argument, NULL, OPT_PROFILE_DIR },
+		{ "root", required_argument, NULL, CTA_OPT_ROOT },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	_cleanup_free_ const char **dirs = calloc((size_t)argc + 1, sizeof(char *));
+	size_t n_dirs = 0;
+	const char *root = NULL, *action = "list", *name = NULL;
+	bool json = false;
+	struct cta_diags diags = { 0 };
+	struct cta_policy *p = NULL;
+	_cleanup_json_ json_t *j = NULL;
+	_cleanup_free_ char *out = NULL;
+	int c, r;
+
+	if (!dirs) {
+		cta_cli_error("out of memory");
+		return CTA_EXIT_HOST;
+	}
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_FORMAT:
+			if (streq(optarg, "json"))
+				json = true;
+			else if (streq(optarg, "text"))
+				json = false;
+			else
+				return cta_cli_usage_error(
+					"profiles", "unknown format '%s' (text or json)", optarg);
+			break;
+		case OPT_PROFILE_DIR:
+			dirs[n_dirs++] = optarg;
+			break;
+		case CTA_OPT_ROOT:
+			root = optarg;
+			break;
+		case 'h':
+			help();
+			return cta_cli_print("");
+		default:
+			return cta_cli_usage_error("profiles", "invalid option");
+		}
+	}
+	if (optind < argc)
+		action = argv[optind++];
+	if (streq(action, "list")) {
+		if (optind < argc)
+			return cta_cli_usage_error("profiles", "unexpected argument '%s'",
+						   argv[optind]);
+	} else if (streq(action, "show")) {
+		if (optind + 1 != argc)
+			return cta_cli_usage_error("profiles", "'show' needs one profile name");
+		name = argv[optind];
+	} else
+		return cta_cli_usage_error("profiles", "unknown action '%s' (list or show)",
+					   action);
+
+	struct cta_policy_opts popts = { .root = root, .profile_dirs = n_dirs ? dirs : NULL };
+
+	r = cta_policy_load(&popts, &diags, &p);
+	cta_diags_print(&diags, stderr);
+	cta_diags_done(&diags);
+	if (r < 0) {
+		if (r == -ENOMEM) {
+			cta_cli_error("out of memory");
+			return CTA_EXIT_HOST;
+		}
+		return CTA_EXIT_USAGE;
+	}
+	r = name ? cta_policy_profile_json(p, name, &j) : cta_policy_profiles_json(p, &j);
+	cta_policy_free(p);
+	if (r == -ENOENT) {
+		cta_cli_error("unknown profile '%s' (see 'ctaudit profiles list')", name);
+		return CTA_EXIT_USAGE;
+	}
+	if (r < 0) {
+		cta_cli_error("out of memory");
+		return CTA_EXIT_HOST;
+	}
+	if (json)
+		out = cta_json_dumps(j);
+	else if (name)
+		out = cta_report_profile_text(j);
+	else {
+		size_t len = 0, i, w = 0;
+		json_t *x;
+		FILE *f = open_memstream(&out, &len);
+
+		json_array_foreach(j, i, x)
+			w = MAX(w, strlen(json_string_value(json_object_get(x, "profile"))));
+		if (f) {
+			json_array_foreach(j, i, x)
+				fprintf(f, "%-*s  %s\n", (int)w,
+					json_string_value(json_object_get(x, "profile")),
+					json_string_value(json_object_get(x, "description")));
+			if (fclose(f) != 0) {
+				free(out);
+				out = NULL;
+			}
+		}
+	}
+	if (!out) {
+		cta_cli_error("out of memory");
+		return CTA_EXIT_HOST;
+	}
+	return cta_cli_print(out);
 }

@@ -116,6 +116,7 @@ int cta_cli_get_facts(const struct cta_cli_common *o, const char *const *extra_s
 		.offline = o->offline,
 		.kernel = o->kernel,
 		.extra_sysctls = extra_sysctls,
+		.deep = o->deep,
 	};
 	int r;
 

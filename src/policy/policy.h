@@ -8,7 +8,7 @@
 
 /*
  * The evaluate stage: facts + rule catalog + role profiles -> audit report.
- * Loading reads YAML (policies/*.yaml, profiles/*.yaml); evaluation is pure.
+ * Loading reads YAML (policies/NAME.yaml, profiles/NAME.yaml); evaluation is pure.
  * The language is specified in docs/policy-language.md, the report in
  * docs/audit-json.md.
  */
@@ -24,6 +24,12 @@ struct cta_policy_opts {
 	/* Extra profile directories (--profile-dir), searched before
 	 * ROOT/etc/ctaudit/profiles and the built-in ones; NULL-terminated, may be NULL. */
 	const char *const *profile_dirs;
+	/* Files to load before the catalog and the profile directories
+	 * (`ctaudit validate`): each is a rule catalog file or a profile, told
+	 * apart by its top-level key.  A policy file that is the same file as
+	 * one in the catalog replaces it; a profile hides installed profiles
+	 * of the same name.  NULL-terminated, may be NULL. */
+	const char *const *files;
 };
 
 /*
@@ -50,6 +56,26 @@ const char *const *cta_policy_sysctl_keys(const struct cta_policy *p);
  */
 int cta_policy_audit(const struct cta_policy *p, const char *const *profiles, json_t *facts,
 		     struct cta_diags *diags, json_t **ret_report);
+
+/*
+ * Descriptions for `ctaudit explain` and `ctaudit profiles` (new references;
+ * shapes in docs/audit-json.md, "Catalog descriptions").
+ *
+ * cta_policy_rule_json: one rule: id, title, severity, subject, file, line,
+ * the raw text of its templates and expressions (explanation, message, when,
+ * check, let, needs, params, escalate, remediation, kernels, tags), its
+ * references and the profiles that enable it with their severity.  Returns 0,
+ * -ENOENT (no such rule) or -ENOMEM.
+ * cta_policy_catalog_json: an array of all rules in that shape, by id.
+ * cta_policy_profiles_json: [{profile, description, file, extends}] by name.
+ * cta_policy_profile_json: the effective profile after 'extends':
+ * {profile, description, file, extends, params, rules: {ID: {severity,
+ * params}}} with the enabled rules only.  -ENOENT for an unknown name.
+ */
+int cta_policy_rule_json(const struct cta_policy *p, const char *id, json_t **ret);
+int cta_policy_catalog_json(const struct cta_policy *p, json_t **ret);
+int cta_policy_profiles_json(const struct cta_policy *p, json_t **ret);
+int cta_policy_profile_json(const struct cta_policy *p, const char *name, json_t **ret);
 
 /* Severity levels, most severe first. */
 enum cta_severity {

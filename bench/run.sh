@@ -1,0 +1,491 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# ctaudit benchmark: `ctaudit top conntrack`, `ctaudit top timewait` and
+# `ctaudit audit` against the shell pipelines people use instead, on 100k and
+# 1M conntrack entries and 100k TIME_WAIT sockets.  Runs as root, in a fresh
+# network namespace it creates and removes; the only global it touches is
+# net.netfilter.nf_conntrack_max (and the conntrack hash size, only when 1M
+# entries would make its chains long), restored on every exit path.
+# See bench/README.md.
+
+set -euo pipefail
+
+SRCDIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+CTAUDIT=$SRCDIR/build/ctaudit
+BINDIR=
+RUNS=5
+QUICK=0
+CHECK=0
+OUT=
+SLOW_S=20 # a command slower than this gets at most 3 runs
+FAST_S=1  # one faster than this gets 2K+1
+
+usage() {
+	cat <<EOF
+usage: bench/run.sh [--quick] [--runs K] [--ctaudit PATH] [--bindir DIR] [--out FILE] [--check]
+
+Benchmark ctaudit against conntrack/ss pipelines in a throwaway netns (root).
+
+  --quick         smoke run: 20k conntrack entries, 10k TIME_WAIT sockets
+  --runs K        timed runs per command after one warm-up, median reported
+                  (default 5; a command slower than ${SLOW_S} s gets at most 3,
+                  one faster than ${FAST_S} s gets 2K+1)
+  --ctaudit PATH  binary to measure (default build/ctaudit)
+  --bindir DIR    where ct-gen, tw-gen and bench-rusage are
+                  (default: DIR-OF-CTAUDIT/bench)
+  --out FILE      also write the figures as markdown (e.g. docs/performance.md)
+  --check         exit 1 unless every target passes (n/a counts as failing)
+EOF
+}
+
+while [ $# -gt 0 ]; do
+	case $1 in
+	--quick) QUICK=1 ;;
+	--runs)
+		RUNS=${2:?--runs needs a number}
+		shift
+		;;
+	--ctaudit)
+		CTAUDIT=${2:?--ctaudit needs a path}
+		shift
+		;;
+	--bindir)
+		BINDIR=${2:?--bindir needs a directory}
+		shift
+		;;
+	--out)
+		OUT=${2:?--out needs a file}
+		shift
+		;;
+	--check) CHECK=1 ;;
+	-h | --help)
+		usage
+		exit 0
+		;;
+	*)
+		echo "run.sh: unknown option '$1'" >&2
+		usage >&2
+		exit 2
+		;;
+	esac
+	shift
+done
+
+case $RUNS in
+'' | *[!0-9]*)
+	echo "run.sh: invalid run count '$RUNS'" >&2
+	exit 2
+	;;
+esac
+[ "$RUNS" -ge 1 ] || {
+	echo "run.sh: --runs must be at least 1" >&2
+	exit 2
+}
+CTAUDIT=$(realpath -m "$CTAUDIT")
+BINDIR=$(realpath -m "${BINDIR:-$(dirname "$CTAUDIT")/bench}")
+[ -n "$OUT" ] && OUT=$(realpath -m "$OUT")
+CTGEN=$BINDIR/ct-gen
+TWGEN=$BINDIR/tw-gen
+RUSAGE=$BINDIR/bench-rusage
+export CTAUDIT_DATADIR=${CTAUDIT_DATADIR:-$SRCDIR}
+
+if [ "$QUICK" = 1 ]; then
+	CT_SIZES=(20000)
+	TW_N=10000
+else
+	CT_SIZES=(100000 1000000)
+	TW_N=100000
+fi
+CT_TOP=${CT_SIZES[${#CT_SIZES[@]} - 1]}
+
+[ "$(id -u)" = 0 ] || {
+	echo "run.sh: needs root (creates a netns, raises nf_conntrack_max)" >&2
+	exit 2
+}
+for t in ip conntrack ss awk sort uniq head; do
+	command -v "$t" >/dev/null || {
+		echo "run.sh: needs '$t'" >&2
+		exit 2
+	}
+done
+for b in "$CTGEN" "$TWGEN" "$RUSAGE"; do
+	[ -x "$b" ] || {
+		echo "run.sh: '$b' missing; build the project first (cmake --build BUILD)" >&2
+		exit 2
+	}
+done
+[ -x "$CTAUDIT" ] || echo "run.sh: warning: '$CTAUDIT' missing; its rows will be n/a" >&2
+[ -r /proc/net/nf_conntrack ] || echo "run.sh: warning: no /proc/net/nf_conntrack (CONFIG_NF_CONNTRACK_PROCFS)" >&2
+
+# ---------------------------------------------------------------- cleanup
+NS=ctabench-$$
+NS0=ctabench-$$-empty
+TMP=$(mktemp -d /tmp/ctabench.XXXXXX)
+MAX_KEY=/proc/sys/net/netfilter/nf_conntrack_max
+HASH_KEY=/sys/module/nf_conntrack/parameters/hashsize
+OLD_MAX=
+OLD_HASH=
+
+# shellcheck disable=SC2317 # called through trap
+cleanup() {
+	local rc=$?
+	set +e
+	trap - EXIT INT TERM
+	for ns in "$NS" "$NS0"; do
+		if ip netns list 2>/dev/null | awk '{ print $1 }' | grep -qxF -- "$ns"; then
+			ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
+			ip netns del "$ns"
+		fi
+	done
+	# the netns is gone, so its entries no longer count against the limit
+	if [ -n "$OLD_HASH" ] && [ "$(cat "$HASH_KEY")" != "$OLD_HASH" ]; then
+		echo "$OLD_HASH" >"$HASH_KEY" && echo "restored hashsize $OLD_HASH" >&2
+	fi
+	if [ -n "$OLD_MAX" ] && [ "$(cat "$MAX_KEY")" != "$OLD_MAX" ]; then
+		echo "$OLD_MAX" >"$MAX_KEY" && echo "restored nf_conntrack_max $OLD_MAX" >&2
+	fi
+	rm -rf "$TMP"
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+log() { echo "== $*" >&2; }
+in_ns() { ip netns exec "$NS" "$@"; }
+
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+ip netns add "$NS"
+ip -n "$NS" link set lo up
+# an empty twin for "audit at 0 entries", so both audits can run interleaved
+ip netns add "$NS0"
+ip -n "$NS0" link set lo up
+# per netns: room for the TIME_WAIT sockets, ports for the clients
+in_ns sysctl -qw net.ipv4.tcp_max_tw_buckets=262144
+in_ns sysctl -qw net.ipv4.ip_local_port_range="1024 65535"
+
+# nf_conntrack_max is global but each netns' count is compared against it
+OLD_MAX=$(cat $MAX_KEY)
+OLD_HASH=$(cat $HASH_KEY)
+if [ "$OLD_MAX" -lt $((CT_TOP + 1024)) ]; then
+	log "raising nf_conntrack_max $OLD_MAX -> $((CT_TOP + 1024)) (restored at exit)"
+	echo $((CT_TOP + 1024)) >$MAX_KEY
+fi
+# Each entry is hashed twice (original and reply); the kernel refuses inserts
+# past a random chain length of 50..80, so only a table with fewer buckets
+# than N/8 needs growing.
+if [ "$OLD_HASH" -lt $((CT_TOP / 8)) ]; then
+	log "raising hashsize $OLD_HASH -> $((CT_TOP / 4)) (restored at exit)"
+	echo $((CT_TOP / 4)) >$HASH_KEY
+fi
+
+# ---------------------------------------------------------------- measuring
+declare -A WALL CPU_USER CPU_SYS RSS NRUNS STATUS LIMIT OUTFILE NS_OF
+NS_OF[audit-0]=$NS0
+NOTES=()
+
+# run_once KEY CMD [warmup]: one timed run of CMD (sh -c) inside the key's
+# netns (NS_OF, default the bench netns).  The warm-up run is not counted; it
+# pays for cold caches and fixes how many runs the key gets.
+run_once() {
+	local key=$1 cmd=$2 warmup=${3:-0} w m rc u sy
+	local out=$TMP/$key.out err=$TMP/$key.err
+	rc=0
+	ip netns exec "${NS_OF[$key]:-$NS}" "$RUSAGE" -o "$TMP/ru" sh -c "$cmd" >"$out" 2>"$err" || rc=$?
+	if [ ! -s "$TMP/ru" ]; then
+		STATUS[$key]="error"
+		return
+	fi
+	read -r w m rc u sy <"$TMP/ru"
+	rm -f "$TMP/ru"
+	OUTFILE[$key]=$out
+	if [ "$rc" = 2 ] && grep -q "not available yet" "$err"; then
+		STATUS[$key]="n/a"
+		return
+	fi
+	# audit exits 1 when it has findings: that is a result, not a failure
+	if [ "$rc" != 0 ] && ! { [ "$rc" = 1 ] && [[ $key == audit* ]]; }; then
+		STATUS[$key]="error (exit $rc)"
+		echo "run.sh: '$cmd' exited $rc: $(head -c 300 "$err")" >&2
+		return
+	fi
+	STATUS[$key]=ok
+	if [ "$warmup" = 1 ]; then
+		LIMIT[$key]=$RUNS
+		if awk -v w="$w" -v s="$SLOW_S" 'BEGIN { exit !(w > s) }' && [ "$RUNS" -gt 3 ]; then
+			LIMIT[$key]=3
+			NOTES+=("'$key' took ${w} s: median of 3 runs, not $RUNS")
+		elif awk -v w="$w" -v s="$FAST_S" 'BEGIN { exit !(w < s) }'; then
+			# cheap to repeat, and short runs are the noisy ones
+			LIMIT[$key]=$((2 * RUNS + 1))
+		fi
+		return
+	fi
+	echo "$w" >>"$TMP/$key.walls"
+	echo "$m" >>"$TMP/$key.rss"
+	echo "$u" >>"$TMP/$key.user"
+	echo "$sy" >>"$TMP/$key.sys"
+	NRUNS[$key]=$((${NRUNS[$key]:-0} + 1))
+}
+
+median() {
+	sort -g "$1" | awk '{ v[NR] = $1 } END {
+		printf "%.4f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# measure "KEY1|CMD1" "KEY2|CMD2" ...: one warm-up each, then rounds with the
+# commands interleaved, so drift (caches, frequency) hits all of them alike
+measure() {
+	local r spec key cmd more=1
+	for spec in "$@"; do
+		key=${spec%%|*}
+		log "warm-up: $key"
+		run_once "$key" "${spec#*|}" 1
+	done
+	for ((r = 1; more; r++)); do
+		more=0
+		for spec in "$@"; do
+			key=${spec%%|*}
+			cmd=${spec#*|}
+			[ "${STATUS[$key]}" = ok ] || continue
+			[ "${NRUNS[$key]:-0}" -lt "${LIMIT[$key]}" ] || continue
+			log "run $r: $key"
+			run_once "$key" "$cmd"
+			more=1
+		done
+	done
+	for spec in "$@"; do
+		key=${spec%%|*}
+		[ "${STATUS[$key]}" = ok ] || continue
+		WALL[$key]=$(median "$TMP/$key.walls")
+		CPU_USER[$key]=$(median "$TMP/$key.user")
+		CPU_SYS[$key]=$(median "$TMP/$key.sys")
+		RSS[$key]=$(sort -n "$TMP/$key.rss" | tail -1)
+	done
+}
+
+ct_count() { in_ns conntrack -C 2>/dev/null; }
+# shellcheck disable=SC2016 # awk program
+tw_count() { in_ns awk '$1 == "TCP:" { for (i = 2; i < NF; i++) if ($i == "tw") print $(i + 1) }' /proc/net/sockstat; }
+
+Q=$(printf %q "$CTAUDIT")
+AWK_SRC="conntrack -L 2>/dev/null | awk '{for(i=1;i<=NF;i++) if(\$i~/^src=/){print \$i;break}}' | sort | uniq -c | sort -nr | head"
+SS_PEER="ss -Htan state time-wait | awk '{print \$4}' | sort | uniq -c | sort -nr | head"
+
+GEN_CT=()
+
+for n in "${CT_SIZES[@]}"; do
+	log "generating $n conntrack entries"
+	in_ns conntrack -F >/dev/null 2>&1 || true
+	line=$(in_ns "$CTGEN" -n "$n")
+	echo "$line" >&2
+	GEN_CT+=("$n: $(echo "$line" | tail -1)")
+	got=$(ct_count)
+	if [ "$got" != "$n" ]; then
+		echo "run.sh: expected $n entries in $NS, conntrack -C says '$got'" >&2
+		exit 1
+	fi
+	top_line=$(echo "$line" | awk '/^top source/ { sub(":", "", $3); print $3, $4 }')
+	specs=("top-ct-$n|$Q top conntrack --by src"
+		"awk-$n|$AWK_SRC"
+		"cat-$n|cat /proc/net/nf_conntrack > /dev/null")
+	# audit at 0 entries runs in the empty twin netns, interleaved with audit at N
+	[ "$n" = "$CT_TOP" ] && specs+=("audit-$n|$Q audit" "audit-0|$Q audit")
+	measure "${specs[@]}"
+	got=$(ct_count)
+	[ "$got" = "$n" ] || NOTES+=("the table held $got entries, not $n, after the $n runs")
+	# fairness: a fast answer must also be right about the heaviest source
+	if [ "${STATUS[top-ct-$n]}" = ok ] && [ -n "$top_line" ]; then
+		read -r top_src top_cnt <<<"$top_line"
+		if grep -qF -- "$top_src" "${OUTFILE[top-ct-$n]}" &&
+			grep -qw -- "$top_cnt" "${OUTFILE[top-ct-$n]}"; then
+			NOTES+=("N=$n: ctaudit top conntrack names the heaviest source $top_src with its $top_cnt entries, as ct-gen made them")
+		else
+			NOTES+=("N=$n: WARNING: ctaudit top conntrack output lacks the heaviest source $top_src or its count $top_cnt")
+		fi
+	fi
+done
+in_ns conntrack -F >/dev/null 2>&1 || true
+
+log "generating $TW_N TIME_WAIT sockets"
+tw_start=$(date +%s)
+line=$(in_ns "$TWGEN" -n "$TW_N")
+echo "$line" >&2
+GEN_TW=$line
+tw0=$(tw_count)
+measure "top-tw|$Q top timewait --by peer" "ss-tw|$SS_PEER"
+tw1=$(tw_count)
+tw_secs=$(($(date +%s) - tw_start))
+# fairness again: both must name the same heaviest peer with the same count
+if [ "${STATUS[top-tw]}" = ok ] && [ "${STATUS[ss-tw]}" = ok ]; then
+	read -r ss_cnt ss_peer <"${OUTFILE[ss-tw]}" || true
+	if [ -n "${ss_peer:-}" ] && grep -qF -- "$ss_peer" "${OUTFILE[top-tw]}" &&
+		grep -qw -- "$ss_cnt" "${OUTFILE[top-tw]}"; then
+		NOTES+=("TW=$TW_N: ctaudit top timewait names the heaviest peer $ss_peer with its $ss_cnt sockets, as the ss pipeline does")
+	else
+		NOTES+=("TW=$TW_N: WARNING: ctaudit top timewait output lacks the ss pipeline's heaviest peer ${ss_peer:-?} or its count ${ss_cnt:-?}")
+	fi
+fi
+if [ "$tw1" -lt "$TW_N" ]; then
+	NOTES+=("TIME_WAIT sockets went from $tw0 to $tw1 during the $tw_secs s of runs (they last 60 s)")
+fi
+
+# ---------------------------------------------------------------- report
+fmt_wall() { if [ "${STATUS[$1]:-n/a}" = ok ]; then echo "${WALL[$1]}"; else echo "${STATUS[$1]:-n/a}"; fi; }
+fmt_rss() { if [ "${STATUS[$1]:-n/a}" = ok ]; then awk -v k="${RSS[$1]}" 'BEGIN { printf "%.1f", k / 1024 }'; else echo "-"; fi; }
+fmt_runs() { echo "${NRUNS[$1]:-0}"; }
+
+ROWS=()
+US=$'\x1f' # field separator: the commands contain '|'
+fmt_cpu() { if [ "${STATUS[$1]:-n/a}" = ok ]; then echo "${CPU_USER[$1]} / ${CPU_SYS[$1]}"; else echo "-"; fi; }
+row() { ROWS+=("$1$US$2$US$3$US$(fmt_runs "$3")$US$(fmt_wall "$3")$US$(fmt_rss "$3")$US$(fmt_cpu "$3")"); }
+for n in "${CT_SIZES[@]}"; do
+	row "$n ct" "ctaudit top conntrack --by src" "top-ct-$n"
+	row "$n ct" "conntrack -L | awk src= | sort | uniq -c | sort -nr | head" "awk-$n"
+	row "$n ct" "cat /proc/net/nf_conntrack > /dev/null" "cat-$n"
+done
+row "$TW_N tw" "ctaudit top timewait --by peer" top-tw
+row "$TW_N tw" "ss -Htan state time-wait | awk '{print \$4}' | sort | uniq -c | sort -nr | head" ss-tw
+row "0 ct" "ctaudit audit" audit-0
+row "$CT_TOP ct" "ctaudit audit" "audit-$CT_TOP"
+
+# target NAME N A B OP GOAL: ratio A/B compared with OP against GOAL
+TARGETS=()
+FAILED=0
+verdict() { # name, measured text, result
+	TARGETS+=("$1$US$2$US$3")
+	case $3 in PASS) ;; *) FAILED=1 ;; esac
+}
+ratio_target() {
+	local name=$1 a=$2 b=$3 op=$4 goal=$5 unit=${6:-x} r
+	if [ "${STATUS[$a]:-n/a}" != ok ] || [ "${STATUS[$b]:-n/a}" != ok ]; then
+		verdict "$name" "n/a (${STATUS[$a]:-n/a} / ${STATUS[$b]:-n/a})" "n/a"
+		return
+	fi
+	r=$(awk -v x="${WALL[$a]}" -v y="${WALL[$b]}" 'BEGIN { printf "%.2f", (y > 0 ? x / y : 0) }')
+	if awk -v r="$r" -v g="$goal" -v op="$op" 'BEGIN { exit !(op == ">=" ? r >= g : r <= g) }'; then
+		verdict "$name" "$r$unit" PASS
+	else
+		verdict "$name" "$r$unit" FAIL
+	fi
+}
+for n in "${CT_SIZES[@]}"; do
+	ratio_target "N=$n: awk pipeline / top conntrack >= 3x" "awk-$n" "top-ct-$n" ">=" 3
+	ratio_target "N=$n: top conntrack / cat /proc <= 1.6x" "top-ct-$n" "cat-$n" "<=" 1.6
+	if [ "${STATUS[top-ct-$n]:-n/a}" = ok ]; then
+		mb=$(fmt_rss "top-ct-$n")
+		if [ "${RSS[top-ct-$n]}" -lt 16384 ]; then
+			verdict "N=$n: top conntrack peak RSS < 16 MB" "$mb MB" PASS
+		else
+			verdict "N=$n: top conntrack peak RSS < 16 MB" "$mb MB" FAIL
+		fi
+	else
+		verdict "N=$n: top conntrack peak RSS < 16 MB" "${STATUS[top-ct-$n]:-n/a}" "n/a"
+	fi
+done
+ratio_target "TW=$TW_N: ss pipeline / top timewait >= 5x" ss-tw top-tw ">=" 5
+ratio_target "audit at $CT_TOP / audit at 0 <= 1.10" "audit-$CT_TOP" audit-0 "<=" 1.10
+
+LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
+# other work on the machine skews every figure; say so rather than hide it
+if awk -v l="${LOAD_START%% *}" -v c="$(nproc)" 'BEGIN { exit !(l > c / 2) }'; then
+	NOTES+=("the machine was busy: load average $LOAD_START at the start on $(nproc) CPUs; figures are less reliable")
+fi
+
+print_text() {
+	local r
+	printf '\n%-10s  %-76s %4s %9s %8s  %s\n' workload command runs "median s" "peak MB" "user / sys s"
+	for r in "${ROWS[@]}"; do
+		IFS=$US read -r w c _ n t m cpu <<<"$r"
+		printf '%-10s  %-76s %4s %9s %8s  %s\n' "$w" "$c" "$n" "$t" "$m" "$cpu"
+	done
+	printf '\n%-52s %-22s %s\n' target measured result
+	for r in "${TARGETS[@]}"; do
+		IFS=$US read -r n v res <<<"$r"
+		printf '%-52s %-22s %s\n' "$n" "$v" "$res"
+	done
+	if [ ${#NOTES[@]} -gt 0 ]; then
+		echo
+		printf 'note: %s\n' "${NOTES[@]}"
+	fi
+}
+print_text
+
+write_markdown() {
+	local cpu mem r
+	cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+	mem=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
+	{
+		echo "<!-- SPDX-License-Identifier: GPL-2.0-or-later -->"
+		echo "# Performance"
+		echo
+		echo "Figures of the last benchmark run, written by \`bench/run.sh --out docs/performance.md\`"
+		echo "(see bench/README.md for what it does and how to run it). Re-run it to replace them;"
+		echo "figures from another machine are not comparable."
+		echo
+		echo "## Machine"
+		echo
+		echo "| | |"
+		echo "|---|---|"
+		echo "| date (UTC) | $(date -u '+%Y-%m-%d %H:%M') |"
+		echo "| CPU | ${cpu:-unknown} |"
+		echo "| nproc | $(nproc) |"
+		echo "| memory | $mem |"
+		echo "| kernel | $(uname -r) |"
+		echo "| ctaudit | \`$("$CTAUDIT" --version 2>/dev/null || echo unknown)\` (${CTAUDIT#"$SRCDIR"/}), commit $(git -C "$SRCDIR" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$SRCDIR" diff --quiet HEAD 2>/dev/null || echo ' + uncommitted changes') |"
+		if [ "$(cat "$MAX_KEY")" = "$OLD_MAX" ]; then
+			echo "| nf_conntrack_max | $OLD_MAX (unchanged) |"
+		else
+			echo "| nf_conntrack_max | $(cat "$MAX_KEY") during the run (host value $OLD_MAX, restored) |"
+		fi
+		echo "| conntrack hash buckets | $(cat "$HASH_KEY")$([ "$(cat "$HASH_KEY")" = "$OLD_HASH" ] || echo " during the run (host value $OLD_HASH, restored)") |"
+		echo "| runs | one warm-up, then $RUNS per command ($((2 * RUNS + 1)) under ${FAST_S} s, at most 3 over ${SLOW_S} s)$([ "$QUICK" = 1 ] && echo ', --quick') |"
+		echo "| load average (1/5/15 min) | $LOAD_START at the start, $LOAD_END at the end |"
+		echo
+		echo "## Figures"
+		echo
+		echo "Median wall time over the runs; peak RSS is the largest single process (for a pipeline,"
+		echo "its biggest member); CPU is user and system time summed over all processes of the"
+		echo "command (a pipeline's members run in parallel, so CPU can exceed wall time). All from"
+		echo "\`wait4()\` (bench/rusage.c); all commands ran inside the bench netns."
+		echo
+		echo "| workload | command | runs | median wall (s) | peak RSS (MB) | median CPU user / sys (s) |"
+		echo "|---|---|---:|---:|---:|---:|"
+		for r in "${ROWS[@]}"; do
+			IFS=$US read -r w c _ n t m cpu <<<"$r"
+			echo "| $w | \`${c//|/\\|}\` | $n | $t | $m | $cpu |"
+		done
+		echo
+		echo "## Targets"
+		echo
+		echo "| target | measured | result |"
+		echo "|---|---|---|"
+		for r in "${TARGETS[@]}"; do
+			IFS=$US read -r n v res <<<"$r"
+			echo "| $n | $v | $res |"
+		done
+		echo
+		echo "## Notes"
+		echo
+		echo "- Table filled by \`bench/ct-gen\` (TCP ESTABLISHED, ASSURED, timeout 3600 s, 62 % from"
+		echo "  10.1.0.1, the rest Zipf over 4096 sources, seed 1):"
+		for r in "${GEN_CT[@]}"; do echo "  - N=$r"; done
+		echo "- TIME_WAIT sockets made by \`bench/tw-gen\` on loopback (client side, 128 peers"
+		echo "  127.0.0.D:PORT, 50 % to 127.0.0.1:8000): $GEN_TW"
+		echo "- The ss pipeline prints column \$4: with \`-H\` and a state filter ss drops the State"
+		echo "  column, leaving Recv-Q, Send-Q, Local, Peer, so \$4 is the peer (checked on this host)."
+		echo "- The awk pipeline is the one that really counts sources (\`src=\` of the original"
+		echo "  tuple); the often-quoted \`awk '{print \$4}'\` counts TCP states."
+		for r in "${NOTES[@]}"; do echo "- $r"; done
+	} >"$OUT.tmp"
+	mv "$OUT.tmp" "$OUT"
+	log "wrote $OUT"
+}
+[ -z "$OUT" ] || write_markdown
+
+if [ "$CHECK" = 1 ] && [ "$FAILED" = 1 ]; then
+	echo "run.sh: at least one target failed or was not measured" >&2
+	exit 1
+fi
+exit 0

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef CTA_CLI_CMD_PLAN_H
+#define CTA_CLI_CMD_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <jansson.h>
+#include "cli/cli.h"
+#include "plan/plan.h"
+
+/* Options shared by `plan` and `apply` (apply runs the same pipeline). */
+struct cta_plan_cli {
+	struct cta_cli_common common;
+	const char **profiles; /* NULL-terminated */
+	size_t n_profiles;
+	const char **profile_dirs; /* NULL-terminated */
+	size_t n_profile_dirs;
+	const char *sysctl_file;
+	bool fix_overrides;
+	const char *report; /* --report FILE: a saved audit report instead of auditing */
+};
+
+enum {
+	CTA_OPT_PROFILE = CTA_OPT_FIRST_PRIVATE,
+	CTA_OPT_PROFILE_DIR,
+	CTA_OPT_SYSCTL_FILE,
+	CTA_OPT_FIX_OVERRIDES,
+	CTA_OPT_REPORT,
+	CTA_OPT_PLAN_LAST,
+};
+
+#define CTA_PLAN_CLI_LONGOPTS                                                    \
+	{ "profile", required_argument, NULL, CTA_OPT_PROFILE },                 \
+		{ "profile-dir", required_argument, NULL, CTA_OPT_PROFILE_DIR }, \
+		{ "sysctl-file", required_argument, NULL, CTA_OPT_SYSCTL_FILE }, \
+		{ "fix-overrides", no_argument, NULL, CTA_OPT_FIX_OVERRIDES },   \
+	{                                                                        \
+		"report", required_argument, NULL, CTA_OPT_REPORT                \
+	}
+
+#define CTA_PLAN_CLI_HELP                                                                     \
+	"      --profile NAME|auto  role profile (repeatable: roles combine; default auto)\n" \
+	"      --profile-dir DIR    also look for profiles in DIR (repeatable)\n"             \
+	"      --sysctl-file PATH   ctaudit's sysctl.d file\n"                                \
+	"                           (default /etc/sysctl.d/90-ctaudit-PROFILE.conf)\n"        \
+	"      --fix-overrides      also comment out assignments in other files that\n"       \
+	"                           override ours or set stale keys\n"                        \
+	"      --report FILE        plan from a saved 'ctaudit audit --format json' report\n"
+
+/* Handle one plan option.  Returns 1 if it was ours, 0 if not, -EINVAL / -ENOMEM. */
+int cta_plan_cli_opt(struct cta_plan_cli *o, int opt, const char *arg);
+void cta_plan_cli_done(struct cta_plan_cli *o);
+
+/*
+ * The pipeline shared by plan and apply: load the policy, get the facts,
+ * audit, plan, render the files.  Prints its own errors.  Returns 0 or a
+ * CTA_EXIT_* code; on 0 the outputs are set (caller frees).
+ */
+int cta_plan_cli_run(const struct cta_plan_cli *o, json_t **ret_facts, json_t **ret_report,
+		     struct cta_plan **ret_plan);
+
+#endif

@@ -1,0 +1,1506 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Loading the rule catalog and the role profiles: strict, every problem a
+ * located diagnostic, nothing half-loaded.
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "policy/expr.h"
+#include "policy/policy-internal.h"
+#include "policy/yaml.h"
+#include "util/fileio.h"
+#include "util/json.h"
+#include "util/banned.h"
+
+/* Stop reporting a file's problems after this many: a broken file usually
+ * says the same thing many times. */
+#define MAX_ERRORS_PER_FILE 20
+
+static const char *const severity_names[] = {
+	[CTA_SEVERITY_CRITICAL] = "critical", [CTA_SEVERITY_HIGH] = "high",
+	[CTA_SEVERITY_MEDIUM] = "medium",     [CTA_SEVERITY_LOW] = "low",
+	[CTA_SEVERITY_INFO] = "info",
+};
+
+const char *cta_severity_to_string(enum cta_severity s)
+{
+	return (unsigned)s < _CTA_SEVERITY_MAX ? severity_names[s] : "unknown";
+}
+
+int cta_severity_from_string(const char *s)
+{
+	for (int i = 0; i < _CTA_SEVERITY_MAX; i++)
+		if (s && streq(s, severity_names[i]))
+			return i;
+	return -EINVAL;
+}
+
+/* ---- freeing ------------------------------------------------------------- */
+
+static void strv_free(char **v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void rule_free(struct cta_rule *r)
+{
+	if (!r)
+		return;
+	free(r->id);
+	free(r->title);
+	free(r->file);
+	cta_tmpl_free(r->subject);
+	cta_tmpl_free(r->observed);
+	cta_tmpl_free(r->expected);
+	cta_tmpl_free(r->message);
+	cta_tmpl_free(r->pass_message);
+	cta_tmpl_free(r->explanation);
+	cta_tmpl_free(r->when_reason);
+	json_decref(r->src);
+	for (size_t i = 0; i < r->n_needs; i++)
+		cta_expr_free(r->needs[i]);
+	free(r->needs);
+	json_decref(r->params);
+	strv_free(r->let_names, r->n_lets);
+	for (size_t i = 0; i < r->n_lets; i++)
+		cta_expr_free(r->lets[i]);
+	free(r->lets);
+	cta_expr_free(r->when);
+	cta_expr_free(r->check);
+	for (size_t i = 0; i < r->n_escalate; i++)
+		cta_expr_free(r->escalate[i].when);
+	free(r->escalate);
+	strv_free(r->references, r->n_references);
+	for (size_t i = 0; i < r->n_rem_sysctl; i++) {
+		free(r->rem_sysctl[i].key);
+		cta_tmpl_free(r->rem_sysctl[i].value);
+	}
+	free(r->rem_sysctl);
+	strv_free(r->rem_remove, r->n_rem_remove);
+	cta_tmpl_free(r->rem_notrack_proto);
+	cta_expr_free(r->rem_notrack_ports);
+	cta_tmpl_free(r->rem_advice);
+	for (size_t i = 0; i < r->n_ext_params; i++)
+		free(r->ext_params[i].name);
+	free(r->ext_params);
+	free(r);
+}
+
+static void profile_free(struct cta_profile *pr)
+{
+	if (!pr)
+		return;
+	free(pr->name);
+	free(pr->description);
+	free(pr->file);
+	for (size_t i = 0; i < pr->n_extends; i++)
+		free(pr->extends[i].name);
+	free(pr->extends);
+	json_decref(pr->params);
+	json_decref(pr->rules);
+	json_decref(pr->effective);
+	json_decref(pr->pos);
+	free(pr);
+}
+
+void cta_policy_free(struct cta_policy *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->n_rules; i++)
+		rule_free(p->rules[i]);
+	free(p->rules);
+	for (size_t i = 0; i < p->n_profiles; i++)
+		profile_free(p->profiles[i]);
+	free(p->profiles);
+	strv_free(p->sysctl_keys, p->n_sysctl_keys);
+	free(p->datadir);
+	free(p);
+}
+CTA_DEFINE_CLEANUP(struct cta_policy *, cta_policy_free)
+
+const char *const *cta_policy_sysctl_keys(const struct cta_policy *p)
+{
+	return (const char *const *)p->sysctl_keys;
+}
+
+const struct cta_rule *cta_policy_find_rule(const struct cta_policy *p, const char *id)
+{
+	for (size_t i = 0; i < p->n_rules; i++)
+		if (streq(p->rules[i]->id, id))
+			return p->rules[i];
+	return NULL;
+}
+
+const struct cta_profile *cta_policy_find_profile(const struct cta_policy *p, const char *name)
+{
+	for (size_t i = 0; i < p->n_profiles; i++)
+		if (streq(p->profiles[i]->name, name))
+			return p->profiles[i];
+	return NULL;
+}
+
+/* ---- load context -------------------------------------------------------- */
+
+struct lctx {
+	struct cta_policy *p;
+	struct cta_diags *diags;
+	struct cta_ydoc *doc;
+	size_t diags_at_start;
+	bool failed;
+	bool oom;
+};
+
+_printf_(4, 5) static void lerr(struct lctx *lc, unsigned line, unsigned col, const char *fmt, ...)
+{
+	va_list ap;
+	_cleanup_free_ char *msg = NULL;
+
+	lc->failed = true;
+	if (lc->diags->n - lc->diags_at_start >= MAX_ERRORS_PER_FILE)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&msg, fmt, ap) < 0) {
+		msg = NULL;
+		lc->oom = true;
+	}
+	va_end(ap);
+	if (!msg)
+		return;
+	if (lc->diags->n - lc->diags_at_start == MAX_ERRORS_PER_FILE - 1) {
+		if (cta_diag_add_src(lc->diags, lc->doc->file, line, col,
+				     "%s (too many errors, stopping)", msg) < 0)
+			lc->oom = true;
+		return;
+	}
+	if (!cta_ydoc_line_short(lc->doc, line)) {
+		if (cta_diag_add(lc->diags, lc->doc->file, line, col, "%s", msg) < 0)
+			lc->oom = true;
+		return;
+	}
+	if (cta_diag_add_src(lc->diags, lc->doc->file, line, col, "%s", msg) < 0)
+		lc->oom = true;
+}
+
+#define nerr(lc, node, ...) lerr(lc, (node)->line, (node)->col, __VA_ARGS__)
+
+static bool add_sysctl_key(struct cta_policy *p, const char *key)
+{
+	for (size_t i = 0; i < p->n_sysctl_keys; i++)
+		if (streq(p->sysctl_keys[i], key))
+			return true;
+	char **v = realloc(p->sysctl_keys, (p->n_sysctl_keys + 2) * sizeof(*v));
+
+	if (!v)
+		return false;
+	p->sysctl_keys = v;
+	v[p->n_sysctl_keys] = strdup(key);
+	if (!v[p->n_sysctl_keys])
+		return false;
+	v[++p->n_sysctl_keys] = NULL;
+	return true;
+}
+
+static bool scalar_is_null(const struct cta_ynode *n)
+{
+	return n->kind == CTA_YNODE_SCALAR && n->plain &&
+	       (!*n->str || streq(n->str, "~") || streq(n->str, "null") || streq(n->str, "Null") ||
+		streq(n->str, "NULL"));
+}
+
+static bool want_scalar(struct lctx *lc, const struct cta_ynode *n, const char *what)
+{
+	if (n->kind == CTA_YNODE_SCALAR && !scalar_is_null(n))
+		return true;
+	if (n->kind == CTA_YNODE_SCALAR)
+		nerr(lc, n, "'%s' must not be empty", what);
+	else
+		nerr(lc, n, "'%s' must be a string, not %s", what, cta_ynode_kind_name(n));
+	return false;
+}
+
+static char *dup_scalar(struct lctx *lc, const struct cta_ynode *n, const char *what)
+{
+	char *s;
+
+	if (!want_scalar(lc, n, what))
+		return NULL;
+	s = strdup(n->str);
+	if (!s)
+		lc->oom = true;
+	return s;
+}
+
+static bool want_kind(struct lctx *lc, const struct cta_ynode *n, enum cta_ynode_kind k,
+		      const char *what)
+{
+	static const char *const names[] = { "a string", "a list", "a mapping" };
+
+	if (n->kind == k)
+		return true;
+	nerr(lc, n, "'%s' must be %s, not %s", what, names[k], cta_ynode_kind_name(n));
+	return false;
+}
+
+static bool check_keys(struct lctx *lc, const struct cta_ynode *map, const char *const *keys,
+		       const char *what)
+{
+	bool ok = true;
+
+	for (size_t i = 0; i < map->n; i++) {
+		const struct cta_ynode *k = map->pairs[i].key;
+		bool known = false;
+
+		for (size_t j = 0; keys[j]; j++)
+			if (streq(keys[j], k->str))
+				known = true;
+		if (!known) {
+			_cleanup_free_ char *list = NULL;
+			size_t len = 0;
+			FILE *f = open_memstream(&list, &len);
+
+			if (f) {
+				for (size_t j = 0; keys[j]; j++)
+					fprintf(f, "%s%s", j ? ", " : "", keys[j]);
+				fclose(f);
+			}
+			nerr(lc, k, "unknown key '%s' in %s (known: %s)", k->str, what,
+			     list ? list : "?");
+			ok = false;
+		}
+	}
+	return ok;
+}
+
+static bool valid_ident(const char *s)
+{
+	if (!isalpha((unsigned char)*s) && *s != '_')
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_')
+			return false;
+	return true;
+}
+
+static bool valid_rule_id(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s) || *s == '_' ||
+		      *s == '.' || *s == '-'))
+			return false;
+	return true;
+}
+
+static int parse_severity(struct lctx *lc, const struct cta_ynode *n)
+{
+	int s;
+
+	if (!want_scalar(lc, n, "severity"))
+		return -EINVAL;
+	s = cta_severity_from_string(n->str);
+	if (s < 0)
+		nerr(lc, n, "unknown severity '%s' (critical, high, medium, low or info)", n->str);
+	return s;
+}
+
+/* YAML value -> JSON (params): plain scalars are numbers, booleans or null. */
+static json_t *yaml_to_json(struct lctx *lc, const struct cta_ynode *n)
+{
+	json_t *j;
+
+	switch (n->kind) {
+	case CTA_YNODE_SCALAR:
+		if (n->plain) {
+			int64_t i;
+			double d;
+			char *end;
+
+			if (scalar_is_null(n))
+				return json_null();
+			if (streq(n->str, "true"))
+				return json_true();
+			if (streq(n->str, "false"))
+				return json_false();
+			if (cta_parse_i64(n->str, &i) >= 0 && !isspace((unsigned char)n->str[0]))
+				return json_integer(i);
+			if (isdigit((unsigned char)n->str[0]) || n->str[0] == '-' ||
+			    n->str[0] == '.') {
+				errno = 0;
+				d = strtod(n->str, &end);
+				if (!*end && !errno && end != n->str && !strpbrk(n->str, "xXnNiI"))
+					return json_real(d);
+			}
+		}
+		return json_string(n->str);
+	case CTA_YNODE_SEQ:
+		j = json_array();
+		for (size_t i = 0; j && i < n->n; i++)
+			if (json_array_append_new(j, yaml_to_json(lc, n->items[i])) < 0) {
+				json_decref(j);
+				return NULL;
+			}
+		return j;
+	case CTA_YNODE_MAP:
+		j = json_object();
+		for (size_t i = 0; j && i < n->n; i++)
+			if (json_object_set_new(j, n->pairs[i].key->str,
+						yaml_to_json(lc, n->pairs[i].value)) < 0) {
+				json_decref(j);
+				return NULL;
+			}
+		return j;
+	}
+	return NULL;
+}
+
+static const char *json_type_name(const json_t *j)
+{
+	switch (json_typeof(j)) {
+	case JSON_STRING:
+		return "a string";
+	case JSON_INTEGER:
+	case JSON_REAL:
+		return "a number";
+	case JSON_TRUE:
+	case JSON_FALSE:
+		return "a boolean";
+	case JSON_NULL:
+		return "null";
+	case JSON_ARRAY:
+		return "a list";
+	case JSON_OBJECT:
+		return "a mapping";
+	}
+	return "?";
+}
+
+static bool json_same_type(const json_t *a, const json_t *b)
+{
+	if (json_is_null(a) || json_is_null(b))
+		return true;
+	if (json_is_number(a) && json_is_number(b))
+		return true;
+	if (json_is_boolean(a) && json_is_boolean(b))
+		return true;
+	return json_typeof(a) == json_typeof(b);
+}
+
+/* ---- rules ---------------------------------------------------------------- */
+
+struct pctx {
+	struct lctx *lc;
+	struct cta_rule *r;
+	const struct cta_ynode *node;
+	size_t base; /* offset of the expression inside the scalar (templates) */
+};
+
+static int on_param(void *userdata, const char *name, size_t off)
+{
+	struct pctx *pc = userdata;
+	struct cta_rule *r = pc->r;
+	unsigned line, col;
+
+	if (r->params && json_object_get(r->params, name))
+		return 0;
+	for (size_t i = 0; i < r->n_ext_params; i++)
+		if (streq(r->ext_params[i].name, name))
+			return 0;
+	struct cta_ext_param *v = realloc(r->ext_params, (r->n_ext_params + 1) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	r->ext_params = v;
+	cta_ydoc_scalar_pos(pc->lc->doc, pc->node, pc->base + off, &line, &col);
+	v[r->n_ext_params] =
+		(struct cta_ext_param){ .name = strdup(name), .line = line, .col = col };
+	if (!v[r->n_ext_params].name)
+		return -ENOMEM;
+	r->n_ext_params++;
+	return 0;
+}
+
+static int on_sysctl(void *userdata, const char *key)
+{
+	struct pctx *pc = userdata;
+
+	return add_sysctl_key(pc->lc->p, key) ? 0 : -ENOMEM;
+}
+
+static void rule_env(struct pctx *pc, struct cta_expr_env *env, size_t n_lets)
+{
+	*env = (struct cta_expr_env){
+		.lets = (const char *const *)pc->r->let_names,
+		.n_lets = n_lets,
+		.userdata = pc,
+		.on_param = on_param,
+		.on_sysctl = on_sysctl,
+	};
+}
+
+static struct cta_expr *parse_expr(struct lctx *lc, struct cta_rule *r, const struct cta_ynode *n,
+				   const char *what, size_t n_lets)
+{
+	struct pctx pc = { lc, r, n, 0 };
+	struct cta_expr_env env;
+	struct cta_expr *e = NULL;
+	_cleanup_free_ char *err = NULL;
+	size_t off = 0;
+	int k;
+
+	if (!want_scalar(lc, n, what))
+		return NULL;
+	rule_env(&pc, &env, n_lets);
+	k = cta_expr_parse(n->str, &env, &e, &off, &err);
+	if (k == -ENOMEM) {
+		lc->oom = true;
+		return NULL;
+	}
+	if (k < 0) {
+		unsigned line, col;
+
+		cta_ydoc_scalar_pos(lc->doc, n, off, &line, &col);
+		lerr(lc, line, col, "in '%s': %s", what, err);
+		return NULL;
+	}
+	return e;
+}
+
+static struct cta_tmpl *parse_tmpl(struct lctx *lc, struct cta_rule *r, const struct cta_ynode *n,
+				   const char *what)
+{
+	struct pctx pc = { lc, r, n, 0 };
+	struct cta_expr_env env;
+	struct cta_tmpl *t = NULL;
+	_cleanup_free_ char *err = NULL;
+	size_t off = 0;
+	int k;
+
+	if (!want_scalar(lc, n, what))
+		return NULL;
+	rule_env(&pc, &env, r->n_lets);
+	k = cta_tmpl_parse(n->str, &env, &t, &off, &err);
+	if (k == -ENOMEM) {
+		lc->oom = true;
+		return NULL;
+	}
+	if (k < 0) {
+		unsigned line, col;
+
+		cta_ydoc_scalar_pos(lc->doc, n, off, &line, &col);
+		lerr(lc, line, col, "in '%s': %s", what, err);
+		return NULL;
+	}
+	return t;
+}
+
+/* Keep the raw text of a rule's templates and expressions for `explain`. */
+static void src_set(struct lctx *lc, struct cta_rule *r, const char *key, const struct cta_ynode *n)
+{
+	json_t *j = yaml_to_json(lc, n);
+
+	if (n->kind == CTA_YNODE_SCALAR) {
+		json_decref(j);
+		j = json_string(n->str);
+	}
+	if (!j || json_object_set_new(r->src, key, j) < 0)
+		lc->oom = true;
+}
+
+static bool string_list(struct lctx *lc, const struct cta_ynode *n, const char *what, char ***ret,
+			size_t *ret_n)
+{
+	char **v;
+
+	if (!want_kind(lc, n, CTA_YNODE_SEQ, what))
+		return false;
+	v = calloc(n->n + 1, sizeof(*v));
+	if (!v) {
+		lc->oom = true;
+		return false;
+	}
+	for (size_t i = 0; i < n->n; i++) {
+		v[i] = dup_scalar(lc, n->items[i], what);
+		if (!v[i]) {
+			strv_free(v, i);
+			return false;
+		}
+	}
+	*ret = v;
+	*ret_n = n->n;
+	return true;
+}
+
+static const char *const rule_keys[] = {
+	"id",	       "title",	      "severity",     "subject",     "needs",	   "params",
+	"when",	       "when_reason", "let",	      "check",	     "escalate",   "observed",
+	"expected",    "message",     "pass_message", "explanation", "references", "kernels",
+	"remediation", "tags",	      NULL,
+};
+
+static const char *const remediation_keys[] = { "sysctl", "remove_persisted", "notrack", "advice",
+						NULL };
+
+static bool valid_sysctl_key(const char *s)
+{
+	if (!*s || *s == '.' || *s == '/')
+		return false;
+	for (; *s; s++)
+		if (!(isalnum((unsigned char)*s) || *s == '.' || *s == '_' || *s == '-' ||
+		      *s == '/'))
+			return false;
+	return true;
+}
+
+static void load_remediation(struct lctx *lc, struct cta_rule *r, const struct cta_ynode *m)
+{
+	const struct cta_ynode *n;
+
+	if (!want_kind(lc, m, CTA_YNODE_MAP, "remediation"))
+		return;
+	check_keys(lc, m, remediation_keys, "remediation");
+	if ((n = cta_ynode_get(m, "sysctl")) &&
+	    want_kind(lc, n, CTA_YNODE_MAP, "remediation.sysctl")) {
+		r->rem_sysctl = calloc(n->n ? n->n : 1, sizeof(*r->rem_sysctl));
+		if (!r->rem_sysctl) {
+			lc->oom = true;
+			return;
+		}
+		for (size_t i = 0; i < n->n; i++) {
+			const struct cta_ynode *k = n->pairs[i].key;
+
+			if (!valid_sysctl_key(k->str)) {
+				nerr(lc, k, "invalid sysctl key '%s'", k->str);
+				continue;
+			}
+			struct cta_tmpl *t = parse_tmpl(lc, r, n->pairs[i].value, k->str);
+
+			if (!t)
+				continue;
+			r->rem_sysctl[r->n_rem_sysctl].key = strdup(k->str);
+			r->rem_sysctl[r->n_rem_sysctl++].value = t;
+			if (!r->rem_sysctl[r->n_rem_sysctl - 1].key)
+				lc->oom = true;
+			else if (!add_sysctl_key(lc->p, k->str))
+				lc->oom = true;
+		}
+	}
+	if ((n = cta_ynode_get(m, "remove_persisted")) &&
+	    string_list(lc, n, "remediation.remove_persisted", &r->rem_remove, &r->n_rem_remove)) {
+		for (size_t i = 0; i < r->n_rem_remove; i++)
+			if (!valid_sysctl_key(r->rem_remove[i]))
+				nerr(lc, n->items[i], "invalid sysctl key '%s'", r->rem_remove[i]);
+	}
+	if ((n = cta_ynode_get(m, "notrack")) &&
+	    want_kind(lc, n, CTA_YNODE_MAP, "remediation.notrack")) {
+		static const char *const keys[] = { "proto", "ports", NULL };
+		const struct cta_ynode *proto = cta_ynode_get(n, "proto"),
+				       *ports = cta_ynode_get(n, "ports");
+
+		check_keys(lc, n, keys, "remediation.notrack");
+		if (!proto || !ports)
+			nerr(lc, n, "'remediation.notrack' needs 'proto' and 'ports'");
+		else {
+			r->rem_notrack_proto = parse_tmpl(lc, r, proto, "proto");
+			r->rem_notrack_ports = parse_expr(lc, r, ports, "ports", r->n_lets);
+		}
+	}
+	if ((n = cta_ynode_get(m, "advice")))
+		r->rem_advice = parse_tmpl(lc, r, n, "advice");
+	src_set(lc, r, "remediation", m);
+}
+
+static struct cta_rule *load_rule(struct lctx *lc, const struct cta_ynode *m)
+{
+	struct cta_rule *r;
+	const struct cta_ynode *n;
+	static const char *const required[] = { "id",	 "title",   "severity",	   "subject",
+						"check", "message", "explanation", "references" };
+
+	if (!want_kind(lc, m, CTA_YNODE_MAP, "rule"))
+		return NULL;
+	r = calloc(1, sizeof(*r));
+	if (!r || !(r->src = json_object())) {
+		free(r);
+		lc->oom = true;
+		return NULL;
+	}
+	r->line = m->line;
+	r->col = m->col;
+	r->file = strdup(lc->doc->file);
+	if (!r->file)
+		lc->oom = true;
+	check_keys(lc, m, rule_keys, "a rule");
+	for (size_t i = 0; i < ELEMENTSOF(required); i++)
+		if (!cta_ynode_get(m, required[i]))
+			nerr(lc, m, "rule%s%s%s has no '%s'",
+			     cta_ynode_get(m, "id") && cta_ynode_get(m, "id")->str ? " '" : "",
+			     cta_ynode_get(m, "id") && cta_ynode_get(m, "id")->str ?
+				     cta_ynode_get(m, "id")->str :
+				     "",
+			     cta_ynode_get(m, "id") && cta_ynode_get(m, "id")->str ? "'" : "",
+			     required[i]);
+
+	if ((n = cta_ynode_get(m, "id")) && (r->id = dup_scalar(lc, n, "id"))) {
+		r->id_line = n->line;
+		r->id_col = n->col;
+		if (!valid_rule_id(r->id))
+			nerr(lc, n, "invalid rule id '%s' (use a-z, 0-9, '_', '.', '-')", r->id);
+	}
+	if ((n = cta_ynode_get(m, "title")))
+		r->title = dup_scalar(lc, n, "title");
+	if ((n = cta_ynode_get(m, "severity")))
+		r->severity = parse_severity(lc, n);
+	if ((n = cta_ynode_get(m, "params")) && want_kind(lc, n, CTA_YNODE_MAP, "params")) {
+		for (size_t i = 0; i < n->n; i++)
+			if (!valid_ident(n->pairs[i].key->str))
+				nerr(lc, n->pairs[i].key, "invalid parameter name '%s'",
+				     n->pairs[i].key->str);
+		r->params = yaml_to_json(lc, n);
+		if (!r->params)
+			lc->oom = true;
+		src_set(lc, r, "params", n);
+	}
+	if ((n = cta_ynode_get(m, "let")) && want_kind(lc, n, CTA_YNODE_MAP, "let")) {
+		r->let_names = calloc(n->n + 1, sizeof(*r->let_names));
+		r->lets = calloc(n->n + 1, sizeof(*r->lets));
+		if (!r->let_names || !r->lets) {
+			lc->oom = true;
+			return r;
+		}
+		for (size_t i = 0; i < n->n; i++) {
+			const struct cta_ynode *k = n->pairs[i].key;
+
+			if (!valid_ident(k->str) || cta_expr_reserved_name(k->str)) {
+				nerr(lc, k, "'%s' cannot be a 'let' name", k->str);
+				continue;
+			}
+			/* each let sees the ones before it */
+			struct cta_expr *e =
+				parse_expr(lc, r, n->pairs[i].value, k->str, r->n_lets);
+
+			if (!e)
+				continue;
+			r->let_names[r->n_lets] = strdup(k->str);
+			r->lets[r->n_lets++] = e;
+			if (!r->let_names[r->n_lets - 1])
+				lc->oom = true;
+		}
+		src_set(lc, r, "let", n);
+	}
+	if ((n = cta_ynode_get(m, "subject")))
+		r->subject = parse_tmpl(lc, r, n, "subject");
+	if ((n = cta_ynode_get(m, "needs")) && n->kind == CTA_YNODE_SCALAR) {
+		/* one string of comma-separated expressions */
+		struct pctx pc = { lc, r, n, 0 };
+		struct cta_expr_env env;
+		_cleanup_free_ char *err = NULL;
+		size_t off = 0;
+		int k;
+
+		if (want_scalar(lc, n, "needs")) {
+			rule_env(&pc, &env, r->n_lets);
+			k = cta_expr_parse_list(n->str, &env, &r->needs, &r->n_needs, &off, &err);
+			if (k == -ENOMEM)
+				lc->oom = true;
+			else if (k < 0) {
+				unsigned line, col;
+
+				cta_ydoc_scalar_pos(lc->doc, n, off, &line, &col);
+				lerr(lc, line, col, "in 'needs': %s", err);
+			}
+		}
+		src_set(lc, r, "needs", n);
+	} else if (n && want_kind(lc, n, CTA_YNODE_SEQ, "needs")) {
+		r->needs = calloc(n->n + 1, sizeof(*r->needs));
+		if (!r->needs) {
+			lc->oom = true;
+			return r;
+		}
+		for (size_t i = 0; i < n->n; i++) {
+			struct cta_expr *e = parse_expr(lc, r, n->items[i], "needs", r->n_lets);
+
+			if (e)
+				r->needs[r->n_needs++] = e;
+		}
+		src_set(lc, r, "needs", n);
+	}
+	if ((n = cta_ynode_get(m, "when"))) {
+		r->when = parse_expr(lc, r, n, "when", r->n_lets);
+		src_set(lc, r, "when", n);
+	}
+	if ((n = cta_ynode_get(m, "when_reason")))
+		r->when_reason = parse_tmpl(lc, r, n, "when_reason");
+	if ((n = cta_ynode_get(m, "check"))) {
+		r->check = parse_expr(lc, r, n, "check", r->n_lets);
+		src_set(lc, r, "check", n);
+	}
+	if ((n = cta_ynode_get(m, "escalate")) && want_kind(lc, n, CTA_YNODE_SEQ, "escalate")) {
+		r->escalate = calloc(n->n + 1, sizeof(*r->escalate));
+		if (!r->escalate) {
+			lc->oom = true;
+			return r;
+		}
+		for (size_t i = 0; i < n->n; i++) {
+			static const char *const keys[] = { "when", "severity", NULL };
+			const struct cta_ynode *it = n->items[i], *w, *s;
+
+			if (!want_kind(lc, it, CTA_YNODE_MAP, "escalate entry"))
+				continue;
+			check_keys(lc, it, keys, "an escalate entry");
+			w = cta_ynode_get(it, "when");
+			s = cta_ynode_get(it, "severity");
+			if (!w || !s) {
+				nerr(lc, it, "an escalate entry needs 'when' and 'severity'");
+				continue;
+			}
+			struct cta_expr *e = parse_expr(lc, r, w, "escalate.when", r->n_lets);
+			int sev = parse_severity(lc, s);
+
+			if (!e || sev < 0) {
+				cta_expr_free(e);
+				continue;
+			}
+			r->escalate[r->n_escalate++] = (struct cta_escalate){ e, sev };
+		}
+		src_set(lc, r, "escalate", n);
+	}
+	static const struct {
+		const char *key;
+		size_t off;
+	} tmpls[] = {
+		{ "observed", offsetof(struct cta_rule, observed) },
+		{ "expected", offsetof(struct cta_rule, expected) },
+		{ "message", offsetof(struct cta_rule, message) },
+		{ "pass_message", offsetof(struct cta_rule, pass_message) },
+		{ "explanation", offsetof(struct cta_rule, explanation) },
+	};
+	for (size_t i = 0; i < ELEMENTSOF(tmpls); i++)
+		if ((n = cta_ynode_get(m, tmpls[i].key))) {
+			*(struct cta_tmpl **)((char *)r + tmpls[i].off) =
+				parse_tmpl(lc, r, n, tmpls[i].key);
+			src_set(lc, r, tmpls[i].key, n);
+		}
+	if ((n = cta_ynode_get(m, "subject")))
+		src_set(lc, r, "subject", n);
+	if ((n = cta_ynode_get(m, "when_reason")))
+		src_set(lc, r, "when_reason", n);
+	if ((n = cta_ynode_get(m, "references")) &&
+	    string_list(lc, n, "references", &r->references, &r->n_references) &&
+	    r->n_references == 0)
+		nerr(lc, n, "'references' must not be empty");
+	if ((n = cta_ynode_get(m, "kernels")) && want_scalar(lc, n, "kernels"))
+		src_set(lc, r, "kernels", n);
+	if ((n = cta_ynode_get(m, "tags"))) {
+		char **tags = NULL;
+		size_t nt = 0;
+
+		if (string_list(lc, n, "tags", &tags, &nt))
+			src_set(lc, r, "tags", n);
+		strv_free(tags, nt);
+	}
+	if ((n = cta_ynode_get(m, "remediation")))
+		load_remediation(lc, r, n);
+	return r;
+}
+
+static void load_policy_doc(struct lctx *lc, const struct cta_ynode *root)
+{
+	static const char *const keys[] = { "rules", NULL };
+	const struct cta_ynode *rules;
+
+	if (!want_kind(lc, root, CTA_YNODE_MAP, "the document"))
+		return;
+	check_keys(lc, root, keys, "a rule catalog file");
+	rules = cta_ynode_get(root, "rules");
+	if (!rules) {
+		nerr(lc, root, "a rule catalog file needs a 'rules' list");
+		return;
+	}
+	if (!want_kind(lc, rules, CTA_YNODE_SEQ, "rules"))
+		return;
+	for (size_t i = 0; i < rules->n && !lc->oom; i++) {
+		size_t before = lc->diags->n;
+		struct cta_rule *r = load_rule(lc, rules->items[i]);
+
+		if (!r)
+			continue;
+		if (lc->diags->n != before || !r->id) {
+			rule_free(r);
+			continue;
+		}
+		const struct cta_rule *dup = cta_policy_find_rule(lc->p, r->id);
+
+		if (dup) {
+			lerr(lc, r->id_line, r->id_col, "duplicate rule id '%s' (first in %s:%u)",
+			     r->id, dup->file, dup->id_line);
+			rule_free(r);
+			continue;
+		}
+		struct cta_rule **v = realloc(lc->p->rules, (lc->p->n_rules + 1) * sizeof(*v));
+
+		if (!v) {
+			rule_free(r);
+			lc->oom = true;
+			return;
+		}
+		lc->p->rules = v;
+		v[lc->p->n_rules++] = r;
+	}
+}
+
+/* ---- profiles ------------------------------------------------------------ */
+
+static const char *const profile_keys[] = { "profile", "description", "extends",
+					    "params",  "rules",	      NULL };
+
+static void pos_set(struct lctx *lc, struct cta_profile *pr, const char *key,
+		    const struct cta_ynode *n)
+{
+	json_t *j = json_pack("[ii]", n->line, n->col);
+
+	if (!j || json_object_set_new(pr->pos, key, j) < 0)
+		lc->oom = true;
+}
+
+static struct cta_profile *load_profile_doc(struct lctx *lc, const struct cta_ynode *root,
+					    const char *file_name)
+{
+	struct cta_profile *pr;
+	const struct cta_ynode *n;
+
+	if (!want_kind(lc, root, CTA_YNODE_MAP, "the document"))
+		return NULL;
+	pr = calloc(1, sizeof(*pr));
+	if (!pr || !(pr->params = json_object()) || !(pr->rules = json_object()) ||
+	    !(pr->pos = json_object()) || !(pr->file = strdup(lc->doc->file))) {
+		profile_free(pr);
+		lc->oom = true;
+		return NULL;
+	}
+	pr->line = root->line;
+	pr->col = root->col;
+	check_keys(lc, root, profile_keys, "a profile");
+	n = cta_ynode_get(root, "profile");
+	if (!n)
+		nerr(lc, root, "a profile file needs 'profile: NAME'");
+	else if ((pr->name = dup_scalar(lc, n, "profile"))) {
+		if (!valid_rule_id(pr->name) || strchr(pr->name, '.'))
+			nerr(lc, n, "invalid profile name '%s' (use a-z, 0-9, '_', '-')", pr->name);
+		else if (file_name && !streq(pr->name, file_name))
+			nerr(lc, n, "profile '%s' must be in a file named '%s.yaml', not '%s.yaml'",
+			     pr->name, pr->name, file_name);
+	}
+	if ((n = cta_ynode_get(root, "description")))
+		pr->description = dup_scalar(lc, n, "description");
+	if ((n = cta_ynode_get(root, "extends"))) {
+		const struct cta_ynode *const *items = NULL;
+		const struct cta_ynode *one = n;
+		size_t cnt = 1;
+
+		if (n->kind == CTA_YNODE_SEQ) {
+			items = (const struct cta_ynode *const *)n->items;
+			cnt = n->n;
+		} else if (!want_scalar(lc, n, "extends"))
+			cnt = 0;
+		pr->extends = calloc(cnt + 1, sizeof(*pr->extends));
+		if (!pr->extends) {
+			lc->oom = true;
+			return pr;
+		}
+		for (size_t i = 0; i < cnt; i++) {
+			const struct cta_ynode *it = items ? items[i] : one;
+			char *name = dup_scalar(lc, it, "extends");
+
+			if (!name)
+				continue;
+			pr->extends[pr->n_extends++] =
+				(struct cta_extends){ name, it->line, it->col };
+		}
+	}
+	if ((n = cta_ynode_get(root, "params")) && want_kind(lc, n, CTA_YNODE_MAP, "params")) {
+		for (size_t i = 0; i < n->n; i++) {
+			if (!valid_ident(n->pairs[i].key->str))
+				nerr(lc, n->pairs[i].key, "invalid parameter name '%s'",
+				     n->pairs[i].key->str);
+			pos_set(lc, pr, n->pairs[i].key->str, n->pairs[i].key);
+		}
+		json_decref(pr->params);
+		pr->params = yaml_to_json(lc, n);
+		if (!pr->params)
+			lc->oom = true;
+	}
+	if ((n = cta_ynode_get(root, "rules")) && want_kind(lc, n, CTA_YNODE_MAP, "rules")) {
+		for (size_t i = 0; i < n->n; i++) {
+			static const char *const keys[] = { "enabled", "severity", "params", NULL };
+			const struct cta_ynode *k = n->pairs[i].key, *v = n->pairs[i].value, *x;
+			json_t *ent = json_object();
+			_cleanup_free_ char *poskey = NULL;
+
+			if (!ent) {
+				lc->oom = true;
+				return pr;
+			}
+			json_object_set_new(pr->rules, k->str, ent);
+			if (asprintf(&poskey, "rule:%s", k->str) < 0) {
+				poskey = NULL;
+				lc->oom = true;
+				return pr;
+			}
+			pos_set(lc, pr, poskey, k);
+			if (scalar_is_null(v))
+				continue;
+			if (!want_kind(lc, v, CTA_YNODE_MAP, k->str))
+				continue;
+			check_keys(lc, v, keys, "a profile rule entry");
+			if ((x = cta_ynode_get(v, "enabled"))) {
+				if (x->kind != CTA_YNODE_SCALAR || !x->plain ||
+				    !(streq(x->str, "true") || streq(x->str, "false")))
+					nerr(lc, x, "'enabled' must be true or false");
+				else
+					json_object_set_new(ent, "enabled",
+							    json_boolean(streq(x->str, "true")));
+			}
+			if ((x = cta_ynode_get(v, "severity"))) {
+				int s = parse_severity(lc, x);
+
+				if (s >= 0)
+					json_object_set_new(ent, "severity",
+							    json_string(cta_severity_to_string(s)));
+			}
+			if ((x = cta_ynode_get(v, "params")) &&
+			    want_kind(lc, x, CTA_YNODE_MAP, "params")) {
+				for (size_t j = 0; j < x->n; j++) {
+					_cleanup_free_ char *pk = NULL;
+
+					if (asprintf(&pk, "param:%s:%s", k->str,
+						     x->pairs[j].key->str) >= 0)
+						pos_set(lc, pr, pk, x->pairs[j].key);
+				}
+				json_object_set_new(ent, "params", yaml_to_json(lc, x));
+			}
+		}
+	}
+	return pr;
+}
+
+/* ---- files and directories ------------------------------------------------ */
+
+static int yaml_filter(const struct dirent *de)
+{
+	size_t l = strlen(de->d_name);
+
+	return de->d_name[0] != '.' && l > 5 && streq(de->d_name + l - 5, ".yaml");
+}
+
+/* Sorted *.yaml names in @dir; -ENOENT if it does not exist. */
+static int list_yaml(const char *dir, char ***ret, size_t *ret_n)
+{
+	struct dirent **de = NULL;
+	int n = scandir(dir, &de, yaml_filter, alphasort);
+	char **v;
+
+	if (n < 0)
+		return cta_negerrno();
+	v = calloc((size_t)n + 1, sizeof(*v));
+	for (int i = 0; i < n; i++) {
+		if (v && !(v[i] = strdup(de[i]->d_name))) {
+			strv_free(v, (size_t)i);
+			v = NULL;
+		}
+		free(de[i]);
+	}
+	free(de);
+	if (!v)
+		return -ENOMEM;
+	*ret = v;
+	*ret_n = (size_t)n;
+	return 0;
+}
+
+static bool dir_exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static char *resolve_datadir(const char *given)
+{
+	const char *env = getenv("CTAUDIT_DATADIR");
+	char *pol;
+	bool ok;
+
+	if (given)
+		return strdup(given);
+	if (env && *env)
+		return strdup(env);
+	if (asprintf(&pol, "%s/policies", CTA_DATADIR) < 0)
+		return NULL;
+	ok = dir_exists(pol);
+	free(pol);
+	return strdup(ok ? CTA_DATADIR : CTA_SOURCE_DATADIR);
+}
+
+enum file_kind { FILE_UNKNOWN, FILE_POLICY, FILE_PROFILE };
+
+static enum file_kind doc_kind(const struct cta_ydoc *d)
+{
+	if (d->root->kind != CTA_YNODE_MAP)
+		return FILE_UNKNOWN;
+	if (cta_ynode_get(d->root, "rules") && !cta_ynode_get(d->root, "profile"))
+		return FILE_POLICY;
+	if (cta_ynode_get(d->root, "profile"))
+		return FILE_PROFILE;
+	return FILE_UNKNOWN;
+}
+
+static char *profile_name_of(const char *path)
+{
+	const char *b = strrchr(path, '/');
+	size_t l;
+
+	b = b ? b + 1 : path;
+	l = strlen(b);
+	if (l > 5 && streq(b + l - 5, ".yaml"))
+		l -= 5;
+	return strndup(b, l);
+}
+
+static int add_profile(struct lctx *lc, const char *path, const struct cta_ydoc *d)
+{
+	_cleanup_free_ char *fname = profile_name_of(path);
+	struct cta_profile *pr;
+
+	if (!fname)
+		return -ENOMEM;
+	pr = load_profile_doc(lc, d->root, fname);
+	if (!pr)
+		return lc->oom ? -ENOMEM : 0;
+	if (!pr->name) {
+		profile_free(pr);
+		return 0;
+	}
+	if (cta_policy_find_profile(lc->p, pr->name)) {
+		/* an earlier directory (or file named on the command line) wins */
+		profile_free(pr);
+		return 0;
+	}
+	struct cta_profile **v = realloc(lc->p->profiles, (lc->p->n_profiles + 1) * sizeof(*v));
+
+	if (!v) {
+		profile_free(pr);
+		return -ENOMEM;
+	}
+	lc->p->profiles = v;
+	v[lc->p->n_profiles++] = pr;
+	return 0;
+}
+
+static int load_file(struct cta_policy *p, struct cta_diags *diags, const char *path,
+		     enum file_kind want, bool *failed)
+{
+	_cleanup_(cta_ydoc_freep) struct cta_ydoc *d = NULL;
+	struct lctx lc = { .p = p, .diags = diags, .diags_at_start = diags->n };
+	enum file_kind k;
+	int r;
+
+	r = cta_ydoc_load(path, diags, &d);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0) {
+		*failed = true;
+		return 0;
+	}
+	lc.doc = d;
+	k = doc_kind(d);
+	if (want != FILE_UNKNOWN && k != want && k != FILE_UNKNOWN) {
+		nerr(&lc, d->root, "expected a %s file, found a %s file",
+		     want == FILE_POLICY ? "rule catalog" : "profile",
+		     k == FILE_POLICY ? "rule catalog" : "profile");
+	} else if (k == FILE_UNKNOWN && want == FILE_UNKNOWN) {
+		if (d->root->kind != CTA_YNODE_MAP)
+			nerr(&lc, d->root, "expected a mapping with 'rules' or 'profile', not %s",
+			     cta_ynode_kind_name(d->root));
+		else
+			nerr(&lc, d->root,
+			     "neither a rule catalog ('rules:') nor a profile ('profile:')");
+	} else if ((k == FILE_UNKNOWN ? want : k) == FILE_POLICY)
+		load_policy_doc(&lc, d->root);
+	else {
+		r = add_profile(&lc, path, d);
+		if (r < 0)
+			return r;
+	}
+	if (lc.oom)
+		return -ENOMEM;
+	if (lc.failed)
+		*failed = true;
+	return 0;
+}
+
+static int load_dir(struct cta_policy *p, struct cta_diags *diags, const char *dir,
+		    enum file_kind want, bool required, const char *const *skip, bool *failed)
+{
+	char **names = NULL;
+	size_t n = 0;
+	int r;
+
+	r = list_yaml(dir, &names, &n);
+	if (r == -ENOENT && !required)
+		return 0;
+	if (r < 0) {
+		if (r == -ENOMEM)
+			return r;
+		*failed = true;
+		return cta_diag_add(diags, dir, 0, 0, "cannot read directory: %s", strerror(-r));
+	}
+	for (size_t i = 0; i < n && r >= 0; i++) {
+		_cleanup_free_ char *path = NULL;
+		bool skipped = false;
+
+		if (asprintf(&path, "%s/%s", dir, names[i]) < 0) {
+			r = -ENOMEM;
+			break;
+		}
+		if (want == FILE_PROFILE) {
+			_cleanup_free_ char *name = profile_name_of(path);
+
+			if (!name) {
+				r = -ENOMEM;
+				break;
+			}
+			/* hidden by a profile found earlier: not loaded at all */
+			if (cta_policy_find_profile(p, name))
+				continue;
+		}
+		for (size_t k = 0; skip && skip[k]; k++) {
+			char a[PATH_MAX], b[PATH_MAX];
+
+			if (realpath(skip[k], a) && realpath(path, b) && streq(a, b))
+				skipped = true;
+		}
+		if (!skipped)
+			r = load_file(p, diags, path, want, failed);
+	}
+	strv_free(names, n);
+	return r;
+}
+
+/* ---- cross checks and effective profiles ---------------------------------- */
+
+static void pos_get(const struct cta_profile *pr, const char *key, unsigned *line, unsigned *col)
+{
+	json_t *j = json_object_get(pr->pos, key);
+
+	*line = j ? (unsigned)json_integer_value(json_array_get(j, 0)) : pr->line;
+	*col = j ? (unsigned)json_integer_value(json_array_get(j, 1)) : pr->col;
+}
+
+/* Merge @src (a profile's own settings) into the effective profile @dst. */
+static int merge_into(json_t *dst, const struct cta_profile *src)
+{
+	json_t *params = json_object_get(dst, "params"), *rules = json_object_get(dst, "rules");
+	const char *id;
+	json_t *ent;
+
+	if (json_object_update(params, src->params) < 0)
+		return -ENOMEM;
+	json_object_foreach(src->rules, id, ent) {
+		json_t *d = json_object_get(rules, id);
+		json_t *v;
+
+		if (!d) {
+			d = json_pack("{s:b, s:{}}", "enabled", 1, "params");
+			if (!d || json_object_set_new(rules, id, d) < 0)
+				return -ENOMEM;
+		}
+		v = json_object_get(ent, "enabled");
+		json_object_set(d, "enabled", v ? v : json_true());
+		if ((v = json_object_get(ent, "severity")))
+			json_object_set(d, "severity", v);
+		if ((v = json_object_get(ent, "params")) &&
+		    json_object_update(json_object_get(d, "params"), v) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+enum { WHITE, GREY, BLACK };
+
+/* "a -> b -> c -> a" from the DFS stack, starting at @name. */
+static char *cycle_text(struct cta_policy *p, const size_t *stack, size_t depth, const char *name)
+{
+	char *buf = NULL;
+	size_t len = 0, start = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	for (size_t i = 0; i < depth; i++)
+		if (streq(p->profiles[stack[i]]->name, name))
+			start = i;
+	for (size_t i = start; i < depth; i++)
+		fprintf(f, "%s -> ", p->profiles[stack[i]]->name);
+	fputs(name, f);
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+static int build_effective(struct cta_policy *p, struct cta_profile *pr, int *state, size_t *stack,
+			   size_t depth, struct cta_diags *diags, bool *failed)
+{
+	size_t idx;
+	json_t *eff;
+	int r;
+
+	for (idx = 0; p->profiles[idx] != pr; idx++)
+		;
+	if (state[idx] == BLACK)
+		return 0;
+	state[idx] = GREY;
+	stack[depth++] = idx;
+	eff = json_pack("{s:{}, s:{}}", "params", "rules");
+	if (!eff)
+		return -ENOMEM;
+	for (size_t i = 0; i < pr->n_extends; i++) {
+		struct cta_extends *x = &pr->extends[i];
+		const struct cta_profile *base = cta_policy_find_profile(p, x->name);
+		size_t bi;
+
+		if (!base) {
+			*failed = true;
+			r = cta_diag_add_src(diags, pr->file, x->line, x->col,
+					     "profile '%s' extends unknown profile '%s'", pr->name,
+					     x->name);
+			if (r < 0)
+				goto fail;
+			continue;
+		}
+		for (bi = 0; p->profiles[bi] != base; bi++)
+			;
+		if (state[bi] == GREY) {
+			_cleanup_free_ char *cyc = cycle_text(p, stack, depth, x->name);
+
+			*failed = true;
+			r = cta_diag_add_src(diags, pr->file, x->line, x->col,
+					     "'extends' cycle: %s", cyc ? cyc : x->name);
+			if (r < 0)
+				goto fail;
+			continue;
+		}
+		r = build_effective(p, (struct cta_profile *)base, state, stack, depth, diags,
+				    failed);
+		if (r < 0)
+			goto fail;
+		/* the base's effective profile, as if its settings were ours */
+		if (base->effective) {
+			struct cta_profile tmp = {
+				.params = json_object_get(base->effective, "params"),
+				.rules = json_object_get(base->effective, "rules")
+			};
+
+			r = merge_into(eff, &tmp);
+			if (r < 0)
+				goto fail;
+		}
+	}
+	r = merge_into(eff, pr);
+	if (r < 0)
+		goto fail;
+	json_decref(pr->effective);
+	pr->effective = eff;
+	state[idx] = BLACK;
+	return 0;
+fail:
+	json_decref(eff);
+	return r;
+}
+
+static int check_profiles(struct cta_policy *p, struct cta_diags *diags, bool *failed)
+{
+	_cleanup_free_ int *state = calloc(p->n_profiles + 1, sizeof(int));
+	_cleanup_free_ size_t *stack = calloc(p->n_profiles + 1, sizeof(size_t));
+	int r;
+
+	if (!state || !stack)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->n_profiles; i++) {
+		r = build_effective(p, p->profiles[i], state, stack, 0, diags, failed);
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 0; i < p->n_profiles; i++) {
+		struct cta_profile *pr = p->profiles[i];
+		json_t *eff_params = json_object_get(pr->effective, "params");
+		const char *id, *pname;
+		json_t *ent, *pv;
+		unsigned line, col;
+
+		json_object_foreach(pr->rules, id, ent) {
+			_cleanup_free_ char *poskey = NULL;
+			const struct cta_rule *rule = cta_policy_find_rule(p, id);
+
+			if (asprintf(&poskey, "rule:%s", id) < 0)
+				return -ENOMEM;
+			pos_get(pr, poskey, &line, &col);
+			if (!rule) {
+				*failed = true;
+				r = cta_diag_add_src(diags, pr->file, line, col,
+						     "unknown rule '%s' in profile '%s'", id,
+						     pr->name);
+				if (r < 0)
+					return r;
+				continue;
+			}
+			json_object_foreach(json_object_get(ent, "params"), pname, pv) {
+				_cleanup_free_ char *pk = NULL;
+				json_t *def = rule->params ? json_object_get(rule->params, pname) :
+							     NULL;
+
+				if (asprintf(&pk, "param:%s:%s", id, pname) < 0)
+					return -ENOMEM;
+				pos_get(pr, pk, &line, &col);
+				if (!def)
+					def = json_object_get(eff_params, pname);
+				if (!def) {
+					*failed = true;
+					r = cta_diag_add_src(diags, pr->file, line, col,
+							     "rule '%s' has no parameter '%s'", id,
+							     pname);
+				} else if (!json_same_type(def, pv)) {
+					*failed = true;
+					r = cta_diag_add_src(
+						diags, pr->file, line, col,
+						"parameter '%s' of rule '%s' must be %s, not %s",
+						pname, id, json_type_name(def), json_type_name(pv));
+				} else
+					r = 0;
+				if (r < 0)
+					return r;
+			}
+		}
+		/* profile-wide parameters must fit every rule that declares them */
+		json_object_foreach(pr->params, pname, pv) {
+			for (size_t k = 0; k < p->n_rules; k++) {
+				json_t *def = p->rules[k]->params ?
+						      json_object_get(p->rules[k]->params, pname) :
+						      NULL;
+
+				if (def && !json_same_type(def, pv)) {
+					pos_get(pr, pname, &line, &col);
+					*failed = true;
+					r = cta_diag_add_src(
+						diags, pr->file, line, col,
+						"parameter '%s' must be %s (as in rule '%s'), not %s",
+						pname, json_type_name(def), p->rules[k]->id,
+						json_type_name(pv));
+					if (r < 0)
+						return r;
+					break;
+				}
+			}
+		}
+	}
+	/* parameters a rule reads without declaring: some profile must set them */
+	for (size_t k = 0; k < p->n_rules; k++) {
+		const struct cta_rule *rule = p->rules[k];
+
+		for (size_t i = 0; i < rule->n_ext_params; i++) {
+			bool found = false;
+
+			for (size_t j = 0; j < p->n_profiles && !found; j++)
+				found = json_object_get(json_object_get(p->profiles[j]->effective,
+									"params"),
+							rule->ext_params[i].name) != NULL;
+			if (!found) {
+				*failed = true;
+				r = cta_diag_add_src(diags, rule->file, rule->ext_params[i].line,
+						     rule->ext_params[i].col,
+						     "unknown parameter '%s': not in the rule's "
+						     "'params' and not set by any profile",
+						     rule->ext_params[i].name);
+				if (r < 0)
+					return r;
+			}
+		}
+	}
+	return 0;
+}
+
+int cta_policy_load(const struct cta_policy_opts *opts, struct cta_diags *diags,
+		    struct cta_policy **ret)
+{
+	static const struct cta_policy_opts no_opts = { 0 };
+	_cleanup_(cta_policy_freep) struct cta_policy *p = NULL;
+	_cleanup_free_ char *poldir = NULL, *profdir = NULL, *etcdir = NULL;
+	bool failed = false;
+	int r;
+
+	if (!opts)
+		opts = &no_opts;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->sysctl_keys = calloc(1, sizeof(char *));
+	p->datadir = resolve_datadir(opts->datadir);
+	if (!p->sysctl_keys || !p->datadir)
+		return -ENOMEM;
+	if (asprintf(&poldir, "%s/policies", p->datadir) < 0 ||
+	    asprintf(&profdir, "%s/profiles", p->datadir) < 0) {
+		poldir = profdir = NULL;
+		return -ENOMEM;
+	}
+	if (!dir_exists(poldir)) {
+		r = cta_diag_add(diags, NULL, 0, 0, "no rule catalog: '%s' is not a directory",
+				 poldir);
+		return r < 0 ? r : -ENOENT;
+	}
+
+	/* Files named on the command line (validate) replace the catalog file
+	 * they are a copy of, and come after the catalog so that a clash of
+	 * rule ids is reported in them; their profiles hide installed ones of
+	 * the same name. */
+	r = load_dir(p, diags, poldir, FILE_POLICY, true, opts->files, &failed);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; opts->files && opts->files[i]; i++) {
+		r = load_file(p, diags, opts->files[i], FILE_UNKNOWN, &failed);
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 0; opts->profile_dirs && opts->profile_dirs[i]; i++) {
+		r = load_dir(p, diags, opts->profile_dirs[i], FILE_PROFILE, true, opts->files,
+			     &failed);
+		if (r < 0)
+			return r;
+	}
+	etcdir = cta_path_join(opts->root, "/etc/ctaudit/profiles");
+	if (!etcdir)
+		return -ENOMEM;
+	r = load_dir(p, diags, etcdir, FILE_PROFILE, false, opts->files, &failed);
+	if (r < 0)
+		return r;
+	r = load_dir(p, diags, profdir, FILE_PROFILE, false, opts->files, &failed);
+	if (r < 0)
+		return r;
+	r = check_profiles(p, diags, &failed);
+	if (r < 0)
+		return r;
+	if (failed)
+		return -EINVAL;
+	*ret = TAKE_PTR(p);
+	return 0;
+}

@@ -1,0 +1,489 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "policy/policy.h"
+#include "render/report.h"
+#include "util/macro.h"
+#include "util/banned.h"
+
+#define WIDTH 100
+
+static const char *const sev_color[] = {
+	[CTA_SEVERITY_CRITICAL] = "\033[1;31m", [CTA_SEVERITY_HIGH] = "\033[31m",
+	[CTA_SEVERITY_MEDIUM] = "\033[33m",	[CTA_SEVERITY_LOW] = "\033[36m",
+	[CTA_SEVERITY_INFO] = "\033[2m",
+};
+#define C_RESET "\033[0m"
+#define C_BOLD "\033[1m"
+#define C_GREEN "\033[32m"
+#define C_DIM "\033[2m"
+
+static const char *str(const json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+/*
+ * Print @text after a label already written, indenting continuation lines
+ * by @indent and wrapping lines longer than WIDTH at spaces.
+ */
+static void put_wrapped(FILE *f, const char *text, int indent)
+{
+	const char *p = text;
+	int col = indent;
+	bool first = true;
+
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t linelen = nl ? (size_t)(nl - p) : strlen(p);
+		const char *end = p + linelen;
+
+		if (!first)
+			fprintf(f, "%*s", indent, "");
+		first = false;
+		col = indent;
+		while (p < end) {
+			const char *w = p;
+
+			while (w < end && *w != ' ')
+				w++;
+			size_t wl = (size_t)(w - p);
+
+			if (col > indent && col + 1 + (int)wl > WIDTH) {
+				fprintf(f, "\n%*s", indent, "");
+				col = indent;
+			} else if (col > indent) {
+				fputc(' ', f);
+				col++;
+			}
+			fwrite(p, 1, wl, f);
+			col += (int)wl;
+			p = w;
+			while (p < end && *p == ' ')
+				p++;
+		}
+		fputc('\n', f);
+		p = nl ? nl + 1 : end;
+	}
+	if (first)
+		fputc('\n', f);
+}
+
+static void field(FILE *f, const char *label, const char *value)
+{
+	if (!value || !*value)
+		return;
+	fprintf(f, "    %-10s", label);
+	put_wrapped(f, value, 14);
+}
+
+static void remediation_lines(FILE *f, const json_t *rem)
+{
+	const char *k;
+	json_t *v, *x;
+	size_t i;
+	bool any = false;
+
+#define LABEL() (any ? "" : "fix:")
+	json_object_foreach((json_t *)json_object_get(rem, "sysctl"), k, v) {
+		_cleanup_free_ char *s = NULL;
+
+		if (asprintf(&s, "set %s = %s (runtime and boot-time)", k, json_string_value(v)) <
+		    0)
+			continue;
+		field(f, LABEL(), s);
+		any = true;
+	}
+	json_array_foreach(json_object_get(rem, "remove_persisted"), i, x) {
+		_cleanup_free_ char *s = NULL;
+
+		if (asprintf(&s, "remove the stale '%s' assignment from the sysctl.d files",
+			     json_string_value(x)) < 0)
+			continue;
+		field(f, LABEL(), s);
+		any = true;
+	}
+	json_array_foreach(json_object_get(rem, "notrack"), i, x) {
+		_cleanup_free_ char *s = NULL;
+
+		if (asprintf(&s, "add NOTRACK for %s port %s", str(x, "proto"), str(x, "port")) < 0)
+			continue;
+		field(f, LABEL(), s);
+		any = true;
+	}
+	if (str(rem, "advice")) {
+		field(f, LABEL(), str(rem, "advice"));
+		any = true;
+	}
+	json_array_foreach(json_object_get(rem, "unresolved"), i, x) {
+		_cleanup_free_ char *s = NULL;
+
+		if (asprintf(&s, "(cannot compute: %s)", json_string_value(x)) < 0)
+			continue;
+		field(f, LABEL(), s);
+		any = true;
+	}
+#undef LABEL
+}
+
+static void list_field(FILE *f, const char *label, const json_t *arr)
+{
+	size_t i;
+	json_t *x;
+
+	json_array_foreach(arr, i, x)
+		field(f, i ? "" : label, json_string_value(x));
+}
+
+char *cta_report_summary_line(const json_t *report)
+{
+	const json_t *s = json_object_get(report, "summary");
+	char *out;
+
+#define N(k) (long long)json_integer_value(json_object_get(s, k))
+	if (asprintf(&out,
+		     "%s: %lld critical, %lld high, %lld medium, %lld low, %lld info failing; "
+		     "%lld passed, %lld skipped",
+		     str(report, "profile") ? str(report, "profile") : "?", N("critical"),
+		     N("high"), N("medium"), N("low"), N("info"), N("pass"), N("skip")) < 0)
+		return NULL;
+#undef N
+	return out;
+}
+
+char *cta_report_render_text(const json_t *report, const struct cta_report_opts *opts)
+{
+	const bool color = opts && opts->color;
+	const json_t *results = json_object_get(report, "results");
+	const json_t *host = json_object_get(report, "host");
+	char *buf = NULL;
+	size_t len = 0, i;
+	json_t *r;
+	FILE *f = open_memstream(&buf, &len);
+	_cleanup_free_ char *summary = cta_report_summary_line(report);
+
+	if (!f || !summary) {
+		if (f)
+			fclose(f);
+		free(buf);
+		return NULL;
+	}
+	fprintf(f, "%sprofile:%s %s (%s)\n", color ? C_BOLD : "", color ? C_RESET : "",
+		str(report, "profile") ? str(report, "profile") : "?",
+		str(report, "profile_reason") ? str(report, "profile_reason") : "");
+	if (json_object_size(host)) {
+		json_t *cpus = json_object_get(host, "cpus");
+
+		fprintf(f, "host:    %s, kernel %s",
+			str(host, "hostname") ? str(host, "hostname") : "?",
+			str(host, "kernel") ? str(host, "kernel") : "unknown");
+		if (json_is_integer(cpus))
+			fprintf(f, ", %lld CPUs", (long long)json_integer_value(cpus));
+		if (str(host, "netns"))
+			fprintf(f, ", netns %s", str(host, "netns"));
+		fputc('\n', f);
+	}
+
+	int cur = -1;
+
+	json_array_foreach(results, i, r) {
+		int sev;
+
+		if (!streq(str(r, "status") ?: "", "fail"))
+			continue;
+		sev = cta_severity_from_string(str(r, "severity"));
+		if (sev < 0)
+			sev = CTA_SEVERITY_INFO;
+		if (sev != cur) {
+			size_t n = 0, k;
+			json_t *x;
+
+			json_array_foreach(results, k, x)
+				n += streq(str(x, "status") ?: "", "fail") &&
+				     cta_severity_from_string(str(x, "severity")) == sev;
+			fprintf(f, "\n%s%s (%zu)%s\n", color ? sev_color[sev] : "",
+				cta_severity_to_string(sev), n, color ? C_RESET : "");
+			cur = sev;
+		}
+		fprintf(f, "\n  %s%s%s  %s\n", color ? C_BOLD : "", str(r, "rule"),
+			color ? C_RESET : "", str(r, "title") ? str(r, "title") : "");
+		fprintf(f, "    ");
+		put_wrapped(f, str(r, "message") ? str(r, "message") : "", 4);
+		field(f, "subject:", str(r, "subject"));
+		field(f, "observed:", str(r, "observed"));
+		field(f, "expected:", str(r, "expected"));
+		field(f, "why:", str(r, "explanation"));
+		remediation_lines(f, json_object_get(r, "remediation"));
+		list_field(f, "see:", json_object_get(r, "references"));
+	}
+	if (cur < 0)
+		fprintf(f, "\n%sno failing rules%s\n", color ? C_GREEN : "", color ? C_RESET : "");
+	if (opts && opts->verbose) {
+		bool header = false;
+
+		json_array_foreach(results, i, r) {
+			if (!streq(str(r, "status") ?: "", "pass"))
+				continue;
+			if (!header)
+				fprintf(f, "\n%spassed%s\n", color ? C_GREEN : "",
+					color ? C_RESET : "");
+			header = true;
+			fprintf(f, "  %-44s %s\n", str(r, "rule"), str(r, "message") ?: "");
+		}
+		header = false;
+		json_array_foreach(results, i, r) {
+			if (!streq(str(r, "status") ?: "", "skip"))
+				continue;
+			if (!header)
+				fprintf(f, "\n%sskipped%s\n", color ? C_DIM : "",
+					color ? C_RESET : "");
+			header = true;
+			fprintf(f, "  %-44s %s\n", str(r, "rule"), str(r, "reason") ?: "");
+		}
+	}
+	fprintf(f, "\n%s\n", summary);
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* ---- explain --------------------------------------------------------------- */
+
+static void put_block(FILE *f, const char *label, const char *text)
+{
+	if (!text)
+		return;
+	fprintf(f, "%s:\n", label);
+	fprintf(f, "  ");
+	put_wrapped(f, text, 2);
+}
+
+static void remediation_src(FILE *f, const json_t *rem, bool md)
+{
+	const char *k;
+	json_t *v, *x;
+	size_t i;
+
+	json_object_foreach((json_t *)json_object_get(rem, "sysctl"), k, v) {
+		_cleanup_free_ char *s = json_is_string(v) ?
+						 strdup(json_string_value(v)) :
+						 json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY |
+								       JSON_REAL_PRECISION(15));
+
+		fprintf(f, md ? "- set `%s` to `%s`\n" : "  set %s = %s\n", k, s ? s : "?");
+	}
+	json_array_foreach(json_object_get(rem, "remove_persisted"), i, x)
+		fprintf(f,
+			md ? "- remove the stale `%s` assignment from the sysctl.d files\n" :
+			     "  remove the stale %s assignment from the sysctl.d files\n",
+			json_string_value(x));
+	if (json_object_get(rem, "notrack")) {
+		json_t *nt = json_object_get(rem, "notrack");
+
+		fprintf(f,
+			md ? "- add NOTRACK rules: proto `%s`, ports `%s`\n" :
+			     "  add NOTRACK rules: proto %s, ports %s\n",
+			str(nt, "proto") ?: "?", str(nt, "ports") ?: "?");
+	}
+	if (str(rem, "advice")) {
+		if (md)
+			fprintf(f, "- %s\n", str(rem, "advice"));
+		else {
+			fprintf(f, "  ");
+			put_wrapped(f, str(rem, "advice"), 2);
+		}
+	}
+}
+
+char *cta_report_explain_text(const json_t *rule)
+{
+	char *buf = NULL;
+	size_t len = 0, i;
+	json_t *x;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	fprintf(f, "%s: %s\n", str(rule, "id"), str(rule, "title") ?: "");
+	fprintf(f, "default severity: %s\n", str(rule, "severity") ?: "?");
+	fprintf(f, "subject: %s\n", str(rule, "subject") ?: "?");
+	fprintf(f, "profiles:");
+	if (!json_array_size(json_object_get(rule, "profiles")))
+		fprintf(f, " none");
+	json_array_foreach(json_object_get(rule, "profiles"), i, x)
+		fprintf(f, "%s %s (%s)", i ? "," : "", str(x, "profile"), str(x, "severity"));
+	fputc('\n', f);
+	if (str(rule, "kernels"))
+		fprintf(f, "kernels: %s\n", str(rule, "kernels"));
+	fputc('\n', f);
+	put_block(f, "explanation (with {...} filled in from the host when audited)",
+		  str(rule, "explanation"));
+	fprintf(f, "\nreferences:\n");
+	json_array_foreach(json_object_get(rule, "references"), i, x)
+		fprintf(f, "  - %s\n", json_string_value(x));
+	if (json_object_get(rule, "remediation")) {
+		fprintf(f, "\nfix:\n");
+		remediation_src(f, json_object_get(rule, "remediation"), false);
+	} else
+		fprintf(f, "\nfix: none automatic\n");
+	fprintf(f, "\nhow it is decided:\n");
+	if (json_array_size(json_object_get(rule, "needs"))) {
+		fprintf(f, "  needs:");
+		json_array_foreach(json_object_get(rule, "needs"), i, x)
+			fprintf(f, "%s %s", i ? "," : "", json_string_value(x));
+		fputc('\n', f);
+	}
+	if (json_object_size(json_object_get(rule, "params"))) {
+		const char *k;
+
+		fprintf(f, "  params:\n");
+		json_object_foreach((json_t *)json_object_get(rule, "params"), k, x) {
+			_cleanup_free_ char *s = json_dumps(x, JSON_COMPACT | JSON_ENCODE_ANY |
+								       JSON_REAL_PRECISION(15));
+
+			fprintf(f, "    %s: %s\n", k, s ? s : "?");
+		}
+	}
+	if (json_object_size(json_object_get(rule, "let"))) {
+		const char *k;
+
+		fprintf(f, "  let:\n");
+		json_object_foreach((json_t *)json_object_get(rule, "let"), k, x)
+			fprintf(f, "    %s = %s\n", k, json_string_value(x) ?: "?");
+	}
+	if (str(rule, "when"))
+		fprintf(f, "  when:  %s\n", str(rule, "when"));
+	fprintf(f, "  check: %s\n", str(rule, "check") ?: "?");
+	json_array_foreach(json_object_get(rule, "escalate"), i, x)
+		fprintf(f, "  escalate to %s when %s\n", str(x, "severity") ?: "?",
+			str(x, "when") ?: "?");
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+char *cta_report_explain_markdown(const json_t *rules)
+{
+	char *buf = NULL;
+	size_t len = 0, i, k;
+	json_t *rule, *x;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	fprintf(f,
+		"# ctaudit rule catalog\n\n"
+		"Generated by `ctaudit explain --all --format markdown` from `policies/*.yaml`;\n"
+		"do not edit by hand. `{...}` parts of explanations are filled in from the\n"
+		"host's facts when audited.\n\n");
+	fprintf(f, "| rule | severity | title |\n|---|---|---|\n");
+	json_array_foreach(rules, i, rule)
+		fprintf(f, "| [`%s`](#%s) | %s | %s |\n", str(rule, "id"), str(rule, "id"),
+			str(rule, "severity"), str(rule, "title"));
+	json_array_foreach(rules, i, rule) {
+		fprintf(f, "\n## <a id=\"%s\"></a>`%s`\n\n%s\n\n", str(rule, "id"), str(rule, "id"),
+			str(rule, "title"));
+		fprintf(f, "- default severity: **%s**\n", str(rule, "severity"));
+		fprintf(f, "- subject: `%s`\n", str(rule, "subject") ?: "");
+		fprintf(f, "- profiles:");
+		if (!json_array_size(json_object_get(rule, "profiles")))
+			fprintf(f, " none");
+		json_array_foreach(json_object_get(rule, "profiles"), k, x)
+			fprintf(f, "%s `%s` (%s)", k ? "," : "", str(x, "profile"),
+				str(x, "severity"));
+		fputc('\n', f);
+		if (str(rule, "kernels"))
+			fprintf(f, "- kernels: %s\n", str(rule, "kernels"));
+		if (str(rule, "explanation")) {
+			fprintf(f, "\n");
+			fputs(str(rule, "explanation"), f);
+			fprintf(f, "\n");
+		}
+		if (json_object_get(rule, "remediation")) {
+			fprintf(f, "\n**Fix**\n\n");
+			remediation_src(f, json_object_get(rule, "remediation"), true);
+		}
+		fprintf(f, "\n**References**\n\n");
+		json_array_foreach(json_object_get(rule, "references"), k, x)
+			fprintf(f, "- %s\n", json_string_value(x));
+		fprintf(f, "\n**Decided by**\n\n");
+		if (str(rule, "when"))
+			fprintf(f, "- when: `%s`\n", str(rule, "when"));
+		fprintf(f, "- check: `%s`\n", str(rule, "check") ?: "");
+	}
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* ---- profiles -------------------------------------------------------------- */
+
+static void yaml_value(FILE *f, const json_t *v)
+{
+	_cleanup_free_ char *s =
+		json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY | JSON_REAL_PRECISION(15));
+
+	fputs(s ? s : "?", f);
+}
+
+char *cta_report_profile_text(const json_t *profile)
+{
+	char *buf = NULL;
+	size_t len = 0, i;
+	const char *k;
+	json_t *x;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		return NULL;
+	fprintf(f, "profile: %s\n", str(profile, "profile") ?: "?");
+	if (str(profile, "description"))
+		fprintf(f, "description: %s\n", str(profile, "description"));
+	if (str(profile, "file"))
+		fprintf(f, "file: %s\n", str(profile, "file"));
+	if (json_array_size(json_object_get(profile, "extends"))) {
+		fprintf(f, "extends: [");
+		json_array_foreach(json_object_get(profile, "extends"), i, x)
+			fprintf(f, "%s%s", i ? ", " : "", json_string_value(x));
+		fprintf(f, "]\n");
+	}
+	fprintf(f, "params:%s\n",
+		json_object_size(json_object_get(profile, "params")) ? "" : " {}");
+	json_object_foreach((json_t *)json_object_get(profile, "params"), k, x) {
+		fprintf(f, "  %s: ", k);
+		yaml_value(f, x);
+		fputc('\n', f);
+	}
+	fprintf(f, "rules:%s\n", json_object_size(json_object_get(profile, "rules")) ? "" : " {}");
+	json_object_foreach((json_t *)json_object_get(profile, "rules"), k, x) {
+		json_t *params = json_object_get(x, "params");
+
+		fprintf(f, "  %s: { severity: %s", k, str(x, "severity") ?: "?");
+		if (json_object_size(params)) {
+			const char *pk;
+			json_t *pv;
+			bool first = true;
+
+			fprintf(f, ", params: { ");
+			json_object_foreach(params, pk, pv) {
+				fprintf(f, "%s%s: ", first ? "" : ", ", pk);
+				yaml_value(f, pv);
+				first = false;
+			}
+			fprintf(f, " }");
+		}
+		fprintf(f, " }\n");
+	}
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}

@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "apply/fsroot.h"
+#include "apply/journal.h"
+#include "util/json.h"
+
+static struct cta_journal *sample(void)
+{
+	struct cta_journal *j = calloc(1, sizeof(*j));
+
+	j->id = strdup("20261122T013000Z-001");
+	j->state = CTA_JOURNAL_PREPARED;
+	j->created_at = strdup("2026-11-22T01:30:00Z");
+	j->profile = strdup("db-client");
+	j->netns = strdup("cta-x");
+	j->n_files = 2;
+	j->files = calloc(2, sizeof(*j->files));
+	j->files[0] = (struct cta_journal_file){ strdup("/etc/sysctl.d/90-ctaudit-db-client.conf"),
+						 false, 0644, NULL };
+	j->files[1] = (struct cta_journal_file){ strdup("/etc/sysctl.conf"), true, 0600,
+						 strdup("files/1") };
+	j->n_sysctls = 1;
+	j->sysctls = calloc(1, sizeof(*j->sysctls));
+	j->sysctls[0] = (struct cta_journal_sysctl){ strdup("net.ipv4.ip_local_port_range"),
+						     strdup("32768\t60999"), strdup("1024 65000") };
+	j->n_dirs = 2;
+	j->dirs = calloc(2, sizeof(char *));
+	j->dirs[0] = strdup("/etc/nftables.d/sub");
+	j->dirs[1] = strdup("/etc/nftables.d");
+	j->rules_changed = true;
+	j->backend = CTA_PLAN_BACKEND_LEGACY;
+	j->prev_v4.v = calloc(1, sizeof(*j->prev_v4.v));
+	j->prev_v4.n = 1;
+	snprintf(j->prev_v4.v[0].proto, 4, "udp");
+	snprintf(j->prev_v4.v[0].port, 12, "53");
+	j->rules.v = calloc(2, sizeof(*j->rules.v));
+	j->rules.n = 2;
+	snprintf(j->rules.v[0].proto, 4, "tcp");
+	snprintf(j->rules.v[0].port, 12, "8080");
+	snprintf(j->rules.v[1].proto, 4, "udp");
+	snprintf(j->rules.v[1].port, 12, "53");
+	return j;
+}
+
+static void assert_same(const struct cta_journal *a, const struct cta_journal *b)
+{
+	assert_string_equal(a->id, b->id);
+	assert_int_equal(a->state, b->state);
+	assert_string_equal(a->created_at, b->created_at);
+	assert_string_equal(a->profile, b->profile);
+	assert_string_equal(a->netns, b->netns);
+	assert_int_equal(a->n_files, b->n_files);
+	for (size_t i = 0; i < a->n_files; i++) {
+		assert_string_equal(a->files[i].path, b->files[i].path);
+		assert_int_equal(a->files[i].existed, b->files[i].existed);
+		assert_int_equal(a->files[i].mode, b->files[i].mode);
+		if (a->files[i].backup)
+			assert_string_equal(a->files[i].backup, b->files[i].backup);
+		else
+			assert_null(b->files[i].backup);
+	}
+	assert_int_equal(a->n_sysctls, b->n_sysctls);
+	for (size_t i = 0; i < a->n_sysctls; i++) {
+		assert_string_equal(a->sysctls[i].key, b->sysctls[i].key);
+		/* previous values keep the kernel's exact bytes (a tab here) */
+		assert_string_equal(a->sysctls[i].previous, b->sysctls[i].previous);
+		assert_string_equal(a->sysctls[i].value, b->sysctls[i].value);
+	}
+	assert_int_equal(a->n_dirs, b->n_dirs);
+	for (size_t i = 0; i < a->n_dirs; i++)
+		assert_string_equal(a->dirs[i], b->dirs[i]);
+	assert_int_equal(a->rules_changed, b->rules_changed);
+	assert_int_equal(a->backend, b->backend);
+	assert_true(cta_plan_ports_equal(&a->prev_v4, &b->prev_v4));
+	assert_true(cta_plan_ports_equal(&a->prev_v6, &b->prev_v6));
+	assert_true(cta_plan_ports_equal(&a->prev_nft, &b->prev_nft));
+	assert_true(cta_plan_ports_equal(&a->rules, &b->rules));
+}
+
+static void test_roundtrip(void **state)
+{
+	struct cta_journal *j = sample(), *k = NULL;
+	json_t *o = NULL;
+
+	assert_int_equal(cta_journal_to_json(j, &o), 0);
+	assert_string_equal(json_string_value(json_object_get(o, "state")), "prepared");
+	assert_string_equal(json_string_value(cta_json_path(o, "notrack.backend")),
+			    "iptables-legacy");
+	assert_string_equal(json_string_value(json_object_get(
+				    json_array_get(json_object_get(o, "files"), 1), "mode")),
+			    "0600");
+	assert_int_equal(cta_journal_from_json(o, &k), 0);
+	assert_same(j, k);
+	json_decref(o);
+	cta_journal_free(j);
+	cta_journal_free(k);
+}
+
+static void test_malformed(void **state)
+{
+	struct cta_journal *j = sample(), *k = NULL;
+	json_t *o = NULL;
+
+	/* a backup that leaves the journal directory */
+	free(j->files[1].backup);
+	j->files[1].backup = strdup("../../etc/shadow");
+	assert_int_equal(cta_journal_to_json(j, &o), 0);
+	assert_int_equal(cta_journal_from_json(o, &k), -EINVAL);
+	json_decref(o);
+	/* unknown state */
+	free(j->files[1].backup);
+	j->files[1].backup = strdup("files/1");
+	assert_int_equal(cta_journal_to_json(j, &o), 0);
+	json_object_set_new(o, "state", json_string("half-done"));
+	assert_int_equal(cta_journal_from_json(o, &k), -EINVAL);
+	json_object_set_new(o, "state", json_string("rolled-back"));
+	json_object_set_new(o, "schema_version", json_integer(2));
+	assert_int_equal(cta_journal_from_json(o, &k), -EINVAL);
+	json_decref(o);
+	assert_null(k);
+	cta_journal_free(j);
+}
+
+static void test_save_load_list(void **state)
+{
+	char root[] = "/tmp/cta-journal-XXXXXX";
+	struct cta_journal *j = sample(), *k = NULL;
+	char *id1 = NULL, *id2 = NULL, **ids = NULL, *cmd = NULL;
+	struct stat st;
+
+	assert_non_null(mkdtemp(root));
+	assert_int_equal(cta_journal_list(root, &ids), 0);
+	assert_null(ids[0]);
+	cta_strv_free(ids);
+
+	assert_int_equal(cta_journal_create(root, &id1), 0);
+	assert_int_equal(cta_journal_create(root, &id2), 0);
+	/* unique and sortable: the second sorts after the first */
+	assert_true(strcmp(id1, id2) < 0);
+	free(j->id);
+	j->id = strdup(id2);
+	j->state = CTA_JOURNAL_APPLIED;
+	assert_int_equal(cta_journal_save(root, j), 0);
+	assert_int_equal(cta_journal_load(root, id2, &k), 0);
+	assert_same(j, k);
+	cta_journal_free(k);
+	k = NULL;
+	/* the journal directory is private */
+	{
+		char *d = cta_journal_dir(root, id2);
+
+		assert_int_equal(stat(d, &st), 0);
+		assert_int_equal(st.st_mode & 0777, 0700);
+		free(d);
+	}
+	/* the first has no journal.json yet (nothing changed) */
+	assert_int_equal(cta_journal_load(root, id1, &k), -ENOENT);
+	assert_int_equal(cta_journal_load(root, "../x", &k), -EINVAL);
+	assert_int_equal(cta_journal_list(root, &ids), 0);
+	assert_string_equal(ids[0], id1);
+	assert_string_equal(ids[1], id2);
+	assert_null(ids[2]);
+	cta_strv_free(ids);
+
+	assert_true(asprintf(&cmd, "rm -rf '%s'", root) > 0);
+	assert_int_equal(system(cmd), 0);
+	free(cmd), free(id1), free(id2);
+	cta_journal_free(j);
+}
+
+/* Symlinks below --root resolve inside the root, never on the real host. */
+static void test_fsroot(void **state)
+{
+	char root[] = "/tmp/cta-fsroot-XXXXXX";
+	char *p = NULL, *cmd = NULL, *text = NULL;
+
+	assert_non_null(mkdtemp(root));
+	assert_true(asprintf(&cmd,
+			     "mkdir -p %1$s/etc/sysctl.d %1$s/etc/alternatives && "
+			     "echo x=1 > %1$s/etc/sysctl.conf && "
+			     "ln -s ../sysctl.conf %1$s/etc/sysctl.d/99-sysctl.conf && "
+			     "ln -s /usr/sbin/iptables-legacy %1$s/etc/alternatives/iptables && "
+			     "ln -s /etc/sysctl.conf %1$s/etc/abs && ln -s loop %1$s/etc/loop",
+			     root) > 0);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+
+	assert_int_equal(cta_fsroot_resolve(root, "/etc/sysctl.d/99-sysctl.conf", &p), 0);
+	assert_string_equal(p, "/etc/sysctl.conf");
+	free(p);
+	assert_int_equal(cta_fsroot_resolve(root, "/etc/alternatives/iptables", &p), 0);
+	assert_string_equal(p, "/usr/sbin/iptables-legacy");
+	free(p);
+	assert_int_equal(cta_fsroot_resolve(root, "/etc/abs", &p), 0);
+	assert_string_equal(p, "/etc/sysctl.conf");
+	free(p);
+	assert_int_equal(cta_fsroot_resolve(root, "/etc/none/x.conf", &p), 0);
+	assert_string_equal(p, "/etc/none/x.conf");
+	free(p);
+	assert_int_equal(cta_fsroot_resolve(root, "/etc/loop", &p), -ELOOP);
+	assert_int_equal(cta_fsroot_read(root, "/etc/abs", &text), 0);
+	assert_string_equal(text, "x=1\n");
+	free(text);
+	assert_int_equal(cta_fsroot_read(root, "/etc/missing", &text), -ENOENT);
+
+	assert_true(asprintf(&cmd, "rm -rf '%s'", root) > 0);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_roundtrip),
+		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_save_load_list),
+		cmocka_unit_test(test_fsroot),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,562 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "plan/plan.h"
+#include "render/plan-render.h"
+#include "util/fileio.h"
+#include "util/json.h"
+
+/* An in-memory tree: the plan stage reads files only through this. */
+struct memfile {
+	const char *path, *content, *link;
+};
+
+static const struct memfile base_tree[] = {
+	{ "/etc/sysctl.d/99-local.conf",
+	  "# local tuning\nnet.ipv4.tcp_tw_reuse = 0\nnet.core.somaxconn = 1024\n", NULL },
+	{ "/etc/sysctl.d/10-early.conf", "net.ipv4.tcp_timestamps = 1\n", NULL },
+	{ "/etc/sysctl.conf",
+	  "# /etc/sysctl.conf\nnet.ipv4.ip_forward = 0\nnet.ipv4.tcp_tw_recycle = 1\n", NULL },
+	{ "/usr/lib/sysctl.d/50-default.conf",
+	  "net.ipv4.tcp_tw_reuse = 2\n-net.ipv4.tcp_tw_recycle = 0\n", NULL },
+	{},
+};
+
+struct memfs {
+	const struct memfile *files;
+	const struct memfile *extra; /* searched first */
+};
+
+static const struct memfile *mem_find(const struct memfs *m, const char *path)
+{
+	for (const struct memfile *f = m->extra; f && f->path; f++)
+		if (strcmp(f->path, path) == 0)
+			return f;
+	for (const struct memfile *f = m->files; f && f->path; f++)
+		if (strcmp(f->path, path) == 0)
+			return f;
+	return NULL;
+}
+
+static int mem_read(void *u, const char *path, char **ret)
+{
+	const struct memfile *f = mem_find(u, path);
+
+	if (!f || !f->content)
+		return -ENOENT;
+	*ret = strdup(f->content);
+	return 0;
+}
+
+static int mem_resolve(void *u, const char *path, char **ret)
+{
+	const struct memfile *f = mem_find(u, path);
+
+	*ret = strdup(f && f->link ? f->link : path);
+	return 0;
+}
+
+static json_t *load(const char *name)
+{
+	char *path = NULL, *err = NULL;
+	json_t *j = NULL;
+
+	assert_true(asprintf(&path, "%s/plan/%s", CTA_FIXTURES, name) > 0);
+	if (cta_json_load_file(path, &j, &err) < 0)
+		fail_msg("cannot load %s: %s", path, err ? err : "?");
+	free(path);
+	return j;
+}
+
+static char *fixture_text(const char *name)
+{
+	char *path = NULL, *s = NULL;
+
+	assert_true(asprintf(&path, "%s/plan/%s", CTA_FIXTURES, name) > 0);
+	assert_true(cta_read_file(path, 0, &s) >= 0);
+	free(path);
+	return s;
+}
+
+static struct cta_plan *compute(json_t *facts, json_t *report, bool fix, struct memfs *m)
+{
+	struct cta_plan_fs fs = { .read = mem_read, .resolve = mem_resolve, .userdata = m };
+	struct cta_plan_opts o = { .fix_overrides = fix, .fs = &fs };
+	struct cta_plan *p = NULL;
+
+	assert_int_equal(cta_plan_compute(facts, report, &o, &p), 0);
+	assert_int_equal(cta_plan_render_files(p), 0);
+	return p;
+}
+
+static const struct cta_plan_sysctl *sys(const struct cta_plan *p, const char *key)
+{
+	for (size_t i = 0; i < p->n_sysctls; i++)
+		if (strcmp(p->sysctls[i].key, key) == 0)
+			return &p->sysctls[i];
+	return NULL;
+}
+
+static const struct cta_plan_file *file(const struct cta_plan *p, const char *path)
+{
+	for (size_t i = 0; i < p->n_files; i++)
+		if (strcmp(p->files[i].path, path) == 0)
+			return &p->files[i];
+	return NULL;
+}
+
+static void test_sysctl_file_golden(void **state)
+{
+	json_t *facts = load("facts-db-client.json"), *report = load("report-db-client.json");
+	struct memfs m = { base_tree, NULL };
+	struct cta_plan *p = compute(facts, report, false, &m);
+	char *want = fixture_text("golden-db-client.conf"), *got = cta_render_sysctl_conf(p);
+	const struct cta_plan_file *f;
+
+	assert_string_equal(p->sysctl_file, "/etc/sysctl.d/90-ctaudit-db-client.conf");
+	assert_string_equal(got, want);
+	f = file(p, "/etc/sysctl.d/90-ctaudit-db-client.conf");
+	assert_non_null(f);
+	assert_null(f->old);
+	assert_string_equal(f->new, want);
+	assert_int_equal(f->mode, 0644);
+	/* a pass result's remediation is not applied */
+	assert_null(sys(p, "net.ipv4.tcp_fin_timeout"));
+	assert_true(cta_plan_has_changes(p));
+	assert_int_equal(cta_plan_runtime_changes(p), 2);
+	assert_int_equal(p->n_advice, 1);
+	assert_string_equal(p->advice[0].rule, "conntrack.helpers.nat");
+	free(got), free(want);
+	cta_plan_free(p);
+	json_decref(facts), json_decref(report);
+}
+
+static void test_runtime_and_host_only(void **state)
+{
+	json_t *facts = load("facts-db-client.json"), *report = load("report-db-client.json");
+	struct memfs m = { base_tree, NULL };
+	struct cta_plan *p = compute(facts, report, false, &m);
+	const struct cta_plan_sysctl *s;
+
+	s = sys(p, "net.ipv4.tcp_tw_reuse");
+	assert_int_equal(s->runtime, CTA_PLAN_RT_SET);
+	assert_string_equal(s->current, "0");
+	assert_string_equal(s->value, "1");
+	s = sys(p, "net.netfilter.nf_conntrack_max");
+	assert_int_equal(s->runtime, CTA_PLAN_RT_HOST_ONLY);
+	assert_false(s->in_file);
+	cta_plan_free(p);
+
+	/* in the initial namespace the same key is set */
+	json_object_set_new(json_object_get(facts, "host"), "netns", json_string("init"));
+	p = compute(facts, report, false, &m);
+	s = sys(p, "net.netfilter.nf_conntrack_max");
+	assert_int_equal(s->runtime, CTA_PLAN_RT_SET);
+	assert_true(s->in_file);
+	cta_plan_free(p);
+
+	/* a key the kernel lacks: never at runtime, "-" in the file */
+	json_object_del(json_object_get(facts, "sysctl"), "net.ipv4.tcp_timestamps");
+	p = compute(facts, report, false, &m);
+	s = sys(p, "net.ipv4.tcp_timestamps");
+	assert_int_equal(s->runtime, CTA_PLAN_RT_ABSENT);
+	assert_true(s->optional);
+	{
+		char *t = cta_render_sysctl_conf(p);
+
+		assert_non_null(strstr(t, "\n-net.ipv4.tcp_timestamps = 1\n"));
+		free(t);
+	}
+	cta_plan_free(p);
+	json_decref(facts), json_decref(report);
+}
+
+static void test_precedence(void **state)
+{
+	json_t *facts = load("facts-db-client.json"), *report = load("report-db-client.json");
+	struct memfs m = { base_tree, NULL };
+	struct cta_plan *p = compute(facts, report, false, &m);
+	const struct cta_plan_sysctl *s = sys(p, "net.ipv4.tcp_tw_reuse");
+	const struct cta_plan_edit *e = NULL;
+
+	/* 99-local.conf sorts after 90-ctaudit-*: it wins at boot */
+	assert_string_equal(s->boot_value, "0");
+	assert_string_equal(s->boot_file, "/etc/sysctl.d/99-local.conf");
+	assert_int_equal(s->boot_line, 2);
+	/* 10-early.conf sets timestamps before ours: ours wins */
+	s = sys(p, "net.ipv4.tcp_timestamps");
+	assert_string_equal(s->boot_value, "1");
+	assert_null(s->boot_file);
+	for (size_t i = 0; i < p->n_edits; i++)
+		if (p->edits[i].kind == CTA_PLAN_EDIT_OVERRIDE)
+			e = &p->edits[i];
+	assert_non_null(e);
+	assert_string_equal(e->file, "/etc/sysctl.d/99-local.conf");
+	assert_int_equal(e->line, 2);
+	assert_false(e->fix);
+	/* other files are not edited unless asked */
+	assert_null(file(p, "/etc/sysctl.d/99-local.conf"));
+	assert_null(file(p, "/etc/sysctl.conf"));
+	cta_plan_free(p);
+
+	p = compute(facts, report, true, &m);
+	s = sys(p, "net.ipv4.tcp_tw_reuse");
+	assert_string_equal(s->boot_value, "1");
+	assert_null(s->boot_file);
+	{
+		const struct cta_plan_file *f = file(p, "/etc/sysctl.d/99-local.conf");
+
+		assert_non_null(f);
+		assert_string_equal(
+			f->new,
+			"# local tuning\n"
+			"# ctaudit: commented out, it overrode net.ipv4.tcp_tw_reuse = 0 in "
+			"/etc/sysctl.d/90-ctaudit-db-client.conf (rule "
+			"tcp.tw_reuse.client_under_pressure)\n"
+			"#net.ipv4.tcp_tw_reuse = 0\n"
+			"net.core.somaxconn = 1024\n");
+	}
+	cta_plan_free(p);
+	json_decref(facts), json_decref(report);
+}
+
+static void test_stale(void **state)
+{
+	json_t *facts = load("facts-db-client.json"), *report = load("report-db-client.json");
+	struct memfs m = { base_tree, NULL };
+	struct cta_plan *p = compute(facts, report, false, &m);
+	size_t n = 0;
+
+	for (size_t i = 0; i < p->n_edits; i++)
+		if (p->edits[i].kind == CTA_PLAN_EDIT_STALE) {
+			n++;
+			assert_string_equal(p->edits[i].key, "net.ipv4.tcp_tw_recycle");
+			assert_false(p->edits[i].fix);
+		}
+	assert_int_equal(n, 2);
+	cta_plan_free(p);
+
+	p = compute(facts, report, true, &m);
+	{
+		const struct cta_plan_file *f = file(p, "/etc/sysctl.conf");
+		const struct cta_plan_file *g = file(p, "/etc/sysctl.d/50-default.conf");
+
+		assert_non_null(f);
+		assert_non_null(strstr(f->new, "\n#net.ipv4.tcp_tw_recycle = 1\n"));
+		assert_non_null(strstr(f->new, "net.ipv4.ip_forward = 0\n"));
+		/* a package file is hidden by a copy in /etc, never edited */
+		assert_null(file(p, "/usr/lib/sysctl.d/50-default.conf"));
+		assert_non_null(g);
+		assert_null(g->old);
+		assert_string_equal(g->new, "net.ipv4.tcp_tw_reuse = 2\n"
+					    "# ctaudit: commented out, stale key "
+					    "net.ipv4.tcp_tw_recycle (rule tcp.tw_recycle.stale)\n"
+					    "#-net.ipv4.tcp_tw_recycle = 0\n");
+	}
+	cta_plan_free(p);
+
+	/* the line moved since the facts were collected: not touched */
+	{
+		static const struct memfile moved[] = {
+			{ "/etc/sysctl.conf", "net.ipv4.tcp_tw_recycle = 1\n# two\n# three\n",
+			  NULL },
+			{},
+		};
+		struct memfs m2 = { base_tree, moved };
+
+		p = compute(facts, report, true, &m2);
+		assert_null(file(p, "/etc/sysctl.conf"));
+		for (size_t i = 0; i < p->n_edits; i++)
+			if (strcmp(p->edits[i].file, "/etc/sysctl.conf") == 0) {
+				assert_false(p->edits[i].fix);
+				assert_non_null(p->edits[i].note);
+			}
+		cta_plan_free(p);
+	}
+	json_decref(facts), json_decref(report);
+}
+
+/* After an apply the rules pass: the plan keeps what ctaudit wrote and changes nothing. */
+static void test_idempotent(void **state)
+{
+	json_t *facts = load("facts-db-client.json"), *report = load("report-db-client.json");
+	struct memfs m = { base_tree, NULL };
+	struct cta_plan *p = compute(facts, report, true, &m);
+	char *own = cta_render_sysctl_conf(p), *nft = NULL;
+	struct memfile after[8] = { 0 };
+	json_t *r2 = json_deep_copy(report), *f2 = json_deep_copy(facts), *e, *nt;
+	size_t i, n = 0;
+
+	/* the tree after apply */
+	for (i = 0; i < p->n_files; i++)
+		after[n++] = (struct memfile){ p->files[i].path, p->files[i].new, NULL };
+	(void)nft;
+	json_array_foreach(json_object_get(r2, "results"), i, e)
+		json_object_set_new(e, "status", json_string("pass"));
+	json_object_set_new(json_object_get(f2, "sysctl"), "net.ipv4.tcp_tw_reuse",
+			    json_string("1"));
+	json_object_set_new(json_object_get(f2, "sysctl"), "net.ipv4.tcp_timestamps",
+			    json_string("1"));
+	json_object_set_new(f2, "persisted", json_object());
+	nt = json_object_get(json_object_get(f2, "firewall"), "notrack");
+	json_array_append_new(nt, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "family", "inet",
+					    "table", "ctaudit", "chain", "prerouting", "hook",
+					    "prerouting", "proto", "tcp", "dport", "8080", "source",
+					    "nft"));
+	json_array_append_new(nt, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "family", "inet",
+					    "table", "ctaudit", "chain", "prerouting", "hook",
+					    "prerouting", "proto", "udp", "dport", "5000-5010",
+					    "source", "nft"));
+	{
+		struct memfs m2 = { base_tree, after };
+		struct cta_plan *q = compute(f2, r2, true, &m2);
+
+		for (i = 0; i < q->n_files; i++)
+			fail_msg("unexpected file change '%s'", q->files[i].path);
+		assert_false(cta_plan_notrack_changes(q));
+		assert_false(cta_plan_has_changes(q));
+		/* the keys are still desired: the file is not emptied */
+		assert_non_null(sys(q, "net.ipv4.tcp_tw_reuse"));
+		assert_string_equal(sys(q, "net.ipv4.tcp_tw_reuse")->rule,
+				    "tcp.tw_reuse.client_under_pressure");
+		cta_plan_free(q);
+	}
+	free(own);
+	cta_plan_free(p);
+	json_decref(facts), json_decref(report), json_decref(r2), json_decref(f2);
+}
+
+static void test_notrack(void **state)
+{
+	json_t *facts = load("facts-db-client.json"), *report = load("report-db-client.json");
+	struct memfs m = { base_tree, NULL };
+	struct cta_plan *p = compute(facts, report, false, &m);
+	char *t;
+
+	assert_int_equal(p->notrack.want.n, 2);
+	assert_string_equal(p->notrack.want.v[0].proto, "tcp");
+	assert_string_equal(p->notrack.want.v[0].port, "8080");
+	assert_string_equal(p->notrack.want.v[1].port, "5000-5010");
+	assert_int_equal(p->notrack.backend, CTA_PLAN_BACKEND_NFT);
+	assert_int_equal(p->notrack.persist, CTA_PLAN_PERSIST_UNIT);
+	assert_non_null(file(p, "/etc/ctaudit/notrack.nft"));
+	t = cta_render_notrack_nft(&p->notrack.want);
+	assert_string_equal(t, "table inet ctaudit {\n"
+			       "\tchain prerouting {\n"
+			       "\t\ttype filter hook prerouting priority raw; policy accept;\n"
+			       "\t\ttcp dport 8080 notrack\n"
+			       "\t\tudp dport 5000-5010 notrack\n"
+			       "\t}\n\n"
+			       "\tchain output {\n"
+			       "\t\ttype filter hook output priority raw; policy accept;\n"
+			       "\t\ttcp sport 8080 notrack\n"
+			       "\t\tudp sport 5000-5010 notrack\n"
+			       "\t}\n"
+			       "}\n");
+	free(t);
+	t = cta_render_notrack_iptables(&p->notrack.want);
+	assert_string_equal(
+		t, "*raw\n"
+		   ":PREROUTING ACCEPT [0:0]\n"
+		   ":OUTPUT ACCEPT [0:0]\n"
+		   ":CTAUDIT_OUTPUT - [0:0]\n"
+		   ":CTAUDIT_PREROUTING - [0:0]\n"
+		   "-A PREROUTING -j CTAUDIT_PREROUTING\n"
+		   "-A OUTPUT -j CTAUDIT_OUTPUT\n"
+		   "-A CTAUDIT_PREROUTING -p tcp -m tcp --dport 8080 -j CT --notrack\n"
+		   "-A CTAUDIT_PREROUTING -p udp -m udp --dport 5000:5010 -j CT --notrack\n"
+		   "-A CTAUDIT_OUTPUT -p tcp -m tcp --sport 8080 -j CT --notrack\n"
+		   "-A CTAUDIT_OUTPUT -p udp -m udp --sport 5000:5010 -j CT --notrack\n"
+		   "COMMIT\n");
+	free(t);
+	{
+		struct cta_plan_ports none = { 0 };
+
+		t = cta_render_notrack_iptables(&none);
+		assert_string_equal(t, "");
+		free(t);
+	}
+	cta_plan_free(p);
+
+	/* iptables is legacy and iptables-persistent is installed */
+	{
+		char *v4 = fixture_text("rules.v4"), *want = fixture_text("rules.v4.want");
+		const struct memfile legacy[] = {
+			{ "/etc/alternatives/iptables", NULL, "/usr/sbin/iptables-legacy" },
+			{ "/etc/iptables/rules.v4", v4, NULL },
+			{},
+		};
+		struct memfs m2 = { base_tree, legacy };
+		const struct cta_plan_file *f;
+
+		p = compute(facts, report, false, &m2);
+		assert_int_equal(p->notrack.backend, CTA_PLAN_BACKEND_LEGACY);
+		assert_int_equal(p->notrack.persist, CTA_PLAN_PERSIST_IPTABLES);
+		f = file(p, "/etc/iptables/rules.v4");
+		assert_non_null(f);
+		assert_string_equal(f->new, want);
+		/* no rules.v6 on disk: none created */
+		assert_null(file(p, "/etc/iptables/rules.v6"));
+		/* rendering is idempotent on its own output */
+		t = cta_render_iptables_persistent(want, &p->notrack.want);
+		assert_string_equal(t, want);
+		free(t);
+		cta_plan_free(p);
+		free(v4), free(want);
+	}
+	/* ctaudit's legacy chains are installed: that backend is kept, the ports stay */
+	{
+		json_t *f2 = json_deep_copy(facts);
+		json_t *nt = json_object_get(json_object_get(f2, "firewall"), "notrack");
+		static const char *const fams[] = { "ipv4", "ipv6" };
+
+		for (size_t k = 0; k < 2; k++)
+			json_array_append_new(nt, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}",
+							    "family", fams[k], "table", "raw",
+							    "chain", "CTAUDIT_PREROUTING", "proto",
+							    "tcp", "dport", "9000", "source",
+							    "iptables-legacy"));
+		/* someone else's NOTRACK rule is not ctaudit's */
+		json_array_append_new(nt,
+				      json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "family", "ipv4",
+						"table", "raw", "chain", "PREROUTING", "proto",
+						"udp", "dport", "53", "source", "iptables-legacy"));
+		p = compute(f2, report, false, &m);
+		assert_int_equal(p->notrack.backend, CTA_PLAN_BACKEND_LEGACY);
+		assert_int_equal(p->notrack.cur_v4.n, 1);
+		assert_int_equal(p->notrack.cur_v6.n, 1);
+		assert_int_equal(p->notrack.want.n, 3);
+		assert_string_equal(p->notrack.want.v[1].port, "9000");
+		assert_null(p->notrack.rules[1]); /* kept from the earlier apply */
+		assert_true(cta_plan_notrack_changes(p));
+		cta_plan_free(p);
+		json_decref(f2);
+	}
+	/* /etc/nftables.conf exists: include + /etc/nftables.d/ctaudit.nft */
+	{
+		const struct memfile nftconf[] = {
+			{ "/etc/nftables.conf", "#!/usr/sbin/nft -f\nflush ruleset\n", NULL },
+			{},
+		};
+		struct memfs m3 = { base_tree, nftconf };
+		const struct cta_plan_file *f;
+
+		p = compute(facts, report, false, &m3);
+		assert_int_equal(p->notrack.persist, CTA_PLAN_PERSIST_NFTABLES);
+		f = file(p, "/etc/nftables.conf");
+		assert_non_null(f);
+		assert_string_equal(f->new, "#!/usr/sbin/nft -f\nflush ruleset\n"
+					    "# added by ctaudit: its NOTRACK rules\n"
+					    "include \"/etc/nftables.d/ctaudit.nft\"\n");
+		assert_non_null(file(p, "/etc/nftables.d/ctaudit.nft"));
+		cta_plan_free(p);
+	}
+	json_decref(facts), json_decref(report);
+}
+
+static void test_json(void **state)
+{
+	json_t *facts = load("facts-db-client.json"), *report = load("report-db-client.json");
+	struct memfs m = { base_tree, NULL };
+	struct cta_plan *p = compute(facts, report, false, &m);
+	json_t *j = NULL;
+
+	assert_int_equal(cta_render_plan_json(p, &j), 0);
+	assert_int_equal(json_integer_value(json_object_get(j, "schema_version")), 1);
+	assert_true(json_is_true(json_object_get(j, "changes")));
+	assert_string_equal(json_string_value(json_object_get(j, "sysctl_file")),
+			    "/etc/sysctl.d/90-ctaudit-db-client.conf");
+	assert_string_equal(json_string_value(cta_json_path(j, "notrack.backend")), "nft");
+	assert_int_equal(json_array_size(json_object_get(j, "files")), 2);
+	assert_int_equal(json_integer_value(cta_json_path(j, "summary.runtime")), 2);
+	{
+		json_t *f0 = json_array_get(json_object_get(j, "files"), 0);
+
+		assert_string_equal(json_string_value(json_object_get(f0, "action")), "create");
+		assert_string_equal(json_string_value(json_object_get(f0, "mode")), "0644");
+		assert_true(json_is_null(json_object_get(f0, "old")));
+		assert_non_null(strstr(json_string_value(json_object_get(f0, "diff")),
+				       "+net.ipv4.tcp_tw_reuse = 1\n"));
+	}
+	{
+		json_t *e;
+		size_t i;
+		bool seen = false;
+
+		json_array_foreach(json_object_get(j, "sysctl"), i, e) {
+			if (strcmp(json_string_value(json_object_get(e, "key")),
+				   "net.netfilter.nf_conntrack_max") == 0) {
+				assert_string_equal(
+					json_string_value(json_object_get(e, "runtime")),
+					"host-only");
+				seen = true;
+			}
+		}
+		assert_true(seen);
+	}
+	json_decref(j);
+	cta_plan_free(p);
+	json_decref(facts), json_decref(report);
+}
+
+static void test_parse_line(void **state)
+{
+	char *k = NULL, *v = NULL;
+	bool opt = false;
+
+	assert_int_equal(cta_plan_parse_sysctl_line("  -net/ipv4/tcp_tw_reuse =  1 ", &k, &v, &opt),
+			 1);
+	assert_string_equal(k, "net.ipv4.tcp_tw_reuse");
+	assert_string_equal(v, "1");
+	assert_true(opt);
+	free(k), free(v);
+	assert_int_equal(cta_plan_parse_sysctl_line("net.ipv4.ip_local_port_range=1024\t65000", &k,
+						    &v, &opt),
+			 1);
+	assert_string_equal(v, "1024 65000");
+	free(k), free(v);
+	assert_int_equal(cta_plan_parse_sysctl_line("# net.ipv4.x = 1", &k, &v, &opt), 0);
+	assert_int_equal(cta_plan_parse_sysctl_line("; x = 1", &k, &v, &opt), 0);
+	assert_int_equal(cta_plan_parse_sysctl_line("", &k, &v, &opt), 0);
+	{
+		char *d = cta_plan_default_sysctl_file("db-client+k8s/node");
+
+		assert_string_equal(d, "/etc/sysctl.d/90-ctaudit-db-client-k8s-node.conf");
+		free(d);
+	}
+}
+
+static void test_not_a_report(void **state)
+{
+	json_t *facts = load("facts-db-client.json"), *bad = json_object();
+	struct cta_plan_opts o = { 0 };
+	struct cta_plan *p = NULL;
+
+	assert_int_equal(cta_plan_compute(facts, bad, &o, &p), -EINVAL);
+	assert_null(p);
+	json_decref(facts), json_decref(bad);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sysctl_file_golden),
+		cmocka_unit_test(test_runtime_and_host_only),
+		cmocka_unit_test(test_precedence),
+		cmocka_unit_test(test_stale),
+		cmocka_unit_test(test_idempotent),
+		cmocka_unit_test(test_notrack),
+		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_parse_line),
+		cmocka_unit_test(test_not_a_report),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

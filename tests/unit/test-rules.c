@@ -1,0 +1,707 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The rule catalog (policies/) and the role profiles (profiles/) against
+ * facts snapshots (tests/fixtures/facts/): for every rule at
+ * least one failing and one passing snapshot, with the expected status,
+ * severity and subject.  A case may patch its snapshot first (a JSON object
+ * merged into the facts; null removes a member), so one healthy host serves
+ * as the base of most cases.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "policy/policy.h"
+#include "util/diag.h"
+#include "util/json.h"
+#include "util/macro.h"
+
+#define HM "healthy-modern.json"
+#define S000 "seed-000-tw-recycle-conntrack-full.json"
+#define S001 "seed-001-short-conn-server.json"
+#define S002 "seed-002-conntrack-full-notrack.json"
+#define S003 "seed-003-conntrack-300s-myth.json"
+#define S004B "seed-004-mysql-tw-before-fix.json"
+#define S004A "seed-004-mysql-tw-after-fix.json"
+#define NATG "nat-gateway-good.json"
+#define NATB "nat-gateway-bad.json"
+#define K8SG "k8s-node-good.json"
+#define K8SD "k8s-node-defaults.json"
+#define DRIFT "drift.json"
+#define IDLE "healthy-6.18-idle.json"
+
+struct rcase {
+	const char *rule;
+	const char *fixture;
+	const char *profile;
+	const char *patch; /* JSON merged into the facts, or NULL */
+	const char *status;
+	const char *severity; /* NULL: not checked (skip) */
+	const char *subject; /* NULL: not checked */
+};
+
+static const struct rcase cases[] = {
+	/* tcp-timewait.yaml */
+	{ "tcp.tw_recycle.enabled", S000, "base", NULL, "fail", "critical",
+	  "sysctl:net.ipv4.tcp_tw_recycle" },
+	{ "tcp.tw_recycle.enabled", S001, "api-server", NULL, "fail", "critical", NULL },
+	{ "tcp.tw_recycle.enabled", S004A, "db-client", NULL, "fail", "critical", NULL },
+	{ "tcp.tw_recycle.enabled", S000, "base",
+	  "{\"sysctl\":{\"net.ipv4.tcp_tw_recycle\":\"0\"}}", "pass", "critical", NULL },
+	{ "tcp.tw_recycle.enabled", HM, "base", NULL, "skip", NULL, NULL },
+
+	{ "tcp.tw_recycle.stale_persisted", DRIFT, "base", NULL, "fail", "low",
+	  "persisted:net.ipv4.tcp_tw_recycle" },
+	{ "tcp.tw_recycle.stale_persisted", HM, "base", NULL, "pass", "low", NULL },
+	{ "tcp.tw_recycle.stale_persisted", S000, "base", NULL, "skip", NULL, NULL },
+
+	{ "tcp.tw_reuse.without_timestamps", S004B, "db-client", NULL, "fail", "high",
+	  "sysctl:net.ipv4.tcp_tw_reuse" },
+	{ "tcp.tw_reuse.without_timestamps", S004B, "base", NULL, "fail", "medium", NULL },
+	{ "tcp.tw_reuse.without_timestamps", S004A, "db-client", NULL, "pass", "high", NULL },
+	{ "tcp.tw_reuse.without_timestamps", HM, "base",
+	  "{\"sysctl\":{\"net.ipv4.tcp_timestamps\":\"0\"}}", "fail", "medium", NULL },
+	{ "tcp.tw_reuse.without_timestamps", HM, "base",
+	  "{\"sysctl\":{\"net.ipv4.tcp_timestamps\":\"0\",\"net.ipv4.tcp_tw_reuse\":\"0\"}}",
+	  "pass", "medium", NULL },
+	{ "tcp.tw_reuse.without_timestamps", HM, "base",
+	  "{\"sysctl\":{\"net.ipv4.tcp_tw_reuse\":null}}", "skip", NULL, NULL },
+
+	{ "tcp.tw_reuse.server_time_wait", S001, "api-server", NULL, "fail", "info",
+	  "sysctl:net.ipv4.tcp_tw_reuse" },
+	{ "tcp.tw_reuse.server_time_wait", HM, "api-server", NULL, "pass", "info", NULL },
+
+	{ "tcp.tw_reuse.client_under_pressure", HM, "db-client",
+	  "{\"sockets\":{\"time_wait_top\":[{\"peer\":\"10.0.0.21:5432\",\"count\":20000}]}}",
+	  "fail", "medium", "sysctl:net.ipv4.tcp_tw_reuse" },
+	{ "tcp.tw_reuse.client_under_pressure", HM, "db-client", NULL, "pass", "medium", NULL },
+	/* the default 2 already covers a loopback peer */
+	{ "tcp.tw_reuse.client_under_pressure", HM, "db-client",
+	  "{\"sockets\":{\"time_wait_top\":[{\"peer\":\"127.0.0.1:5432\",\"count\":20000}]}}",
+	  "pass", "medium", NULL },
+	{ "tcp.tw_reuse.client_under_pressure", HM, "db-client",
+	  "{\"sockets\":{\"time_wait_top\":[{\"peer\":\"[::1]:5432\",\"count\":20000}]}}", "pass",
+	  "medium", NULL },
+	{ "tcp.tw_reuse.client_under_pressure", HM, "db-client",
+	  "{\"sockets\":{\"time_wait_top\":[{\"peer\":\"[fd00::5]:5432\",\"count\":20000}]}}",
+	  "fail", "medium", NULL },
+
+	{ "tcp.tw_reuse.client_under_pressure", S004A, "db-client", NULL, "pass", "medium", NULL },
+	{ "tcp.tw_reuse.client_under_pressure", S004B, "db-client", NULL, "pass", "medium", NULL },
+	{ "tcp.tw_reuse.client_under_pressure", HM, "db-client",
+	  "{\"sockets\":{\"time_wait_top\":null}}", "skip", NULL, NULL },
+
+	{ "tcp.timestamps.disabled", S004B, "db-client", NULL, "fail", "high",
+	  "sysctl:net.ipv4.tcp_timestamps" },
+	{ "tcp.timestamps.disabled", S004B, "base", NULL, "fail", "medium", NULL },
+	{ "tcp.timestamps.disabled", S004A, "db-client", NULL, "pass", "high", NULL },
+	{ "tcp.timestamps.disabled", HM, "base", NULL, "pass", "medium", NULL },
+
+	{ "tcp.timestamps.invalid", HM, "base", "{\"sysctl\":{\"net.ipv4.tcp_timestamps\":\"5\"}}",
+	  "fail", "low", "sysctl:net.ipv4.tcp_timestamps" },
+	{ "tcp.timestamps.invalid", HM, "base", "{\"sysctl\":{\"net.ipv4.tcp_timestamps\":\"2\"}}",
+	  "pass", "low", NULL },
+	{ "tcp.timestamps.invalid", S004B, "base", NULL, "pass", "low", NULL },
+
+	{ "tcp.fin_timeout.too_low", S000, "base", NULL, "fail", "medium",
+	  "sysctl:net.ipv4.tcp_fin_timeout" },
+	{ "tcp.fin_timeout.too_low", S001, "base", NULL, "pass", "medium", NULL },
+	{ "tcp.fin_timeout.too_low", HM, "base",
+	  "{\"sysctl\":{\"net.ipv4.tcp_fin_timeout\":\"9\"}}", "fail", "medium", NULL },
+	{ "tcp.fin_timeout.too_low", HM, "base",
+	  "{\"sysctl\":{\"net.ipv4.tcp_fin_timeout\":\"10\"}}", "pass", "medium", NULL },
+
+	{ "tcp.fin_timeout.timewait_myth", S001, "base", NULL, "fail", "info",
+	  "persisted:net.ipv4.tcp_fin_timeout" },
+	{ "tcp.fin_timeout.timewait_myth", S003, "base", NULL, "fail", "info", NULL },
+	{ "tcp.fin_timeout.timewait_myth", S000, "base", NULL, "fail", "info", NULL },
+	{ "tcp.fin_timeout.timewait_myth", HM, "base", NULL, "pass", "info", NULL },
+
+	{ "tcp.max_tw_buckets.lowered", HM, "base",
+	  "{\"sysctl\":{\"net.ipv4.tcp_max_tw_buckets\":\"5000\"}}", "fail", "medium",
+	  "sysctl:net.ipv4.tcp_max_tw_buckets" },
+	{ "tcp.max_tw_buckets.lowered", S001, "base",
+	  "{\"sockets\":{\"tcp\":{\"TIME_WAIT\":6000}}}", "fail", "medium", NULL },
+	{ "tcp.max_tw_buckets.lowered", HM, "base", NULL, "pass", "medium", NULL },
+	/* seed 001: no tcp_ehash_entries on 2.6.32 and 1669 < 5000: the default is
+	 * unknown, the overflow rule flags it instead */
+	{ "tcp.max_tw_buckets.lowered", S001, "base", NULL, "pass", "medium", NULL },
+	{ "tcp.max_tw_buckets.lowered", S001, "base", "{\"sockets\":{\"tcp\":null}}", "skip", NULL,
+	  NULL },
+
+	{ "tcp.max_tw_buckets.overflow", S001, "base", NULL, "fail", "medium",
+	  "sockets:time_wait" },
+	{ "tcp.max_tw_buckets.overflow", HM, "base", NULL, "pass", "medium", NULL },
+
+	/* tcp-keepalive.yaml */
+	{ "tcp.keepalive.time_too_low", S000, "base", NULL, "fail", "medium",
+	  "sysctl:net.ipv4.tcp_keepalive_time" },
+	{ "tcp.keepalive.time_too_low", S001, "base", NULL, "pass", "medium", NULL },
+	{ "tcp.keepalive.time_too_low", HM, "base",
+	  "{\"sysctl\":{\"net.ipv4.tcp_keepalive_time\":\"10\"}}", "fail", "medium", NULL },
+	{ "tcp.keepalive.time_too_low", HM, "base",
+	  "{\"sysctl\":{\"net.ipv4.tcp_keepalive_time\":\"-1\"}}", "fail", "medium", NULL },
+	{ "tcp.keepalive.time_too_low", HM, "base",
+	  "{\"sysctl\":{\"net.ipv4.tcp_keepalive_time\":\"11\"}}", "pass", "medium", NULL },
+
+	{ "tcp.keepalive.intvl_invalid", HM, "base",
+	  "{\"sysctl\":{\"net.ipv4.tcp_keepalive_intvl\":\"0\"}}", "fail", "medium",
+	  "sysctl:net.ipv4.tcp_keepalive_intvl" },
+	{ "tcp.keepalive.intvl_invalid", HM, "base", NULL, "pass", "medium", NULL },
+
+	{ "tcp.keepalive.probes_invalid", HM, "base",
+	  "{\"sysctl\":{\"net.ipv4.tcp_keepalive_probes\":\"-1\"}}", "fail", "medium",
+	  "sysctl:net.ipv4.tcp_keepalive_probes" },
+	{ "tcp.keepalive.probes_invalid", HM, "base", NULL, "pass", "medium", NULL },
+
+	/* ports.yaml */
+	{ "ports.ephemeral.time_wait_per_peer", S004B, "db-client", NULL, "fail", "high",
+	  "sockets:ephemeral_ports" },
+	{ "ports.ephemeral.time_wait_per_peer", S004A, "db-client", NULL, "pass", "medium", NULL },
+	{ "ports.ephemeral.time_wait_per_peer", HM, "db-client",
+	  "{\"sysctl\":{\"net.ipv4.tcp_tw_reuse\":\"1\"},\"sockets\":{\"time_wait_top\":[{\"peer\":\"10.0.0.21:5432\",\"count\":25000}]}}",
+	  "fail", "medium", NULL },
+	{ "ports.ephemeral.time_wait_per_peer", HM, "db-client",
+	  "{\"sockets\":{\"time_wait_top\":[{\"peer\":\"10.0.0.21:5432\",\"count\":25000}]}}",
+	  "fail", "high", NULL },
+	/* tw_reuse=2 (the default) covers loopback peers */
+	{ "ports.ephemeral.time_wait_per_peer", HM, "db-client",
+	  "{\"sockets\":{\"time_wait_top\":[{\"peer\":\"127.0.0.1:5432\",\"count\":25000}]}}",
+	  "fail", "medium", NULL },
+	{ "ports.ephemeral.time_wait_per_peer", HM, "db-client", NULL, "pass", "medium", NULL },
+	{ "ports.ephemeral.time_wait_per_peer", HM, "db-client",
+	  "{\"sockets\":{\"time_wait_top\":[]}}", "pass", "medium", NULL },
+
+	{ "ports.ephemeral.same_parity", HM, "base",
+	  "{\"sysctl\":{\"net.ipv4.ip_local_port_range\":\"32768 61000\"}}", "fail", "low",
+	  "sysctl:net.ipv4.ip_local_port_range" },
+	{ "ports.ephemeral.same_parity", HM, "base", NULL, "pass", "low", NULL },
+	{ "ports.ephemeral.same_parity", S004B, "base", NULL, "skip", NULL, NULL },
+
+	{ "ports.ephemeral.listener_overlap", HM, "base",
+	  "{\"sysctl\":{\"net.ipv4.ip_local_port_range\":\"1025 65000\"}}", "fail", "medium",
+	  "sysctl:net.ipv4.ip_local_port_range" },
+	{ "ports.ephemeral.listener_overlap", HM, "base",
+	  "{\"sysctl\":{\"net.ipv4.ip_local_port_range\":\"1025 65000\",\"net.ipv4.ip_local_reserved_ports\":\"8080\"}}",
+	  "pass", "medium", NULL },
+	{ "ports.ephemeral.listener_overlap", HM, "base", NULL, "pass", "medium", NULL },
+	/* a UDP socket bound to an ephemeral port is what the range is for */
+	{ "ports.ephemeral.listener_overlap", HM, "base",
+	  "{\"sockets\":{\"listening\":[{\"proto\":\"udp\",\"addr\":\"0.0.0.0\",\"port\":40000}]}}",
+	  "pass", "medium", NULL },
+
+	{ "ports.ephemeral.listener_overlap", S001, "base", NULL, "pass", "medium", NULL },
+
+	{ "ports.ephemeral.below_unprivileged", HM, "base",
+	  "{\"sysctl\":{\"net.ipv4.ip_local_port_range\":\"1000 60999\"}}", "fail", "low",
+	  "sysctl:net.ipv4.ip_local_port_range" },
+	{ "ports.ephemeral.below_unprivileged", HM, "base", NULL, "pass", "low", NULL },
+	{ "ports.ephemeral.below_unprivileged", S000, "base", NULL, "skip", NULL, NULL },
+
+	/* tcp-listen.yaml */
+	{ "tcp.listen_queue.somaxconn", S001, "api-server", NULL, "fail", "medium",
+	  "sysctl:net.core.somaxconn" },
+	{ "tcp.listen_queue.somaxconn", S001, "api-server",
+	  "{\"netstat\":{\"TcpExt\":{\"ListenOverflows\":10}}}", "fail", "high", NULL },
+	{ "tcp.listen_queue.somaxconn", HM, "api-server", NULL, "pass", "medium", NULL },
+
+	{ "tcp.listen_queue.overflows", HM, "api-server",
+	  "{\"netstat\":{\"TcpExt\":{\"ListenOverflows\":5,\"ListenDrops\":5}}}", "fail", "medium",
+	  "sockets:listen_queue" },
+	{ "tcp.listen_queue.overflows", HM, "api-server", NULL, "pass", "medium", NULL },
+
+	{ "tcp.listen_queue.syn_backlog", HM, "api-server",
+	  "{\"sysctl\":{\"net.ipv4.tcp_syncookies\":\"0\",\"net.ipv4.tcp_max_syn_backlog\":\"1024\"}}",
+	  "fail", "low", "sysctl:net.ipv4.tcp_max_syn_backlog" },
+	{ "tcp.listen_queue.syn_backlog", HM, "api-server", NULL, "pass", "low", NULL },
+	{ "tcp.listen_queue.syn_backlog", S001, "api-server", NULL, "pass", "low", NULL },
+
+	{ "tcp.syncookies.disabled", HM, "api-server",
+	  "{\"sysctl\":{\"net.ipv4.tcp_syncookies\":\"0\"}}", "fail", "medium",
+	  "sysctl:net.ipv4.tcp_syncookies" },
+	{ "tcp.syncookies.disabled", S001, "api-server", NULL, "pass", "medium", NULL },
+
+	/* conntrack.yaml */
+	{ "conntrack.usage", S000, "base", NULL, "fail", "critical", "conntrack:usage" },
+	{ "conntrack.usage", S002, "base", NULL, "fail", "critical", NULL },
+	{ "conntrack.usage", S003, "k8s-node", NULL, "fail", "high", NULL },
+	{ "conntrack.usage", NATB, "nat-gateway", NULL, "fail", "high", NULL },
+	{ "conntrack.usage", NATB, "base", NULL, "pass", "high", NULL },
+	{ "conntrack.usage", HM, "base", NULL, "pass", "high", NULL },
+
+	{ "conntrack.drops", S000, "base", NULL, "fail", "critical", "conntrack:drops" },
+	{ "conntrack.drops", S002, "base", NULL, "fail", "critical", NULL },
+	{ "conntrack.drops", S003, "base", NULL, "pass", "critical", NULL },
+	{ "conntrack.drops", HM, "base", NULL, "pass", "critical", NULL },
+	{ "conntrack.drops", HM, "base",
+	  "{\"conntrack\":{\"stats\":{\"drop\":null},\"table_full_messages\":null}}", "skip", NULL,
+	  NULL },
+
+	{ "conntrack.insert_failed", S002, "base", NULL, "fail", "medium",
+	  "conntrack:insert_failed" },
+	{ "conntrack.insert_failed", S003, "base", NULL, "fail", "medium", NULL },
+	{ "conntrack.insert_failed", HM, "base", NULL, "pass", "medium", NULL },
+
+	{ "conntrack.early_drop", S002, "base", NULL, "fail", "medium", "conntrack:early_drop" },
+	{ "conntrack.early_drop", NATB, "nat-gateway", NULL, "fail", "high", NULL },
+	{ "conntrack.early_drop", HM, "base", NULL, "pass", "medium", NULL },
+
+	{ "conntrack.chaintoolong", HM, "base", "{\"conntrack\":{\"stats\":{\"chaintoolong\":7}}}",
+	  "fail", "medium", "conntrack:chaintoolong" },
+	{ "conntrack.chaintoolong", HM, "base", NULL, "pass", "medium", NULL },
+	{ "conntrack.chaintoolong", S000, "base", NULL, "skip", NULL, NULL },
+
+	{ "conntrack.max_below_role", K8SD, "k8s-node", NULL, "fail", "medium", "conntrack:max" },
+	{ "conntrack.max_below_role", K8SG, "k8s-node", NULL, "pass", "medium", NULL },
+	{ "conntrack.max_below_role", S003, "k8s-node", NULL, "pass", "medium", NULL },
+
+	{ "conntrack.memory", HM, "base", "{\"conntrack\":{\"max\":8388608}}", "fail", "medium",
+	  "conntrack:max" },
+	{ "conntrack.memory", HM, "base", NULL, "pass", "medium", NULL },
+
+	{ "conntrack.buckets_small", HM, "base", "{\"conntrack\":{\"max\":4194304}}", "fail", "low",
+	  "conntrack:buckets" },
+	{ "conntrack.buckets_small", HM, "base", NULL, "pass", "low", NULL },
+	{ "conntrack.buckets_small", S000, "base", NULL, "pass", "low", NULL },
+
+	{ "conntrack.timeout.established_too_long", K8SD, "k8s-node", NULL, "fail", "medium",
+	  "sysctl:net.netfilter.nf_conntrack_tcp_timeout_established" },
+	{ "conntrack.timeout.established_too_long", K8SG, "k8s-node", NULL, "pass", "medium",
+	  NULL },
+	{ "conntrack.timeout.established_too_long", S003, "k8s-node", NULL, "pass", "medium",
+	  NULL },
+	{ "conntrack.timeout.established_too_long", HM, "base", NULL, "pass", "medium", NULL },
+	{ "conntrack.timeout.established_too_long", HM, "base",
+	  "{\"sysctl\":{\"net.netfilter.nf_conntrack_tcp_timeout_established\":\"864000\"}}",
+	  "fail", "medium", NULL },
+
+	{ "conntrack.timeout.established_below_keepalive", HM, "base",
+	  "{\"sysctl\":{\"net.netfilter.nf_conntrack_tcp_timeout_established\":\"3600\"}}", "fail",
+	  "low", "sysctl:net.netfilter.nf_conntrack_tcp_timeout_established" },
+	{ "conntrack.timeout.established_below_keepalive", HM, "base", NULL, "pass", "low", NULL },
+	{ "conntrack.timeout.established_below_keepalive", S003, "base", NULL, "pass", "low",
+	  NULL },
+
+	{ "conntrack.timeout.close_wait", K8SD, "k8s-node", NULL, "fail", "medium",
+	  "sysctl:net.netfilter.nf_conntrack_tcp_timeout_close_wait" },
+	{ "conntrack.timeout.close_wait", K8SG, "k8s-node", NULL, "pass", "medium", NULL },
+
+	{ "conntrack.timeout.time_wait_short", S002, "base", NULL, "fail", "low",
+	  "sysctl:net.netfilter.nf_conntrack_tcp_timeout_time_wait" },
+	{ "conntrack.timeout.time_wait_short", HM, "base", NULL, "pass", "low", NULL },
+
+	{ "conntrack.be_liberal", S002, "base", NULL, "fail", "low",
+	  "sysctl:net.netfilter.nf_conntrack_tcp_be_liberal" },
+	{ "conntrack.be_liberal", S003, "base", NULL, "pass", "low", NULL },
+
+	/* helpers.yaml */
+	{ "helpers.auto_assign", S000, "base", NULL, "fail", "medium",
+	  "sysctl:net.netfilter.nf_conntrack_helper" },
+	{ "helpers.auto_assign", S000, "base",
+	  "{\"sysctl\":{\"net.netfilter.nf_conntrack_helper\":\"0\"}}", "pass", "medium", NULL },
+	{ "helpers.auto_assign", HM, "base", NULL, "skip", NULL, NULL },
+
+	{ "helpers.assigned", NATB, "nat-gateway", NULL, "fail", "high", "helper:sip" },
+	{ "helpers.assigned", K8SD, "k8s-node", NULL, "fail", "medium", "helper:ftp" },
+	{ "helpers.assigned", NATG, "nat-gateway", NULL, "pass", "high", NULL },
+
+	{ "helpers.in_use", NATB, "nat-gateway", NULL, "fail", "high", "helper:sip" },
+	{ "helpers.in_use", NATG, "nat-gateway", NULL, "pass", "high", NULL },
+
+	/* notrack.yaml */
+	{ "notrack.missing_for_role", HM, "api-server-notrack", NULL, "fail", "medium",
+	  "notrack:tcp/8080" },
+	{ "notrack.missing_for_role", S002, "api-server-notrack", NULL, "pass", "medium", NULL },
+	{ "notrack.missing_for_role", HM, "api-server", NULL, "pass", "medium", NULL },
+	/* an OUTPUT rule for the replies alone does not exempt incoming traffic */
+	{ "notrack.missing_for_role", S002, "api-server-notrack",
+	  "{\"firewall\":{\"notrack\":[{\"family\":\"ipv4\",\"hook\":\"output\",\"proto\":\"tcp\",\"sport\":\"8080\"}]}}",
+	  "fail", "medium", "notrack:tcp/8080" },
+	{ "notrack.missing_for_role", S002, "api-server-notrack",
+	  "{\"firewall\":{\"notrack\":[{\"family\":\"ipv4\",\"hook\":\"output\",\"proto\":\"tcp\",\"sport\":\"8080\"},"
+	  "{\"family\":\"ipv4\",\"hook\":\"prerouting\",\"proto\":\"tcp\",\"dport\":\"8000-8100\"}]}}",
+	  "pass", "medium", NULL },
+
+	{ "notrack.missing_for_role", IDLE, "api-server-notrack", NULL, "skip", NULL, NULL },
+
+	{ "notrack.nat_overlap", S002, "base", NULL, "fail", "critical", "notrack:tcp/8080" },
+	{ "notrack.nat_overlap", NATB, "nat-gateway", NULL, "fail", "critical",
+	  "notrack:udp/5000-5100" },
+	/* same port, other protocol; a masquerade rule without a port is not matched */
+	{ "notrack.nat_overlap", S003, "base", NULL, "pass", "critical", NULL },
+	{ "notrack.nat_overlap", HM, "base", NULL, "pass", "critical", NULL },
+	{ "notrack.nat_overlap", S002, "base",
+	  "{\"firewall\":{\"notrack\":[{\"family\":\"ipv6\",\"chain\":\"PREROUTING\",\"proto\":\"tcp\",\"dport\":\"8080\"}]}}",
+	  "pass", "critical", NULL },
+
+	/* an OUTPUT-only NOTRACK does not touch a PREROUTING DNAT */
+	{ "notrack.nat_overlap", S002, "base",
+	  "{\"firewall\":{\"notrack\":[{\"family\":\"ipv4\",\"hook\":\"output\",\"proto\":\"tcp\",\"dport\":\"8080\"}],"
+	  "\"nat\":[{\"family\":\"ipv4\",\"kind\":\"dnat\",\"hook\":\"prerouting\",\"proto\":\"tcp\",\"dport\":\"8080\"}]}}",
+	  "pass", "critical", NULL },
+	/* NOTRACK on every port but 22 covers docker's DNAT of 8080 */
+	{ "notrack.nat_overlap", S002, "base",
+	  "{\"firewall\":{\"notrack\":[{\"family\":\"ipv4\",\"proto\":\"tcp\",\"dport\":\"22\",\"negated\":[\"dport\"]}]}}",
+	  "fail", "critical", "notrack:tcp/22" },
+
+	{ "notrack.untracked_dropped", NATB, "nat-gateway", NULL, "fail", "high",
+	  "notrack:udp/5000-5100" },
+	{ "notrack.untracked_dropped", NATG, "nat-gateway", NULL, "pass", "high", NULL },
+	{ "notrack.untracked_dropped", S003, "base", NULL, "pass", "high", NULL },
+
+	/* forwarding.yaml */
+	{ "forwarding.ip_forward", NATB, "nat-gateway", NULL, "fail", "high",
+	  "sysctl:net.ipv4.ip_forward" },
+	{ "forwarding.ip_forward", NATG, "nat-gateway", NULL, "pass", "high", NULL },
+	{ "forwarding.ip_forward", K8SD, "k8s-node", NULL, "fail", "high", NULL },
+
+	{ "forwarding.bridge_nf_call_iptables", K8SD, "k8s-node", NULL, "fail", "high",
+	  "sysctl:net.bridge.bridge-nf-call-iptables" },
+	{ "forwarding.bridge_nf_call_iptables", K8SG, "k8s-node", NULL, "pass", "high", NULL },
+	{ "forwarding.bridge_nf_call_iptables", NATG, "k8s-node", NULL, "skip", NULL, NULL },
+
+	/* drift.yaml; the whitespace-only difference in ip_local_port_range is no drift */
+	{ "drift.runtime_differs", DRIFT, "base", NULL, "fail", "low",
+	  "persisted:net.ipv4.tcp_keepalive_time" },
+	{ "drift.runtime_differs", HM, "base", NULL, "pass", "low", NULL },
+	{ "drift.runtime_differs", S003, "base", NULL, "pass", "low", NULL },
+
+	/* sysctl.d applies to the initial netns only; a container's netns starts from defaults */
+	{ "drift.runtime_differs", DRIFT, "base", "{\"host\":{\"netns\":\"other\"}}", "skip", NULL,
+	  NULL },
+	{ "drift.overridden", DRIFT, "base", NULL, "fail", "info", "persisted:net.core.somaxconn" },
+	{ "drift.overridden", HM, "base", NULL, "pass", "info", NULL },
+
+	{ "drift.stale_persisted", DRIFT, "base", NULL, "fail", "low",
+	  "persisted:net.netfilter.nf_conntrack_helper" },
+	{ "drift.stale_persisted", HM, "base", NULL, "pass", "low", NULL },
+	{ "drift.stale_persisted", DRIFT, "base", "{\"sysctl\":{\"net.ipv4.tcp_timestamps\":null}}",
+	  "skip", NULL, NULL },
+};
+
+struct env {
+	struct cta_policy *policy;
+};
+
+static char *fixture_path(const char *sub, const char *name)
+{
+	char *p = NULL;
+
+	assert_true(asprintf(&p, "%s/%s/%s", CTA_FIXTURES, sub, name) > 0);
+	return p;
+}
+
+static int setup(void **state)
+{
+	static struct env env;
+	struct cta_diags diags = { 0 };
+	_cleanup_free_ char *profiles = fixture_path("profiles", "");
+	const char *const dirs[] = { profiles, NULL };
+	const char *datadir = getenv("CTAUDIT_DATADIR");
+	_cleanup_free_ char *srcdir = NULL;
+	struct cta_policy_opts opts = { .profile_dirs = dirs };
+	int r;
+
+	if (!datadir) {
+		assert_true(asprintf(&srcdir, "%s/../..", CTA_FIXTURES) > 0);
+		datadir = srcdir;
+	}
+	opts.datadir = datadir;
+	r = cta_policy_load(&opts, &diags, &env.policy);
+	if (r < 0)
+		cta_diags_print(&diags, stderr);
+	cta_diags_done(&diags);
+	assert_int_equal(r, 0);
+	*state = &env;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct env *env = *state;
+
+	cta_policy_free(env->policy);
+	return 0;
+}
+
+/* Merge @patch into @dst: objects recursively, null removes, anything else replaces. */
+static void merge(json_t *dst, json_t *patch)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(patch, k, v) {
+		json_t *d = json_object_get(dst, k);
+
+		if (json_is_null(v))
+			json_object_del(dst, k);
+		else if (json_is_object(v) && json_is_object(d))
+			merge(d, v);
+		else
+			assert_int_equal(json_object_set(dst, k, v), 0);
+	}
+}
+
+static json_t *load_facts(const char *name, const char *patch)
+{
+	_cleanup_free_ char *path = fixture_path("facts", name);
+	_cleanup_free_ char *err = NULL;
+	json_t *facts = NULL;
+	int r = cta_json_load_file(path, &facts, &err);
+
+	if (r < 0)
+		fail_msg("cannot load '%s': %s", path, err ? err : "?");
+	if (patch) {
+		json_error_t je;
+		_cleanup_json_ json_t *p = json_loads(patch, 0, &je);
+
+		if (!p)
+			fail_msg("bad patch '%s': %s", patch, je.text);
+		merge(facts, p);
+	}
+	return facts;
+}
+
+static json_t *audit(const struct env *env, const char *fixture, const char *patch,
+		     const char *profile)
+{
+	_cleanup_json_ json_t *facts = load_facts(fixture, patch);
+	const char *const profiles[] = { profile, NULL };
+	struct cta_diags diags = { 0 };
+	json_t *report = NULL;
+	int r = cta_policy_audit(env->policy, profiles, facts, &diags, &report);
+
+	if (r < 0)
+		cta_diags_print(&diags, stderr);
+	cta_diags_done(&diags);
+	assert_int_equal(r, 0);
+	assert_non_null(report);
+	return report;
+}
+
+static json_t *find_result(json_t *report, const char *rule)
+{
+	json_t *results = json_object_get(report, "results"), *res;
+	size_t i;
+
+	json_array_foreach(results, i, res) {
+		if (strcmp(json_string_value(json_object_get(res, "rule")) ?: "", rule) == 0)
+			return res;
+	}
+	return NULL;
+}
+
+static const char *str_member(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+
+	return s ? s : "(none)";
+}
+
+static void test_rule_cases(void **state)
+{
+	const struct env *env = *state;
+	unsigned bad = 0;
+
+	for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+		const struct rcase *c = &cases[i];
+		_cleanup_json_ json_t *report = audit(env, c->fixture, c->patch, c->profile);
+		json_t *res = find_result(report, c->rule);
+		bool ok;
+
+		if (!res) {
+			fprintf(stderr, "case %zu: %s on %s (%s): no result\n", i, c->rule,
+				c->fixture, c->profile);
+			bad++;
+			continue;
+		}
+		ok = strcmp(str_member(res, "status"), c->status) == 0 &&
+		     (!c->severity || strcmp(str_member(res, "severity"), c->severity) == 0) &&
+		     (!c->subject || strcmp(str_member(res, "subject"), c->subject) == 0);
+		if (!ok) {
+			fprintf(stderr,
+				"case %zu: %s on %s%s (%s): got %s/%s '%s', want %s/%s '%s'\n  message: %s\n  reason: %s\n",
+				i, c->rule, c->fixture, c->patch ? " (patched)" : "", c->profile,
+				str_member(res, "status"), str_member(res, "severity"),
+				str_member(res, "subject"), c->status,
+				c->severity ? c->severity : "*", c->subject ? c->subject : "*",
+				str_member(res, "message"), str_member(res, "reason"));
+			bad++;
+		}
+	}
+	assert_int_equal(bad, 0);
+}
+
+/* Every rule of the catalog has a failing and a passing case above. */
+static void test_every_rule_covered(void **state)
+{
+	const struct env *env = *state;
+	static const char *const all[] = { "base",     "api-server", "nat-gateway",
+					   "k8s-node", "db-client",  NULL };
+	_cleanup_json_ json_t *facts = load_facts(HM, NULL);
+	_cleanup_json_ json_t *report = NULL;
+	struct cta_diags diags = { 0 };
+	json_t *res;
+	size_t i;
+	unsigned bad = 0;
+
+	assert_int_equal(cta_policy_audit(env->policy, all, facts, &diags, &report), 0);
+	cta_diags_done(&diags);
+	assert_true(json_array_size(json_object_get(report, "results")) >= 40);
+	json_array_foreach(json_object_get(report, "results"), i, res) {
+		const char *id = str_member(res, "rule");
+		bool fail = false, pass = false;
+
+		for (size_t k = 0; k < ELEMENTSOF(cases); k++) {
+			if (strcmp(cases[k].rule, id) != 0)
+				continue;
+			fail |= strcmp(cases[k].status, "fail") == 0;
+			pass |= strcmp(cases[k].status, "pass") == 0;
+		}
+		if (!fail || !pass) {
+			fprintf(stderr, "rule '%s' lacks a %s case\n", id,
+				fail ? "passing" : "failing");
+			bad++;
+		}
+	}
+	assert_int_equal(bad, 0);
+}
+
+/* A healthy, default-tuned modern host: nothing at medium or above for the
+ * two roles a plain server or client gets, and nothing failing at all in base. */
+static void test_healthy_host(void **state)
+{
+	const struct env *env = *state;
+	static const char *const fixtures[] = { HM, IDLE };
+	static const char *const profiles[] = { "api-server", "db-client", "base" };
+
+	for (size_t f = 0; f < ELEMENTSOF(fixtures); f++)
+		for (size_t p = 0; p < ELEMENTSOF(profiles); p++) {
+			_cleanup_json_ json_t *report = audit(env, fixtures[f], NULL, profiles[p]);
+			json_t *res;
+			size_t i;
+			unsigned bad = 0;
+
+			json_array_foreach(json_object_get(report, "results"), i, res) {
+				const char *sev = str_member(res, "severity");
+
+				if (strcmp(str_member(res, "status"), "fail") != 0)
+					continue;
+				if (strcmp(sev, "low") == 0 || strcmp(sev, "info") == 0)
+					continue;
+				fprintf(stderr, "%s (%s): %s fails at %s: %s\n", fixtures[f],
+					profiles[p], str_member(res, "rule"), sev,
+					str_member(res, "message"));
+				bad++;
+			}
+			assert_int_equal(bad, 0);
+		}
+}
+
+/* What each seed story got wrong is flagged, what it got right passes
+ * (tests/fixtures/facts/README.md). */
+static void test_seed_summaries(void **state)
+{
+	const struct env *env = *state;
+	static const struct {
+		const char *fixture, *profile;
+		int critical, high;
+	} t[] = {
+		{ S000, "db-client", 3, 0 }, /* tw_recycle, conntrack usage, conntrack drops */
+		{ S001, "api-server", 1, 0 }, /* tw_recycle */
+		{ S002, "base", 3, 0 }, /* usage, drops, NOTRACK over docker's DNAT */
+		{ S003, "k8s-node", 0, 1 }, /* usage 91.6 % */
+		{ S004B, "db-client", 1,
+		  3 }, /* tw_recycle; reuse w/o timestamps, timestamps, ports */
+		{ S004A, "db-client", 1, 0 }, /* tw_recycle only: the timestamps fix is right */
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(t); i++) {
+		_cleanup_json_ json_t *report = audit(env, t[i].fixture, NULL, t[i].profile);
+		json_t *sum = json_object_get(report, "summary");
+
+		if (json_integer_value(json_object_get(sum, "critical")) != t[i].critical ||
+		    json_integer_value(json_object_get(sum, "high")) != t[i].high)
+			fail_msg("%s (%s): critical %lld high %lld, want %d %d", t[i].fixture,
+				 t[i].profile,
+				 (long long)json_integer_value(json_object_get(sum, "critical")),
+				 (long long)json_integer_value(json_object_get(sum, "high")),
+				 t[i].critical, t[i].high);
+	}
+}
+
+/* Computed remediations: the whole remediation object of a failing result. */
+static void test_remediations(void **state)
+{
+	const struct env *env = *state;
+	static const struct {
+		const char *rule, *fixture, *profile, *patch, *want;
+	} t[] = {
+		{ "conntrack.max_below_role", K8SD, "k8s-node", NULL,
+		  "{\"sysctl\":{\"net.netfilter.nf_conntrack_max\":\"524288\"},\"advice\":\"kube-proxy also sets the hash "
+		  "size to max/4 when it is smaller (net.netfilter.nf_conntrack_buckets 131072, initial netns only)\"}" },
+		{ "notrack.missing_for_role", HM, "api-server-notrack", NULL,
+		  "{\"notrack\":[{\"proto\":\"tcp\",\"port\":\"8080\"}],\"advice\":\"accept `ct state untracked` in the "
+		  "filter chains before the ESTABLISHED,RELATED rule\"}" },
+		{ "tcp.tw_recycle.stale_persisted", DRIFT, "base", NULL,
+		  "{\"remove_persisted\":[\"net.ipv4.tcp_tw_recycle\"]}" },
+		{ "tcp.tw_recycle.enabled", S000, "base", NULL,
+		  "{\"sysctl\":{\"net.ipv4.tcp_tw_recycle\":\"0\"}}" },
+		{ "tcp.tw_reuse.without_timestamps", S004B, "db-client", NULL,
+		  "{\"sysctl\":{\"net.ipv4.tcp_timestamps\":\"1\"}}" },
+		/* the fix never exceeds the role's own established timeout */
+		{ "conntrack.timeout.established_below_keepalive", K8SG, "k8s-node",
+		  "{\"sysctl\":{\"net.netfilter.nf_conntrack_tcp_timeout_established\":\"3600\"}}",
+		  "{\"sysctl\":{\"net.netfilter.nf_conntrack_tcp_timeout_established\":\"86400\"}}" },
+		{ "conntrack.timeout.established_below_keepalive", HM, "base",
+		  "{\"sysctl\":{\"net.netfilter.nf_conntrack_tcp_timeout_established\":\"3600\"}}",
+		  "{\"sysctl\":{\"net.netfilter.nf_conntrack_tcp_timeout_established\":\"432000\"}}" },
+		{ "ports.ephemeral.same_parity", HM, "base",
+		  "{\"sysctl\":{\"net.ipv4.ip_local_port_range\":\"32768 61000\"}}",
+		  "{\"sysctl\":{\"net.ipv4.ip_local_port_range\":\"32768 60999\"}}" },
+		{ "ports.ephemeral.listener_overlap", HM, "base",
+		  "{\"sysctl\":{\"net.ipv4.ip_local_port_range\":\"1025 65000\",\"net.ipv4.ip_local_reserved_ports\":\"9000-9010\"}}",
+		  "{\"sysctl\":{\"net.ipv4.ip_local_reserved_ports\":\"9000-9010,8080\"}}" },
+		{ "tcp.max_tw_buckets.lowered", HM, "base",
+		  "{\"sysctl\":{\"net.ipv4.tcp_max_tw_buckets\":\"5000\"}}",
+		  "{\"sysctl\":{\"net.ipv4.tcp_max_tw_buckets\":\"131072\"}}" },
+		{ "ports.ephemeral.time_wait_per_peer", S004B, "db-client", NULL,
+		  "{\"sysctl\":{\"net.ipv4.tcp_tw_reuse\":\"1\",\"net.ipv4.tcp_timestamps\":\"1\"},\"advice\":\"reuse "
+		  "connections to 10.20.0.15:3306 (a pool, keep-alive) so fewer are opened and closed; widen "
+		  "ip_local_port_range (default 32768 60999) if it was narrowed, keeping listening ports out of it\"}" },
+	};
+	unsigned bad = 0;
+
+	for (size_t i = 0; i < ELEMENTSOF(t); i++) {
+		_cleanup_json_ json_t *report = audit(env, t[i].fixture, t[i].patch, t[i].profile);
+		_cleanup_json_ json_t *want = json_loads(t[i].want, 0, NULL);
+		json_t *res = find_result(report, t[i].rule);
+		json_t *got = res ? json_object_get(res, "remediation") : NULL;
+
+		assert_non_null(want);
+		if (!got || !json_equal(got, want)) {
+			_cleanup_free_ char *g = got ? json_dumps(got, JSON_SORT_KEYS) : NULL;
+
+			fprintf(stderr, "%s on %s (%s): remediation %s\n  want %s\n", t[i].rule,
+				t[i].fixture, t[i].profile, g ? g : "(none)", t[i].want);
+			bad++;
+		}
+	}
+	assert_int_equal(bad, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rule_cases),   cmocka_unit_test(test_every_rule_covered),
+		cmocka_unit_test(test_healthy_host), cmocka_unit_test(test_seed_summaries),
+		cmocka_unit_test(test_remediations),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
