@@ -658,11 +658,12 @@ int cta_policy_audit(const struct cta_policy *p, const char *const *profiles, js
 		     struct cta_diags *diags, json_t **ret_report)
 {
 	static const char *const auto_only[] = { "auto", NULL };
-	_cleanup_json_ json_t *report = NULL, *results = NULL, *names = NULL, *eff = NULL;
+	_cleanup_json_ json_t *report = NULL, *results = NULL, *names = NULL, *eff = NULL,
+			      *whys = NULL;
 	_cleanup_free_ const struct cta_profile **profs = NULL;
 	_cleanup_free_ struct sorted *sorted = NULL;
 	char *reasons = NULL;
-	size_t rlen = 0, n = 0, nres;
+	size_t rlen = 0, n = 0, np = 0, nres;
 	FILE *rf;
 	int counts[_CTA_SEVERITY_MAX] = { 0 }, pass = 0, skip = 0, k;
 	json_t *host;
@@ -673,39 +674,48 @@ int cta_policy_audit(const struct cta_policy *p, const char *const *profiles, js
 		;
 	profs = calloc(n, sizeof(*profs));
 	names = json_array();
-	rf = open_memstream(&reasons, &rlen);
-	if (!profs || !names || !rf) {
-		if (rf)
-			fclose(rf);
-		free(reasons);
+	whys = json_array();
+	if (!profs || !names || !whys)
 		return -ENOMEM;
-	}
+	/* resolve "auto" and drop repeated names, keeping the first */
 	for (size_t i = 0; i < n; i++) {
 		const char *name = profiles[i];
 		_cleanup_free_ char *why = NULL;
+		const struct cta_profile *pr;
+		bool dup = false;
 
 		if (streq(name, "auto")) {
 			k = detect(p, facts, &name, &why);
-			if (k < 0) {
-				fclose(rf);
-				free(reasons);
+			if (k < 0)
 				return k;
-			}
 		}
-		profs[i] = cta_policy_find_profile(p, name);
-		if (!profs[i]) {
-			fclose(rf);
-			free(reasons);
+		pr = cta_policy_find_profile(p, name);
+		if (!pr) {
 			k = cta_diag_add(diags, NULL, 0, 0,
 					 "unknown profile '%s' (see 'ctaudit profiles list')",
 					 name);
 			return k < 0 ? k : -EINVAL;
 		}
-		json_array_append_new(names, json_string(name));
-		if (n > 1)
-			fprintf(rf, "%s%s: ", i ? "; " : "", name);
-		if (why)
-			fprintf(rf, "auto: %s", why);
+		for (size_t j = 0; j < np; j++)
+			dup |= profs[j] == pr;
+		if (dup)
+			continue;
+		profs[np++] = pr;
+		if (json_array_append_new(names, json_string(name)) < 0 ||
+		    json_array_append_new(whys, why ? json_string(why) : json_null()) < 0)
+			return -ENOMEM;
+	}
+	rf = open_memstream(&reasons, &rlen);
+	if (!rf)
+		return -ENOMEM;
+	for (size_t i = 0; i < np; i++) {
+		json_t *why = json_array_get(whys, i);
+
+		if (np > 1)
+			fprintf(rf, "%s%s: ", i ? "; " : "",
+				json_string_value(json_array_get(names, i)));
+		if (json_is_string(why))
+			fprintf(rf, "auto: %s", json_string_value(why));
 		else
 			fprintf(rf, "named on the command line");
 	}
@@ -714,7 +724,7 @@ int cta_policy_audit(const struct cta_policy *p, const char *const *profiles, js
 		return -ENOMEM;
 	}
 
-	k = combine(p, profs, n, &eff);
+	k = combine(p, profs, np, &eff);
 	if (k < 0) {
 		free(reasons);
 		return k;

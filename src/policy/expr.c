@@ -334,7 +334,7 @@ static bool lex(struct parser *p)
 			while (isdigit((unsigned char)s[j]))
 				j++;
 		}
-		if (is_ident(s[j])) {
+		if (is_ident((unsigned char)s[j])) {
 			perr(p, i, "invalid number '%.*s'", (int)(j - i + 1), s + i);
 			return false;
 		}

@@ -73,6 +73,7 @@ struct cta_policy {
 	char *datadir;
 	struct cta_rule **rules;
 	size_t n_rules;
+	json_t *rule_index; /* id -> index in rules */
 	struct cta_profile **profiles;
 	size_t n_profiles;
 	char **sysctl_keys; /* NULL-terminated */

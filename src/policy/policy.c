@@ -118,6 +118,7 @@ void cta_policy_free(struct cta_policy *p)
 	for (size_t i = 0; i < p->n_rules; i++)
 		rule_free(p->rules[i]);
 	free(p->rules);
+	json_decref(p->rule_index);
 	for (size_t i = 0; i < p->n_profiles; i++)
 		profile_free(p->profiles[i]);
 	free(p->profiles);
@@ -134,10 +135,9 @@ const char *const *cta_policy_sysctl_keys(const struct cta_policy *p)
 
 const struct cta_rule *cta_policy_find_rule(const struct cta_policy *p, const char *id)
 {
-	for (size_t i = 0; i < p->n_rules; i++)
-		if (streq(p->rules[i]->id, id))
-			return p->rules[i];
-	return NULL;
+	json_t *i = json_object_get(p->rule_index, id);
+
+	return i ? p->rules[json_integer_value(i)] : NULL;
 }
 
 const struct cta_profile *cta_policy_find_profile(const struct cta_policy *p, const char *name)
@@ -854,6 +854,12 @@ static void load_policy_doc(struct lctx *lc, const struct cta_ynode *root)
 			return;
 		}
 		lc->p->rules = v;
+		if (json_object_set_new(lc->p->rule_index, r->id,
+					json_integer((json_int_t)lc->p->n_rules)) < 0) {
+			rule_free(r);
+			lc->oom = true;
+			return;
+		}
 		v[lc->p->n_rules++] = r;
 	}
 }
@@ -1456,7 +1462,8 @@ int cta_policy_load(const struct cta_policy_opts *opts, struct cta_diags *diags,
 		return -ENOMEM;
 	p->sysctl_keys = calloc(1, sizeof(char *));
 	p->datadir = resolve_datadir(opts->datadir);
-	if (!p->sysctl_keys || !p->datadir)
+	p->rule_index = json_object();
+	if (!p->sysctl_keys || !p->datadir || !p->rule_index)
 		return -ENOMEM;
 	if (asprintf(&poldir, "%s/policies", p->datadir) < 0 ||
 	    asprintf(&profdir, "%s/profiles", p->datadir) < 0) {

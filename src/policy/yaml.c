@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
+#include <jansson.h>
+#include "util/json.h"
 #include "policy/yaml.h"
 #include "util/fileio.h"
 #include "util/macro.h"
@@ -32,17 +34,18 @@ void cta_ydoc_free(struct cta_ydoc *d)
 	ynode_free(d->root);
 	free(d->file);
 	free(d->text);
+	free(d->line_starts);
 	free(d);
 }
 
 /* Byte offset of libyaml's (line, column) mark: its column counts characters. */
 static size_t mark_offset(const struct cta_ydoc *d, size_t line0, size_t col0)
 {
-	size_t i = 0;
+	size_t i;
 
-	for (size_t l = 0; l < line0 && i < d->len; i++)
-		if (d->text[i] == '\n')
-			l++;
+	if (line0 >= d->n_lines)
+		return d->len;
+	i = d->line_starts[line0];
 	for (size_t c = 0; c < col0 && i < d->len && d->text[i] != '\n'; c++) {
 		i++;
 		while (i < d->len && ((unsigned char)d->text[i] & 0xc0) == 0x80)
@@ -52,21 +55,40 @@ static size_t mark_offset(const struct cta_ydoc *d, size_t line0, size_t col0)
 }
 
 /* 1-based line and byte column of byte @off. */
-static void offset_pos(const char *text, size_t len, size_t off, unsigned *ret_line,
-		       unsigned *ret_col)
+static void doc_pos(const struct cta_ydoc *d, size_t off, unsigned *ret_line, unsigned *ret_col)
 {
-	unsigned line = 1;
-	size_t bol = 0;
+	size_t lo = 0, hi = d->n_lines;
 
-	if (off > len)
-		off = len;
-	for (size_t i = 0; i < off; i++)
-		if (text[i] == '\n') {
-			line++;
-			bol = i + 1;
-		}
-	*ret_line = line;
-	*ret_col = (unsigned)(off - bol + 1);
+	if (off > d->len)
+		off = d->len;
+	/* the last line start <= off */
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (d->line_starts[mid] <= off)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	*ret_line = (unsigned)(lo + 1);
+	*ret_col = (unsigned)(off - d->line_starts[lo] + 1);
+}
+
+static int index_lines(struct cta_ydoc *d)
+{
+	size_t n = 1;
+
+	for (size_t i = 0; i < d->len; i++)
+		n += d->text[i] == '\n';
+	d->line_starts = malloc(n * sizeof(*d->line_starts));
+	if (!d->line_starts)
+		return -ENOMEM;
+	d->line_starts[0] = 0;
+	d->n_lines = 1;
+	for (size_t i = 0; i < d->len; i++)
+		if (d->text[i] == '\n')
+			d->line_starts[d->n_lines++] = i + 1;
+	return 0;
 }
 
 void cta_ydoc_scalar_pos(const struct cta_ydoc *d, const struct cta_ynode *n, size_t offset,
@@ -97,7 +119,7 @@ void cta_ydoc_scalar_pos(const struct cta_ydoc *d, const struct cta_ynode *n, si
 		if (k < end)
 			j = k;
 	}
-	offset_pos(d->text, d->len, j, ret_line, ret_col);
+	doc_pos(d, j, ret_line, ret_col);
 }
 
 struct cta_ynode *cta_ynode_get(const struct cta_ynode *map, const char *key)
@@ -126,15 +148,13 @@ const char *cta_ynode_kind_name(const struct cta_ynode *n)
 
 bool cta_ydoc_line_short(const struct cta_ydoc *d, unsigned line)
 {
-	size_t i = 0, bol;
-	const char *nl;
+	size_t bol, eol;
 
-	for (unsigned l = 1; l < line && i < d->len; i++)
-		if (d->text[i] == '\n')
-			l++;
-	bol = i;
-	nl = memchr(d->text + bol, '\n', d->len - bol);
-	return (size_t)((nl ? nl : d->text + d->len) - (d->text + bol)) <= CTA_YAML_MAX_SHOWN_LINE;
+	if (line == 0 || line > d->n_lines)
+		return true;
+	bol = d->line_starts[line - 1];
+	eol = line < d->n_lines ? d->line_starts[line] - 1 : d->len;
+	return eol - bol <= CTA_YAML_MAX_SHOWN_LINE;
 }
 
 /* A located diagnostic, with the source line when it is short enough to show. */
@@ -161,7 +181,7 @@ static int diag_at_mark(struct cta_diags *diags, struct cta_ydoc *d, yaml_mark_t
 	size_t off = mark_offset(d, m.line, m.column);
 	unsigned line, col;
 
-	offset_pos(d->text, d->len, off, &line, &col);
+	doc_pos(d, off, &line, &col);
 	if (ctx)
 		return ydiag(diags, d, line, col, "%s %s", what, ctx);
 	return ydiag(diags, d, line, col, "%s", what);
@@ -175,7 +195,7 @@ static int parser_error(struct cta_diags *diags, struct cta_ydoc *d, yaml_parser
 	case YAML_MEMORY_ERROR:
 		return -ENOMEM;
 	case YAML_READER_ERROR:
-		offset_pos(d->text, d->len, p->problem_offset, &line, &col);
+		doc_pos(d, p->problem_offset, &line, &col);
 		if (p->problem_value != -1)
 			return ydiag(diags, d, line, col, "%s (byte 0x%02x)", p->problem ? p->problem : "cannot read", (unsigned)p->problem_value & 0xff) ?:
 				       -EINVAL;
@@ -271,7 +291,7 @@ static int convert(struct cta_ydoc *d, yaml_document_t *doc, yaml_node_t *yn, in
 		return -ENOMEM;
 	n->start = mark_offset(d, yn->start_mark.line, yn->start_mark.column);
 	n->end = mark_offset(d, yn->end_mark.line, yn->end_mark.column);
-	offset_pos(d->text, d->len, n->start, &n->line, &n->col);
+	doc_pos(d, n->start, &n->line, &n->col);
 
 	switch (yn->type) {
 	case YAML_SCALAR_NODE:
@@ -314,9 +334,11 @@ static int convert(struct cta_ydoc *d, yaml_document_t *doc, yaml_node_t *yn, in
 	case YAML_MAPPING_NODE: {
 		size_t cnt = (size_t)(yn->data.mapping.pairs.top - yn->data.mapping.pairs.start);
 
+		_cleanup_json_ json_t *seen = json_object();
+
 		n->kind = CTA_YNODE_MAP;
 		n->pairs = calloc(cnt ? cnt : 1, sizeof(*n->pairs));
-		if (!n->pairs) {
+		if (!n->pairs || !seen) {
 			ynode_free(n);
 			return -ENOMEM;
 		}
@@ -343,17 +365,22 @@ static int convert(struct cta_ydoc *d, yaml_document_t *doc, yaml_node_t *yn, in
 				ynode_free(n);
 				return r;
 			}
-			for (size_t j = 0; j + 1 < n->n; j++)
-				if (streq(n->pairs[j].key->str, pair->key->str)) {
-					r = ydiag(diags, d, pair->key->line,
-							     pair->key->col,
-							     "duplicate key '%s' (first on line %u)",
-							     pair->key->str,
-							     n->pairs[j].key->line) ?:
-					    -EINVAL;
-					ynode_free(n);
-					return r;
-				}
+			/* keys seen so far, by name -> index (a hash: maps can be wide) */
+			json_t *first = json_object_get(seen, pair->key->str);
+
+			if (first) {
+				r = ydiag(diags, d, pair->key->line, pair->key->col,
+					  "duplicate key '%s' (first on line %u)", pair->key->str,
+					  n->pairs[json_integer_value(first)].key->line) ?:
+				    -EINVAL;
+				ynode_free(n);
+				return r;
+			}
+			if (json_object_set_new(seen, pair->key->str, json_integer((json_int_t)i)) <
+			    0) {
+				ynode_free(n);
+				return -ENOMEM;
+			}
 		}
 		break;
 	}
@@ -384,6 +411,8 @@ int cta_ydoc_parse(const char *name, const char *text, size_t len, struct cta_di
 	memcpy(d->text, text, len);
 	d->text[len] = 0;
 	d->len = len;
+	if (index_lines(d) < 0)
+		return -ENOMEM;
 
 	if (len > CTA_YAML_MAX_BYTES)
 		return cta_diag_add(diags, d->file, 1, 1, "file too large (%zu bytes, limit %u)", len, CTA_YAML_MAX_BYTES) ?:

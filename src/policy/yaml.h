@@ -46,6 +46,8 @@ struct cta_ydoc {
 	char *text; /* the whole file, NUL-terminated */
 	size_t len;
 	struct cta_ynode *root;
+	size_t *line_starts; /* byte offset of each line, for positions in O(log n) */
+	size_t n_lines;
 };
 
 #define CTA_YAML_MAX_BYTES (4u << 20)

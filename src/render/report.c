@@ -331,10 +331,9 @@ char *cta_report_explain_text(const json_t *rule)
 		fprintf(f, "\nfix: none automatic\n");
 	fprintf(f, "\nhow it is decided:\n");
 	if (json_array_size(json_object_get(rule, "needs"))) {
-		fprintf(f, "  needs:");
+		fprintf(f, "  needs:\n");
 		json_array_foreach(json_object_get(rule, "needs"), i, x)
-			fprintf(f, "%s %s", i ? "," : "", json_string_value(x));
-		fputc('\n', f);
+			fprintf(f, "    %s\n", json_string_value(x));
 	}
 	if (json_object_size(json_object_get(rule, "params"))) {
 		const char *k;

@@ -119,4 +119,15 @@ cta_assert_eq "validate profile alone" "$(rc "$CTAUDIT" validate "$tmp/extraprof
 grep -qF "unknown rule 'x.extra'" "$tmp/err" || cta_fail "profile alone: message"
 cta_assert_eq "validate with policy" "$(rc "$CTAUDIT" validate "$tmp/extra.yaml" "$tmp/extraprof.yaml")" 0
 
+# the examples in docs/policy-language.md are valid against the real catalog
+if [ -d "$CTA_SRCDIR/policies" ]; then
+	mkdir -p "$tmp/doc"
+	awk -v dir="$tmp/doc" '/^```yaml$/ { n++; f = dir "/ex" n ".yaml"; inb = 1; next }
+		/^```$/ { inb = 0; next } inb { print > f }' "$CTA_SRCDIR/docs/policy-language.md"
+	sed -i 's/id: tcp.tw_recycle.enabled/id: doc.example/' "$tmp/doc/ex1.yaml"
+	mv "$tmp/doc/ex2.yaml" "$tmp/doc/db-client.yaml"
+	cta_assert_eq "doc examples" \
+		"$(CTAUDIT_DATADIR=$CTA_SRCDIR rc "$CTAUDIT" validate "$tmp/doc/ex1.yaml" "$tmp/doc/db-client.yaml")" 0
+fi
+
 cta_pass "audit, explain, profiles and validate behave as documented"

@@ -56,16 +56,25 @@ grep -qF "$tmp/many.yaml:2:" "$tmp/err" || { cat "$tmp/err" >&2; cta_fail "many 
 [ "$(grep -c ': error: ' "$tmp/err")" -le 20 ] || cta_fail "many errors: more than 20 diagnostics"
 n=$((n + 1))
 
-# generated: 100000 levels of [ and of nested mappings
-python3 -c 'print("rules: " + "[" * 100000)' >"$tmp/deep.yaml"
+# generated: 100000 levels of [
+{ printf 'rules: '; head -c 100000 /dev/zero | tr '\0' '['; echo; } >"$tmp/deep.yaml"
 run_validate "$tmp/deep.yaml"
 grep -qF "$tmp/deep.yaml:1:39: error: nesting deeper than 32 levels" "$tmp/err" || { cat "$tmp/err" >&2; cta_fail "deep nesting"; }
 n=$((n + 1))
 
 # a long line with an error is still located
-python3 -c 'print("rules:\n  - {id: a, check: \"" + "1 + " * 200000 + "\"}")' >"$tmp/longline.yaml"
+{ printf 'rules:\n  - {id: a, check: "'; printf '1 + %.0s' $(seq 1 200000); echo '"}'; } >"$tmp/longline.yaml"
 run_validate "$tmp/longline.yaml"
 grep -qE "$tmp/longline.yaml:2:[0-9]+: error: " "$tmp/err" || { head -c 500 "$tmp/err" >&2; cta_fail "long line"; }
+n=$((n + 1))
+
+# generated: a mapping with 150000 keys and a duplicate at the end (linear, not quadratic)
+{ echo "profile: wide"; echo "params:"; for i in $(seq 1 150000); do echo "  p$i: 1"; done; echo "  p7: 2"; } >"$tmp/wide.yaml"
+SECONDS=0
+run_validate "$tmp/wide.yaml"
+grep -qF "$tmp/wide.yaml:150003:3: error: duplicate key 'p7' (first on line 9)" "$tmp/err" ||
+	{ cat "$tmp/err" >&2; cta_fail "wide mapping"; }
+[ "$SECONDS" -lt 60 ] || cta_fail "wide mapping took ${SECONDS}s"
 n=$((n + 1))
 
 # the good fixture catalog and profiles validate, and say ok

@@ -453,6 +453,15 @@ static void test_audit_errors(void **state)
 	assert_null(rep);
 	assert_string_equal(d.v[0].message, "unknown profile 'nope' (see 'ctaudit profiles list')");
 	cta_diags_done(&d);
+
+	/* a role named twice (also through auto) counts once */
+	static const char *const twice[] = { "db-client", "auto", "db-client", NULL };
+
+	assert_int_equal(cta_policy_audit(p, twice, facts, &d, &rep), 0);
+	assert_string_equal(json_string_value(json_object_get(rep, "profile")), "db-client");
+	assert_string_equal(json_string_value(json_object_get(rep, "profile_reason")),
+			    "named on the command line");
+	json_decref(rep);
 	cta_policy_free(p);
 	assert_string_equal(cta_severity_to_string(CTA_SEVERITY_MEDIUM), "medium");
 	assert_int_equal(cta_severity_from_string("info"), CTA_SEVERITY_INFO);
