@@ -10,11 +10,7 @@
  * an image tree never reaches out to the real /etc.
  */
 
-/* Resolve @path (host path) below @root; the result is a host path (new string).
- * Missing components are kept as they are.  Returns 0, -ELOOP, -ENOMEM. */
-int cta_fsroot_resolve(const char *root, const char *path, char **ret);
-
-/* Read a host path below @root (resolving symlinks as above).  Returns 0 or negative errno. */
+/* Read a host path below @root (resolving symlinks with cta_resolve_in_root).  Returns 0 or negative errno. */
 int cta_fsroot_read(const char *root, const char *path, char **ret);
 
 /* A struct cta_plan_fs reading below @root (the string must outlive @fs). */

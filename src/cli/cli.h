@@ -9,10 +9,10 @@
 
 /* Exit statuses, documented in README and --help. */
 enum {
-	CTA_EXIT_OK = 0,       /* nothing at or above --fail-on / nothing to change */
+	CTA_EXIT_OK = 0, /* nothing at or above --fail-on / nothing to change */
 	CTA_EXIT_FINDINGS = 1, /* failing results / changes pending / apply failed */
-	CTA_EXIT_USAGE = 2,    /* usage error or invalid input (policy, profile, facts file) */
-	CTA_EXIT_HOST = 3,     /* the host could not be read or changed */
+	CTA_EXIT_USAGE = 2, /* usage error or invalid input (policy, profile, facts file) */
+	CTA_EXIT_HOST = 3, /* the host could not be read or changed */
 };
 
 enum cta_format { CTA_FORMAT_TEXT, CTA_FORMAT_JSON };
@@ -23,14 +23,14 @@ enum cta_format { CTA_FORMAT_TEXT, CTA_FORMAT_JSON };
  * CTA_CLI_COMMON_LONGOPTS.
  */
 struct cta_cli_common {
-	const char *root;      /* --root DIR */
-	const char *netns;     /* --netns NAME */
-	int netns_pid;         /* --netns-pid PID (0: none) */
-	bool offline;          /* --offline */
-	const char *kernel;    /* --kernel RELEASE */
-	const char *facts;     /* --facts FILE */
+	const char *root; /* --root DIR */
+	const char *netns; /* --netns NAME */
+	int netns_pid; /* --netns-pid PID (0: none) */
+	bool offline; /* --offline */
+	const char *kernel; /* --kernel RELEASE */
+	const char *facts; /* --facts FILE */
 	enum cta_format format; /* --format text|json */
-	bool deep;             /* audit --deep: also collect conntrack top talkers */
+	bool deep; /* audit --deep: also collect conntrack top talkers */
 };
 
 enum {
@@ -44,22 +44,24 @@ enum {
 	CTA_OPT_FIRST_PRIVATE = 0x200, /* commands number their own long options from here */
 };
 
-#define CTA_CLI_COMMON_LONGOPTS                                                                    \
-	{ "root", required_argument, NULL, CTA_OPT_ROOT },                                         \
-		{ "netns", required_argument, NULL, CTA_OPT_NETNS },                               \
-		{ "netns-pid", required_argument, NULL, CTA_OPT_NETNS_PID },                       \
-		{ "offline", no_argument, NULL, CTA_OPT_OFFLINE },                                 \
-		{ "kernel", required_argument, NULL, CTA_OPT_KERNEL },                             \
-		{ "facts", required_argument, NULL, CTA_OPT_FACTS },                               \
-		{ "format", required_argument, NULL, CTA_OPT_FORMAT }
+#define CTA_CLI_COMMON_LONGOPTS                                              \
+	{ "root", required_argument, NULL, CTA_OPT_ROOT },                   \
+		{ "netns", required_argument, NULL, CTA_OPT_NETNS },         \
+		{ "netns-pid", required_argument, NULL, CTA_OPT_NETNS_PID }, \
+		{ "offline", no_argument, NULL, CTA_OPT_OFFLINE },           \
+		{ "kernel", required_argument, NULL, CTA_OPT_KERNEL },       \
+		{ "facts", required_argument, NULL, CTA_OPT_FACTS },         \
+	{                                                                    \
+		"format", required_argument, NULL, CTA_OPT_FORMAT            \
+	}
 
-#define CTA_CLI_COMMON_HELP                                                                        \
-	"      --root DIR          read (and write) configuration files below DIR\n"                \
-	"      --netns NAME        look at the network namespace /run/netns/NAME\n"                   \
-	"      --netns-pid PID     look at the network namespace of process PID\n"                    \
-	"      --offline           do not read the live kernel (image audit below --root)\n"          \
-	"      --kernel RELEASE    with --offline: the kernel the image will boot\n"                  \
-	"      --facts FILE        use a saved facts snapshot instead of the host\n"                  \
+#define CTA_CLI_COMMON_HELP                                                                  \
+	"      --root DIR          read (and write) configuration files below DIR\n"         \
+	"      --netns NAME        look at the network namespace /run/netns/NAME\n"          \
+	"      --netns-pid PID     look at the network namespace of process PID\n"           \
+	"      --offline           do not read the live kernel (image audit below --root)\n" \
+	"      --kernel RELEASE    with --offline: the kernel the image will boot\n"         \
+	"      --facts FILE        use a saved facts snapshot instead of the host\n"         \
 	"      --format text|json  output format (default: text)\n"
 
 /*
@@ -79,6 +81,15 @@ int cta_cli_common_check(const struct cta_cli_common *o);
 int cta_cli_get_facts(const struct cta_cli_common *o, const char *const *extra_sysctls,
 		      json_t **ret_facts);
 
+struct cta_policy;
+
+/*
+ * Load the rule catalog and the profiles (--root, --profile-dir), printing
+ * diagnostics once.  Returns 0 and the policy in @ret, or a CTA_EXIT_* code
+ * (> 0) to exit with.
+ */
+int cta_cli_load_policy(const char *root, const char *const *profile_dirs, struct cta_policy **ret);
+
 /* Write @s to stdout and flush, reporting write errors.  Returns 0 or CTA_EXIT_HOST. */
 int cta_cli_print(const char *s);
 
@@ -86,7 +97,8 @@ int cta_cli_print(const char *s);
 void cta_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Usage error: prints the message and a hint to --help; returns CTA_EXIT_USAGE. */
-int cta_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int cta_cli_usage_error(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* Name of the command being run (for messages). */
 extern const char *cta_cli_command;

@@ -123,21 +123,9 @@ int cmd_audit(int argc, char **argv)
 	if (cta_cli_common_check(&common) < 0)
 		return CTA_EXIT_USAGE;
 
-	struct cta_policy_opts popts = {
-		.root = common.root,
-		.profile_dirs = n_dirs ? dirs : NULL,
-	};
-
-	r = cta_policy_load(&popts, &diags, &p);
-	if (r < 0) {
-		cta_diags_print(&diags, stderr);
-		cta_diags_done(&diags);
-		if (r == -ENOMEM) {
-			cta_cli_error("out of memory");
-			return CTA_EXIT_HOST;
-		}
-		return CTA_EXIT_USAGE;
-	}
+	r = cta_cli_load_policy(common.root, n_dirs ? dirs : NULL, &p);
+	if (r > 0)
+		return r;
 	r = cta_cli_get_facts(&common, cta_policy_sysctl_keys(p), &facts);
 	if (r > 0) {
 		cta_policy_free(p);

@@ -46,7 +46,6 @@ int cmd_explain(int argc, char **argv)
 	size_t n_dirs = 0;
 	const char *format = "text", *root = NULL;
 	bool all = false;
-	struct cta_diags diags = { 0 };
 	struct cta_policy *p = NULL;
 	_cleanup_json_ json_t *j = NULL;
 	_cleanup_free_ char *out = NULL;
@@ -90,18 +89,9 @@ int cmd_explain(int argc, char **argv)
 	if (!all && streq(format, "markdown"))
 		return cta_cli_usage_error("explain", "--format markdown needs --all");
 
-	struct cta_policy_opts popts = { .root = root, .profile_dirs = n_dirs ? dirs : NULL };
-
-	r = cta_policy_load(&popts, &diags, &p);
-	cta_diags_print(&diags, stderr);
-	cta_diags_done(&diags);
-	if (r < 0) {
-		if (r == -ENOMEM) {
-			cta_cli_error("out of memory");
-			return CTA_EXIT_HOST;
-		}
-		return CTA_EXIT_USAGE;
-	}
+	r = cta_cli_load_policy(root, n_dirs ? dirs : NULL, &p);
+	if (r > 0)
+		return r;
 	if (all)
 		r = cta_policy_catalog_json(p, &j);
 	else

@@ -73,10 +73,6 @@ void cta_plan_cli_done(struct cta_plan_cli *o)
 static int get_report(const struct cta_plan_cli *o, json_t **ret_facts, json_t **ret_report)
 {
 	static const char *const auto_profile[] = { "auto", NULL };
-	struct cta_policy_opts po = {
-		.root = o->common.root,
-		.profile_dirs = o->profile_dirs,
-	};
 	_cleanup_(cta_diags_done) struct cta_diags diags = { 0 };
 	struct cta_policy *pol = NULL;
 	_cleanup_json_ json_t *facts = NULL, *report = NULL;
@@ -105,15 +101,9 @@ static int get_report(const struct cta_plan_cli *o, json_t **ret_facts, json_t *
 		return 0;
 	}
 
-	r = cta_policy_load(&po, &diags, &pol);
-	if (r == -EINVAL) {
-		cta_diags_print(&diags, stderr);
-		return CTA_EXIT_USAGE;
-	}
-	if (r < 0) {
-		cta_cli_error("cannot load the rule catalog: %s", strerror(-r));
-		return r == -ENOENT ? CTA_EXIT_USAGE : CTA_EXIT_HOST;
-	}
+	r = cta_cli_load_policy(o->common.root, o->profile_dirs, &pol);
+	if (r > 0)
+		return r;
 	r = cta_cli_get_facts(&o->common, cta_policy_sysctl_keys(pol), &facts);
 	if (r > 0) {
 		cta_policy_free(pol);

@@ -42,7 +42,6 @@ int cmd_profiles(int argc, char **argv)
 	size_t n_dirs = 0;
 	const char *root = NULL, *action = "list", *name = NULL;
 	bool json = false;
-	struct cta_diags diags = { 0 };
 	struct cta_policy *p = NULL;
 	_cleanup_json_ json_t *j = NULL;
 	_cleanup_free_ char *out = NULL;
@@ -91,18 +90,9 @@ int cmd_profiles(int argc, char **argv)
 		return cta_cli_usage_error("profiles", "unknown action '%s' (list or show)",
 					   action);
 
-	struct cta_policy_opts popts = { .root = root, .profile_dirs = n_dirs ? dirs : NULL };
-
-	r = cta_policy_load(&popts, &diags, &p);
-	cta_diags_print(&diags, stderr);
-	cta_diags_done(&diags);
-	if (r < 0) {
-		if (r == -ENOMEM) {
-			cta_cli_error("out of memory");
-			return CTA_EXIT_HOST;
-		}
-		return CTA_EXIT_USAGE;
-	}
+	r = cta_cli_load_policy(root, n_dirs ? dirs : NULL, &p);
+	if (r > 0)
+		return r;
 	r = name ? cta_policy_profile_json(p, name, &j) : cta_policy_profiles_json(p, &j);
 	cta_policy_free(p);
 	if (r == -ENOENT) {

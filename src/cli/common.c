@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli/cli.h"
+#include "policy/policy.h"
 #include "util/fileio.h"
 #include "util/macro.h"
 #include "util/banned.h"
@@ -80,7 +81,8 @@ int cta_cli_common_opt(struct cta_cli_common *o, int opt, const char *arg)
 		else if (streq(arg, "json"))
 			o->format = CTA_FORMAT_JSON;
 		else {
-			cta_cli_usage_error(cta_cli_command, "unknown format '%s' (text or json)", arg);
+			cta_cli_usage_error(cta_cli_command, "unknown format '%s' (text or json)",
+					    arg);
 			return -EINVAL;
 		}
 		return 1;
@@ -97,8 +99,9 @@ int cta_cli_common_check(const struct cta_cli_common *o)
 		return -EINVAL;
 	}
 	if (sources > 1) {
-		cta_cli_usage_error(cta_cli_command,
-				    "--facts, --offline and --netns/--netns-pid exclude each other");
+		cta_cli_usage_error(
+			cta_cli_command,
+			"--facts, --offline and --netns/--netns-pid exclude each other");
 		return -EINVAL;
 	}
 	if (o->kernel && !o->offline) {
@@ -155,4 +158,20 @@ int cta_cli_get_facts(const struct cta_cli_common *o, const char *const *extra_s
 		return CTA_EXIT_HOST;
 	}
 	return 0;
+}
+
+int cta_cli_load_policy(const char *root, const char *const *profile_dirs, struct cta_policy **ret)
+{
+	struct cta_policy_opts opts = { .root = root, .profile_dirs = profile_dirs };
+	struct cta_diags diags = { 0 };
+	int r;
+
+	r = cta_policy_load(&opts, &diags, ret);
+	cta_diags_print(&diags, stderr);
+	if (r < 0 && r != -EINVAL && cta_diags_empty(&diags))
+		cta_cli_error("cannot load the rule catalog: %s", strerror(-r));
+	cta_diags_done(&diags);
+	if (r == -ENOMEM)
+		return CTA_EXIT_HOST;
+	return r < 0 ? CTA_EXIT_USAGE : 0;
 }

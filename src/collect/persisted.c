@@ -24,7 +24,6 @@
 #include "util/banned.h"
 
 /* Same bound as the kernel's path walk. */
-#define CHASE_MAX_LINKS 40
 #define CONF_FILE_MAX (16u << 20)
 
 static const char *const sysctl_dirs[] = {
@@ -35,85 +34,6 @@ static const char *const sysctl_dirs[] = {
 	/* Debian's procps still reads /lib; with merged /usr it is /usr/lib again */
 	"/lib/sysctl.d",
 };
-
-/*
- * Resolve @path (absolute, as on the target system) below @root the way the
- * target system would: symlinks are followed, absolute link targets and ".."
- * stay inside @root.  Components that do not exist are kept as written, so a
- * link to /dev/null resolves to "/dev/null" even when the image has no /dev.
- * Returns 0 and the target-system path (without @root) in @ret, or negative
- * errno (-ELOOP, -ENOMEM).
- */
-static int chase(const char *root, const char *path, char **ret)
-{
-	_cleanup_free_ char *done = strdup(""), *todo = strdup(path);
-	unsigned links = 0;
-
-	if (!done || !todo)
-		return -ENOMEM;
-	for (;;) {
-		_cleanup_free_ char *comp = NULL, *candidate = NULL, *full = NULL;
-		char *p = todo, *rest;
-		size_t n;
-		struct stat st;
-
-		while (*p == '/')
-			p++;
-		if (!*p)
-			break;
-		n = strcspn(p, "/");
-		comp = strndup(p, n);
-		rest = strdup(p + n);
-		if (!comp || !rest) {
-			free(rest);
-			return -ENOMEM;
-		}
-		free(todo);
-		todo = rest;
-		if (streq(comp, "."))
-			continue;
-		if (streq(comp, "..")) {
-			char *slash = strrchr(done, '/');
-
-			if (slash)
-				*slash = 0;
-			continue;
-		}
-		if (asprintf(&candidate, "%s/%s", done, comp) < 0)
-			return -ENOMEM;
-		full = cta_path_join(root, candidate);
-		if (!full)
-			return -ENOMEM;
-		if (lstat(full, &st) == 0 && S_ISLNK(st.st_mode)) {
-			_cleanup_free_ char *target = NULL;
-			size_t cap = st.st_size > 0 ? (size_t)st.st_size + 1 : PATH_MAX;
-			ssize_t k;
-
-			if (++links > CHASE_MAX_LINKS)
-				return -ELOOP;
-			target = malloc(cap);
-			if (!target)
-				return -ENOMEM;
-			k = readlink(full, target, cap);
-			if (k < 0 || (size_t)k >= cap)
-				return k < 0 ? cta_negerrno() : -ENAMETOOLONG;
-			target[k] = 0;
-			if (target[0] == '/')
-				done[0] = 0;
-			if (asprintf(&p, "%s/%s", target, todo) < 0)
-				return -ENOMEM;
-			free(todo);
-			todo = p;
-			continue;
-		}
-		free(done);
-		done = TAKE_PTR(candidate);
-	}
-	if (!*done)
-		return (*ret = strdup("/")) ? 0 : -ENOMEM;
-	*ret = TAKE_PTR(done);
-	return 0;
-}
 
 struct conf_file {
 	char *name; /* basename: what decides order and hiding */
@@ -201,7 +121,7 @@ static int add_file(struct persisted_state *s, const char *dir, const char *name
 		free(f.name);
 		return -ENOMEM;
 	}
-	r = chase(s->root, f.path, &f.resolved);
+	r = cta_resolve_in_root(s->root, f.path, &f.resolved);
 	if (r == -ENOMEM) {
 		free(f.name);
 		free(f.path);
@@ -240,7 +160,7 @@ static int scan_dir(struct persisted_state *s, const char *dir, json_t *seen_dir
 	struct dirent *de;
 	int r;
 
-	r = chase(s->root, dir, &resolved);
+	r = cta_resolve_in_root(s->root, dir, &resolved);
 	if (r < 0)
 		return r == -ENOMEM ? r : 0;
 	/* /lib/sysctl.d is /usr/lib/sysctl.d with merged /usr: read it once */
@@ -290,7 +210,7 @@ static int scan_dir(struct persisted_state *s, const char *dir, json_t *seen_dir
 			r = -ENOMEM;
 			break;
 		}
-		if (chase(s->root, fpath, &fres) == 0 && (ffull = cta_path_join(s->root, fres)) &&
+		if (cta_resolve_in_root(s->root, fpath, &fres) == 0 && (ffull = cta_path_join(s->root, fres)) &&
 		    stat(ffull, &st) == 0 && S_ISDIR(st.st_mode))
 			continue;
 		r = add_file(s, dir, names[i]);
@@ -485,7 +405,7 @@ static int collect(struct persisted_state *s)
 	}
 
 	/* procps reads /etc/sysctl.conf last; systemd-sysctl only through the link */
-	r = chase(s->root, "/etc/sysctl.conf", &sysctl_conf);
+	r = cta_resolve_in_root(s->root, "/etc/sysctl.conf", &sysctl_conf);
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0)

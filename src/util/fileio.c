@@ -258,3 +258,74 @@ fail:
 	(void)unlink(tmp);
 	return r;
 }
+
+int cta_resolve_in_root(const char *root, const char *path, char **ret)
+{
+	_cleanup_free_ char *done = strdup(""), *todo = strdup(path);
+	unsigned links = 0;
+
+	if (!done || !todo)
+		return -ENOMEM;
+	for (;;) {
+		_cleanup_free_ char *comp = NULL, *candidate = NULL, *full = NULL;
+		char *p = todo, *rest;
+		size_t n;
+		struct stat st;
+
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		n = strcspn(p, "/");
+		comp = strndup(p, n);
+		rest = strdup(p + n);
+		if (!comp || !rest) {
+			free(rest);
+			return -ENOMEM;
+		}
+		free(todo);
+		todo = rest;
+		if (streq(comp, "."))
+			continue;
+		if (streq(comp, "..")) {
+			char *slash = strrchr(done, '/');
+
+			if (slash)
+				*slash = 0;
+			continue;
+		}
+		if (asprintf(&candidate, "%s/%s", done, comp) < 0)
+			return -ENOMEM;
+		full = cta_path_join(root, candidate);
+		if (!full)
+			return -ENOMEM;
+		if (lstat(full, &st) == 0 && S_ISLNK(st.st_mode)) {
+			_cleanup_free_ char *target = NULL;
+			size_t cap = st.st_size > 0 ? (size_t)st.st_size + 1 : PATH_MAX;
+			ssize_t k;
+
+			if (++links > 40) /* as the kernel's MAXSYMLINKS */
+				return -ELOOP;
+			target = malloc(cap);
+			if (!target)
+				return -ENOMEM;
+			k = readlink(full, target, cap);
+			if (k < 0 || (size_t)k >= cap)
+				return k < 0 ? cta_negerrno() : -ENAMETOOLONG;
+			target[k] = 0;
+			if (target[0] == '/')
+				done[0] = 0;
+			if (asprintf(&p, "%s/%s", target, todo) < 0)
+				return -ENOMEM;
+			free(todo);
+			todo = p;
+			continue;
+		}
+		free(done);
+		done = TAKE_PTR(candidate);
+	}
+	if (!*done)
+		return (*ret = strdup("/")) ? 0 : -ENOMEM;
+	*ret = TAKE_PTR(done);
+	return 0;
+}

@@ -45,6 +45,16 @@ int cta_parse_u64(const char *s, uint64_t *ret);
  */
 int cta_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode);
 
+/*
+ * Resolve @path (absolute, as on the target system) below @root the way the
+ * target system would: symlinks are followed, absolute link targets and ".."
+ * stay inside @root, so an image tree never reaches out to the real /etc.
+ * Components that do not exist are kept as written, so a link to /dev/null
+ * resolves to "/dev/null" even when the image has no /dev.  Returns 0 and the
+ * target-system path (without @root, new string) in @ret, or -ELOOP, -ENOMEM.
+ */
+int cta_resolve_in_root(const char *root, const char *path, char **ret);
+
 /* mkdir -p with @mode. Returns 0 or negative errno. */
 int cta_mkdir_p(const char *path, mode_t mode);
 

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "apply/fsroot.h"
+#include "util/fileio.h"
 #include "apply/journal.h"
 #include "util/json.h"
 
@@ -195,19 +196,19 @@ static void test_fsroot(void **state)
 	assert_int_equal(system(cmd), 0);
 	free(cmd);
 
-	assert_int_equal(cta_fsroot_resolve(root, "/etc/sysctl.d/99-sysctl.conf", &p), 0);
+	assert_int_equal(cta_resolve_in_root(root, "/etc/sysctl.d/99-sysctl.conf", &p), 0);
 	assert_string_equal(p, "/etc/sysctl.conf");
 	free(p);
-	assert_int_equal(cta_fsroot_resolve(root, "/etc/alternatives/iptables", &p), 0);
+	assert_int_equal(cta_resolve_in_root(root, "/etc/alternatives/iptables", &p), 0);
 	assert_string_equal(p, "/usr/sbin/iptables-legacy");
 	free(p);
-	assert_int_equal(cta_fsroot_resolve(root, "/etc/abs", &p), 0);
+	assert_int_equal(cta_resolve_in_root(root, "/etc/abs", &p), 0);
 	assert_string_equal(p, "/etc/sysctl.conf");
 	free(p);
-	assert_int_equal(cta_fsroot_resolve(root, "/etc/none/x.conf", &p), 0);
+	assert_int_equal(cta_resolve_in_root(root, "/etc/none/x.conf", &p), 0);
 	assert_string_equal(p, "/etc/none/x.conf");
 	free(p);
-	assert_int_equal(cta_fsroot_resolve(root, "/etc/loop", &p), -ELOOP);
+	assert_int_equal(cta_resolve_in_root(root, "/etc/loop", &p), -ELOOP);
 	assert_int_equal(cta_fsroot_read(root, "/etc/abs", &text), 0);
 	assert_string_equal(text, "x=1\n");
 	free(text);
