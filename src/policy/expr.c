@@ -96,6 +96,7 @@ enum fn {
 	F_ABS,
 	F_FLOOR,
 	F_CEIL,
+	F_POW2CEIL,
 	F_ROUND,
 	F_FIELD,
 	F_VERSION,
@@ -140,6 +141,7 @@ static const struct fninfo {
 	[F_ABS] = { "abs", 1, 1, LAMBDA_NO },
 	[F_FLOOR] = { "floor", 1, 1, LAMBDA_NO },
 	[F_CEIL] = { "ceil", 1, 1, LAMBDA_NO },
+	[F_POW2CEIL] = { "pow2ceil", 1, 1, LAMBDA_NO },
 	[F_ROUND] = { "round", 1, 2, LAMBDA_NO },
 	[F_FIELD] = { "field", 2, 2, LAMBDA_NO },
 	[F_VERSION] = { "version", 1, 1, LAMBDA_NO },
@@ -2343,6 +2345,12 @@ static void eval_call(const struct cta_expr *e, struct cta_eval_ctx *c, struct c
 		if (!to_num(&a[0], &x, ret))
 			break;
 		v_num(ret, f == F_ABS ? fabs(x) : f == F_FLOOR ? floor(x) : ceil(x));
+		break;
+	case F_POW2CEIL:
+		/* the kernel's roundup_pow_of_two(), which sizes its hash tables */
+		if (!to_num(&a[0], &x, ret))
+			break;
+		v_num(ret, x <= 1 ? 1 : exp2(ceil(log2(x))));
 		break;
 	case F_ROUND:
 		if (!to_num(&a[0], &x, ret))

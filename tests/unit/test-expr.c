@@ -182,6 +182,10 @@ static const struct {
 	{ "abs(-2.5)", "2.5" },
 	{ "floor(2.7) + ceil(2.1)", "5" },
 	{ "round(2.5)", "3" },
+	/* a 24 GiB host: 192844 buckets rounded up, as the kernel sizes its TCP hash */
+	{ "pow2ceil(25276514304 / 131072)", "262144" },
+	{ "pow2ceil(131072)", "131072" },
+	{ "pow2ceil(0)", "1" },
 	{ "round(3.14159, 2)", "3.14" },
 	{ "field(sysctl[\"net.ipv4.ip_local_port_range\"], 1)", "60999" },
 	{ "field('a b', 5)", "MISSING:field('a b', 5)" },
