@@ -699,12 +699,38 @@ static void test_remediations(void **state)
 	assert_int_equal(bad, 0);
 }
 
+/*
+ * With `audit --deep` the facts carry the top conntrack talkers; the usage
+ * finding then names them (issue: "62 % of entries come from 10.0.3.7").
+ * Without them it points at `ctaudit top conntrack`.
+ */
+static void test_deep_evidence(void **state)
+{
+	const struct env *env = *state;
+	static const char *const deep =
+		"{\"conntrack\":{\"top\":{\"entries\":120000,\"approximate\":false,"
+		"\"by_src\":[{\"key\":\"10.0.3.7\",\"count\":74400}],"
+		"\"by_flow\":[{\"key\":\"10.0.3.7 -> 192.168.1.11:3306\",\"count\":72000}]}}}";
+	_cleanup_json_ json_t *with = audit(env, S003, deep, "base");
+	_cleanup_json_ json_t *without = audit(env, S003, NULL, "base");
+	const char *e;
+
+	e = str_member(find_result(with, "conntrack.usage"), "explanation");
+	assert_non_null(strstr(e, "Largest sources: 10.0.3.7 62 %"));
+	assert_non_null(strstr(e, "largest flows: 10.0.3.7 -> 192.168.1.11:3306 60 %"));
+	assert_null(strstr(e, "ctaudit top conntrack"));
+	e = str_member(find_result(without, "conntrack.usage"), "explanation");
+	assert_non_null(strstr(e, "ctaudit top conntrack --by src"));
+	/* the myth is named where the table is full, not only in passing rules */
+	assert_non_null(strstr(e, "is a myth"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rule_cases),   cmocka_unit_test(test_every_rule_covered),
 		cmocka_unit_test(test_healthy_host), cmocka_unit_test(test_seed_summaries),
-		cmocka_unit_test(test_remediations),
+		cmocka_unit_test(test_remediations), cmocka_unit_test(test_deep_evidence),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
