@@ -126,6 +126,16 @@ MAX_KEY=/proc/sys/net/netfilter/nf_conntrack_max
 HASH_KEY=/sys/module/nf_conntrack/parameters/hashsize
 OLD_MAX=
 OLD_HASH=
+# The global values before a run, kept until the run has restored them: a run
+# killed with SIGKILL (no trap runs) is repaired by the next one.
+STATE=/run/ctaudit-bench.globals
+if [ -f "$STATE" ]; then
+	read -r st_max st_hash <"$STATE" || true
+	echo "run.sh: an earlier run did not finish; restoring nf_conntrack_max $st_max, hashsize $st_hash" >&2
+	[ -n "${st_hash:-}" ] && echo "$st_hash" >"$HASH_KEY"
+	[ -n "${st_max:-}" ] && echo "$st_max" >"$MAX_KEY"
+	rm -f "$STATE"
+fi
 
 # shellcheck disable=SC2317 # called through trap
 cleanup() {
@@ -145,6 +155,8 @@ cleanup() {
 	if [ -n "$OLD_MAX" ] && [ "$(cat "$MAX_KEY")" != "$OLD_MAX" ]; then
 		echo "$OLD_MAX" >"$MAX_KEY" && echo "restored nf_conntrack_max $OLD_MAX" >&2
 	fi
+	[ -n "$OLD_MAX" ] && [ "$(cat "$MAX_KEY")" = "$OLD_MAX" ] &&
+		[ "$(cat "$HASH_KEY")" = "$OLD_HASH" ] && rm -f "$STATE"
 	rm -rf "$TMP"
 	exit "$rc"
 }
@@ -168,6 +180,8 @@ in_ns sysctl -qw net.ipv4.ip_local_port_range="1024 65535"
 # nf_conntrack_max is global but each netns' count is compared against it
 OLD_MAX=$(cat $MAX_KEY)
 OLD_HASH=$(cat $HASH_KEY)
+echo "$OLD_MAX $OLD_HASH" >"$STATE"
+sync "$STATE" 2>/dev/null || sync
 if [ "$OLD_MAX" -lt $((CT_TOP + 1024)) ]; then
 	log "raising nf_conntrack_max $OLD_MAX -> $((CT_TOP + 1024)) (restored at exit)"
 	echo $((CT_TOP + 1024)) >$MAX_KEY

@@ -261,14 +261,14 @@ fail:
 
 int cta_resolve_in_root(const char *root, const char *path, char **ret)
 {
-	_cleanup_free_ char *done = strdup(""), *todo = strdup(path);
+	_cleanup_free_ char *done = strdup(""), *pending = strdup(path);
 	unsigned links = 0;
 
-	if (!done || !todo)
+	if (!done || !pending)
 		return -ENOMEM;
 	for (;;) {
 		_cleanup_free_ char *comp = NULL, *candidate = NULL, *full = NULL;
-		char *p = todo, *rest;
+		char *p = pending, *rest;
 		size_t n;
 		struct stat st;
 
@@ -283,8 +283,8 @@ int cta_resolve_in_root(const char *root, const char *path, char **ret)
 			free(rest);
 			return -ENOMEM;
 		}
-		free(todo);
-		todo = rest;
+		free(pending);
+		pending = rest;
 		if (streq(comp, "."))
 			continue;
 		if (streq(comp, "..")) {
@@ -315,10 +315,10 @@ int cta_resolve_in_root(const char *root, const char *path, char **ret)
 			target[k] = 0;
 			if (target[0] == '/')
 				done[0] = 0;
-			if (asprintf(&p, "%s/%s", target, todo) < 0)
+			if (asprintf(&p, "%s/%s", target, pending) < 0)
 				return -ENOMEM;
-			free(todo);
-			todo = p;
+			free(pending);
+			pending = p;
 			continue;
 		}
 		free(done);
