@@ -95,6 +95,34 @@ static int set_collected_at(json_t *facts)
 	return json_object_set_new(facts, "collected_at", json_string(buf)) < 0 ? -ENOMEM : 0;
 }
 
+/*
+ * An image tree boots with the values of its sysctl.d hierarchy: offline,
+ * they are the best knowledge of what the kernel will run with, so the rules
+ * judge them.  Keys the image does not set stay absent (unknown), and the
+ * "unavailable" record says where the values came from.
+ */
+static int sysctl_from_persisted(struct cta_collect_ctx *c)
+{
+	json_t *persisted = json_object_get(c->facts, "persisted"), *v, *sysctl;
+	const char *key;
+
+	if (!json_is_object(persisted) || json_object_size(persisted) == 0)
+		return 0;
+	sysctl = json_object();
+	if (!sysctl || json_object_set_new(c->facts, "sysctl", sysctl) < 0)
+		return -ENOMEM;
+	json_object_foreach(persisted, key, v) {
+		json_t *value = json_object_get(v, "value");
+
+		/* glob assignments ("net.ipv4.conf.*.rp_filter") name no single key */
+		if (!json_is_string(value) || strpbrk(key, "*?["))
+			continue;
+		if (json_object_set(sysctl, key, value) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 int cta_collect_all(const struct cta_collect_opts *opts, json_t **ret_facts)
 {
 	/* Order matters: helpers need firewall's helpers.assigned. */
@@ -117,6 +145,11 @@ int cta_collect_all(const struct cta_collect_opts *opts, json_t **ret_facts)
 		return r;
 	for (size_t i = 0; i < ELEMENTSOF(collectors); i++) {
 		r = collectors[i](&c);
+		if (r < 0)
+			return r;
+	}
+	if (opts->offline) {
+		r = sysctl_from_persisted(&c);
 		if (r < 0)
 			return r;
 	}

@@ -294,6 +294,7 @@ int cta_collect_sysctl(struct cta_collect_ctx *c)
 	struct sysctl_state s;
 	int r;
 
+	/* cta_collect_all() then fills the section from the boot-time values */
 	if (c->opts->offline)
 		return cta_collect_unavailable(c, "sysctl", "offline");
 	out = json_object();
