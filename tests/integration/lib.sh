@@ -82,6 +82,20 @@ cta_tmpdir() {
 	printf -v "$1" '%s' "$d"
 }
 
+# cta_twgen VAR: the loopback traffic generator (tests/integration/cta-twgen.c,
+# built by CMake; compiled here when the test runs outside the build tree).
+cta_twgen() {
+	local p=${CTA_TWGEN:-${CTA_BINDIR:-$CTA_SRCDIR/build}/tests/cta-twgen} d
+	if [ ! -x "$p" ]; then
+		cta_require cc
+		cta_tmpdir d
+		cc -O2 -o "$d/cta-twgen" "$CTA_SRCDIR/tests/integration/cta-twgen.c" ||
+			cta_fail "cannot build cta-twgen"
+		p=$d/cta-twgen
+	fi
+	printf -v "$1" '%s' "$p"
+}
+
 # cta_in NS CMD...: run in the namespace.
 cta_in() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 

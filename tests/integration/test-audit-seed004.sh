@@ -9,13 +9,7 @@
 cta_require_root
 cta_require jq
 
-TWGEN=${CTA_TWGEN:-${CTA_BINDIR:-$CTA_SRCDIR/build}/tests/cta-twgen}
-if [ ! -x "$TWGEN" ]; then
-	cta_require cc
-	cta_tmpdir TB
-	cc -O2 -o "$TB/cta-twgen" "$CTA_SRCDIR/tests/integration/cta-twgen.c" || cta_fail "cannot build cta-twgen"
-	TWGEN=$TB/cta-twgen
-fi
+cta_twgen TWGEN
 cta_tmpdir T
 
 cta_netns_new NS
