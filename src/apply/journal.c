@@ -32,13 +32,6 @@ int cta_journal_state_from_string(const char *s)
 	return -EINVAL;
 }
 
-void cta_strv_free(char **v)
-{
-	for (size_t i = 0; v && v[i]; i++)
-		free(v[i]);
-	free(v);
-}
-
 void cta_journal_free(struct cta_journal *j)
 {
 	if (!j)
@@ -328,9 +321,10 @@ int cta_journal_load(const char *root, const char *id, struct cta_journal **ret)
 	return r;
 }
 
-static int strcmp_p(const void *a, const void *b)
+/* Journal ids are directory names; hidden entries (".tmp-...") are not. */
+static bool is_journal_id(const char *name, const void *unused)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return name[0] != '.';
 }
 
 int cta_journal_list(const char *root, char ***ret)
@@ -338,37 +332,23 @@ int cta_journal_list(const char *root, char ***ret)
 	_cleanup_free_ char *base = cta_path_join(root, CTA_JOURNAL_DIR);
 	_cleanup_closedir_ DIR *d = NULL;
 	char **v = NULL;
-	size_t n = 0;
-	struct dirent *de;
+	ssize_t n;
 
 	if (!base)
 		return -ENOMEM;
 	d = opendir(base);
 	if (!d && errno != ENOENT)
 		return cta_negerrno();
-	v = calloc(1, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	while (d && (de = readdir(d))) {
-		char **nv;
-
-		if (de->d_name[0] == '.')
-			continue;
-		nv = realloc(v, (n + 2) * sizeof(*v));
-		if (!nv) {
-			cta_strv_free(v);
+	if (!d) {
+		/* no journal directory yet: no journal */
+		v = calloc(1, sizeof(*v));
+		if (!v)
 			return -ENOMEM;
-		}
-		v = nv;
-		v[n] = strdup(de->d_name);
-		v[n + 1] = NULL;
-		if (!v[n]) {
-			cta_strv_free(v);
-			return -ENOMEM;
-		}
-		n++;
+	} else {
+		n = cta_dir_names(d, is_journal_id, NULL, &v);
+		if (n < 0)
+			return (int)n;
 	}
-	qsort(v, n, sizeof(*v), strcmp_p);
 	*ret = v;
 	return 0;
 }

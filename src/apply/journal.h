@@ -7,6 +7,7 @@
 #include <sys/types.h>
 #include <jansson.h>
 #include "plan/plan.h"
+#include "util/fileio.h" /* cta_strv_free() for cta_journal_list() */
 
 /*
  * The apply journal: everything needed to put the host back as it was before
@@ -87,6 +88,5 @@ int cta_journal_load(const char *root, const char *id, struct cta_journal **ret)
 /* Ids of every journal, oldest first (NULL-terminated strv, caller frees).  No
  * journal directory: an empty list.  Returns 0 or negative errno. */
 int cta_journal_list(const char *root, char ***ret);
-void cta_strv_free(char **v);
 
 #endif

@@ -97,11 +97,6 @@ static bool is_masked(const char *root, const char *resolved)
 	return full && stat(full, &st) == 0 && S_ISCHR(st.st_mode);
 }
 
-static int name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static int add_file(struct persisted_state *s, const char *dir, const char *name)
 {
 	struct conf_file f = {};
@@ -144,7 +139,7 @@ static int add_file(struct persisted_state *s, const char *dir, const char *name
 	return 0;
 }
 
-static bool has_conf_suffix(const char *name)
+static bool has_conf_suffix(const char *name, const void *unused)
 {
 	size_t n = strlen(name);
 
@@ -155,9 +150,8 @@ static int scan_dir(struct persisted_state *s, const char *dir, json_t *seen_dir
 {
 	_cleanup_free_ char *resolved = NULL, *full = NULL;
 	_cleanup_closedir_ DIR *d = NULL;
-	char **names = NULL;
-	size_t n = 0, cap = 0;
-	struct dirent *de;
+	_cleanup_(cta_strv_freep) char **names = NULL;
+	ssize_t n;
 	int r;
 
 	r = cta_resolve_in_root(s->root, dir, &resolved);
@@ -178,30 +172,11 @@ static int scan_dir(struct persisted_state *s, const char *dir, json_t *seen_dir
 			return 0;
 		return cta_collect_unavailable_path(s->c, "persisted", dir, r);
 	}
+	n = cta_dir_names(d, has_conf_suffix, NULL, &names);
+	if (n < 0)
+		return (int)n;
 	r = 0;
-	while ((de = readdir(d))) {
-		if (!has_conf_suffix(de->d_name))
-			continue;
-		if (n == cap) {
-			char **nn = realloc(names, (cap ? cap * 2 : 16) * sizeof(*names));
-
-			if (!nn) {
-				r = -ENOMEM;
-				goto out;
-			}
-			names = nn;
-			cap = cap ? cap * 2 : 16;
-		}
-		names[n] = strdup(de->d_name);
-		if (!names[n]) {
-			r = -ENOMEM;
-			goto out;
-		}
-		n++;
-	}
-	if (n)
-		qsort(names, n, sizeof(*names), name_cmp);
-	for (size_t i = 0; i < n && r >= 0; i++) {
+	for (ssize_t i = 0; i < n && r >= 0; i++) {
 		_cleanup_free_ char *fpath = NULL, *fres = NULL, *ffull = NULL;
 		struct stat st;
 
@@ -215,10 +190,6 @@ static int scan_dir(struct persisted_state *s, const char *dir, json_t *seen_dir
 			continue;
 		r = add_file(s, dir, names[i]);
 	}
-out:
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
 	return r;
 }
 

@@ -157,9 +157,9 @@ static int read_key(struct sysctl_state *s, const char *path_rel)
 	return 0;
 }
 
-static int name_cmp(const void *a, const void *b)
+static bool has_prefix(const char *name, const void *prefix)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return strneq(name, prefix, strlen(prefix));
 }
 
 /* Every entry of the directory @dir_rel (below /proc/sys) whose name starts with @prefix. */
@@ -167,9 +167,8 @@ static int read_dir(struct sysctl_state *s, const char *dir_rel, const char *pre
 {
 	_cleanup_free_ char *rel = NULL, *path = NULL;
 	_cleanup_closedir_ DIR *d = NULL;
-	char **names = NULL;
-	size_t n = 0, cap = 0;
-	struct dirent *de;
+	_cleanup_(cta_strv_freep) char **names = NULL;
+	ssize_t n;
 	int r = 0;
 
 	if (asprintf(&rel, "sys/%s", dir_rel) < 0)
@@ -190,45 +189,20 @@ static int read_dir(struct sysctl_state *s, const char *dir_rel, const char *pre
 		/* a directory the kernel lacks (no br_netfilter, no conntrack): keys absent */
 		return 0;
 	}
-	while ((de = readdir(d))) {
-		if (!strneq(de->d_name, prefix, strlen(prefix)))
-			continue;
-		if (n == cap) {
-			char **nn = realloc(names, (cap ? cap * 2 : 64) * sizeof(*names));
-
-			if (!nn) {
-				r = -ENOMEM;
-				goto out;
-			}
-			names = nn;
-			cap = cap ? cap * 2 : 64;
-		}
-		names[n] = strdup(de->d_name);
-		if (!names[n]) {
-			r = -ENOMEM;
-			goto out;
-		}
-		n++;
-	}
-	/* sorted so that unavailable records and errors come out deterministically */
-	if (n)
-		qsort(names, n, sizeof(*names), name_cmp);
-	for (size_t i = 0; i < n; i++) {
+	/* sorted, so that unavailable records and errors come out deterministically */
+	n = cta_dir_names(d, has_prefix, prefix, &names);
+	if (n < 0)
+		return (int)n;
+	for (ssize_t i = 0; i < n; i++) {
 		_cleanup_free_ char *key_rel = NULL;
 
-		if (asprintf(&key_rel, "%s/%s", dir_rel, names[i]) < 0) {
-			r = -ENOMEM;
-			goto out;
-		}
+		if (asprintf(&key_rel, "%s/%s", dir_rel, names[i]) < 0)
+			return -ENOMEM;
 		r = read_key(s, key_rel);
 		if (r < 0)
-			goto out;
+			return r;
 	}
-out:
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-	return r;
+	return 0;
 }
 
 /* A policy may name "net.ipv4.conf.*.rp_filter": every matching key. */

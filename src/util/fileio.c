@@ -329,3 +329,55 @@ int cta_resolve_in_root(const char *root, const char *path, char **ret)
 	*ret = TAKE_PTR(done);
 	return 0;
 }
+
+void cta_strv_free(char **v)
+{
+	if (!v)
+		return;
+	for (char **p = v; *p; p++)
+		free(*p);
+	free(v);
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+ssize_t cta_dir_names(DIR *d, bool (*match)(const char *name, const void *userdata),
+		      const void *userdata, char ***ret)
+{
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+
+	while ((de = readdir(d))) {
+		if (streq(de->d_name, ".") || streq(de->d_name, ".."))
+			continue;
+		if (match && !match(de->d_name, userdata))
+			continue;
+		if (n + 1 >= cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			char **nn = realloc(names, ncap * sizeof(*names));
+
+			if (!nn)
+				goto oom;
+			names = nn;
+			cap = ncap;
+		}
+		names[n] = strdup(de->d_name);
+		if (!names[n])
+			goto oom;
+		names[++n] = NULL;
+	}
+	if (!names && !(names = calloc(1, sizeof(*names))))
+		return -ENOMEM;
+	qsort(names, n, sizeof(*names), name_cmp);
+	*ret = names;
+	return (ssize_t)n;
+oom:
+	if (names)
+		names[n] = NULL;
+	cta_strv_free(names);
+	return -ENOMEM;
+}

@@ -5,7 +5,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <dirent.h>
 #include <sys/types.h>
+#include "util/macro.h"
 
 /*
  * Join a root prefix and an absolute path: ("/tmp/r", "/etc/x") ->
@@ -54,6 +56,19 @@ int cta_write_file_atomic(const char *path, const void *data, size_t len, mode_t
  * target-system path (without @root, new string) in @ret, or -ELOOP, -ENOMEM.
  */
 int cta_resolve_in_root(const char *root, const char *path, char **ret);
+
+/*
+ * The entry names of the open directory @d ("." and ".." left out) for which
+ * @match returns true (@match NULL: all), sorted with strcmp, so that results
+ * never depend on the file system's order.  Returns the count and a
+ * NULL-terminated array in @ret (free with cta_strv_free), or -ENOMEM.
+ */
+ssize_t cta_dir_names(DIR *d, bool (*match)(const char *name, const void *userdata),
+		      const void *userdata, char ***ret);
+
+/* Free a NULL-terminated array of strings (NULL is fine). */
+void cta_strv_free(char **v);
+CTA_DEFINE_CLEANUP(char **, cta_strv_free)
 
 /* mkdir -p with @mode. Returns 0 or negative errno. */
 int cta_mkdir_p(const char *path, mode_t mode);

@@ -80,6 +80,55 @@ static void test_atomic_write(void **state)
 	free(path);
 }
 
+static bool ends_conf(const char *name, const void *unused)
+{
+	size_t n = strlen(name);
+
+	return n > 5 && strcmp(name + n - 5, ".conf") == 0;
+}
+
+static void test_dir_names(void **state)
+{
+	static const char *const files[] = { "99-z.conf", "10-a.conf", "README", "50-m.conf" };
+	char dir[] = "/tmp/cta-util-XXXXXX", *p, **v = NULL;
+	DIR *d;
+
+	assert_non_null(mkdtemp(dir));
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		assert_true(asprintf(&p, "%s/%s", dir, files[i]) > 0);
+		assert_int_equal(cta_write_file_atomic(p, "", 0, 0644), 0);
+		free(p);
+	}
+	/* filtered and sorted, whatever order readdir returns */
+	assert_non_null(d = opendir(dir));
+	assert_int_equal(cta_dir_names(d, ends_conf, NULL, &v), 3);
+	closedir(d);
+	assert_string_equal(v[0], "10-a.conf");
+	assert_string_equal(v[1], "50-m.conf");
+	assert_string_equal(v[2], "99-z.conf");
+	assert_null(v[3]);
+	cta_strv_free(v);
+	/* no filter: everything but "." and ".." */
+	assert_non_null(d = opendir(dir));
+	assert_int_equal(cta_dir_names(d, NULL, NULL, &v), 4);
+	closedir(d);
+	assert_string_equal(v[3], "README");
+	cta_strv_free(v);
+	assert_true(asprintf(&p, "rm -rf %s", dir) > 0);
+	assert_int_equal(system(p), 0);
+	free(p);
+	/* an empty directory: an empty, NULL-terminated list */
+	char empty[] = "/tmp/cta-util-XXXXXX";
+
+	assert_non_null(mkdtemp(empty));
+	assert_non_null(d = opendir(empty));
+	assert_int_equal(cta_dir_names(d, NULL, NULL, &v), 0);
+	closedir(d);
+	assert_null(v[0]);
+	cta_strv_free(v);
+	assert_int_equal(rmdir(empty), 0);
+}
+
 static void test_json_path(void **state)
 {
 	json_t *j = json_pack("{s:{s:{s:i}}, s:s}", "conntrack", "stats", "drop", 3, "x", "y");
@@ -108,6 +157,7 @@ int main(void)
 		cmocka_unit_test(test_path_join),    cmocka_unit_test(test_collapse_ws),
 		cmocka_unit_test(test_parse),	     cmocka_unit_test(test_atomic_write),
 		cmocka_unit_test(test_json_path),    cmocka_unit_test(test_diag),
+		cmocka_unit_test(test_dir_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
