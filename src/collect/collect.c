@@ -197,11 +197,16 @@ static const struct {
 	const char *key;
 	json_type type;
 } facts_sections[] = {
-	{ "schema_version", JSON_INTEGER }, { "collected_at", JSON_STRING },
-	{ "host", JSON_OBJECT },	    { "sysctl", JSON_OBJECT },
-	{ "persisted", JSON_OBJECT },	    { "conntrack", JSON_OBJECT },
-	{ "sockets", JSON_OBJECT },	    { "netstat", JSON_OBJECT },
-	{ "helpers", JSON_OBJECT },	    { "firewall", JSON_OBJECT },
+	{ "schema_version", JSON_INTEGER },
+	{ "collected_at", JSON_STRING },
+	{ "host", JSON_OBJECT },
+	{ "sysctl", JSON_OBJECT },
+	{ "persisted", JSON_OBJECT },
+	{ "conntrack", JSON_OBJECT },
+	{ "sockets", JSON_OBJECT },
+	{ "netstat", JSON_OBJECT },
+	{ "helpers", JSON_OBJECT },
+	{ "firewall", JSON_OBJECT },
 	{ "unavailable", JSON_ARRAY },
 };
 
@@ -221,11 +226,11 @@ int cta_facts_load(const char *path, json_t **ret_facts, char **ret_err)
 	if (r < 0)
 		return r;
 
-#define FAIL(...)                                                                                  \
-	do {                                                                                       \
-		if (ret_err && asprintf(ret_err, __VA_ARGS__) < 0)                                 \
-			*ret_err = NULL;                                                           \
-		return -EINVAL;                                                                    \
+#define FAIL(...)                                                  \
+	do {                                                       \
+		if (ret_err && asprintf(ret_err, __VA_ARGS__) < 0) \
+			*ret_err = NULL;                           \
+		return -EINVAL;                                    \
 	} while (0)
 
 	if (!json_is_object(facts))

@@ -69,14 +69,14 @@ char *cta_collect_sys_path(const struct cta_collect_ctx *c, const char *rel);
  * Section collectors.  Each returns 0 (also when it recorded the section as
  * unavailable) or negative errno on a fatal error (ENOMEM).
  */
-int cta_collect_host(struct cta_collect_ctx *c);      /* "host" */
-int cta_collect_sysctl(struct cta_collect_ctx *c);    /* "sysctl" */
+int cta_collect_host(struct cta_collect_ctx *c); /* "host" */
+int cta_collect_sysctl(struct cta_collect_ctx *c); /* "sysctl" */
 int cta_collect_persisted(struct cta_collect_ctx *c); /* "persisted" */
 int cta_collect_conntrack(struct cta_collect_ctx *c); /* "conntrack" */
-int cta_collect_sockets(struct cta_collect_ctx *c);   /* "sockets" */
-int cta_collect_netstat(struct cta_collect_ctx *c);   /* "netstat" */
-int cta_collect_firewall(struct cta_collect_ctx *c);  /* "firewall" and helpers.assigned */
-int cta_collect_helpers(struct cta_collect_ctx *c);   /* "helpers" available/in_use; after firewall */
+int cta_collect_sockets(struct cta_collect_ctx *c); /* "sockets" */
+int cta_collect_netstat(struct cta_collect_ctx *c); /* "netstat" */
+int cta_collect_firewall(struct cta_collect_ctx *c); /* "firewall" and helpers.assigned */
+int cta_collect_helpers(struct cta_collect_ctx *c); /* "helpers" available/in_use; after firewall */
 
 /*
  * Collect a whole snapshot in the current network namespace.  Returns 0 and a

@@ -25,9 +25,9 @@
  *                         PROTO sport P notrack } }
  */
 struct cta_notrack_port {
-	int family;     /* AF_INET, AF_INET6; nft rules are always inet */
-	char proto[4];  /* "tcp" or "udp" */
-	char port[12];  /* "8080" or "8000-8100" */
+	int family; /* AF_INET, AF_INET6; nft rules are always inet */
+	char proto[4]; /* "tcp" or "udp" */
+	char port[12]; /* "8080" or "8000-8100" */
 };
 
 /*

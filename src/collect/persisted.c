@@ -185,8 +185,9 @@ static int scan_dir(struct persisted_state *s, const char *dir, json_t *seen_dir
 			r = -ENOMEM;
 			break;
 		}
-		if (cta_resolve_in_root(s->root, fpath, &fres) == 0 && (ffull = cta_path_join(s->root, fres)) &&
-		    stat(ffull, &st) == 0 && S_ISDIR(st.st_mode))
+		if (cta_resolve_in_root(s->root, fpath, &fres) == 0 &&
+		    (ffull = cta_path_join(s->root, fres)) && stat(ffull, &st) == 0 &&
+		    S_ISDIR(st.st_mode))
 			continue;
 		r = add_file(s, dir, names[i]);
 	}

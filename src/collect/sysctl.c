@@ -152,7 +152,8 @@ static int read_key(struct sysctl_state *s, const char *path_rel)
 	if (!key)
 		return -ENOMEM;
 	cta_collapse_ws(value);
-	if (json_object_set_new(s->out, key, json_string(key_is_secret(key) ? "<redacted>" : value)) < 0)
+	if (json_object_set_new(s->out, key,
+				json_string(key_is_secret(key) ? "<redacted>" : value)) < 0)
 		return -ENOMEM;
 	return 0;
 }

@@ -6,8 +6,8 @@
 #include "util/fileio.h"
 #include "util/banned.h"
 
-_printf_(6, 0) static int diag_addv(struct cta_diags *d, const char *file, unsigned line, unsigned col,
-		     bool want_src, const char *fmt, va_list ap)
+_printf_(6, 0) static int diag_addv(struct cta_diags *d, const char *file, unsigned line,
+				    unsigned col, bool want_src, const char *fmt, va_list ap)
 {
 	struct cta_diag *x;
 	char *msg;
@@ -32,8 +32,8 @@ _printf_(6, 0) static int diag_addv(struct cta_diags *d, const char *file, unsig
 	return 0;
 }
 
-int cta_diag_add(struct cta_diags *d, const char *file, unsigned line, unsigned col, const char *fmt,
-		 ...)
+int cta_diag_add(struct cta_diags *d, const char *file, unsigned line, unsigned col,
+		 const char *fmt, ...)
 {
 	va_list ap;
 	int r;

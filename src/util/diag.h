@@ -13,9 +13,9 @@
  * Library code never prints them itself.
  */
 struct cta_diag {
-	char *file;    /* may be NULL */
+	char *file; /* may be NULL */
 	unsigned line; /* 1-based, 0 = unknown */
-	unsigned col;  /* 1-based, 0 = unknown */
+	unsigned col; /* 1-based, 0 = unknown */
 	char *message; /* lower-case, no full stop, offending thing in quotes */
 	char *source_line; /* the offending line's text, for the caret; may be NULL */
 };
@@ -26,8 +26,8 @@ struct cta_diags {
 };
 
 /* Record a diagnostic.  Returns 0 or -ENOMEM. */
-int cta_diag_add(struct cta_diags *d, const char *file, unsigned line, unsigned col, const char *fmt,
-		 ...) _printf_(5, 6);
+int cta_diag_add(struct cta_diags *d, const char *file, unsigned line, unsigned col,
+		 const char *fmt, ...) _printf_(5, 6);
 
 /*
  * Like cta_diag_add, and read line @line of @file (once, cheaply) so that the

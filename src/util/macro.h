@@ -18,17 +18,17 @@
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
 
 /* Hand ownership out of a _cleanup_ variable. */
-#define TAKE_PTR(p)                                                                                \
-	({                                                                                         \
-		__typeof__(p) _p_ = (p);                                                           \
-		(p) = NULL;                                                                        \
-		_p_;                                                                               \
+#define TAKE_PTR(p)                      \
+	({                               \
+		__typeof__(p) _p_ = (p); \
+		(p) = NULL;              \
+		_p_;                     \
 	})
-#define TAKE_FD(fd)                                                                                \
-	({                                                                                         \
-		int _fd_ = (fd);                                                                   \
-		(fd) = -EBADF;                                                                     \
-		_fd_;                                                                              \
+#define TAKE_FD(fd)              \
+	({                       \
+		int _fd_ = (fd); \
+		(fd) = -EBADF;   \
+		_fd_;            \
 	})
 
 /* Negative errno from the current errno, never 0 (for APIs that forget to set it). */
@@ -63,11 +63,11 @@ static inline void cta_closedirp(DIR **d)
 #define _cleanup_closedir_ _cleanup_(cta_closedirp)
 
 /* Declare a cleanup helper for a type with a free function that accepts NULL. */
-#define CTA_DEFINE_CLEANUP(type, func)                                                             \
-	static inline void func##p(type *p)                                                        \
-	{                                                                                          \
-		if (*p)                                                                            \
-			func(*p);                                                                  \
+#define CTA_DEFINE_CLEANUP(type, func)      \
+	static inline void func##p(type *p) \
+	{                                   \
+		if (*p)                     \
+			func(*p);           \
 	}
 
 #define streq(a, b) (strcmp((a), (b)) == 0)

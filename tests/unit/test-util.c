@@ -16,9 +16,12 @@ static void test_path_join(void **state)
 	static const struct {
 		const char *root, *path, *want;
 	} t[] = {
-		{ NULL, "/etc/x", "/etc/x" },	      { "", "/etc/x", "/etc/x" },
-		{ "/", "/etc/x", "/etc/x" },	      { "/tmp/r", "/etc/x", "/tmp/r/etc/x" },
-		{ "/tmp/r/", "/etc/x", "/tmp/r/etc/x" }, { "/tmp/r//", "//etc", "/tmp/r/etc" },
+		{ NULL, "/etc/x", "/etc/x" },
+		{ "", "/etc/x", "/etc/x" },
+		{ "/", "/etc/x", "/etc/x" },
+		{ "/tmp/r", "/etc/x", "/tmp/r/etc/x" },
+		{ "/tmp/r/", "/etc/x", "/tmp/r/etc/x" },
+		{ "/tmp/r//", "//etc", "/tmp/r/etc" },
 	};
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		char *p = cta_path_join(t[i].root, t[i].path);
@@ -154,9 +157,9 @@ static void test_diag(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_path_join),    cmocka_unit_test(test_collapse_ws),
-		cmocka_unit_test(test_parse),	     cmocka_unit_test(test_atomic_write),
-		cmocka_unit_test(test_json_path),    cmocka_unit_test(test_diag),
+		cmocka_unit_test(test_path_join), cmocka_unit_test(test_collapse_ws),
+		cmocka_unit_test(test_parse),	  cmocka_unit_test(test_atomic_write),
+		cmocka_unit_test(test_json_path), cmocka_unit_test(test_diag),
 		cmocka_unit_test(test_dir_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
