@@ -119,6 +119,14 @@ done
 [ -r /proc/net/nf_conntrack ] || echo "run.sh: warning: no /proc/net/nf_conntrack (CONFIG_NF_CONNTRACK_PROCFS)" >&2
 
 # ---------------------------------------------------------------- cleanup
+# One run at a time: runs share nf_conntrack_max and the state file below, and
+# a second run would "repair" the first one's live values.
+LOCK=/run/ctaudit-bench.lock
+exec 9>"$LOCK"
+if ! flock -n 9; then
+	echo "run.sh: another benchmark run holds '$LOCK'" >&2
+	exit 2
+fi
 NS=ctabench-$$
 NS0=ctabench-$$-empty
 TMP=$(mktemp -d /tmp/ctabench.XXXXXX)
@@ -136,6 +144,12 @@ if [ -f "$STATE" ]; then
 	[ -n "${st_max:-}" ] && echo "$st_max" >"$MAX_KEY"
 	rm -f "$STATE"
 fi
+# with the lock held no other run is alive: its namespaces are leftovers
+for ns in $(ip netns list | awk '$1 ~ /^ctabench-[0-9]+(-empty)?$/ { print $1 }'); do
+	echo "run.sh: removing netns '$ns' left by an earlier run" >&2
+	ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
+	ip netns del "$ns" || true
+done
 
 # shellcheck disable=SC2317 # called through trap
 cleanup() {
