@@ -313,26 +313,26 @@ static int undo(struct cta_journal *j, const struct cta_apply_opts *o, size_t fi
 			    (r = set_rules(j->backend, AF_INET6, &j->prev_v6)) < 0)
 				ret = r,
 				set_error(ret_error, "cannot restore the IPv6 NOTRACK rules: %s",
-					  strerror(-r));
+					  CTA_STRERROR(-r));
 			if ((r = set_rules(j->backend, AF_INET, &j->prev_v4)) < 0)
 				ret = r,
 				set_error(ret_error, "cannot restore the IPv4 NOTRACK rules: %s",
-					  strerror(-r));
+					  CTA_STRERROR(-r));
 		} else if ((r = set_rules(j->backend, AF_INET, &j->prev_nft)) < 0)
 			ret = r,
-			set_error(ret_error, "cannot restore table inet ctaudit: %s", strerror(-r));
+			set_error(ret_error, "cannot restore table inet ctaudit: %s", CTA_STRERROR(-r));
 	}
 	for (size_t i = sysctls_done; i-- > 0;) {
 		r = sysctl_write(o->procfs, j->sysctls[i].key, j->sysctls[i].previous);
 		if (r < 0)
 			ret = r, set_error(ret_error, "cannot restore %s to '%s': %s",
-					   j->sysctls[i].key, j->sysctls[i].previous, strerror(-r));
+					   j->sysctls[i].key, j->sysctls[i].previous, CTA_STRERROR(-r));
 	}
 	for (size_t i = files_done; i-- > 0;) {
 		r = restore_file(j, &j->files[i], o->root);
 		if (r < 0)
 			ret = r, set_error(ret_error, "cannot restore '%s': %s", j->files[i].path,
-					   strerror(-r));
+					   CTA_STRERROR(-r));
 	}
 	/* directories the apply created, if it got as far as files; deepest first */
 	for (size_t i = 0; files_done && i < j->n_dirs; i++) {
@@ -342,7 +342,7 @@ static int undo(struct cta_journal *j, const struct cta_apply_opts *o, size_t fi
 			return -ENOMEM;
 		if (rmdir(full) < 0 && errno != ENOENT && errno != ENOTEMPTY && errno != EEXIST)
 			ret = cta_negerrno(),
-			set_error(ret_error, "cannot remove '%s': %s", j->dirs[i], strerror(errno));
+			set_error(ret_error, "cannot remove '%s': %s", j->dirs[i], CTA_STRERROR(errno));
 	}
 	return ret;
 }
@@ -416,7 +416,7 @@ static int journal_prepare(const struct cta_plan *p, const struct cta_apply_opts
 		if (lstat(full, &st) < 0) {
 			if (errno != ENOENT)
 				return set_error(ret_error, "cannot read '%s': %s", pf->path,
-						 strerror(errno)),
+						 CTA_STRERROR(errno)),
 				       -errno;
 			if (pf->old)
 				return set_error(ret_error, "'%s' disappeared since it was read",
@@ -433,7 +433,7 @@ static int journal_prepare(const struct cta_plan *p, const struct cta_apply_opts
 		n = cta_read_file(full, 0, &bytes);
 		if (n < 0)
 			return set_error(ret_error, "cannot read '%s': %s", pf->path,
-					 strerror((int)-n)),
+					 CTA_STRERROR((int)-n)),
 			       (int)n;
 		if (!pf->old || !streq(pf->old, bytes))
 			return set_error(ret_error,
@@ -447,7 +447,7 @@ static int journal_prepare(const struct cta_plan *p, const struct cta_apply_opts
 			return -ENOMEM;
 		r = cta_write_file_atomic(bpath, bytes, (size_t)n, 0600);
 		if (r < 0)
-			return set_error(ret_error, "cannot write the journal: %s", strerror(-r)),
+			return set_error(ret_error, "cannot write the journal: %s", CTA_STRERROR(-r)),
 			       r;
 		cta_apply_step();
 	}
@@ -478,7 +478,7 @@ static int journal_prepare(const struct cta_plan *p, const struct cta_apply_opts
 		}
 		r = sysctl_read(o->procfs, s->key, &js->previous);
 		if (r < 0)
-			return set_error(ret_error, "cannot read %s: %s", s->key, strerror(-r)), r;
+			return set_error(ret_error, "cannot read %s: %s", s->key, CTA_STRERROR(-r)), r;
 	}
 	if (j->n_dirs > 1)
 		qsort(j->dirs, j->n_dirs, sizeof(*j->dirs), longer_first);
@@ -512,7 +512,7 @@ int cta_apply_run(const struct cta_plan *p, const struct cta_apply_opts *o, char
 	r = cta_journal_create(o->root, &j->id);
 	if (r < 0) {
 		set_error(ret_error, "cannot create the journal below '%s': %s",
-			  o->root ? o->root : "/", strerror(-r));
+			  o->root ? o->root : "/", CTA_STRERROR(-r));
 		return r;
 	}
 	*ret_id = strdup(j->id);
@@ -526,7 +526,7 @@ int cta_apply_run(const struct cta_plan *p, const struct cta_apply_opts *o, char
 	/* the point of no return: from here every change can be undone */
 	r = cta_journal_save(o->root, j);
 	if (r < 0) {
-		set_error(ret_error, "cannot write the journal: %s", strerror(-r));
+		set_error(ret_error, "cannot write the journal: %s", CTA_STRERROR(-r));
 		return r;
 	}
 	cta_apply_step();
@@ -542,14 +542,14 @@ int cta_apply_run(const struct cta_plan *p, const struct cta_apply_opts *o, char
 		clean_temps(full);
 		r = write_temp(full, pf->new, j->files[files_done].mode, &tmp);
 		if (r < 0) {
-			set_error(ret_error, "cannot write '%s': %s", pf->path, strerror(-r));
+			set_error(ret_error, "cannot write '%s': %s", pf->path, CTA_STRERROR(-r));
 			goto fail;
 		}
 		cta_apply_step();
 		r = commit_temp(tmp, full);
 		tmp = (free(tmp), NULL);
 		if (r < 0) {
-			set_error(ret_error, "cannot replace '%s': %s", pf->path, strerror(-r));
+			set_error(ret_error, "cannot replace '%s': %s", pf->path, CTA_STRERROR(-r));
 			goto fail;
 		}
 		cta_apply_step();
@@ -560,7 +560,7 @@ int cta_apply_run(const struct cta_plan *p, const struct cta_apply_opts *o, char
 		r = sysctl_write(o->procfs, s->key, s->value);
 		if (r < 0) {
 			set_error(ret_error, "the kernel refused %s = '%s': %s", s->key, s->value,
-				  strerror(-r));
+				  CTA_STRERROR(-r));
 			/* a refused write changed nothing, but restore it anyway */
 			sysctls_done++;
 			goto fail;
@@ -572,7 +572,7 @@ int cta_apply_run(const struct cta_plan *p, const struct cta_apply_opts *o, char
 			r = set_rules(j->backend, AF_INET, &j->rules);
 			if (r < 0) {
 				set_error(ret_error, "cannot install the IPv4 NOTRACK rules: %s",
-					  strerror(-r));
+					  CTA_STRERROR(-r));
 				goto fail;
 			}
 			rules_done = 1;
@@ -580,7 +580,7 @@ int cta_apply_run(const struct cta_plan *p, const struct cta_apply_opts *o, char
 			r = set_rules(j->backend, AF_INET6, &j->rules);
 			if (r < 0) {
 				set_error(ret_error, "cannot install the IPv6 NOTRACK rules: %s",
-					  strerror(-r));
+					  CTA_STRERROR(-r));
 				goto fail;
 			}
 			rules_done = 2;
@@ -588,7 +588,7 @@ int cta_apply_run(const struct cta_plan *p, const struct cta_apply_opts *o, char
 			r = set_rules(j->backend, AF_INET, &j->rules);
 			if (r < 0) {
 				set_error(ret_error, "cannot install table inet ctaudit: %s",
-					  strerror(-r));
+					  CTA_STRERROR(-r));
 				goto fail;
 			}
 			rules_done = 1;
@@ -598,7 +598,7 @@ int cta_apply_run(const struct cta_plan *p, const struct cta_apply_opts *o, char
 	j->state = CTA_JOURNAL_APPLIED;
 	r = cta_journal_save(o->root, j);
 	if (r < 0) {
-		set_error(ret_error, "cannot mark the journal applied: %s", strerror(-r));
+		set_error(ret_error, "cannot mark the journal applied: %s", CTA_STRERROR(-r));
 		goto fail;
 	}
 	cta_apply_step();
@@ -629,6 +629,6 @@ int cta_apply_rollback(struct cta_journal *j, const struct cta_apply_opts *o, ch
 	j->state = CTA_JOURNAL_ROLLED_BACK;
 	r = cta_journal_save(o->root, j);
 	if (r < 0)
-		set_error(ret_error, "cannot mark the journal rolled back: %s", strerror(-r));
+		set_error(ret_error, "cannot mark the journal rolled back: %s", CTA_STRERROR(-r));
 	return r;
 }

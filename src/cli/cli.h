@@ -84,6 +84,13 @@ int cta_cli_get_facts(const struct cta_cli_common *o, const char *const *extra_s
 struct cta_policy;
 
 /*
+ * Append @s (borrowed, typically optarg) to the NULL-terminated list *@v of
+ * *@n entries, for repeatable options; *@v stays NULL while empty.  Returns 0
+ * or -ENOMEM (the list is unchanged).  The caller frees *@v, not the strings.
+ */
+int cta_cli_strv_push(const char ***v, size_t *n, const char *s);
+
+/*
  * Load the rule catalog and the profiles (--root, --profile-dir), printing
  * diagnostics once.  Returns 0 and the policy in @ret, or a CTA_EXIT_* code
  * (> 0) to exit with.

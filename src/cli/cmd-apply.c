@@ -10,6 +10,7 @@
 #include "cli/cmd-plan.h"
 #include "render/plan-render.h"
 #include "util/json.h"
+#include "util/fileio.h"
 #include "util/macro.h"
 #include "util/banned.h"
 
@@ -191,7 +192,7 @@ int cmd_apply(int argc, char **argv)
 				o.common.root ? o.common.root : "");
 		else
 			cta_cli_error("cannot take the lock '%s/run/ctaudit.lock': %s",
-				      o.common.root ? o.common.root : "", strerror(-lock));
+				      o.common.root ? o.common.root : "", CTA_STRERROR(-lock));
 		return CTA_EXIT_HOST;
 	}
 	r = cta_apply_find_unfinished(o.common.root, &unfinished);
@@ -259,7 +260,7 @@ int cmd_apply(int argc, char **argv)
 	ao.offline = o.common.offline;
 	r = cta_apply_run(plan, &ao, &id, &err);
 	if (r < 0) {
-		cta_cli_error("apply failed: %s%s%s", err ? err : strerror(-r),
+		cta_cli_error("apply failed: %s%s%s", err ? err : CTA_STRERROR(-r),
 			      id ? "; journal " : "", id ? id : "");
 		ret = CTA_EXIT_FINDINGS;
 		goto out;

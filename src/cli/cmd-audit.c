@@ -56,8 +56,7 @@ int cmd_audit(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cta_cli_common common = { 0 };
-	_cleanup_free_ const char **profiles = calloc((size_t)argc + 1, sizeof(char *));
-	_cleanup_free_ const char **dirs = calloc((size_t)argc + 1, sizeof(char *));
+	_cleanup_free_ const char **profiles = NULL, **dirs = NULL;
 	size_t n_profiles = 0, n_dirs = 0;
 	int fail_on = CTA_SEVERITY_HIGH, color = -1, c, r;
 	bool verbose = false;
@@ -66,10 +65,6 @@ int cmd_audit(int argc, char **argv)
 	_cleanup_json_ json_t *facts = NULL, *report = NULL;
 	_cleanup_free_ char *out = NULL;
 
-	if (!profiles || !dirs) {
-		cta_cli_error("out of memory");
-		return CTA_EXIT_HOST;
-	}
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "p:vh", longopts, NULL)) != -1) {
 		r = cta_cli_common_opt(&common, c, optarg);
@@ -80,10 +75,16 @@ int cmd_audit(int argc, char **argv)
 		switch (c) {
 		case 'p':
 		case OPT_PROFILE:
-			profiles[n_profiles++] = optarg;
+			if (cta_cli_strv_push(&profiles, &n_profiles, optarg) < 0) {
+				cta_cli_error("out of memory");
+				return CTA_EXIT_HOST;
+			}
 			break;
 		case OPT_PROFILE_DIR:
-			dirs[n_dirs++] = optarg;
+			if (cta_cli_strv_push(&dirs, &n_dirs, optarg) < 0) {
+				cta_cli_error("out of memory");
+				return CTA_EXIT_HOST;
+			}
 			break;
 		case OPT_FAIL_ON:
 			fail_on = cta_severity_from_string(optarg);
@@ -123,7 +124,7 @@ int cmd_audit(int argc, char **argv)
 	if (cta_cli_common_check(&common) < 0)
 		return CTA_EXIT_USAGE;
 
-	r = cta_cli_load_policy(common.root, n_dirs ? dirs : NULL, &p);
+	r = cta_cli_load_policy(common.root, dirs, &p);
 	if (r > 0)
 		return r;
 	r = cta_cli_get_facts(&common, cta_policy_sysctl_keys(p), &facts);
@@ -131,7 +132,7 @@ int cmd_audit(int argc, char **argv)
 		cta_policy_free(p);
 		return r;
 	}
-	r = cta_policy_audit(p, n_profiles ? profiles : NULL, facts, &diags, &report);
+	r = cta_policy_audit(p, profiles, facts, &diags, &report);
 	cta_policy_free(p);
 	if (r < 0) {
 		cta_diags_print(&diags, stderr);

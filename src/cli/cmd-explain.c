@@ -42,7 +42,7 @@ int cmd_explain(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	_cleanup_free_ const char **dirs = calloc((size_t)argc + 1, sizeof(char *));
+	_cleanup_free_ const char **dirs = NULL;
 	size_t n_dirs = 0;
 	const char *format = "text", *root = NULL;
 	bool all = false;
@@ -51,10 +51,6 @@ int cmd_explain(int argc, char **argv)
 	_cleanup_free_ char *out = NULL;
 	int c, r;
 
-	if (!dirs) {
-		cta_cli_error("out of memory");
-		return CTA_EXIT_HOST;
-	}
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -70,7 +66,10 @@ int cmd_explain(int argc, char **argv)
 			all = true;
 			break;
 		case OPT_PROFILE_DIR:
-			dirs[n_dirs++] = optarg;
+			if (cta_cli_strv_push(&dirs, &n_dirs, optarg) < 0) {
+				cta_cli_error("out of memory");
+				return CTA_EXIT_HOST;
+			}
 			break;
 		case CTA_OPT_ROOT:
 			root = optarg;
@@ -89,7 +88,7 @@ int cmd_explain(int argc, char **argv)
 	if (!all && streq(format, "markdown"))
 		return cta_cli_usage_error("explain", "--format markdown needs --all");
 
-	r = cta_cli_load_policy(root, n_dirs ? dirs : NULL, &p);
+	r = cta_cli_load_policy(root, dirs, &p);
 	if (r > 0)
 		return r;
 	if (all)

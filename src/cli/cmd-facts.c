@@ -377,7 +377,7 @@ int cmd_facts(int argc, char **argv)
 		if (stat(common.root, &st) < 0) {
 			if (errno != EACCES)
 				return cta_cli_usage_error("facts", "cannot use --root '%s': %s",
-							   common.root, strerror(errno));
+							   common.root, CTA_STRERROR(errno));
 		} else if (!S_ISDIR(st.st_mode)) {
 			return cta_cli_usage_error("facts", "--root '%s' is not a directory",
 						   common.root);
@@ -402,7 +402,7 @@ int cmd_facts(int argc, char **argv)
 	if (output) {
 		r = cta_write_file_atomic(output, out, strlen(out), 0644);
 		if (r < 0) {
-			cta_cli_error("cannot write '%s': %s", output, strerror(-r));
+			cta_cli_error("cannot write '%s': %s", output, CTA_STRERROR(-r));
 			return CTA_EXIT_HOST;
 		}
 		return CTA_EXIT_OK;

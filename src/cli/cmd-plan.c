@@ -13,20 +13,9 @@
 #include "render/plan-render.h"
 #include "util/diag.h"
 #include "util/json.h"
+#include "util/fileio.h"
 #include "util/macro.h"
 #include "util/banned.h"
-
-static int strv_push(const char ***v, size_t *n, const char *s)
-{
-	const char **nv = realloc(*v, (*n + 2) * sizeof(*nv));
-
-	if (!nv)
-		return -ENOMEM;
-	nv[(*n)++] = s;
-	nv[*n] = NULL;
-	*v = nv;
-	return 0;
-}
 
 int cta_plan_cli_opt(struct cta_plan_cli *o, int opt, const char *arg)
 {
@@ -36,9 +25,10 @@ int cta_plan_cli_opt(struct cta_plan_cli *o, int opt, const char *arg)
 		return r;
 	switch (opt) {
 	case CTA_OPT_PROFILE:
-		return strv_push(&o->profiles, &o->n_profiles, arg) < 0 ? -ENOMEM : 1;
+		return cta_cli_strv_push(&o->profiles, &o->n_profiles, arg) < 0 ? -ENOMEM : 1;
 	case CTA_OPT_PROFILE_DIR:
-		return strv_push(&o->profile_dirs, &o->n_profile_dirs, arg) < 0 ? -ENOMEM : 1;
+		return cta_cli_strv_push(&o->profile_dirs, &o->n_profile_dirs, arg) < 0 ? -ENOMEM :
+											  1;
 	case CTA_OPT_SYSCTL_FILE:
 		/* the file is ctaudit's own and rewritten whole */
 		if (streq(arg, "/etc/sysctl.conf")) {
@@ -86,7 +76,7 @@ static int get_report(const struct cta_plan_cli *o, json_t **ret_facts, json_t *
 			if (err)
 				fprintf(stderr, "%s\n", err);
 			else
-				cta_cli_error("cannot read '%s': %s", o->report, strerror(-r));
+				cta_cli_error("cannot read '%s': %s", o->report, CTA_STRERROR(-r));
 			return r == -EINVAL || r == -ENOENT ? CTA_EXIT_USAGE : CTA_EXIT_HOST;
 		}
 		if (!json_is_array(json_object_get(report, "results"))) {
@@ -117,7 +107,7 @@ static int get_report(const struct cta_plan_cli *o, json_t **ret_facts, json_t *
 		return CTA_EXIT_USAGE;
 	}
 	if (r < 0) {
-		cta_cli_error("audit failed: %s", strerror(-r));
+		cta_cli_error("audit failed: %s", CTA_STRERROR(-r));
 		return CTA_EXIT_HOST;
 	}
 	*ret_facts = TAKE_PTR(facts);
@@ -149,13 +139,13 @@ int cta_plan_cli_run(const struct cta_plan_cli *o, json_t **ret_facts, json_t **
 		return CTA_EXIT_USAGE;
 	}
 	if (r < 0) {
-		cta_cli_error("cannot compute the plan: %s", strerror(-r));
+		cta_cli_error("cannot compute the plan: %s", CTA_STRERROR(-r));
 		return CTA_EXIT_HOST;
 	}
 	r = cta_plan_render_files(plan);
 	if (r < 0) {
 		cta_plan_free(plan);
-		cta_cli_error("cannot render the plan: %s", strerror(-r));
+		cta_cli_error("cannot render the plan: %s", CTA_STRERROR(-r));
 		return CTA_EXIT_HOST;
 	}
 	if (ret_facts)

@@ -38,7 +38,7 @@ int cmd_profiles(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	_cleanup_free_ const char **dirs = calloc((size_t)argc + 1, sizeof(char *));
+	_cleanup_free_ const char **dirs = NULL;
 	size_t n_dirs = 0;
 	const char *root = NULL, *action = "list", *name = NULL;
 	bool json = false;
@@ -47,10 +47,6 @@ int cmd_profiles(int argc, char **argv)
 	_cleanup_free_ char *out = NULL;
 	int c, r;
 
-	if (!dirs) {
-		cta_cli_error("out of memory");
-		return CTA_EXIT_HOST;
-	}
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
@@ -64,7 +60,10 @@ int cmd_profiles(int argc, char **argv)
 					"profiles", "unknown format '%s' (text or json)", optarg);
 			break;
 		case OPT_PROFILE_DIR:
-			dirs[n_dirs++] = optarg;
+			if (cta_cli_strv_push(&dirs, &n_dirs, optarg) < 0) {
+				cta_cli_error("out of memory");
+				return CTA_EXIT_HOST;
+			}
 			break;
 		case CTA_OPT_ROOT:
 			root = optarg;
@@ -90,7 +89,7 @@ int cmd_profiles(int argc, char **argv)
 		return cta_cli_usage_error("profiles", "unknown action '%s' (list or show)",
 					   action);
 
-	r = cta_cli_load_policy(root, n_dirs ? dirs : NULL, &p);
+	r = cta_cli_load_policy(root, dirs, &p);
 	if (r > 0)
 		return r;
 	r = name ? cta_policy_profile_json(p, name, &j) : cta_policy_profiles_json(p, &j);

@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 #include "collect/collect.h"
 #include "util/json.h"
+#include "util/fileio.h"
 #include "util/macro.h"
 #include "util/banned.h"
 
@@ -46,7 +47,7 @@ static int list(const struct cta_cli_common *c)
 
 	r = cta_journal_list(c->root, &ids);
 	if (r < 0 || !arr) {
-		cta_cli_error("cannot read the journal: %s", strerror(r < 0 ? -r : ENOMEM));
+		cta_cli_error("cannot read the journal: %s", CTA_STRERROR(r < 0 ? -r : ENOMEM));
 		return CTA_EXIT_HOST;
 	}
 	f = open_memstream(&buf, &size);
@@ -154,12 +155,12 @@ int cmd_rollback(int argc, char **argv)
 		if (lock == -EBUSY)
 			cta_cli_error("another ctaudit apply or rollback is running");
 		else
-			cta_cli_error("cannot take the lock: %s", strerror(-lock));
+			cta_cli_error("cannot take the lock: %s", CTA_STRERROR(-lock));
 		return CTA_EXIT_HOST;
 	}
 	r = cta_journal_list(c.root, &ids);
 	if (r < 0) {
-		cta_cli_error("cannot read the journal: %s", strerror(-r));
+		cta_cli_error("cannot read the journal: %s", CTA_STRERROR(-r));
 		return CTA_EXIT_HOST;
 	}
 	/* the newest active journal, or the one named; newer active ones block it */
@@ -223,21 +224,21 @@ int cmd_rollback(int argc, char **argv)
 
 		r = cta_netns_enter_name(ns);
 		if (r < 0) {
-			cta_cli_error("cannot enter network namespace '%s': %s", ns, strerror(-r));
+			cta_cli_error("cannot enter network namespace '%s': %s", ns, CTA_STRERROR(-r));
 			return CTA_EXIT_HOST;
 		}
 	} else if (c.netns_pid) {
 		r = cta_netns_enter_pid(c.netns_pid);
 		if (r < 0) {
 			cta_cli_error("cannot enter the network namespace of pid %d: %s",
-				      c.netns_pid, strerror(-r));
+				      c.netns_pid, CTA_STRERROR(-r));
 			return CTA_EXIT_HOST;
 		}
 	}
 	ao.root = c.root;
 	r = cta_apply_rollback(j, &ao, &err);
 	if (r < 0) {
-		cta_cli_error("rollback of '%s' incomplete: %s", j->id, err ? err : strerror(-r));
+		cta_cli_error("rollback of '%s' incomplete: %s", j->id, err ? err : CTA_STRERROR(-r));
 		return CTA_EXIT_FINDINGS;
 	}
 	{

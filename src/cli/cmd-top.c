@@ -126,7 +126,7 @@ static json_t *json_top(const struct top_item *v, size_t n, uint64_t total)
 static int finish_stdout(void)
 {
 	if (fflush(stdout) == EOF || ferror(stdout)) {
-		fprintf(stderr, "ctaudit: error writing to standard output: %s\n", strerror(errno));
+		fprintf(stderr, "ctaudit: error writing to standard output: %s\n", CTA_STRERROR(errno));
 		return CTA_EXIT_HOST;
 	}
 	return CTA_EXIT_OK;
@@ -137,7 +137,7 @@ static int host_error(const char *what, int r)
 	if (r == -EPERM || r == -EACCES)
 		cta_cli_error("%s: permission denied (needs CAP_NET_ADMIN; run as root)", what);
 	else
-		cta_cli_error("%s: %s", what, strerror(-r));
+		cta_cli_error("%s: %s", what, CTA_STRERROR(-r));
 	return CTA_EXIT_HOST;
 }
 
@@ -383,14 +383,14 @@ int cmd_top(int argc, char **argv)
 		r = cta_netns_enter_name(o.common.netns);
 		if (r < 0) {
 			cta_cli_error("cannot enter network namespace '%s': %s", o.common.netns,
-				      strerror(-r));
+				      CTA_STRERROR(-r));
 			return r == -ENOENT ? CTA_EXIT_USAGE : CTA_EXIT_HOST;
 		}
 	} else if (o.common.netns_pid) {
 		r = cta_netns_enter_pid(o.common.netns_pid);
 		if (r < 0) {
 			cta_cli_error("cannot enter the network namespace of pid %d: %s",
-				      o.common.netns_pid, strerror(-r));
+				      o.common.netns_pid, CTA_STRERROR(-r));
 			return r == -ESRCH ? CTA_EXIT_USAGE : CTA_EXIT_HOST;
 		}
 	}

@@ -34,22 +34,21 @@ int cmd_validate(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	_cleanup_free_ const char **dirs = calloc((size_t)argc + 1, sizeof(char *));
+	_cleanup_free_ const char **dirs = NULL;
 	size_t n_dirs = 0;
 	const char *root = NULL;
 	struct cta_diags diags = { 0 };
 	struct cta_policy *p = NULL;
 	int c, r, rc = CTA_EXIT_OK;
 
-	if (!dirs) {
-		cta_cli_error("out of memory");
-		return CTA_EXIT_HOST;
-	}
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_PROFILE_DIR:
-			dirs[n_dirs++] = optarg;
+			if (cta_cli_strv_push(&dirs, &n_dirs, optarg) < 0) {
+				cta_cli_error("out of memory");
+				return CTA_EXIT_HOST;
+			}
 			break;
 		case CTA_OPT_ROOT:
 			root = optarg;
@@ -66,7 +65,7 @@ int cmd_validate(int argc, char **argv)
 
 	struct cta_policy_opts popts = {
 		.root = root,
-		.profile_dirs = n_dirs ? dirs : NULL,
+		.profile_dirs = dirs,
 		.files = (const char *const *)argv + optind,
 	};
 

@@ -38,7 +38,7 @@ int cta_cli_usage_error(const char *cmd, const char *fmt, ...)
 int cta_cli_print(const char *s)
 {
 	if (fputs(s, stdout) == EOF || fflush(stdout) == EOF || ferror(stdout)) {
-		fprintf(stderr, "ctaudit: error writing to standard output: %s\n", strerror(errno));
+		fprintf(stderr, "ctaudit: error writing to standard output: %s\n", CTA_STRERROR(errno));
 		return CTA_EXIT_HOST;
 	}
 	return CTA_EXIT_OK;
@@ -132,7 +132,7 @@ int cta_cli_get_facts(const struct cta_cli_common *o, const char *const *extra_s
 			return CTA_EXIT_USAGE;
 		}
 		if (r < 0) {
-			cta_cli_error("cannot read '%s': %s", o->facts, strerror(-r));
+			cta_cli_error("cannot read '%s': %s", o->facts, CTA_STRERROR(-r));
 			return r == -ENOENT ? CTA_EXIT_USAGE : CTA_EXIT_HOST;
 		}
 		return 0;
@@ -141,22 +141,34 @@ int cta_cli_get_facts(const struct cta_cli_common *o, const char *const *extra_s
 		r = cta_netns_enter_name(o->netns);
 		if (r < 0) {
 			cta_cli_error("cannot enter network namespace '%s': %s", o->netns,
-				      strerror(-r));
+				      CTA_STRERROR(-r));
 			return r == -ENOENT ? CTA_EXIT_USAGE : CTA_EXIT_HOST;
 		}
 	} else if (o->netns_pid) {
 		r = cta_netns_enter_pid(o->netns_pid);
 		if (r < 0) {
 			cta_cli_error("cannot enter the network namespace of pid %d: %s",
-				      o->netns_pid, strerror(-r));
+				      o->netns_pid, CTA_STRERROR(-r));
 			return r == -ESRCH || r == -ENOENT ? CTA_EXIT_USAGE : CTA_EXIT_HOST;
 		}
 	}
 	r = cta_collect_all(&co, ret_facts);
 	if (r < 0) {
-		cta_cli_error("cannot collect facts: %s", strerror(-r));
+		cta_cli_error("cannot collect facts: %s", CTA_STRERROR(-r));
 		return CTA_EXIT_HOST;
 	}
+	return 0;
+}
+
+int cta_cli_strv_push(const char ***v, size_t *n, const char *s)
+{
+	const char **nv = realloc(*v, (*n + 2) * sizeof(*nv));
+
+	if (!nv)
+		return -ENOMEM;
+	nv[(*n)++] = s;
+	nv[*n] = NULL;
+	*v = nv;
 	return 0;
 }
 
@@ -169,7 +181,7 @@ int cta_cli_load_policy(const char *root, const char *const *profile_dirs, struc
 	r = cta_policy_load(&opts, &diags, ret);
 	cta_diags_print(&diags, stderr);
 	if (r < 0 && r != -EINVAL && cta_diags_empty(&diags))
-		cta_cli_error("cannot load the rule catalog: %s", strerror(-r));
+		cta_cli_error("cannot load the rule catalog: %s", CTA_STRERROR(-r));
 	cta_diags_done(&diags);
 	if (r == -ENOMEM)
 		return CTA_EXIT_HOST;

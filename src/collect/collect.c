@@ -41,29 +41,18 @@ int cta_collect_unavailable(struct cta_collect_ctx *c, const char *section, cons
 
 int cta_collect_unavailable_errno(struct cta_collect_ctx *c, const char *section, int negerr)
 {
-	char buf[128];
-	const char *s = strerror_r(-negerr, buf, sizeof(buf));
-	_cleanup_free_ char *lower = strdup(s);
+	char buf[CTA_STRERROR_MAX];
 
-	if (!lower)
-		return -ENOMEM;
-	/* "Permission denied" -> "permission denied": messages are lower-case */
-	if (lower[0] && isupper((unsigned char)lower[0]) && !isupper((unsigned char)lower[1]))
-		lower[0] = (char)tolower((unsigned char)lower[0]);
-	return cta_collect_unavailable(c, section, "%s", lower);
+	return cta_collect_unavailable(c, section, "%s", cta_strerror(negerr, buf));
 }
 
 int cta_collect_unavailable_path(struct cta_collect_ctx *c, const char *section, const char *path,
 				 int negerr)
 {
-	char buf[128];
-	const char *e = strerror_r(-negerr, buf, sizeof(buf));
+	char buf[CTA_STRERROR_MAX];
 
-	/* "Permission denied" -> "permission denied": messages are lower-case */
-	if (e[0] && isupper((unsigned char)e[0]) && !isupper((unsigned char)e[1]))
-		return cta_collect_unavailable(c, section, "cannot read '%s': %c%s", path,
-					       tolower((unsigned char)e[0]), e + 1);
-	return cta_collect_unavailable(c, section, "cannot read '%s': %s", path, e);
+	return cta_collect_unavailable(c, section, "cannot read '%s': %s", path,
+				       cta_strerror(negerr, buf));
 }
 
 char *cta_collect_proc_path(const struct cta_collect_ctx *c, const char *rel)

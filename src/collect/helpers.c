@@ -322,11 +322,11 @@ int cta_collect_helpers(struct cta_collect_ctx *c)
 			if (want_entries)
 				r = cta_collect_unavailable(c, "helpers.in_use",
 							    "cannot dump the conntrack table: %s",
-							    strerror(-r));
+							    CTA_STRERROR(-r));
 			if (r >= 0 && want_top)
 				r = cta_collect_unavailable(c, "conntrack.top",
 							    "cannot dump the conntrack table: %s",
-							    strerror(-r));
+							    CTA_STRERROR(-r));
 			if (r < 0)
 				goto out;
 		} else

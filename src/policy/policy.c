@@ -1168,7 +1168,7 @@ static int load_dir(struct cta_policy *p, struct cta_diags *diags, const char *d
 		if (r == -ENOMEM)
 			return r;
 		*failed = true;
-		return cta_diag_add(diags, dir, 0, 0, "cannot read directory: %s", strerror(-r));
+		return cta_diag_add(diags, dir, 0, 0, "cannot read directory: %s", CTA_STRERROR(-r));
 	}
 	for (size_t i = 0; i < n && r >= 0; i++) {
 		_cleanup_free_ char *path = NULL;

@@ -454,7 +454,7 @@ int cta_ydoc_load(const char *path, struct cta_diags *diags, struct cta_ydoc **r
 		return cta_diag_add(diags, path, 1, 1, "file too large (limit %u bytes)", CTA_YAML_MAX_BYTES) ?:
 			       -EINVAL;
 	if (n < 0) {
-		r = cta_diag_add(diags, path, 0, 0, "cannot read: %s", strerror((int)-n));
+		r = cta_diag_add(diags, path, 0, 0, "cannot read: %s", CTA_STRERROR((int)-n));
 		return r < 0 ? r : (int)n;
 	}
 	return cta_ydoc_parse(path, text, (size_t)n, diags, ret);

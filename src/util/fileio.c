@@ -381,3 +381,15 @@ oom:
 	cta_strv_free(names);
 	return -ENOMEM;
 }
+
+char *cta_strerror(int negerr, char buf[static CTA_STRERROR_MAX])
+{
+	char tmp[CTA_STRERROR_MAX];
+	const char *e = strerror_r(negerr < 0 ? -negerr : negerr, tmp, sizeof(tmp));
+
+	snprintf(buf, CTA_STRERROR_MAX, "%s", e);
+	/* "Permission denied" -> "permission denied"; leave acronyms ("ENOMEM"...) alone */
+	if (isupper((unsigned char)buf[0]) && !isupper((unsigned char)buf[1]))
+		buf[0] = (char)tolower((unsigned char)buf[0]);
+	return buf;
+}

@@ -70,6 +70,16 @@ ssize_t cta_dir_names(DIR *d, bool (*match)(const char *name, const void *userda
 void cta_strv_free(char **v);
 CTA_DEFINE_CLEANUP(char **, cta_strv_free)
 
+/*
+ * strerror() for a negative errno, in lower case as our messages are
+ * ("permission denied"), written to @buf.  Returns @buf.
+ */
+#define CTA_STRERROR_MAX 128
+char *cta_strerror(int negerr, char buf[static CTA_STRERROR_MAX]);
+/* The same in a buffer that lives until the end of the enclosing block, for
+ * use as a printf argument: cta_cli_error("...: %s", CTA_STRERROR(r)). */
+#define CTA_STRERROR(e) cta_strerror((e), (char[CTA_STRERROR_MAX]){ 0 })
+
 /* mkdir -p with @mode. Returns 0 or negative errno. */
 int cta_mkdir_p(const char *path, mode_t mode);
 

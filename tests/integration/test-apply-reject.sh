@@ -62,7 +62,7 @@ grep -qF 'net.ipv4.tcp_fin_timeout: 60 -> 30' "$T/plan" || cta_fail "fin_timeout
 rc=0
 "$CTAUDIT" apply --yes "${A[@]}" >"$T/apply" 2>"$T/apply.err" || rc=$?
 cta_assert_eq "apply exit status" "$rc" 1
-grep -q "the kernel refused net.ipv4.ip_local_port_range = '60000 1000': Invalid argument" "$T/apply.err" ||
+grep -q "the kernel refused net.ipv4.ip_local_port_range = '60000 1000': invalid argument" "$T/apply.err" ||
 	{ cat "$T/apply.err"; cta_fail "the error does not say what happened"; }
 grep -q "every change was undone" "$T/apply.err" || cta_fail "does not say the changes were undone"
 cta_assert_eq "fin_timeout restored" "$(cta_in "$NS" sysctl -n net.ipv4.tcp_fin_timeout)" 60
