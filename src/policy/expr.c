@@ -973,12 +973,14 @@ static struct cta_expr *unary_node(struct parser *p, enum ntype t, size_t start,
 	return e;
 }
 
-static struct cta_expr *parse_unary(struct parser *p)
+/* A prefix operator ('-', '!') repeated any number of times before what @next parses. */
+static struct cta_expr *parse_prefix(struct parser *p, enum tok op, enum ntype t,
+				     struct cta_expr *(*next)(struct parser *))
 {
 	struct cta_expr *e;
 
-	if (p->t != T_MINUS)
-		return parse_postfix(p);
+	if (p->t != op)
+		return next(p);
 	size_t start = p->start;
 
 	if (++p->depth > MAX_DEPTH) {
@@ -987,9 +989,14 @@ static struct cta_expr *parse_unary(struct parser *p)
 	}
 	if (!lex(p))
 		return NULL;
-	e = unary_node(p, N_NEG, start, parse_unary(p));
+	e = unary_node(p, t, start, parse_prefix(p, op, t, next));
 	p->depth--;
 	return e;
+}
+
+static struct cta_expr *parse_unary(struct parser *p)
+{
+	return parse_prefix(p, T_MINUS, N_NEG, parse_postfix);
 }
 
 static struct cta_expr *bin_node(struct parser *p, enum ntype t, int op, struct cta_expr *a,
@@ -1099,21 +1106,7 @@ static struct cta_expr *parse_cmp(struct parser *p)
 
 static struct cta_expr *parse_not(struct parser *p)
 {
-	struct cta_expr *e;
-
-	if (p->t != T_NOT)
-		return parse_cmp(p);
-	size_t start = p->start;
-
-	if (++p->depth > MAX_DEPTH) {
-		perr(p, start, "expression nested too deeply");
-		return NULL;
-	}
-	if (!lex(p))
-		return NULL;
-	e = unary_node(p, N_NOT, start, parse_not(p));
-	p->depth--;
-	return e;
+	return parse_prefix(p, T_NOT, N_NOT, parse_cmp);
 }
 
 static struct cta_expr *parse_and(struct parser *p)
