@@ -447,6 +447,27 @@ static void rule_env(struct pctx *pc, struct cta_expr_env *env, size_t n_lets)
 	};
 }
 
+/*
+ * After cta_expr_parse()/cta_tmpl_parse() of scalar @n returned @k: record a
+ * failure at the offending character (offset @off in the scalar) and say
+ * whether the parse succeeded.
+ */
+static bool parse_ok(struct lctx *lc, const struct cta_ynode *n, const char *what, int k,
+		     size_t off, const char *err)
+{
+	unsigned line, col;
+
+	if (k >= 0)
+		return true;
+	if (k == -ENOMEM) {
+		lc->oom = true;
+		return false;
+	}
+	cta_ydoc_scalar_pos(lc->doc, n, off, &line, &col);
+	lerr(lc, line, col, "in '%s': %s", what, err);
+	return false;
+}
+
 static struct cta_expr *parse_expr(struct lctx *lc, struct cta_rule *r, const struct cta_ynode *n,
 				   const char *what, size_t n_lets)
 {
@@ -461,18 +482,7 @@ static struct cta_expr *parse_expr(struct lctx *lc, struct cta_rule *r, const st
 		return NULL;
 	rule_env(&pc, &env, n_lets);
 	k = cta_expr_parse(n->str, &env, &e, &off, &err);
-	if (k == -ENOMEM) {
-		lc->oom = true;
-		return NULL;
-	}
-	if (k < 0) {
-		unsigned line, col;
-
-		cta_ydoc_scalar_pos(lc->doc, n, off, &line, &col);
-		lerr(lc, line, col, "in '%s': %s", what, err);
-		return NULL;
-	}
-	return e;
+	return parse_ok(lc, n, what, k, off, err) ? e : NULL;
 }
 
 static struct cta_tmpl *parse_tmpl(struct lctx *lc, struct cta_rule *r, const struct cta_ynode *n,
@@ -489,18 +499,7 @@ static struct cta_tmpl *parse_tmpl(struct lctx *lc, struct cta_rule *r, const st
 		return NULL;
 	rule_env(&pc, &env, r->n_lets);
 	k = cta_tmpl_parse(n->str, &env, &t, &off, &err);
-	if (k == -ENOMEM) {
-		lc->oom = true;
-		return NULL;
-	}
-	if (k < 0) {
-		unsigned line, col;
-
-		cta_ydoc_scalar_pos(lc->doc, n, off, &line, &col);
-		lerr(lc, line, col, "in '%s': %s", what, err);
-		return NULL;
-	}
-	return t;
+	return parse_ok(lc, n, what, k, off, err) ? t : NULL;
 }
 
 /* Keep the raw text of a rule's templates and expressions for `explain`. */
@@ -710,14 +709,7 @@ static struct cta_rule *load_rule(struct lctx *lc, const struct cta_ynode *m)
 		if (want_scalar(lc, n, "needs")) {
 			rule_env(&pc, &env, r->n_lets);
 			k = cta_expr_parse_list(n->str, &env, &r->needs, &r->n_needs, &off, &err);
-			if (k == -ENOMEM)
-				lc->oom = true;
-			else if (k < 0) {
-				unsigned line, col;
-
-				cta_ydoc_scalar_pos(lc->doc, n, off, &line, &col);
-				lerr(lc, line, col, "in 'needs': %s", err);
-			}
+			(void)parse_ok(lc, n, "needs", k, off, err);
 		}
 		src_set(lc, r, "needs", n);
 	} else if (n && want_kind(lc, n, CTA_YNODE_SEQ, "needs")) {
@@ -1168,7 +1160,8 @@ static int load_dir(struct cta_policy *p, struct cta_diags *diags, const char *d
 		if (r == -ENOMEM)
 			return r;
 		*failed = true;
-		return cta_diag_add(diags, dir, 0, 0, "cannot read directory: %s", CTA_STRERROR(-r));
+		return cta_diag_add(diags, dir, 0, 0, "cannot read directory: %s",
+				    CTA_STRERROR(-r));
 	}
 	for (size_t i = 0; i < n && r >= 0; i++) {
 		_cleanup_free_ char *path = NULL;
