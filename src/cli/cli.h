@@ -100,6 +100,29 @@ int cta_cli_load_policy(const char *root, const char *const *profile_dirs, struc
 /* Write @s to stdout and flush, reporting write errors.  Returns 0 or CTA_EXIT_HOST. */
 int cta_cli_print(const char *s);
 
+/*
+ * -o FILE: replace @path atomically (mode 0644, through cta_write_file_atomic)
+ * with @s, or print @s when @path is NULL.  Returns 0 or CTA_EXIT_HOST after
+ * printing the error.
+ */
+int cta_cli_output(const char *path, const char *s);
+
+/*
+ * The "meta" object every JSON output carries (docs/reports.md, "Metadata"):
+ * ctaudit version, generated_at, source, root, hostname, machine_id, netns,
+ * and @catalog (borrowed, may be NULL) as "catalog".  @facts may be NULL
+ * (top): the running process's namespace is described then.  Returns a new
+ * object or NULL on ENOMEM.
+ */
+json_t *cta_cli_meta(const struct cta_cli_common *o, const json_t *facts, const json_t *catalog);
+
+/*
+ * {"digest": "sha256:HEX", "rules": N} for the loaded catalog: the digest of
+ * its rules as `explain --all --format json` prints them, without file
+ * names.  Returns a new object or NULL on ENOMEM.
+ */
+json_t *cta_cli_catalog_meta(const struct cta_policy *p);
+
 /* Print "ctaudit: <cmd>: message" to stderr. */
 void cta_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

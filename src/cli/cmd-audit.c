@@ -6,6 +6,7 @@
 #include <unistd.h>
 #include "cli/cli.h"
 #include "policy/policy.h"
+#include "render/formats.h"
 #include "render/report.h"
 #include "util/json.h"
 #include "util/macro.h"
@@ -34,11 +35,58 @@ static void help(void)
 	       "                           a terminal and when NO_COLOR is not set)\n"
 	       "      --deep               also dump the conntrack table for top talkers\n"
 	       "  -v, --verbose            also list passed and skipped rules\n"
+	       "  -o, --output FILE        write the report to FILE (atomically) instead of stdout\n"
 	       "  -h, --help               show this help\n"
-	       "%s\n"
+	       "%s"
+	       "      --format sarif|junit|prometheus  the report for code scanning (SARIF\n"
+	       "                           2.1.0), CI (JUnit XML) or node_exporter's textfile\n"
+	       "                           collector (docs/reports.md)\n\n"
 	       "Exit status: 0 no finding at or above --fail-on; 1 there are; 2 usage error or\n"
 	       "invalid input (policy, profile, facts file); 3 the host could not be read.\n",
 	       CTA_CLI_COMMON_HELP);
+}
+
+/* The report's "meta" (docs/reports.md): where, when, with which catalog. */
+static int audit_meta(const struct cta_policy *p, const struct cta_cli_common *common,
+		      const json_t *facts, json_t *report)
+{
+	_cleanup_json_ json_t *cat = cta_cli_catalog_meta(p);
+	json_t *meta = cat ? cta_cli_meta(common, facts, cat) : NULL;
+
+	if (!meta || json_object_set_new(report, "meta", meta) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+/* {PROFILE: [rule ids it enables]} for the JUnit suites. */
+static int profile_rules_of(const struct cta_policy *p, const json_t *report, json_t **ret)
+{
+	_cleanup_json_ json_t *map = json_object();
+	const json_t *name;
+	size_t i;
+	int r;
+
+	if (!map)
+		return -ENOMEM;
+	json_array_foreach(json_object_get(report, "profiles"), i, name) {
+		_cleanup_json_ json_t *prof = NULL;
+		json_t *ids = json_array();
+		const char *id;
+		json_t *v;
+
+		if (!ids || json_object_set_new(map, json_string_value(name) ?: "", ids) < 0)
+			return -ENOMEM;
+		r = cta_policy_profile_json(p, json_string_value(name) ?: "", &prof);
+		if (r == -ENOENT)
+			continue;
+		if (r < 0)
+			return r;
+		json_object_foreach(json_object_get(prof, "rules"), id, v)
+			if (json_array_append_new(ids, json_string(id)) < 0)
+				return -ENOMEM;
+	}
+	*ret = TAKE_PTR(map);
+	return 0;
 }
 
 int cmd_audit(int argc, char **argv)
@@ -52,6 +100,7 @@ int cmd_audit(int argc, char **argv)
 		{ "colour", required_argument, NULL, OPT_COLOR },
 		{ "deep", no_argument, NULL, OPT_DEEP },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -62,11 +111,20 @@ int cmd_audit(int argc, char **argv)
 	bool verbose = false;
 	struct cta_diags diags = { 0 };
 	struct cta_policy *p = NULL;
-	_cleanup_json_ json_t *facts = NULL, *report = NULL;
+	_cleanup_json_ json_t *facts = NULL, *report = NULL, *profile_rules = NULL;
 	_cleanup_free_ char *out = NULL;
+	const char *output = NULL, *format = NULL;
 
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "p:vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:vo:h", longopts, NULL)) != -1) {
+		/* the report formats beyond text and json are audit's own */
+		if (c == CTA_OPT_FORMAT && (streq(optarg, "sarif") || streq(optarg, "junit") ||
+					    streq(optarg, "prometheus"))) {
+			format = optarg;
+			continue;
+		}
+		if (c == CTA_OPT_FORMAT)
+			format = NULL;
 		r = cta_cli_common_opt(&common, c, optarg);
 		if (r < 0)
 			return CTA_EXIT_USAGE;
@@ -112,6 +170,9 @@ int cmd_audit(int argc, char **argv)
 		case 'v':
 			verbose = true;
 			break;
+		case 'o':
+			output = optarg;
+			break;
 		case 'h':
 			help();
 			return cta_cli_print("");
@@ -133,6 +194,11 @@ int cmd_audit(int argc, char **argv)
 		return r;
 	}
 	r = cta_policy_audit(p, profiles, facts, &diags, &report);
+	if (r == 0) {
+		r = audit_meta(p, &common, facts, report);
+		if (r == 0 && format && streq(format, "junit"))
+			r = profile_rules_of(p, report, &profile_rules);
+	}
 	cta_policy_free(p);
 	if (r < 0) {
 		cta_diags_print(&diags, stderr);
@@ -145,7 +211,13 @@ int cmd_audit(int argc, char **argv)
 	}
 	cta_diags_done(&diags);
 
-	if (common.format == CTA_FORMAT_JSON)
+	if (format && streq(format, "sarif"))
+		out = cta_render_sarif(report, facts);
+	else if (format && streq(format, "junit"))
+		out = cta_render_junit(report, profile_rules);
+	else if (format && streq(format, "prometheus"))
+		out = cta_render_prometheus(report, facts);
+	else if (common.format == CTA_FORMAT_JSON)
 		out = cta_json_dumps(report);
 	else {
 		const char *nc = getenv("NO_COLOR");
@@ -160,7 +232,7 @@ int cmd_audit(int argc, char **argv)
 		cta_cli_error("out of memory");
 		return CTA_EXIT_HOST;
 	}
-	r = cta_cli_print(out);
+	r = cta_cli_output(output, out);
 	if (r != CTA_EXIT_OK)
 		return r;
 

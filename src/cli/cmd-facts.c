@@ -399,13 +399,5 @@ int cmd_facts(int argc, char **argv)
 		cta_cli_error("out of memory");
 		return CTA_EXIT_HOST;
 	}
-	if (output) {
-		r = cta_write_file_atomic(output, out, strlen(out), 0644);
-		if (r < 0) {
-			cta_cli_error("cannot write '%s': %s", output, CTA_STRERROR(-r));
-			return CTA_EXIT_HOST;
-		}
-		return CTA_EXIT_OK;
-	}
-	return cta_cli_print(out);
+	return cta_cli_output(output, out);
 }

@@ -4,9 +4,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <time.h>
 #include "cli/cli.h"
 #include "policy/policy.h"
 #include "util/fileio.h"
+#include "util/json.h"
+#include "util/sha256.h"
 #include "util/macro.h"
 #include "util/banned.h"
 
@@ -38,7 +43,22 @@ int cta_cli_usage_error(const char *cmd, const char *fmt, ...)
 int cta_cli_print(const char *s)
 {
 	if (fputs(s, stdout) == EOF || fflush(stdout) == EOF || ferror(stdout)) {
-		fprintf(stderr, "ctaudit: error writing to standard output: %s\n", CTA_STRERROR(errno));
+		fprintf(stderr, "ctaudit: error writing to standard output: %s\n",
+			CTA_STRERROR(errno));
+		return CTA_EXIT_HOST;
+	}
+	return CTA_EXIT_OK;
+}
+
+int cta_cli_output(const char *path, const char *s)
+{
+	int r;
+
+	if (!path)
+		return cta_cli_print(s);
+	r = cta_write_file_atomic(path, s, strlen(s), 0644);
+	if (r < 0) {
+		cta_cli_error("cannot write '%s': %s", path, CTA_STRERROR(-r));
 		return CTA_EXIT_HOST;
 	}
 	return CTA_EXIT_OK;
@@ -186,4 +206,124 @@ int cta_cli_load_policy(const char *root, const char *const *profile_dirs, struc
 	if (r == -ENOMEM)
 		return CTA_EXIT_HOST;
 	return r < 0 ? CTA_EXIT_USAGE : 0;
+}
+
+/*
+ * machine-id(5): 32 lower-case hexadecimal characters and a newline.  The
+ * file below --root may be attacker-prepared: anything else is ignored.
+ */
+static char *read_machine_id(const char *root)
+{
+	_cleanup_free_ char *path = NULL, *buf = NULL;
+
+	if (cta_resolve_in_root(root, "/etc/machine-id", &path) < 0 ||
+	    cta_read_file_at(root, path, 4096, &buf) < 0)
+		return NULL;
+	cta_collapse_ws(buf);
+	if (strlen(buf) != 32 || strspn(buf, "0123456789abcdef") != 32)
+		return NULL;
+	return TAKE_PTR(buf);
+}
+
+static int now_utc(char buf[static 32])
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (!gmtime_r(&now, &tm) || strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		return -EINVAL;
+	return 0;
+}
+
+json_t *cta_cli_meta(const struct cta_cli_common *o, const json_t *facts, const json_t *catalog)
+{
+	const json_t *host = json_object_get(facts, "host");
+	const json_t *fmeta = json_object_get(facts, "meta");
+	_cleanup_json_ json_t *m = NULL;
+	_cleanup_free_ char *mid = NULL;
+	json_t *ns, *ino;
+	const char *hostname = json_string_value(json_object_get(host, "hostname"));
+	const char *nsname = json_string_value(json_object_get(host, "netns"));
+	const char *source;
+	struct utsname u;
+	char at[32];
+
+	if (now_utc(at) < 0)
+		return NULL;
+	if (o->facts)
+		source = "facts";
+	else if (o->offline)
+		source = "offline";
+	else
+		source = "live";
+	m = json_pack("{s:s, s:s, s:s, s:s?}", "ctaudit_version", CTA_VERSION, "generated_at", at,
+		      "source", source, "root", o->root);
+	if (!m)
+		return NULL;
+	if (!facts && uname(&u) == 0)
+		hostname = u.nodename;
+	if (hostname && json_object_set_new(m, "hostname", json_string(hostname)) < 0)
+		return NULL;
+
+	/* a snapshot carries the machine-id of the host it was collected on */
+	if (o->facts)
+		mid = json_string_value(json_object_get(fmeta, "machine_id")) ?
+			      strdup(json_string_value(json_object_get(fmeta, "machine_id"))) :
+			      NULL;
+	else
+		mid = read_machine_id(o->root);
+	if (mid && json_object_set_new(m, "machine_id", json_string(mid)) < 0)
+		return NULL;
+
+	ino = json_object_get(host, "netns_inode");
+	ns = json_pack("{s:s?, s:O?, s:o}", "name", o->netns, "inode", ino, "initial",
+		       nsname ? json_boolean(streq(nsname, "init")) : json_null());
+	if (!ns || json_object_set_new(m, "netns", ns) < 0)
+		return NULL;
+	if (!facts) {
+		/* top reads no facts: the namespace it entered is its own */
+		struct stat self, init;
+
+		if (stat("/proc/self/ns/net", &self) == 0 &&
+		    (json_object_set_new(ns, "inode", json_integer((json_int_t)self.st_ino)) < 0 ||
+		     (stat("/proc/1/ns/net", &init) == 0 &&
+		      json_object_set_new(ns, "initial",
+					  json_boolean(self.st_dev == init.st_dev &&
+						       self.st_ino == init.st_ino)) < 0)))
+			return NULL;
+	}
+	if (o->netns_pid && json_object_set_new(ns, "pid", json_integer(o->netns_pid)) < 0)
+		return NULL;
+	if (o->facts && json_string_value(json_object_get(facts, "collected_at")) &&
+	    json_object_set(m, "facts_collected_at", json_object_get(facts, "collected_at")) < 0)
+		return NULL;
+	if (catalog && json_object_set(m, "catalog", (json_t *)catalog) < 0)
+		return NULL;
+	return TAKE_PTR(m);
+}
+
+json_t *cta_cli_catalog_meta(const struct cta_policy *p)
+{
+	_cleanup_json_ json_t *cat = NULL;
+	_cleanup_free_ char *canon = NULL, *digest = NULL;
+	json_t *rule;
+	char hex[65];
+	size_t i;
+
+	/*
+	 * The digest covers what the rules say, not where they were installed:
+	 * the same catalog gives the same digest from the source tree, /usr/share
+	 * or a site directory.
+	 */
+	if (cta_policy_catalog_json(p, &cat) < 0)
+		return NULL;
+	json_array_foreach(cat, i, rule)
+		json_object_del(rule, "file");
+	canon = json_dumps(cat, JSON_SORT_KEYS | JSON_COMPACT);
+	if (!canon)
+		return NULL;
+	cta_sha256_hex(canon, strlen(canon), hex);
+	if (asprintf(&digest, "sha256:%s", hex) < 0)
+		return NULL;
+	return json_pack("{s:s, s:I}", "digest", digest, "rules", (json_int_t)json_array_size(cat));
 }
