@@ -110,9 +110,8 @@ int cta_cli_output(const char *path, const char *s);
 /*
  * The "meta" object every JSON output carries (docs/reports.md, "Metadata"):
  * ctaudit version, generated_at, source, root, hostname, machine_id, netns,
- * and @catalog (borrowed, may be NULL) as "catalog".  @facts may be NULL
- * (top): the running process's namespace is described then.  Returns a new
- * object or NULL on ENOMEM.
+ * and @catalog (borrowed, may be NULL) as "catalog"; the target's identity
+ * comes from @facts' host section.  Returns a new object or NULL on ENOMEM.
  */
 json_t *cta_cli_meta(const struct cta_cli_common *o, const json_t *facts, const json_t *catalog);
 

@@ -394,6 +394,14 @@ int cmd_facts(int argc, char **argv)
 		return CTA_EXIT_HOST;
 	}
 
+	if (common.format == CTA_FORMAT_JSON) {
+		json_t *meta = cta_cli_meta(&common, facts, NULL);
+
+		if (!meta || json_object_set_new(facts, "meta", meta) < 0) {
+			cta_cli_error("out of memory");
+			return CTA_EXIT_HOST;
+		}
+	}
 	out = common.format == CTA_FORMAT_JSON ? cta_json_dumps(facts) : render_text(facts);
 	if (!out) {
 		cta_cli_error("out of memory");

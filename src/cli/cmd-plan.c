@@ -101,6 +101,13 @@ static int get_report(const struct cta_plan_cli *o, json_t **ret_facts, json_t *
 	}
 	r = cta_policy_audit(pol, o->n_profiles ? o->profiles : auto_profile, facts, &diags,
 			     &report);
+	if (r == 0) {
+		_cleanup_json_ json_t *cat = cta_cli_catalog_meta(pol);
+		json_t *meta = cat ? cta_cli_meta(&o->common, facts, cat) : NULL;
+
+		if (!meta || json_object_set_new(report, "meta", meta) < 0)
+			r = -ENOMEM;
+	}
 	cta_policy_free(pol);
 	if (r == -EINVAL) {
 		cta_diags_print(&diags, stderr);
@@ -166,7 +173,9 @@ static void help(void)
 	      "Options:\n" CTA_PLAN_CLI_HELP "      --emit sysctl|iptables|nft\n"
 	      "                           print only that artefact (the planned sysctl.d file,\n"
 	      "                           the raw-table iptables-restore fragment, or the nft\n"
-	      "                           fragment for table inet ctaudit)\n" CTA_CLI_COMMON_HELP
+	      "                           fragment for table inet ctaudit)\n"
+	      "  -o, --output FILE        write the plan (or artefact) to FILE atomically\n"
+	      "                           instead of stdout\n" CTA_CLI_COMMON_HELP
 	      "  -h, --help               show this help\n\n"
 	      "Exit status: 0 nothing to change; 1 changes pending; 2 usage error or invalid\n"
 	      "input; 3 the host could not be read.\n",
@@ -175,22 +184,49 @@ static void help(void)
 
 enum { OPT_EMIT = CTA_OPT_PLAN_LAST };
 
+/*
+ * The plan's "meta": the report's (a saved --report keeps the catalog it was
+ * judged with) renewed for this run, with the profiles and why.
+ */
+static int plan_meta(const struct cta_cli_common *common, const json_t *facts, const json_t *report,
+		     json_t *j)
+{
+	const json_t *rmeta = json_object_get(report, "meta");
+	json_t *meta = cta_cli_meta(common, facts, json_object_get(rmeta, "catalog"));
+
+	if (!meta || json_object_set_new(j, "meta", meta) < 0)
+		return -ENOMEM;
+	if ((json_object_get(report, "profiles") &&
+	     json_object_set(meta, "profiles", json_object_get(report, "profiles")) < 0) ||
+	    (json_object_get(report, "profile_reason") &&
+	     json_object_set(meta, "profile_reason", json_object_get(report, "profile_reason")) <
+		     0))
+		return -ENOMEM;
+	return 0;
+}
+
 int cmd_plan(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		CTA_CLI_COMMON_LONGOPTS,
 		CTA_PLAN_CLI_LONGOPTS,
 		{ "emit", required_argument, NULL, OPT_EMIT },
+		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
 	struct cta_plan_cli o = { 0 };
 	struct cta_plan *plan = NULL;
 	_cleanup_free_ char *out = NULL;
-	const char *emit = NULL;
+	_cleanup_json_ json_t *facts = NULL, *report = NULL;
+	const char *emit = NULL, *output = NULL;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+		if (c == 'o') {
+			output = optarg;
+			continue;
+		}
 		if (c == 'h') {
 			help();
 			cta_plan_cli_done(&o);
@@ -221,7 +257,7 @@ int cmd_plan(int argc, char **argv)
 		cta_plan_cli_done(&o);
 		return CTA_EXIT_USAGE;
 	}
-	r = cta_plan_cli_run(&o, NULL, NULL, &plan);
+	r = cta_plan_cli_run(&o, &facts, &report, &plan);
 	cta_plan_cli_done(&o);
 	if (r > 0)
 		return r;
@@ -235,7 +271,8 @@ int cmd_plan(int argc, char **argv)
 	else if (o.common.format == CTA_FORMAT_JSON) {
 		_cleanup_json_ json_t *j = NULL;
 
-		if (cta_render_plan_json(plan, &j) == 0)
+		if (cta_render_plan_json(plan, &j) == 0 &&
+		    plan_meta(&o.common, facts, report, j) == 0)
 			out = cta_json_dumps(j);
 	} else if (cta_render_plan_text(plan, &out) < 0)
 		out = NULL;
@@ -244,7 +281,7 @@ int cmd_plan(int argc, char **argv)
 		cta_cli_error("out of memory");
 		return CTA_EXIT_HOST;
 	}
-	r = cta_cli_print(out);
+	r = cta_cli_output(output, out);
 	if (r == 0)
 		r = cta_plan_has_changes(plan) ? CTA_EXIT_FINDINGS : CTA_EXIT_OK;
 	cta_plan_free(plan);

@@ -42,6 +42,7 @@ static const char help[] =
 	"      --netns NAME        look at the network namespace /run/netns/NAME\n"
 	"      --netns-pid PID     look at the network namespace of process PID\n"
 	"      --format text|json  output format (default: text)\n"
+	"  -o, --output FILE       write to FILE (atomically) instead of stdout\n"
 	"  -h, --help              show this help\n"
 	"\n"
 	"A dump the kernel flags as interrupted is repeated up to 3 times; after that\n"
@@ -61,6 +62,7 @@ struct top_opts {
 	const char *filter;
 	const char *state;
 	uint64_t n;
+	FILE *out; /* stdout, or the buffer -o FILE is written from */
 };
 
 struct top_item {
@@ -126,10 +128,35 @@ static json_t *json_top(const struct top_item *v, size_t n, uint64_t total)
 static int finish_stdout(void)
 {
 	if (fflush(stdout) == EOF || ferror(stdout)) {
-		fprintf(stderr, "ctaudit: error writing to standard output: %s\n", CTA_STRERROR(errno));
+		fprintf(stderr, "ctaudit: error writing to standard output: %s\n",
+			CTA_STRERROR(errno));
 		return CTA_EXIT_HOST;
 	}
 	return CTA_EXIT_OK;
+}
+
+static int finish(const struct top_opts *o)
+{
+	if (o->out != stdout)
+		return ferror(o->out) ? CTA_EXIT_HOST : CTA_EXIT_OK;
+	return finish_stdout();
+}
+
+static int set_meta(const struct top_opts *o, json_t *j)
+{
+	/* the host collector names the namespace top entered, as facts would */
+	struct cta_collect_opts co = { 0 };
+	_cleanup_json_ json_t *facts = json_object();
+	struct cta_collect_ctx ctx = { .opts = &co, .facts = facts };
+	json_t *meta;
+
+	if (!facts || cta_collect_host(&ctx) == -ENOMEM)
+		return -ENOMEM;
+	meta = cta_cli_meta(&o->common, facts, NULL);
+
+	if (!meta || json_object_set_new(j, "meta", meta) < 0)
+		return -ENOMEM;
+	return 0;
 }
 
 static int host_error(const char *what, int r)
@@ -203,8 +230,12 @@ static int top_conntrack(const struct top_opts *o)
 			host_error("cannot format", -ENOMEM);
 			goto out;
 		}
-		if (cta_json_dumpf(j, stdout) < 0) {
-			ret = finish_stdout();
+		if (set_meta(o, j) < 0) {
+			host_error("cannot format", -ENOMEM);
+			goto out;
+		}
+		if (cta_json_dumpf(j, o->out) < 0) {
+			ret = finish(o);
 			goto out;
 		}
 	} else {
@@ -221,10 +252,10 @@ static int top_conntrack(const struct top_opts *o)
 			host_error("cannot format", -ENOMEM);
 			goto out;
 		}
-		print_text(stdout, header, v, (size_t)n, d.entries, d.agg[0].n, "entry", "entries",
+		print_text(o->out, header, v, (size_t)n, d.entries, d.agg[0].n, "entry", "entries",
 			   d.approximate);
 	}
-	ret = finish_stdout();
+	ret = finish(o);
 out:
 	cta_ctdump_done(&d);
 	cta_ct_filter_done(&filter);
@@ -297,8 +328,12 @@ static int top_timewait(const struct top_opts *o)
 			host_error("cannot format", -ENOMEM);
 			goto out;
 		}
-		if (cta_json_dumpf(j, stdout) < 0) {
-			ret = finish_stdout();
+		if (set_meta(o, j) < 0) {
+			host_error("cannot format", -ENOMEM);
+			goto out;
+		}
+		if (cta_json_dumpf(j, o->out) < 0) {
+			ret = finish(o);
 			goto out;
 		}
 	} else {
@@ -309,10 +344,10 @@ static int top_timewait(const struct top_opts *o)
 			host_error("cannot format", -ENOMEM);
 			goto out;
 		}
-		print_text(stdout, header, v, (size_t)n, t.sockets, t.agg.n, "socket", "sockets",
+		print_text(o->out, header, v, (size_t)n, t.sockets, t.agg.n, "socket", "sockets",
 			   t.approximate);
 	}
-	ret = finish_stdout();
+	ret = finish(o);
 out:
 	cta_sdtop_done(&t);
 	return ret;
@@ -326,15 +361,22 @@ int cmd_top(int argc, char **argv)
 		{ "filter", required_argument, NULL, OPT_FILTER },
 		{ "state", required_argument, NULL, OPT_STATE },
 		{ "top", required_argument, NULL, 'n' },
+		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	struct top_opts o = { .n = 10 };
+	struct top_opts o = { .n = 10, .out = stdout };
+	const char *output = NULL;
+	_cleanup_free_ char *buf = NULL;
+	size_t len;
 	int c, r;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "n:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:o:h", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'o':
+			output = optarg;
+			break;
 		case 'h':
 			fputs(help, stdout);
 			return finish_stdout();
@@ -394,5 +436,18 @@ int cmd_top(int argc, char **argv)
 			return r == -ESRCH ? CTA_EXIT_USAGE : CTA_EXIT_HOST;
 		}
 	}
-	return streq(o.what, "conntrack") ? top_conntrack(&o) : top_timewait(&o);
+	if (output) {
+		o.out = open_memstream(&buf, &len);
+		if (!o.out)
+			return host_error("cannot format", -ENOMEM);
+	}
+	r = streq(o.what, "conntrack") ? top_conntrack(&o) : top_timewait(&o);
+	if (!output)
+		return r;
+	if (fclose(o.out) != 0 && r == CTA_EXIT_OK)
+		r = host_error("cannot format", -ENOMEM);
+	/* a failed run leaves the previous file as it was */
+	if (r != CTA_EXIT_OK)
+		return r;
+	return cta_cli_output(output, buf);
 }

@@ -4,8 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/utsname.h>
 #include <time.h>
 #include "cli/cli.h"
 #include "policy/policy.h"
@@ -245,7 +243,6 @@ json_t *cta_cli_meta(const struct cta_cli_common *o, const json_t *facts, const 
 	const char *hostname = json_string_value(json_object_get(host, "hostname"));
 	const char *nsname = json_string_value(json_object_get(host, "netns"));
 	const char *source;
-	struct utsname u;
 	char at[32];
 
 	if (now_utc(at) < 0)
@@ -260,8 +257,6 @@ json_t *cta_cli_meta(const struct cta_cli_common *o, const json_t *facts, const 
 		      "source", source, "root", o->root);
 	if (!m)
 		return NULL;
-	if (!facts && uname(&u) == 0)
-		hostname = u.nodename;
 	if (hostname && json_object_set_new(m, "hostname", json_string(hostname)) < 0)
 		return NULL;
 
@@ -280,18 +275,6 @@ json_t *cta_cli_meta(const struct cta_cli_common *o, const json_t *facts, const 
 		       nsname ? json_boolean(streq(nsname, "init")) : json_null());
 	if (!ns || json_object_set_new(m, "netns", ns) < 0)
 		return NULL;
-	if (!facts) {
-		/* top reads no facts: the namespace it entered is its own */
-		struct stat self, init;
-
-		if (stat("/proc/self/ns/net", &self) == 0 &&
-		    (json_object_set_new(ns, "inode", json_integer((json_int_t)self.st_ino)) < 0 ||
-		     (stat("/proc/1/ns/net", &init) == 0 &&
-		      json_object_set_new(ns, "initial",
-					  json_boolean(self.st_dev == init.st_dev &&
-						       self.st_ino == init.st_ino)) < 0)))
-			return NULL;
-	}
 	if (o->netns_pid && json_object_set_new(ns, "pid", json_integer(o->netns_pid)) < 0)
 		return NULL;
 	if (o->facts && json_string_value(json_object_get(facts, "collected_at")) &&
