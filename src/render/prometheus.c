@@ -115,7 +115,8 @@ static void evidence(FILE *f, const json_t *facts, const char *netns)
 		const char *stat, *name, *help;
 	} counters[] = {
 		{ "drop", "ctaudit_conntrack_drop_total",
-		  "Packets dropped because the conntrack table was full (conntrack stats 'drop')." },
+		  "Packets conntrack dropped because no entry could be created, mostly a full table "
+		  "(conntrack stats 'drop')." },
 		{ "early_drop", "ctaudit_conntrack_early_drop_total",
 		  "Unassured entries evicted to make room (conntrack stats 'early_drop')." },
 		{ "insert_failed", "ctaudit_conntrack_insert_failed_total",
