@@ -2,20 +2,16 @@
 /*
  * The boot-time sysctl values: what systemd-sysctl (and procps'
  * `sysctl --system`) will set from the sysctl.d hierarchy below the root.
- * Precedence follows systemd's conf-files logic, see KNOWLEDGE.md
- * "sysctl.d precedence" and docs/facts.md.
+ * Which files and in what order is util/sysctl's cta_sysctl_conf_list()
+ * (systemd's src/basic/conf-files.c, sysctl.d(5)); the layout of the facts is
+ * in docs/facts.md.
  */
-#include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include "collect/collect.h"
 #include "util/fileio.h"
 #include "util/json.h"
