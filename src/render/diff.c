@@ -17,7 +17,8 @@
  * once, then solve both halves.  The search mirrors GNU diffutils' diag() and
  * compareseq() without their speed heuristics, so the script is minimal and,
  * where several minimal scripts exist, usually the one `diff -u` prints.
- * Memory is O(N+M); time O((N+M)·D) for D changed lines.
+ * Memory is O(N+M); time O((N+M)·D) for D changed lines, bounded by
+ * DIFF_BUDGET.
  */
 
 struct line {
@@ -90,13 +91,27 @@ static bool line_eq(const struct line *a, const struct line *b)
 struct myers {
 	const struct line *a, *b;
 	bool *del, *ins; /* changed lines of a and b */
-	ptrdiff_t *fd, *bd; /* furthest x per diagonal k = x - y, offset by off */
+	ptrdiff_t *fd, *bd; /* furthest x per diagonal k = x - y */
+	uint64_t budget; /* diagonal extensions left before giving up on minimality */
 };
+
+/*
+ * Two unrelated large texts cost (N+M)·D/2 diagonal extensions, about 10^10
+ * for 100,000 lines each.  Past this many a range that is still undecided is
+ * diffed as "all removed, all added": a correct diff, not a minimal one (GNU
+ * diff has its own "too expensive" cut-off for the same reason).  It is far
+ * above anything a configuration file with edits needs: 100,000 lines with
+ * 500 changes take about 10^8.
+ */
+#define DIFF_BUDGET (1ULL << 28)
 
 #define EQ(m, x, y) line_eq(&(m)->a[x], &(m)->b[y])
 
-/* The middle snake of a[xoff..xlim) vs b[yoff..ylim): a point on it in *px, *py. */
-static void middle_snake(struct myers *m, ptrdiff_t xoff, ptrdiff_t xlim, ptrdiff_t yoff,
+/*
+ * The middle snake of a[xoff..xlim) vs b[yoff..ylim): a point on it in *px,
+ * *py.  Returns false when the budget ran out first.
+ */
+static bool middle_snake(struct myers *m, ptrdiff_t xoff, ptrdiff_t xlim, ptrdiff_t yoff,
 			 ptrdiff_t ylim, ptrdiff_t *px, ptrdiff_t *py)
 {
 	ptrdiff_t *fd = m->fd, *bd = m->bd;
@@ -108,6 +123,11 @@ static void middle_snake(struct myers *m, ptrdiff_t xoff, ptrdiff_t xlim, ptrdif
 	fd[fmid] = xoff;
 	bd[bmid] = xlim;
 	for (;;) {
+		uint64_t cost = (uint64_t)(fmax - fmin + bmax - bmin) + 4;
+
+		if (m->budget < cost)
+			return false;
+		m->budget -= cost;
 		/* one more step forward on every diagonal in reach */
 		if (fmin > dmin)
 			fd[--fmin - 1] = -1;
@@ -127,7 +147,7 @@ static void middle_snake(struct myers *m, ptrdiff_t xoff, ptrdiff_t xlim, ptrdif
 			if (odd && bmin <= d && d <= bmax && bd[d] <= x) {
 				*px = x;
 				*py = y;
-				return;
+				return true;
 			}
 		}
 		/* and one backward */
@@ -149,7 +169,7 @@ static void middle_snake(struct myers *m, ptrdiff_t xoff, ptrdiff_t xlim, ptrdif
 			if (!odd && fmin <= d && d <= fmax && x <= fd[d]) {
 				*px = x;
 				*py = y;
-				return;
+				return true;
 			}
 		}
 	}
@@ -174,7 +194,13 @@ static void compare(struct myers *m, ptrdiff_t xoff, ptrdiff_t xlim, ptrdiff_t y
 	} else {
 		ptrdiff_t x, y;
 
-		middle_snake(m, xoff, xlim, yoff, ylim, &x, &y);
+		if (!middle_snake(m, xoff, xlim, yoff, ylim, &x, &y)) {
+			while (xoff < xlim)
+				m->del[xoff++] = true;
+			while (yoff < ylim)
+				m->ins[yoff++] = true;
+			return;
+		}
 		compare(m, xoff, x, yoff, y);
 		compare(m, x, xlim, y, ylim);
 	}
@@ -198,7 +224,7 @@ static int edit_script(const struct lines *a, const struct lines *b, struct edit
 	if (!del || !ins || !fd || !bd)
 		return -ENOMEM;
 	/* diagonals run from -(b->n + 1) to a->n + 1 */
-	m = (struct myers){ a->v, b->v, del, ins, fd + b->n + 1, bd + b->n + 1 };
+	m = (struct myers){ a->v, b->v, del, ins, fd + b->n + 1, bd + b->n + 1, DIFF_BUDGET };
 	compare(&m, 0, (ptrdiff_t)a->n, 0, (ptrdiff_t)b->n);
 	v = calloc(a->n + b->n + 1, sizeof(*v));
 	if (!v)

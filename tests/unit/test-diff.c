@@ -291,6 +291,27 @@ static void test_large_file(void **state)
 	free(a), free(b), free(d);
 }
 
+/*
+ * Two unrelated large texts: past its budget the search stops and the rest is
+ * "all removed, all added", still a correct diff, in bounded time.
+ */
+static void test_unrelated_large(void **state)
+{
+	char *a = NULL, *b = NULL, *d = NULL, *p;
+	size_t la = 0, lb = 0;
+
+	for (unsigned long i = 0; i < 20000; i++) {
+		add_line(&a, &la, "old ", i);
+		add_line(&b, &lb, "new ", i);
+	}
+	assert_int_equal(cta_diff_unified(a, b, "a", "b", 3, &d), 0);
+	assert_int_equal(count_prefix(d, '-'), 20000 + 1);
+	assert_int_equal(count_prefix(d, '+'), 20000 + 1);
+	p = patch(a, d);
+	assert_string_equal(p, b);
+	free(p), free(a), free(b), free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -298,6 +319,7 @@ int main(void)
 		cmocka_unit_test(test_random_roundtrip),
 		cmocka_unit_test(test_against_gnu_diff),
 		cmocka_unit_test(test_large_file),
+		cmocka_unit_test(test_unrelated_large),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
