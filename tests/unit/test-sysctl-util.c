@@ -117,6 +117,8 @@ static void test_lines(void **state)
 		  "net.ipv4.tcp_timestamps", "0", true },
 		{ "  -\tnet/ipv4/tcp_tw_reuse =  1 ", CTA_SYSCTL_LINE_ASSIGN,
 		  "net.ipv4.tcp_tw_reuse", "1", true },
+		{ "  -net/ipv4/tcp_tw_reuse =  1 ", CTA_SYSCTL_LINE_ASSIGN, "net.ipv4.tcp_tw_reuse",
+		  "1", true },
 		{ "net.ipv4.conf.*.rp_filter = 2", CTA_SYSCTL_LINE_ASSIGN,
 		  "net.ipv4.conf.*.rp_filter", "2" },
 		{ "net.ipv4.ip_local_port_range=1024\t65000", CTA_SYSCTL_LINE_ASSIGN,
