@@ -15,8 +15,9 @@
  * Algorithm and Its Variations", Algorithmica 1986, section 4b): find the
  * middle snake of a shortest edit script by searching forward and backward at
  * once, then solve both halves.  The search mirrors GNU diffutils' diag() and
- * compareseq() without their speed heuristics, so the script is minimal and,
- * where several minimal scripts exist, usually the one `diff -u` prints.
+ * compareseq() without their speed heuristics, so the script is minimal, and
+ * shift_boundaries() then slides the changes as diff does, so that where
+ * several minimal scripts exist it is nearly always the one `diff -u` prints.
  * Memory is O(N+M); time O((N+M)·D) for D changed lines, bounded by
  * DIFF_BUDGET.
  */
@@ -209,23 +210,86 @@ static void compare(struct myers *m, ptrdiff_t xoff, ptrdiff_t xlim, ptrdiff_t y
 #undef EQ
 
 /* The changed lines as an edit script: each change lists its deletions first, like diff -u. */
+/*
+ * Slide each run of changes as GNU diff's shift_boundaries() does: back while
+ * the line before it equals its last line (merging with an earlier run), then
+ * forward while its first line equals the line after it, and finally back to
+ * where it lines up with a run in the other file.  The script stays minimal;
+ * among the minimal ones this picks the one diff -u prints, with fewer hunks.
+ * @changed and @other have a false sentinel at [-1] and [n].
+ */
+static void shift_boundaries(const struct line *v, bool *changed, ptrdiff_t n, const bool *other)
+{
+	ptrdiff_t i = 0, j = 0;
+
+	for (;;) {
+		ptrdiff_t runlength, start, corresponding;
+
+		while (i < n && !changed[i]) {
+			while (other[j++])
+				;
+			i++;
+		}
+		if (i == n)
+			break;
+		start = i;
+		while (changed[++i])
+			;
+		while (other[j])
+			j++;
+		do {
+			runlength = i - start;
+			while (start && line_eq(&v[start - 1], &v[i - 1])) {
+				changed[--start] = true;
+				changed[--i] = false;
+				while (changed[start - 1])
+					start--;
+				while (other[--j])
+					;
+			}
+			corresponding = other[j - 1] ? i : n;
+			while (i != n && line_eq(&v[start], &v[i])) {
+				changed[start++] = false;
+				changed[i++] = true;
+				while (changed[i])
+					i++;
+				while (other[++j])
+					corresponding = i;
+			}
+		} while (runlength != i - start);
+		while (corresponding < i) {
+			changed[--start] = true;
+			changed[--i] = false;
+			while (other[--j])
+				;
+		}
+	}
+}
+
+/* The changed lines as an edit script: each change lists its deletions first, like diff -u. */
 static int edit_script(const struct lines *a, const struct lines *b, struct edit **ret,
 		       size_t *ret_n)
 {
-	_cleanup_free_ bool *del = calloc(a->n + 1, sizeof(bool)),
-			    *ins = calloc(b->n + 1, sizeof(bool));
+	/* one false sentinel on either side for shift_boundaries() */
+	_cleanup_free_ bool *dflags = calloc(a->n + 2, sizeof(bool)),
+			    *iflags = calloc(b->n + 2, sizeof(bool));
 	size_t nd = a->n + b->n + 3;
 	_cleanup_free_ ptrdiff_t *fd = calloc(nd, sizeof(ptrdiff_t)),
 				 *bd = calloc(nd, sizeof(ptrdiff_t));
+	bool *del, *ins;
 	struct myers m;
 	struct edit *v;
 	size_t n = 0, i = 0, j = 0;
 
-	if (!del || !ins || !fd || !bd)
+	if (!dflags || !iflags || !fd || !bd)
 		return -ENOMEM;
+	del = dflags + 1;
+	ins = iflags + 1;
 	/* diagonals run from -(b->n + 1) to a->n + 1 */
 	m = (struct myers){ a->v, b->v, del, ins, fd + b->n + 1, bd + b->n + 1, DIFF_BUDGET };
 	compare(&m, 0, (ptrdiff_t)a->n, 0, (ptrdiff_t)b->n);
+	shift_boundaries(a->v, del, (ptrdiff_t)a->n, ins);
+	shift_boundaries(b->v, ins, (ptrdiff_t)b->n, del);
 	v = calloc(a->n + b->n + 1, sizeof(*v));
 	if (!v)
 		return -ENOMEM;

@@ -205,7 +205,8 @@ static size_t count_prefix(const char *d, char c)
  * random insertions, deletions and replacements have one minimal script, so
  * the output must be the same as diff -u's, hunk for hunk.  Texts over a
  * three-line alphabet have many minimal scripts: there the number of removed
- * and added lines must equal diff --minimal's, and the patch must apply.
+ * and added lines must equal diff --minimal's, the patch must apply, and
+ * nearly all outputs must be the same as diff's.
  */
 static void test_against_gnu_diff(void **state)
 {
@@ -251,7 +252,10 @@ static void test_against_gnu_diff(void **state)
 
 			assert_int_equal(count_prefix(got, '-'), count_prefix(want, '-'));
 			assert_int_equal(count_prefix(got, '+'), count_prefix(want, '+'));
-			same += strcmp(got, want) == 0;
+			if (strcmp(got, want) == 0)
+				same++;
+			else if (getenv("CTA_DIFF_SHOW"))
+				print_message("case %d:\nours:\n%s\ndiff:\n%s\n", k, got, want);
 			if (*d) {
 				p = patch(a, d);
 				assert_string_equal(p, b);
@@ -260,7 +264,14 @@ static void test_against_gnu_diff(void **state)
 		}
 		free(want), free(d), free(a), free(b);
 	}
+	/*
+	 * GNU diff also sets aside lines with many matches before its search
+	 * (discard_confusing_lines()), which ctaudit does not; that changes the
+	 * pick among minimal scripts in a few cases (1 of these 200 with diffutils
+	 * 3.8), never the count.
+	 */
 	print_message("alphabet-of-3 cases identical to diff --minimal -u: %u of 200\n", same);
+	assert_true(same >= 190);
 	{
 		char *cmd = NULL;
 
