@@ -108,12 +108,15 @@ int cta_cli_print(const char *s);
 int cta_cli_output(const char *path, const char *s);
 
 /*
- * The "meta" object every JSON output carries (docs/reports.md, "Metadata"):
- * ctaudit version, generated_at, source, root, hostname, machine_id, netns,
- * and @catalog (borrowed, may be NULL) as "catalog"; the target's identity
- * comes from @facts' host section.  Returns a new object or NULL on ENOMEM.
+ * Identify a JSON output (docs/reports.md, "Identity"): set the top-level
+ * ctaudit_version, generated_at (now), target (hostname, netns, netns_inode
+ * and machine_id from @facts' host section, offline, root, netns_name,
+ * netns_pid) and, when @catalog is given, catalog (a copy) - each only where
+ * @out does not have it yet, so an audit report's own identity stays and is
+ * completed.  Returns 0, -ENOMEM or -EINVAL (no clock).
  */
-json_t *cta_cli_meta(const struct cta_cli_common *o, const json_t *facts, const json_t *catalog);
+int cta_cli_stamp(json_t *out, const struct cta_cli_common *o, const json_t *facts,
+		  const json_t *catalog);
 
 /*
  * {"digest": "sha256:HEX", "rules": N} for the loaded catalog: the digest of

@@ -46,16 +46,13 @@ static void help(void)
 	       CTA_CLI_COMMON_HELP);
 }
 
-/* The report's "meta" (docs/reports.md): where, when, with which catalog. */
-static int audit_meta(const struct cta_policy *p, const struct cta_cli_common *common,
-		      const json_t *facts, json_t *report)
+/* The report's identity (docs/reports.md): who, when, where, which catalog. */
+static int audit_stamp(const struct cta_policy *p, const struct cta_cli_common *common,
+		       const json_t *facts, json_t *report)
 {
 	_cleanup_json_ json_t *cat = cta_cli_catalog_meta(p);
-	json_t *meta = cat ? cta_cli_meta(common, facts, cat) : NULL;
 
-	if (!meta || json_object_set_new(report, "meta", meta) < 0)
-		return -ENOMEM;
-	return 0;
+	return cat ? cta_cli_stamp(report, common, facts, cat) : -ENOMEM;
 }
 
 /* {PROFILE: [rule ids it enables]} for the JUnit suites. */
@@ -195,7 +192,7 @@ int cmd_audit(int argc, char **argv)
 	}
 	r = cta_policy_audit(p, profiles, facts, &diags, &report);
 	if (r == 0) {
-		r = audit_meta(p, &common, facts, report);
+		r = audit_stamp(p, &common, facts, report);
 		if (r == 0 && format && streq(format, "junit"))
 			r = profile_rules_of(p, report, &profile_rules);
 	}

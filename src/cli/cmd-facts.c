@@ -395,9 +395,7 @@ int cmd_facts(int argc, char **argv)
 	}
 
 	if (common.format == CTA_FORMAT_JSON) {
-		json_t *meta = cta_cli_meta(&common, facts, NULL);
-
-		if (!meta || json_object_set_new(facts, "meta", meta) < 0) {
+		if (cta_cli_stamp(facts, &common, facts, NULL) < 0) {
 			cta_cli_error("out of memory");
 			return CTA_EXIT_HOST;
 		}

@@ -103,10 +103,8 @@ static int get_report(const struct cta_plan_cli *o, json_t **ret_facts, json_t *
 			     &report);
 	if (r == 0) {
 		_cleanup_json_ json_t *cat = cta_cli_catalog_meta(pol);
-		json_t *meta = cat ? cta_cli_meta(&o->common, facts, cat) : NULL;
 
-		if (!meta || json_object_set_new(report, "meta", meta) < 0)
-			r = -ENOMEM;
+		r = cat ? cta_cli_stamp(report, &o->common, facts, cat) : -ENOMEM;
 	}
 	cta_policy_free(pol);
 	if (r == -EINVAL) {
@@ -185,24 +183,21 @@ static void help(void)
 enum { OPT_EMIT = CTA_OPT_PLAN_LAST };
 
 /*
- * The plan's "meta": the report's (a saved --report keeps the catalog it was
- * judged with) renewed for this run, with the profiles and why.
+ * The plan's identity: its own time and target, the catalog the report was
+ * judged with (a saved --report keeps its own), the profiles and why.
  */
-static int plan_meta(const struct cta_cli_common *common, const json_t *facts, const json_t *report,
-		     json_t *j)
+static int plan_stamp(const struct cta_cli_common *common, const json_t *facts,
+		      const json_t *report, json_t *j)
 {
-	const json_t *rmeta = json_object_get(report, "meta");
-	json_t *meta = cta_cli_meta(common, facts, json_object_get(rmeta, "catalog"));
+	static const char *const from_report[] = { "catalog", "profiles", "profile_reason" };
+	int r = cta_cli_stamp(j, common, facts, NULL);
 
-	if (!meta || json_object_set_new(j, "meta", meta) < 0)
-		return -ENOMEM;
-	if ((json_object_get(report, "profiles") &&
-	     json_object_set(meta, "profiles", json_object_get(report, "profiles")) < 0) ||
-	    (json_object_get(report, "profile_reason") &&
-	     json_object_set(meta, "profile_reason", json_object_get(report, "profile_reason")) <
-		     0))
-		return -ENOMEM;
-	return 0;
+	for (size_t i = 0; r == 0 && i < ELEMENTSOF(from_report); i++)
+		if (json_object_get(report, from_report[i]) &&
+		    !json_object_get(j, from_report[i]) &&
+		    json_object_set(j, from_report[i], json_object_get(report, from_report[i])) < 0)
+			r = -ENOMEM;
+	return r;
 }
 
 int cmd_plan(int argc, char **argv)
@@ -272,7 +267,7 @@ int cmd_plan(int argc, char **argv)
 		_cleanup_json_ json_t *j = NULL;
 
 		if (cta_render_plan_json(plan, &j) == 0 &&
-		    plan_meta(&o.common, facts, report, j) == 0)
+		    plan_stamp(&o.common, facts, report, j) == 0)
 			out = cta_json_dumps(j);
 	} else if (cta_render_plan_text(plan, &out) < 0)
 		out = NULL;

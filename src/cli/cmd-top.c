@@ -142,21 +142,16 @@ static int finish(const struct top_opts *o)
 	return finish_stdout();
 }
 
-static int set_meta(const struct top_opts *o, json_t *j)
+static int stamp(const struct top_opts *o, json_t *j)
 {
 	/* the host collector names the namespace top entered, as facts would */
 	struct cta_collect_opts co = { 0 };
 	_cleanup_json_ json_t *facts = json_object();
 	struct cta_collect_ctx ctx = { .opts = &co, .facts = facts };
-	json_t *meta;
 
 	if (!facts || cta_collect_host(&ctx) == -ENOMEM)
 		return -ENOMEM;
-	meta = cta_cli_meta(&o->common, facts, NULL);
-
-	if (!meta || json_object_set_new(j, "meta", meta) < 0)
-		return -ENOMEM;
-	return 0;
+	return cta_cli_stamp(j, &o->common, facts, NULL);
 }
 
 static int host_error(const char *what, int r)
@@ -230,7 +225,7 @@ static int top_conntrack(const struct top_opts *o)
 			host_error("cannot format", -ENOMEM);
 			goto out;
 		}
-		if (set_meta(o, j) < 0) {
+		if (stamp(o, j) < 0) {
 			host_error("cannot format", -ENOMEM);
 			goto out;
 		}
@@ -328,7 +323,7 @@ static int top_timewait(const struct top_opts *o)
 			host_error("cannot format", -ENOMEM);
 			goto out;
 		}
-		if (set_meta(o, j) < 0) {
+		if (stamp(o, j) < 0) {
 			host_error("cannot format", -ENOMEM);
 			goto out;
 		}

@@ -206,23 +206,6 @@ int cta_cli_load_policy(const char *root, const char *const *profile_dirs, struc
 	return r < 0 ? CTA_EXIT_USAGE : 0;
 }
 
-/*
- * machine-id(5): 32 lower-case hexadecimal characters and a newline.  The
- * file below --root may be attacker-prepared: anything else is ignored.
- */
-static char *read_machine_id(const char *root)
-{
-	_cleanup_free_ char *path = NULL, *buf = NULL;
-
-	if (cta_resolve_in_root(root, "/etc/machine-id", &path) < 0 ||
-	    cta_read_file_at(root, path, 4096, &buf) < 0)
-		return NULL;
-	cta_collapse_ws(buf);
-	if (strlen(buf) != 32 || strspn(buf, "0123456789abcdef") != 32)
-		return NULL;
-	return TAKE_PTR(buf);
-}
-
 static int now_utc(char buf[static 32])
 {
 	time_t now = time(NULL);
@@ -233,56 +216,68 @@ static int now_utc(char buf[static 32])
 	return 0;
 }
 
-json_t *cta_cli_meta(const struct cta_cli_common *o, const json_t *facts, const json_t *catalog)
+/* An offline collection says so in "unavailable" (docs/facts.md). */
+static bool facts_offline(const json_t *facts)
 {
-	const json_t *host = json_object_get(facts, "host");
-	const json_t *fmeta = json_object_get(facts, "meta");
-	_cleanup_json_ json_t *m = NULL;
-	_cleanup_free_ char *mid = NULL;
-	json_t *ns, *ino;
-	const char *hostname = json_string_value(json_object_get(host, "hostname"));
-	const char *nsname = json_string_value(json_object_get(host, "netns"));
-	const char *source;
+	const json_t *e;
+	size_t i;
+
+	json_array_foreach(json_object_get(facts, "unavailable"), i, e) {
+		const char *reason = json_string_value(json_object_get(e, "reason"));
+
+		if (reason && streq(reason, "offline"))
+			return true;
+	}
+	return false;
+}
+
+static int set_if_absent(json_t *o, const char *key, json_t *v)
+{
+	if (!v)
+		return -ENOMEM;
+	if (json_object_get(o, key)) {
+		json_decref(v);
+		return 0;
+	}
+	return json_object_set_new(o, key, v) < 0 ? -ENOMEM : 0;
+}
+
+int cta_cli_stamp(json_t *out, const struct cta_cli_common *o, const json_t *facts,
+		  const json_t *catalog)
+{
+	const json_t *host = json_object_get(facts, "host"), *v;
+	static const char *const from_host[] = { "hostname", "netns", "netns_inode", "machine_id" };
+	json_t *target;
 	char at[32];
+	int r;
 
 	if (now_utc(at) < 0)
-		return NULL;
-	if (o->facts)
-		source = "facts";
-	else if (o->offline)
-		source = "offline";
-	else
-		source = "live";
-	m = json_pack("{s:s, s:s, s:s, s:s?}", "ctaudit_version", CTA_VERSION, "generated_at", at,
-		      "source", source, "root", o->root);
-	if (!m)
-		return NULL;
-	if (hostname && json_object_set_new(m, "hostname", json_string(hostname)) < 0)
-		return NULL;
+		return -EINVAL;
+	r = set_if_absent(out, "ctaudit_version", json_string(CTA_VERSION));
+	if (r >= 0)
+		r = set_if_absent(out, "generated_at", json_string(at));
+	if (r >= 0)
+		r = set_if_absent(out, "target", json_object());
+	if (r >= 0 && catalog)
+		r = set_if_absent(out, "catalog", json_deep_copy(catalog));
+	if (r < 0)
+		return r;
 
-	/* a snapshot carries the machine-id of the host it was collected on */
-	if (o->facts)
-		mid = json_string_value(json_object_get(fmeta, "machine_id")) ?
-			      strdup(json_string_value(json_object_get(fmeta, "machine_id"))) :
-			      NULL;
-	else
-		mid = read_machine_id(o->root);
-	if (mid && json_object_set_new(m, "machine_id", json_string(mid)) < 0)
-		return NULL;
-
-	ino = json_object_get(host, "netns_inode");
-	ns = json_pack("{s:s?, s:O?, s:o}", "name", o->netns, "inode", ino, "initial",
-		       nsname ? json_boolean(streq(nsname, "init")) : json_null());
-	if (!ns || json_object_set_new(m, "netns", ns) < 0)
-		return NULL;
-	if (o->netns_pid && json_object_set_new(ns, "pid", json_integer(o->netns_pid)) < 0)
-		return NULL;
-	if (o->facts && json_string_value(json_object_get(facts, "collected_at")) &&
-	    json_object_set(m, "facts_collected_at", json_object_get(facts, "collected_at")) < 0)
-		return NULL;
-	if (catalog && json_object_set(m, "catalog", (json_t *)catalog) < 0)
-		return NULL;
-	return TAKE_PTR(m);
+	target = json_object_get(out, "target");
+	for (size_t i = 0; i < ELEMENTSOF(from_host); i++) {
+		v = json_object_get(host, from_host[i]);
+		if (v && (r = set_if_absent(target, from_host[i], json_deep_copy(v))) < 0)
+			return r;
+	}
+	r = set_if_absent(target, "offline", json_boolean(o->offline || facts_offline(facts)));
+	/* a snapshot does not record the root it was read below */
+	if (r >= 0 && o->root && !streq(o->root, "/") && !o->facts)
+		r = set_if_absent(target, "root", json_string(o->root));
+	if (r >= 0 && o->netns)
+		r = set_if_absent(target, "netns_name", json_string(o->netns));
+	if (r >= 0 && o->netns_pid)
+		r = set_if_absent(target, "netns_pid", json_integer(o->netns_pid));
+	return r < 0 ? r : 0;
 }
 
 json_t *cta_cli_catalog_meta(const struct cta_policy *p)

@@ -9,8 +9,8 @@
  * (docs/reports.md): SARIF 2.1.0 for code-scanning dashboards, JUnit XML for
  * CI, and the Prometheus text format for node_exporter's textfile collector.
  *
- * Pure: the input is the audit report (docs/audit-json.md, with its "meta"
- * object) and, where a format shows evidence, the facts the report was made
+ * Pure: the input is the audit report (docs/audit-json.md, with the identity
+ * of docs/reports.md) and, where a format shows evidence, the facts the report was made
  * from (NULL: that evidence is left out).  Each returns a new string (caller
  * frees) or NULL on ENOMEM.
  */
@@ -40,10 +40,13 @@ char *cta_render_prometheus(const json_t *report, const json_t *facts);
 int cta_render_parse_utc(const char *s, long long *ret);
 
 /*
- * The value of the `netns` label and SARIF/JUnit property: meta.netns.name
- * (--netns NAME), else the facts' host.netns ("init" or "other"), else
- * "unknown" (offline, or a snapshot without it).  Borrowed from @report.
+ * The value of the `netns` label and property: target.netns_name (--netns
+ * NAME), else target.netns or host.netns ("init" or "other"), else "unknown"
+ * (offline, or a snapshot without it).  Borrowed from @report.
  */
-const char *cta_render_meta_netns(const json_t *report);
+const char *cta_render_netns_label(const json_t *report);
+
+/* target.KEY, else host.KEY, as a string (hostname, machine_id); NULL when neither. */
+const char *cta_render_target_str(const json_t *report, const char *key);
 
 #endif

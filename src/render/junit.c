@@ -168,8 +168,9 @@ static void count(const json_t *results, const json_t *rules, struct counts *c)
 
 static void suite(FILE *f, const json_t *report, const char *profile, const json_t *rules)
 {
-	const json_t *meta = json_object_get(report, "meta");
 	const json_t *results = json_object_get(report, "results"), *res;
+	const char *at = str(report, "generated_at");
+	const char *hostname = cta_render_target_str(report, "hostname");
 	_cleanup_free_ char *name = NULL;
 	struct counts c = { 0 };
 	size_t i;
@@ -181,37 +182,37 @@ static void suite(FILE *f, const json_t *report, const char *profile, const json
 	put_xml(f, name);
 	fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"%zu\" time=\"0\"",
 		c.tests, c.failures, c.skipped);
-	if (str(meta, "generated_at")) {
+	if (at && *at) {
 		/* the attribute is xs:dateTime without a zone in the Ant schema */
-		_cleanup_free_ char *ts = strdup(str(meta, "generated_at"));
-
-		if (ts && *ts && ts[strlen(ts) - 1] == 'Z')
-			ts[strlen(ts) - 1] = '\0';
 		fputs(" timestamp=\"", f);
-		put_xml(f, ts);
+		fwrite(at, 1, strlen(at) - (at[strlen(at) - 1] == 'Z'), f);
 		fputc('"', f);
 	}
-	if (str(meta, "hostname") || str(json_object_get(report, "host"), "hostname")) {
+	if (hostname) {
 		fputs(" hostname=\"", f);
-		put_xml(f,
-			str(meta, "hostname") ?: str(json_object_get(report, "host"), "hostname"));
+		put_xml(f, hostname);
 		fputc('"', f);
 	}
 	fputs(">\n    <properties>\n", f);
-	static const char *const props[] = { "ctaudit_version", "generated_at", "machine_id",
-					     "source", "root" };
+	const struct {
+		const char *name, *value;
+	} props[] = {
+		{ "ctaudit_version", str(report, "ctaudit_version") },
+		{ "generated_at", at },
+		{ "catalog", str(json_object_get(report, "catalog"), "digest") },
+		{ "machine_id", cta_render_target_str(report, "machine_id") },
+		{ "root", str(json_object_get(report, "target"), "root") },
+		{ "netns", cta_render_netns_label(report) },
+		{ "profile_reason", str(report, "profile_reason") },
+	};
 	for (i = 0; i < ELEMENTSOF(props); i++) {
-		if (!str(meta, props[i]))
+		if (!props[i].value)
 			continue;
-		fprintf(f, "      <property name=\"%s\" value=\"", props[i]);
-		put_xml(f, str(meta, props[i]));
+		fprintf(f, "      <property name=\"%s\" value=\"", props[i].name);
+		put_xml(f, props[i].value);
 		fputs("\"/>\n", f);
 	}
-	fputs("      <property name=\"netns\" value=\"", f);
-	put_xml(f, cta_render_meta_netns(report));
-	fputs("\"/>\n      <property name=\"profile_reason\" value=\"", f);
-	put_xml(f, str(report, "profile_reason"));
-	fputs("\"/>\n    </properties>\n", f);
+	fputs("    </properties>\n", f);
 	json_array_foreach(results, i, res)
 		if (enabled(rules, str(res, "rule")))
 			testcase(f, name, res);

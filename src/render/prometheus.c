@@ -167,11 +167,10 @@ static void evidence(FILE *f, const json_t *facts, const char *netns)
 
 char *cta_render_prometheus(const json_t *report, const json_t *facts)
 {
-	const json_t *meta = json_object_get(report, "meta");
 	const json_t *sum = json_object_get(report, "summary"), *res;
 	const char *profile = str(report, "profile");
 	_cleanup_free_ char *buf = NULL;
-	const char *netns = cta_render_meta_netns(report);
+	const char *netns = cta_render_netns_label(report);
 	long long at, failing = 0;
 	size_t len, i;
 	FILE *f;
@@ -183,11 +182,11 @@ char *cta_render_prometheus(const json_t *report, const json_t *facts)
 	family(f, "ctaudit_build_info", "gauge",
 	       "ctaudit version and rule catalog digest of the last audit (always 1).");
 	fputs("ctaudit_build_info{", f);
-	put_label(f, "version", str(meta, "ctaudit_version"), true);
-	put_label(f, "catalog", str(json_object_get(meta, "catalog"), "digest"), false);
+	put_label(f, "version", str(report, "ctaudit_version"), true);
+	put_label(f, "catalog", str(json_object_get(report, "catalog"), "digest"), false);
 	fputs("} 1\n", f);
 
-	if (cta_render_parse_utc(str(meta, "generated_at"), &at) == 0) {
+	if (cta_render_parse_utc(str(report, "generated_at"), &at) == 0) {
 		family(f, "ctaudit_last_run_timestamp_seconds", "gauge",
 		       "When the audit that wrote this file ran (seconds since the epoch).");
 		fprintf(f, "ctaudit_last_run_timestamp_seconds %lld\n", at);

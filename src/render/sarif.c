@@ -208,17 +208,17 @@ static json_t *run_properties(const json_t *report)
 		"{s:s?, s:O?, s:s?, s:O?, s:O?, s:s}", "profile", str(report, "profile"),
 		"profiles", json_object_get(report, "profiles"), "profileReason",
 		str(report, "profile_reason"), "host", json_object_get(report, "host"), "meta",
-		json_object_get(report, "meta"), "netns", cta_render_meta_netns(report));
+		json_object_get(report, "meta"), "netns", cta_render_netns_label(report));
 
 	return p;
 }
 
 char *cta_render_sarif(const json_t *report, const json_t *facts)
 {
-	const json_t *meta = json_object_get(report, "meta"), *res;
+	const json_t *res;
 	_cleanup_json_ json_t *log = NULL;
 	json_t *rules, *results, *run, *inv;
-	const char *root = str(meta, "root");
+	const char *root = str(json_object_get(report, "target"), "root");
 	_cleanup_free_ char *root_uri = NULL;
 	size_t i;
 
@@ -226,7 +226,7 @@ char *cta_render_sarif(const json_t *report, const json_t *facts)
 	results = json_array();
 	log = json_pack("{s:s, s:s, s:[{s:{s:{s:s, s:s, s:o}}, s:o, s:o}]}", "$schema",
 			SARIF_SCHEMA, "version", "2.1.0", "runs", "tool", "driver", "name",
-			"ctaudit", "version", str(meta, "ctaudit_version") ?: "unknown", "rules",
+			"ctaudit", "version", str(report, "ctaudit_version") ?: "unknown", "rules",
 			rules, "results", results, "properties", run_properties(report));
 	if (!log)
 		return NULL;
@@ -254,8 +254,9 @@ char *cta_render_sarif(const json_t *report, const json_t *facts)
 		return NULL;
 	inv = json_pack("{s:b}", "executionSuccessful", 1);
 	if (!inv ||
-	    (str(meta, "generated_at") &&
-	     json_object_set_new(inv, "endTimeUtc", json_string(str(meta, "generated_at"))) < 0) ||
+	    (str(report, "generated_at") &&
+	     json_object_set_new(inv, "endTimeUtc", json_string(str(report, "generated_at"))) <
+		     0) ||
 	    json_object_set_new(run, "invocations", json_pack("[o]", inv)) < 0)
 		return NULL;
 	return cta_json_dumps(log);

@@ -8,7 +8,8 @@
 #    JSON report;
 #  - the same exit status in every format, --fail-on included;
 #  - -o FILE replaces the file atomically and leaves it alone on failure;
-#  - the "meta" object (docs/reports.md): machine-id below --root, netns.
+#  - the identity (docs/reports.md): version, time, catalog digest, target
+#    with machine-id below --root, the namespace.
 # The CI gate of issue 14: `audit --offline --root IMAGE --format junit -o report.xml`.
 . "$(dirname "$0")/lib.sh"
 
@@ -68,7 +69,7 @@ for res, want in zip(run["results"], failing):
     assert res["message"]["text"] == want["message"]
     loc = res["locations"][0]
     assert loc["logicalLocations"][0]["fullyQualifiedName"] == want["subject"]
-assert run["tool"]["driver"]["version"] == report["meta"]["ctaudit_version"]
+assert run["tool"]["driver"]["version"] == report["ctaudit_version"]
 print(len(rules), len(run["results"]))
 PY
 }
@@ -180,34 +181,34 @@ audit rc --offline --root "$R" -p base --format json -o "$T/image.json"
 check_junit "$T/report.xml" "$T/image.json" base >/dev/null || cta_fail "image JUnit"
 grep -q '<failure message=.*type="low"' "$T/report.xml" || cta_fail "no failure for the stale tw_recycle line"
 
-# ---- meta
-cta_assert_eq "meta.machine_id below --root" "$(cta_jq "$T/image.json" .meta.machine_id)" \
+# ---- identity
+cta_assert_eq "machine_id below --root" "$(cta_jq "$T/image.json" .target.machine_id)" \
 	0123456789abcdef0123456789abcdef
-cta_assert_eq "meta.source" "$(cta_jq "$T/image.json" .meta.source)" offline
-cta_assert_eq "meta.root" "$(cta_jq "$T/image.json" .meta.root)" "$R"
-digest=$(cta_jq "$T/image.json" .meta.catalog.digest)
+cta_assert_eq "target.offline" "$(cta_jq "$T/image.json" .target.offline)" true
+cta_assert_eq "target.root" "$(cta_jq "$T/image.json" .target.root)" "$R"
+digest=$(cta_jq "$T/image.json" .catalog.digest)
 [[ $digest =~ ^sha256:[0-9a-f]{64}$ ]] || cta_fail "catalog digest '$digest'"
-cta_assert_eq "catalog digest does not depend on the run" "$(cta_jq "$T/s0.json" .meta.catalog.digest)" "$digest"
-[[ $(cta_jq "$T/image.json" .meta.generated_at) =~ ^20[0-9][0-9]-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-6][0-9]Z$ ]] ||
+cta_assert_eq "catalog digest does not depend on the run" "$(cta_jq "$T/s0.json" .catalog.digest)" "$digest"
+[[ $(cta_jq "$T/image.json" .generated_at) =~ ^20[0-9][0-9]-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-6][0-9]Z$ ]] ||
 	cta_fail "generated_at is not UTC ISO 8601"
-cta_assert_eq "ctaudit version" "$(cta_jq "$T/image.json" .meta.ctaudit_version)" \
+cta_assert_eq "ctaudit version" "$(cta_jq "$T/image.json" .ctaudit_version)" \
 	"$("$CTAUDIT" --version | awk 'NR == 1 { print $2 }')"
 # an attacker-prepared machine-id is not copied into the report
 printf '../../../../etc/shadow\n' >"$R/etc/machine-id"
 audit rc --offline --root "$R" -p base --format json -o "$T/image2.json"
-cta_assert_eq "invalid machine-id left out" "$(cta_jq "$T/image2.json" '.meta.machine_id // "absent"')" absent
+cta_assert_eq "invalid machine-id left out" "$(cta_jq "$T/image2.json" '.target.machine_id // "absent"')" absent
 # a link that climbs out of the image would reach this host's own machine-id
 rm "$R/etc/machine-id"
 ln -s ../../../../../../../../etc/machine-id "$R/etc/machine-id"
 audit rc --offline --root "$R" -p base --format json -o "$T/image3.json" 2>/dev/null
-cta_assert_eq "machine-id symlink stays in the root" "$(cta_jq "$T/image3.json" '.meta.machine_id // "absent"')" absent
+cta_assert_eq "machine-id symlink stays in the root" "$(cta_jq "$T/image3.json" '.target.machine_id // "absent"')" absent
 # a snapshot carries its machine-id to the audit made from it
 "$CTAUDIT" facts --offline --root "$T/image" --format json -o "$T/facts.json" || true
-jq '.meta.machine_id = "fedcba9876543210fedcba9876543210"' "$T/facts.json" >"$T/facts2.json"
+jq '.host.machine_id = "fedcba9876543210fedcba9876543210"' "$T/facts.json" >"$T/facts2.json"
 audit rc --facts "$T/facts2.json" -p base --format json -o "$T/fromfacts.json"
-cta_assert_eq "machine-id from the snapshot" "$(cta_jq "$T/fromfacts.json" .meta.machine_id)" \
+cta_assert_eq "machine-id from the snapshot" "$(cta_jq "$T/fromfacts.json" .target.machine_id)" \
 	fedcba9876543210fedcba9876543210
-cta_assert_eq "source facts" "$(cta_jq "$T/fromfacts.json" .meta.source)" facts
+cta_assert_eq "a snapshot records no root" "$(cta_jq "$T/fromfacts.json" .target.root)" null
 
 # ---- -o FILE: atomic replacement, never half-written, left alone on failure
 out=$T/out/report.json
@@ -242,8 +243,9 @@ erc=$?
 set -e
 cta_assert_eq "plan -o exit status (changes pending)" "$prc" 1
 cta_assert_eq "plan --emit -o exit status" "$erc" 1
-cta_assert_eq "plan meta profiles" "$(jq -c .meta.profiles "$T/plan.json")" '["base"]'
-[ -n "$(cta_jq "$T/plan.json" .meta.profile_reason)" ] || cta_fail "plan meta has no profile_reason"
+cta_assert_eq "plan profiles" "$(jq -c .profiles "$T/plan.json")" '["base"]'
+[ -n "$(cta_jq "$T/plan.json" .profile_reason)" ] || cta_fail "plan has no profile_reason"
+cta_assert_eq "plan catalog" "$(cta_jq "$T/plan.json" .catalog.digest)" "$digest"
 grep -q '^net.ipv4.tcp_tw_recycle\|tcp_' "$T/plan.conf" || cta_fail "plan --emit sysctl -o wrote nothing useful"
 
 # ---- namespaces: live facts, audit and top name the namespace
@@ -251,13 +253,14 @@ if [ "$(id -u)" = 0 ] && command -v ip >/dev/null; then
 	cta_netns_new NS
 	ino=$(ip netns exec "$NS" stat -L -c %i /proc/self/ns/net)
 	audit rc --netns "$NS" -p base --format json -o "$T/ns.json"
-	cta_assert_eq "audit meta.netns" "$(jq -c '.meta.netns | [.name, .inode, .initial]' "$T/ns.json")" \
-		"[\"$NS\",$ino,false]"
+	cta_assert_eq "audit target" "$(jq -c '.target | [.netns_name, .netns_inode, .netns]' "$T/ns.json")" \
+		"[\"$NS\",$ino,\"other\"]"
 	"$CTAUDIT" facts --netns "$NS" --format json -o "$T/nsf.json"
-	cta_assert_eq "facts meta.netns.inode" "$(cta_jq "$T/nsf.json" .meta.netns.inode)" "$ino"
+	cta_assert_eq "facts target.netns_inode" "$(cta_jq "$T/nsf.json" .target.netns_inode)" "$ino"
 	"$CTAUDIT" top timewait --netns "$NS" --format json -o "$T/top.json"
-	cta_assert_eq "top meta.netns" "$(jq -c '.meta.netns | [.name, .inode, .initial]' "$T/top.json")" \
-		"[\"$NS\",$ino,false]"
+	cta_assert_eq "top target" "$(jq -c '.target | [.netns_name, .netns_inode, .netns]' "$T/top.json")" \
+		"[\"$NS\",$ino,\"other\"]"
+	[ "$(cta_jq "$T/top.json" .ctaudit_version)" != null ] || cta_fail "top has no ctaudit_version"
 	"$CTAUDIT" top conntrack --netns "$NS" -o "$T/top.txt"
 	grep -q '^conntrack entries: ' "$T/top.txt" || cta_fail "top conntrack -o"
 	audit rc --netns "$NS" -p base --format prometheus -o "$T/ns.prom"
@@ -265,4 +268,4 @@ if [ "$(id -u)" = 0 ] && command -v ip >/dev/null; then
 		cta_fail "the netns label is not the namespace's name"
 fi
 
-cta_pass "SARIF valid against the 2.1.0 schema, JUnit counts right, exit statuses, -o atomic, meta"
+cta_pass "SARIF valid against the 2.1.0 schema, JUnit counts right, exit statuses, -o atomic, identity"
