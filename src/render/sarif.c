@@ -204,13 +204,13 @@ static json_t *result(const json_t *res, size_t index, const json_t *facts)
 
 static json_t *run_properties(const json_t *report)
 {
-	json_t *p = json_pack(
-		"{s:s?, s:O?, s:s?, s:O?, s:O?, s:s}", "profile", str(report, "profile"),
-		"profiles", json_object_get(report, "profiles"), "profileReason",
-		str(report, "profile_reason"), "host", json_object_get(report, "host"), "meta",
-		json_object_get(report, "meta"), "netns", cta_render_netns_label(report));
-
-	return p;
+	return json_pack("{s:s?, s:O?, s:s?, s:O?, s:O?, s:O?, s:s?, s:s}", "profile",
+			 str(report, "profile"), "profiles", json_object_get(report, "profiles"),
+			 "profileReason", str(report, "profile_reason"), "host",
+			 json_object_get(report, "host"), "target",
+			 json_object_get(report, "target"), "catalog",
+			 json_object_get(report, "catalog"), "generatedAt",
+			 str(report, "generated_at"), "netns", cta_render_netns_label(report));
 }
 
 char *cta_render_sarif(const json_t *report, const json_t *facts)
