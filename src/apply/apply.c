@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include "apply/apply.h"
 #include "apply/journal.h"
-#include "collect/firewall.h"
+#include "nf/firewall.h"
 #include "util/fileio.h"
 #include "util/macro.h"
 #include "util/banned.h"

@@ -11,7 +11,7 @@
 #include <linux/netfilter/nfnetlink_conntrack.h>
 #include <linux/netlink.h>
 #include <netinet/in.h>
-#include "collect/ctdump.h"
+#include "nf/ctdump.h"
 #include "util/macro.h"
 #include "util/banned.h"
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#ifndef CTA_COLLECT_CTDUMP_H
-#define CTA_COLLECT_CTDUMP_H
+#ifndef CTA_NF_CTDUMP_H
+#define CTA_NF_CTDUMP_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,16 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#ifndef CTA_COLLECT_FWRULE_H
-#define CTA_COLLECT_FWRULE_H
+#ifndef CTA_NF_FWRULE_H
+#define CTA_NF_FWRULE_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <jansson.h>
 
 /*
- * Private to the firewall collector (firewall.c, iptc.c, nft.c): the decoded
- * form of a rule set.  The two adapters translate their library's objects into
- * these structs; firewall.c turns them into facts.  Everything is owned by the
+ * The decoded form of a rule set, the readers' output.  The two adapters
+ * (iptc.c, nft.c) translate their library's objects into these structs;
+ * collect/firewall.c turns them into facts.  Everything is owned by the
  * enclosing cta_fwset and released by cta_fwset_done().
  */
 
@@ -163,13 +162,5 @@ void cta_nft_dump_done(struct cta_nft_dump *d);
 int cta_nft_dump_live(struct cta_nft_dump *d);
 /* Decode a dump into @s.  Returns 0, -EBADMSG on a malformed message, -ENOMEM. */
 int cta_nft_decode(const struct cta_nft_dump *d, struct cta_fwset *s);
-
-/*
- * Turn a decoded rule set into facts: firewall.notrack/nat, helpers.assigned,
- * firewall.stateful_filter_drops_untracked (ORed in).  Sorting and dedup
- * happen in cta_fw_facts_finish().  Returns 0 or -ENOMEM.
- */
-int cta_fw_facts_add(json_t *facts, const struct cta_fwset *s);
-int cta_fw_facts_finish(json_t *facts);
 
 #endif

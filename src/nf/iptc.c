@@ -20,8 +20,8 @@
 #include <libiptc/libip6tc.h>
 #include <linux/netfilter/xt_CT.h>
 #include <linux/netfilter/xt_tcpudp.h>
-#include "collect/firewall.h"
-#include "collect/fwrule.h"
+#include "nf/firewall.h"
+#include "nf/fwrule.h"
 #include "util/fileio.h"
 #include "util/macro.h"
 #include "util/banned.h"

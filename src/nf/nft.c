@@ -28,8 +28,8 @@
 #include <libnftnl/rule.h>
 #include <libnftnl/set.h>
 #include <libnftnl/table.h>
-#include "collect/firewall.h"
-#include "collect/fwrule.h"
+#include "nf/firewall.h"
+#include "nf/fwrule.h"
 #include "util/macro.h"
 #include "util/banned.h"
 

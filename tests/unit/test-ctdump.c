@@ -17,7 +17,7 @@
 #include <string.h>
 #include <linux/netlink.h>
 #include <netinet/in.h>
-#include "collect/ctdump.h"
+#include "nf/ctdump.h"
 #include "util/fileio.h"
 #include "util/macro.h"
 

@@ -27,7 +27,8 @@
 #include <linux/netfilter/xt_tcpudp.h>
 #include <linux/netfilter_ipv4/ip_tables.h>
 #include <linux/netfilter_ipv6/ip6_tables.h>
-#include "collect/fwrule.h"
+#include "collect/firewall.h"
+#include "nf/fwrule.h"
 #include "util/json.h"
 
 /* ---- building entries the way iptables does ---- */

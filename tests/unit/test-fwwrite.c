@@ -19,7 +19,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include "collect/firewall.h"
-#include "collect/fwrule.h"
+#include "nf/firewall.h"
 #include "util/json.h"
 
 static bool in_own_netns;

@@ -15,7 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "collect/fwrule.h"
+#include "collect/firewall.h"
+#include "nf/fwrule.h"
 #include "util/fileio.h"
 #include "util/json.h"
 

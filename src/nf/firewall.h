@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef CTA_NF_FIREWALL_H
+#define CTA_NF_FIREWALL_H
+
+#include <stddef.h>
+#include "nf/fwrule.h"
+#include "util/ports.h"
+
+/*
+ * The firewall side of the netfilter adapter layer: readers (declared in
+ * fwrule.h: cta_iptc_read, cta_nft_dump_live + cta_nft_decode), used by
+ * collect, and the writers below, used by apply.
+ *
+ * ctaudit's own rules ("service port P is not tracked"):
+ *  - legacy, raw table: chain CTAUDIT_PREROUTING with
+ *      -p PROTO --dport P -j CT --notrack
+ *    jumped to from the top of PREROUTING, and chain CTAUDIT_OUTPUT with
+ *      -p PROTO --sport P -j CT --notrack
+ *    jumped to from the top of OUTPUT (locally generated replies).
+ *  - nf_tables: table inet ctaudit {
+ *      chain prerouting { type filter hook prerouting priority raw; policy accept;
+ *                         PROTO dport P notrack }
+ *      chain output     { type filter hook output priority raw; policy accept;
+ *                         PROTO sport P notrack } }
+ */
+
+/*
+ * Make ctaudit's legacy NOTRACK rules for @family exactly the entries of
+ * @v[0..n) whose family is @family or 0, in order (none: removes the chains
+ * and jumps; the raw table is not created just to remove nothing), in one
+ * iptc_commit under the xtables lock (waits up to 5 s: -EBUSY).  Other rules
+ * in PREROUTING/OUTPUT stay.  Returns 0, -EINVAL (bad proto/port in any entry,
+ * checked first), -EBUSY or another negative errno; on failure nothing changed.
+ */
+int cta_iptc_set_notrack(int family, const struct cta_notrack_port *v, size_t n);
+
+/*
+ * Make table inet ctaudit hold exactly @v[0..n) (n == 0 deletes the table), in
+ * one nf_tables batch.  The inet table serves both families: @v[i].family is
+ * ignored and entries with the same proto and port give one rule, in order of
+ * first appearance.  Returns 0, -EINVAL (a proto other than tcp/udp or a bad
+ * port, checked before anything is sent) or another negative errno; on failure
+ * nothing changed.
+ */
+int cta_nft_set_notrack(const struct cta_notrack_port *v, size_t n);
+
+#endif
