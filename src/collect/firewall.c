@@ -17,7 +17,6 @@
 #include "util/macro.h"
 #include "util/banned.h"
 
-
 /* ---- facts ---- */
 
 static const char *const hook_order[] = { "ingress", "prerouting",  "input", "forward",

@@ -12,6 +12,7 @@
 #include <linux/netlink.h>
 #include <netinet/in.h>
 #include "nf/ctdump.h"
+#include "util/ports.h"
 #include "util/macro.h"
 #include "util/banned.h"
 
@@ -832,20 +833,22 @@ static int parse_term(const char *word, struct cta_ct_term *t, char **ret_err)
 		break;
 	}
 	case T_DPORT: {
-		_cleanup_free_ char *s = strdup(val);
-		char *dash;
+		struct cta_port_range pr;
 
-		if (!s)
-			return -ENOMEM;
-		dash = strchr(s, '-');
-		if (dash)
-			*dash++ = 0;
-		if (parse_u32(s, 65535, &t->lo) < 0 || (dash && parse_u32(dash, 65535, &t->hi) < 0))
+		if (cta_port_range_parse(val, 0, &pr) < 0) {
+			/* both ends valid, so the range is backwards */
+			_cleanup_free_ char *lo = strndup(val, strcspn(val, "-:"));
+			const char *hi = val + strcspn(val, "-:");
+
+			if (!lo)
+				return -ENOMEM;
+			if (*hi && cta_port_range_parse(lo, CTA_PORT_NO_RANGE, &pr) == 0 &&
+			    cta_port_range_parse(hi + 1, CTA_PORT_NO_RANGE, &pr) == 0)
+				ERR("empty port range '%s' in '%s'", val, word);
 			ERR("invalid port or port range '%s' in '%s'", val, word);
-		if (!dash)
-			t->hi = t->lo;
-		if (t->lo > t->hi)
-			ERR("empty port range '%s' in '%s'", val, word);
+		}
+		t->lo = pr.lo;
+		t->hi = pr.hi;
 		break;
 	}
 	case T_STATE: {

@@ -22,9 +22,9 @@
 #include <linux/netfilter/xt_state.h>
 #include <linux/netfilter/xt_tcpudp.h>
 #include "nf/fwrule.h"
+#include "util/ports.h"
 #include "util/macro.h"
 #include "util/banned.h"
-
 
 /* ---- the decoded rule set ---- */
 
@@ -131,14 +131,12 @@ struct cta_fwchain *cta_fwtable_find_chain(const struct cta_fwtable *t, const ch
 
 int cta_fwrule_add_port(char ***v, size_t *n, uint16_t lo, uint16_t hi)
 {
+	struct cta_port_range pr = { MIN(lo, hi), MAX(lo, hi) };
+	char buf[CTA_PORT_RANGE_STRLEN];
 	char *s, **nv;
-	int r;
 
-	if (lo == hi)
-		r = asprintf(&s, "%u", lo);
-	else
-		r = asprintf(&s, "%u-%u", MIN(lo, hi), MAX(lo, hi));
-	if (r < 0)
+	s = strdup(cta_port_range_format(&pr, buf));
+	if (!s)
 		return -ENOMEM;
 	nv = reallocarray(*v, *n + 1, sizeof(char *));
 	if (!nv) {

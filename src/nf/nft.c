@@ -1356,30 +1356,6 @@ int cta_nft_decode(const struct cta_nft_dump *d, struct cta_fwset *s)
 
 /* ---- writing table inet ctaudit ---- */
 
-static int parse_port(const char *s, uint16_t *lo, uint16_t *hi)
-{
-	unsigned long a, b;
-	char *end;
-
-	errno = 0;
-	a = strtoul(s, &end, 10);
-	if (errno || end == s || a > 65535)
-		return -EINVAL;
-	b = a;
-	if (*end == '-') {
-		const char *p = end + 1;
-
-		b = strtoul(p, &end, 10);
-		if (errno || end == p || b > 65535 || b < a)
-			return -EINVAL;
-	}
-	if (*end)
-		return -EINVAL;
-	*lo = (uint16_t)a;
-	*hi = (uint16_t)b;
-	return 0;
-}
-
 static int add_expr(struct nftnl_rule *r, struct nftnl_expr *e)
 {
 	if (!e)
@@ -1407,7 +1383,8 @@ static struct nftnl_rule *build_rule(const char *chain, const struct cta_notrack
 {
 	_cleanup_(nftnl_rule_freep) struct nftnl_rule *r = nftnl_rule_alloc();
 	struct nftnl_expr *e;
-	uint16_t lo, hi, lo_be, hi_be;
+	struct cta_port_range pr;
+	uint16_t lo_be, hi_be;
 	uint8_t proto;
 
 	*err = -ENOMEM;
@@ -1421,12 +1398,12 @@ static struct nftnl_rule *build_rule(const char *chain, const struct cta_notrack
 		*err = -EINVAL;
 		return NULL;
 	}
-	if (parse_port(p->port, &lo, &hi) < 0) {
+	if (cta_notrack_port_range(p, &pr) < 0) {
 		*err = -EINVAL;
 		return NULL;
 	}
-	lo_be = htons(lo);
-	hi_be = htons(hi);
+	lo_be = htons(pr.lo);
+	hi_be = htons(pr.hi);
 	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_INET);
 	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, CTA_NFT_TABLE);
 	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain);
@@ -1447,7 +1424,7 @@ static struct nftnl_rule *build_rule(const char *chain, const struct cta_notrack
 	}
 	if (add_expr(r, e) < 0)
 		return NULL;
-	if (lo == hi) {
+	if (pr.lo == pr.hi) {
 		if (add_expr(r, cmp_expr(NFT_CMP_EQ, &lo_be, 2)) < 0)
 			return NULL;
 	} else if (add_expr(r, cmp_expr(NFT_CMP_GTE, &lo_be, 2)) < 0 ||
@@ -1566,7 +1543,7 @@ static int batch_wait(struct mnl_socket *sock, uint32_t last_seq)
 static bool seen_before(const struct cta_notrack_port *v, size_t i)
 {
 	for (size_t j = 0; j < i; j++)
-		if (streq(v[j].proto, v[i].proto) && streq(v[j].port, v[i].port))
+		if (cta_notrack_port_cmp(&v[j], &v[i]) == 0)
 			return true;
 	return false;
 }
@@ -1580,13 +1557,9 @@ int cta_nft_set_notrack(const struct cta_notrack_port *v, size_t n)
 	struct nlmsghdr *last;
 	int r;
 
-	for (size_t i = 0; i < n; i++) {
-		uint16_t lo, hi;
-
-		if ((!streq(v[i].proto, "tcp") && !streq(v[i].proto, "udp")) ||
-		    parse_port(v[i].port, &lo, &hi) < 0)
+	for (size_t i = 0; i < n; i++)
+		if (cta_notrack_port_range(&v[i], NULL) < 0)
 			return -EINVAL;
-	}
 	buf = calloc(1, bufsize);
 	if (!buf)
 		return -ENOMEM;
