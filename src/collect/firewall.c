@@ -35,12 +35,18 @@ struct chain_hooks {
 	unsigned mask; /* bit = index in hook_order */
 };
 
-static void reach(const struct cta_fwtable *t, size_t ci, unsigned bit, struct chain_hooks *h,
-		  unsigned depth)
+/*
+ * A chain is marked before its jumps are followed, so each chain is entered
+ * at most once per hook and the recursion ends; its depth is the length of a
+ * jump path, which the kernel bounds: nf_tables refuses paths longer than
+ * NFT_JUMP_STACK_SIZE (16), x_tables refuses loops, so a path holds each
+ * chain at most once.
+ */
+static void reach(const struct cta_fwtable *t, size_t ci, unsigned bit, struct chain_hooks *h)
 {
 	const struct cta_fwchain *ch = &t->chains[ci];
 
-	if (depth > 64 || (h[ci].mask & bit))
+	if (h[ci].mask & bit)
 		return;
 	h[ci].mask |= bit;
 	for (size_t i = 0; i < ch->n_rules; i++) {
@@ -50,13 +56,13 @@ static void reach(const struct cta_fwtable *t, size_t ci, unsigned bit, struct c
 		for (size_t k = 0; k < r->n_vmap_targets; k++) {
 			to = cta_fwtable_find_chain(t, r->vmap_targets[k]);
 			if (to)
-				reach(t, (size_t)(to - t->chains), bit, h, depth + 1);
+				reach(t, (size_t)(to - t->chains), bit, h);
 		}
 		if ((r->verdict != CTA_FW_JUMP && r->verdict != CTA_FW_GOTO) || !r->target)
 			continue;
 		to = cta_fwtable_find_chain(t, r->target);
 		if (to)
-			reach(t, (size_t)(to - t->chains), bit, h, depth + 1);
+			reach(t, (size_t)(to - t->chains), bit, h);
 	}
 }
 
@@ -231,92 +237,125 @@ static bool rule_unconditional(const struct cta_fwrule *r)
 	       !r->n_sports && !r->n_dports && !r->has_ctstate && !r->other_match;
 }
 
-enum walk_result { WALK_FALL, WALK_ACCEPT, WALK_DROP };
-
-struct walk_state {
-	bool est_accepted;
-	bool untracked_accepted;
-};
-
-/* Follow a filter chain in order, as a packet with an unknown state would. */
-static enum walk_result walk(const struct cta_fwtable *t, const struct cta_fwchain *ch,
-			     struct walk_state *st, unsigned depth)
+static const char *filter_verdict(enum cta_fw_verdict v)
 {
-	if (depth > 16)
-		return WALK_FALL;
-	for (size_t i = 0; i < ch->n_rules; i++) {
-		const struct cta_fwrule *r = &ch->rules[i];
-		bool uncond = rule_unconditional(r);
-		const struct cta_fwchain *to;
-		enum walk_result w;
-
-		if (r->never)
-			continue;
-		/* a verdict map jumps conditionally: what its chains accept counts,
-		 * how they end does not */
-		for (size_t k = 0; k < r->n_vmap_targets; k++) {
-			to = cta_fwtable_find_chain(t, r->vmap_targets[k]);
-			if (to)
-				walk(t, to, st, depth + 1);
-		}
-		switch (r->verdict) {
-		case CTA_FW_ACCEPT:
-			if (uncond)
-				return WALK_ACCEPT;
-			if (r->has_ctstate && !(r->neg & CTA_FWNEG_CTSTATE)) {
-				if (r->ctstate & CTA_CT_UNTRACKED)
-					st->untracked_accepted = true;
-				if (r->ctstate & (CTA_CT_ESTABLISHED | CTA_CT_RELATED))
-					st->est_accepted = true;
-			}
-			break;
-		case CTA_FW_DROP:
-		case CTA_FW_REJECT:
-			if (uncond)
-				return WALK_DROP;
-			break;
-		case CTA_FW_RETURN:
-			if (uncond)
-				return WALK_FALL;
-			break;
-		case CTA_FW_JUMP:
-		case CTA_FW_GOTO:
-			to = r->target ? cta_fwtable_find_chain(t, r->target) : NULL;
-			if (!to)
-				break;
-			w = walk(t, to, st, depth + 1);
-			if (w != WALK_FALL && uncond)
-				return w;
-			if (r->verdict == CTA_FW_GOTO && uncond)
-				return WALK_FALL;
-			break;
-		default:
-			break;
-		}
+	switch (v) {
+	case CTA_FW_ACCEPT:
+		return "accept";
+	case CTA_FW_DROP:
+		return "drop";
+	case CTA_FW_REJECT:
+		return "reject";
+	case CTA_FW_RETURN:
+		return "return";
+	case CTA_FW_JUMP:
+		return "jump";
+	case CTA_FW_GOTO:
+		return "goto";
+	default:
+		return NULL;
 	}
-	return WALK_FALL;
 }
 
-static bool stateful_drops_untracked(const struct cta_fwtable *t)
+static int add_strv(json_t *o, const char *key, char *const *v, size_t n)
 {
-	bool legacy = streq(t->source, "iptables-legacy");
+	json_t *a = json_array();
 
-	for (size_t i = 0; i < t->n_chains; i++) {
-		const struct cta_fwchain *ch = &t->chains[i];
-		struct walk_state st = { 0 };
-		enum walk_result w;
+	if (!a || json_object_set_new(o, key, a) < 0)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		if (json_array_append_new(a, json_string(v[i])) < 0)
+			return -ENOMEM;
+	return 0;
+}
 
-		if (!ch->hook || (!streq(ch->hook, "input") && !streq(ch->hook, "forward")))
-			continue;
-		if (legacy ? !streq(t->name, "filter") : !(ch->type && streq(ch->type, "filter")))
-			continue;
-		w = walk(t, ch, &st, 0);
-		if (w == WALK_FALL && ch->policy == CTA_FW_DROP)
-			w = WALK_DROP;
-		if (w == WALK_DROP && st.est_accepted && !st.untracked_accepted)
-			return true;
+/* One firewall.filter rule: what decides where a packet goes next (the
+ * verdict, its target, whether anything but the verdict is matched, the
+ * conntrack states it matches); NULL for a rule that cannot decide. */
+static json_t *filter_rule(const struct cta_fwrule *r)
+{
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} states[] = {
+		{ CTA_CT_INVALID, "invalid" },	   { CTA_CT_ESTABLISHED, "established" },
+		{ CTA_CT_RELATED, "related" },	   { CTA_CT_NEW, "new" },
+		{ CTA_CT_UNTRACKED, "untracked" },
+	};
+	const char *verdict = filter_verdict(r->verdict);
+	_cleanup_json_ json_t *o = NULL;
+
+	if (r->never || (!verdict && r->n_vmap_targets == 0))
+		return NULL;
+	o = json_object();
+	if (!o || json_object_set_new(o, "conditional", json_boolean(!rule_unconditional(r))) < 0)
+		return NULL;
+	if (verdict && json_set_str(o, "verdict", verdict) < 0)
+		return NULL;
+	if ((r->verdict == CTA_FW_JUMP || r->verdict == CTA_FW_GOTO) &&
+	    json_set_str(o, "target", r->target) < 0)
+		return NULL;
+	if (r->n_vmap_targets && add_strv(o, "vmap", r->vmap_targets, r->n_vmap_targets) < 0)
+		return NULL;
+	if (r->has_ctstate) {
+		json_t *a = json_array();
+
+		if (!a || json_object_set_new(o, "ctstate", a) < 0)
+			return NULL;
+		for (size_t i = 0; i < ELEMENTSOF(states); i++)
+			if ((r->ctstate & states[i].bit) &&
+			    json_array_append_new(a, json_string(states[i].name)) < 0)
+				return NULL;
+		if ((r->neg & CTA_FWNEG_CTSTATE) &&
+		    json_object_set_new(o, "ctstate_negated", json_true()) < 0)
+			return NULL;
 	}
-	return false;
+	return TAKE_PTR(o);
+}
+
+/*
+ * firewall.filter: the chains that see packets at hook input or forward,
+ * with the rules that can decide a packet's fate.  policy/derive-fw.c
+ * computes firewall.stateful_filter_drops_untracked from them.
+ */
+static int emit_filter(json_t *list, const struct cta_fwtable *t, const struct chain_hooks *h)
+{
+	const unsigned in_fwd = (1u << hook_rank("input")) | (1u << hook_rank("forward"));
+
+	for (size_t j = 0; j < t->n_chains; j++) {
+		const struct cta_fwchain *ch = &t->chains[j];
+		const char *policy = !ch->hook			 ? NULL :
+				     ch->policy == CTA_FW_DROP	 ? "drop" :
+				     ch->policy == CTA_FW_ACCEPT ? "accept" :
+								   NULL;
+		json_t *o, *rules;
+
+		if (!(h[j].mask & in_fwd))
+			continue;
+		o = json_object();
+		rules = json_array();
+		if (!o || json_array_append_new(list, o) < 0 || !rules ||
+		    json_object_set_new(o, "rules", rules) < 0)
+			return -ENOMEM;
+		if (json_set_str(o, "family", t->family) < 0 ||
+		    json_set_str(o, "table", t->name) < 0 ||
+		    json_set_str(o, "source", t->source) < 0 ||
+		    json_set_str(o, "chain", ch->name) < 0 ||
+		    json_set_str(o, "hook", ch->hook) < 0 ||
+		    json_set_str(o, "type", ch->type) < 0 || json_set_str(o, "policy", policy) < 0)
+			return -ENOMEM;
+		for (size_t k = 0; k < ch->n_rules; k++) {
+			const struct cta_fwrule *r = &ch->rules[k];
+			json_t *jr;
+
+			if (r->never || (!filter_verdict(r->verdict) && r->n_vmap_targets == 0))
+				continue;
+			jr = filter_rule(r);
+			if (!jr || json_array_append_new(rules, jr) < 0)
+				return -ENOMEM;
+		}
+	}
+	return 0;
 }
 
 static json_t *array_child(json_t *obj, const char *key)
@@ -335,15 +374,15 @@ int cta_fw_facts_add(json_t *facts, const struct cta_fwset *s)
 {
 	json_t *fw = cta_json_object_child(facts, "firewall");
 	json_t *helpers = cta_json_object_child(facts, "helpers");
-	json_t *notrack, *nat, *assigned, *sfd;
-	bool drops = false;
+	json_t *notrack, *nat, *assigned, *filter;
 
 	if (!fw || !helpers)
 		return -ENOMEM;
 	notrack = array_child(fw, "notrack");
 	nat = array_child(fw, "nat");
 	assigned = array_child(helpers, "assigned");
-	if (!notrack || !nat || !assigned)
+	filter = array_child(fw, "filter");
+	if (!notrack || !nat || !assigned || !filter)
 		return -ENOMEM;
 
 	for (size_t i = 0; i < s->n_tables; i++) {
@@ -356,7 +395,7 @@ int cta_fw_facts_add(json_t *facts, const struct cta_fwset *s)
 			int rank = t->chains[j].hook ? hook_rank(t->chains[j].hook) : -1;
 
 			if (rank >= 0 && rank < (int)ELEMENTSOF(hook_order))
-				reach(t, j, 1u << rank, h, 0);
+				reach(t, j, 1u << rank, h);
 		}
 		for (size_t j = 0; j < t->n_chains; j++) {
 			const struct cta_fwchain *ch = &t->chains[j];
@@ -376,13 +415,9 @@ int cta_fw_facts_add(json_t *facts, const struct cta_fwset *s)
 					return e;
 			}
 		}
-		drops = drops || stateful_drops_untracked(t);
+		if (emit_filter(filter, t, h) < 0)
+			return -ENOMEM;
 	}
-	sfd = json_object_get(fw, "stateful_filter_drops_untracked");
-	if (json_is_true(sfd))
-		drops = true;
-	if (json_object_set_new(fw, "stateful_filter_drops_untracked", json_boolean(drops)) < 0)
-		return -ENOMEM;
 	return 0;
 }
 
@@ -443,14 +478,13 @@ int cta_fw_facts_finish(json_t *facts)
 	if (!fw || !helpers)
 		return -ENOMEM;
 	if (!array_child(fw, "backends") || !array_child(fw, "notrack") ||
-	    !array_child(fw, "nat") || !array_child(helpers, "assigned"))
-		return -ENOMEM;
-	if (!json_object_get(fw, "stateful_filter_drops_untracked") &&
-	    json_object_set_new(fw, "stateful_filter_drops_untracked", json_false()) < 0)
+	    !array_child(fw, "nat") || !array_child(fw, "filter") ||
+	    !array_child(helpers, "assigned"))
 		return -ENOMEM;
 	r = sort_dedup(json_object_get(fw, "backends"));
 	r = r ?: sort_dedup(json_object_get(fw, "notrack"));
 	r = r ?: sort_dedup(json_object_get(fw, "nat"));
+	r = r ?: sort_dedup(json_object_get(fw, "filter"));
 	r = r ?: sort_dedup(json_object_get(helpers, "assigned"));
 	return r;
 }
@@ -572,13 +606,14 @@ int cta_collect_firewall(struct cta_collect_ctx *c)
 	r = r ?: cta_fw_facts_finish(c->facts);
 	if (r < 0)
 		return r;
-	/* A filter we could not read may drop UNTRACKED: unknown, not false.
+	/* A filter we could not read may drop UNTRACKED: unknown, not false
+	 * (without firewall.filter nothing derives the fact).
 	 * And when no backend could be read at all, empty rule lists would claim
 	 * "no NOTRACK, no NAT": leave them out. */
 	if (firewall_partly_unavailable(c->facts)) {
 		json_t *fw = json_object_get(c->facts, "firewall");
 
-		(void)json_object_del(fw, "stateful_filter_drops_untracked");
+		(void)json_object_del(fw, "filter");
 		if (json_array_size(json_object_get(fw, "backends")) == 0) {
 			(void)json_object_del(fw, "backends");
 			(void)json_object_del(fw, "notrack");
