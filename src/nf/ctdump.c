@@ -7,6 +7,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <libmnl/libmnl.h>
+#include <libnetfilter_conntrack/libnetfilter_conntrack.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
 #include <linux/netlink.h>
@@ -977,11 +978,40 @@ int cta_ctdump_msg(const struct nlmsghdr *nlh, void *data)
 	return 0;
 }
 
+CTA_DEFINE_CLEANUP(struct nfct_filter_dump *, nfct_filter_dump_destroy)
+
+int cta_ct_dump_request(void *buf, const struct cta_ct_dump_filter *f, uint32_t seq)
+{
+	_cleanup_(nfct_filter_dump_destroyp) struct nfct_filter_dump *fd = NULL;
+	struct nlmsghdr *nlh;
+
+	memset(buf, 0, CTA_CT_DUMP_REQ_SIZE);
+	nlh = ct_request_put(buf, IPCTNL_MSG_CT_GET, NLM_F_DUMP, seq);
+	if (!f || (!f->mark_mask && !f->status_mask && !f->l3num))
+		return (int)nlh->nlmsg_len;
+	fd = nfct_filter_dump_create();
+	if (!fd)
+		return -ENOMEM;
+	if (f->mark_mask)
+		nfct_filter_dump_set_attr(fd, NFCT_FILTER_DUMP_MARK,
+					  &(struct nfct_filter_dump_mark){ f->mark, f->mark_mask });
+	if (f->status_mask)
+		nfct_filter_dump_set_attr(fd, NFCT_FILTER_DUMP_STATUS,
+					  &(struct nfct_filter_dump_mark){ f->status,
+									   f->status_mask });
+	if (f->l3num)
+		nfct_filter_dump_set_attr_u8(fd, NFCT_FILTER_DUMP_L3NUM, f->l3num);
+	/* at most four u32 attributes: CTA_CT_DUMP_REQ_SIZE holds them */
+	if (nfct_nlmsg_build_filter(nlh, fd) < 0)
+		return -ENOMEM;
+	return (int)nlh->nlmsg_len;
+}
+
 int cta_ctdump_run(struct cta_ctdump *d)
 {
-	char req[MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct nfgenmsg))] = { 0 };
-	struct nlmsghdr *nlh = ct_request_put(req, IPCTNL_MSG_CT_GET, NLM_F_DUMP, 1);
-	struct cta_nlsock s = { .bus = NETLINK_NETFILTER, .req = req, .req_len = nlh->nlmsg_len };
+	uint8_t req[CTA_CT_DUMP_REQ_SIZE];
+	int len = cta_ct_dump_request(req, &d->kfilter, 1);
+	struct cta_nlsock s = { .bus = NETLINK_NETFILTER, .req = req };
 	struct cta_nldump nd = {
 		.request = cta_nlsock_request,
 		.recv = cta_nlsock_recv,
@@ -992,6 +1022,9 @@ int cta_ctdump_run(struct cta_ctdump *d)
 	};
 	int r;
 
+	if (len < 0)
+		return len;
+	s.req_len = (size_t)len;
 	cta_ctdump_reset(d);
 	r = cta_nldump_run(&nd, &d->approximate);
 	cta_nlsock_close(&s);

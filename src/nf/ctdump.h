@@ -171,12 +171,43 @@ int cta_ct_filter_parse(const char *expr, struct cta_ct_filter *ret, char **ret_
 void cta_ct_filter_done(struct cta_ct_filter *f);
 bool cta_ct_filter_match(const struct cta_ct_filter *f, const struct cta_ct_entry *e);
 
+/* ---- kernel-side selection ---- */
+
+/*
+ * Which entries the kernel sends in a dump (ctnetlink_alloc_filter,
+ * ctnetlink_filter_match in net/netfilter/nf_conntrack_netlink.c): those with
+ * (mark & mark_mask) == mark when mark_mask is not 0, (status & status_mask)
+ * == status when status_mask is not 0 (IPS_* bits), and of family @l3num
+ * when it is not 0.  All zero: every entry.  A kernel without
+ * CONFIG_NF_CONNTRACK_MARK refuses a mark selection (-EOPNOTSUPP), and
+ * kernels older than the status selection ignore it, so a caller that needs
+ * exact results checks each entry as well.
+ */
+struct cta_ct_dump_filter {
+	uint32_t mark, mark_mask;
+	uint32_t status, status_mask;
+	uint8_t l3num; /* AF_INET, AF_INET6, 0: both */
+};
+
+/* Room for the request with every selection attribute. */
+#define CTA_CT_DUMP_REQ_SIZE 128
+
+/*
+ * Write the IPCTNL_MSG_CT_GET dump request selecting @f (NULL: everything)
+ * with sequence number @seq into @buf (CTA_CT_DUMP_REQ_SIZE bytes, zeroed
+ * here).  The selection attributes are built by libnetfilter_conntrack's
+ * nfct_nlmsg_build_filter(), which knows their layout.  Returns the
+ * request's length or -ENOMEM.
+ */
+int cta_ct_dump_request(void *buf, const struct cta_ct_dump_filter *f, uint32_t seq);
+
 /* ---- one dump, several aggregations ---- */
 
 #define CTA_CT_AGG_MAX 4
 
 struct cta_ctdump {
 	const struct cta_ct_filter *filter; /* NULL: every entry */
+	struct cta_ct_dump_filter kfilter; /* what the kernel sends (zero: all; see above) */
 	size_t n_aggs;
 	enum cta_ct_by by[CTA_CT_AGG_MAX];
 	struct cta_agg agg[CTA_CT_AGG_MAX];

@@ -29,7 +29,7 @@
 #include <linux/netfilter_ipv6/ip6_tables.h>
 #include "collect/firewall.h"
 #include "policy/derive-fw.h"
-#include "nf/fwrule.h"
+#include "nf/firewall.h"
 #include "util/json.h"
 
 /* ---- building entries the way iptables does ---- */

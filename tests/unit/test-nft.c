@@ -17,7 +17,7 @@
 #include <string.h>
 #include "collect/firewall.h"
 #include "policy/derive-fw.h"
-#include "nf/fwrule.h"
+#include "nf/firewall.h"
 #include "util/fileio.h"
 #include "util/json.h"
 
