@@ -50,9 +50,14 @@ static void help(void)
 static int audit_stamp(const struct cta_policy *p, const struct cta_cli_common *common,
 		       const json_t *facts, json_t *report)
 {
-	_cleanup_json_ json_t *cat = cta_cli_catalog_meta(p);
+	_cleanup_free_ char *digest = NULL;
+	int r = cta_cli_catalog_digest(p, &digest);
 
-	return cat ? cta_cli_stamp(report, common, facts, cat) : -ENOMEM;
+	if (r < 0)
+		return r;
+	if (json_object_set_new(report, "catalog_digest", json_string(digest)) < 0)
+		return -ENOMEM;
+	return cta_cli_stamp(report, common, facts);
 }
 
 /* {PROFILE: [rule ids it enables]} for the JUnit suites. */

@@ -395,7 +395,7 @@ int cmd_facts(int argc, char **argv)
 	}
 
 	if (common.format == CTA_FORMAT_JSON) {
-		if (cta_cli_stamp(facts, &common, facts, NULL) < 0) {
+		if (cta_cli_stamp(facts, &common, facts) < 0) {
 			cta_cli_error("out of memory");
 			return CTA_EXIT_HOST;
 		}

@@ -102,9 +102,14 @@ static int get_report(const struct cta_plan_cli *o, json_t **ret_facts, json_t *
 	r = cta_policy_audit(pol, o->n_profiles ? o->profiles : auto_profile, facts, &diags,
 			     &report);
 	if (r == 0) {
-		_cleanup_json_ json_t *cat = cta_cli_catalog_meta(pol);
+		_cleanup_free_ char *digest = NULL;
 
-		r = cat ? cta_cli_stamp(report, &o->common, facts, cat) : -ENOMEM;
+		r = cta_cli_catalog_digest(pol, &digest);
+		if (r == 0 &&
+		    json_object_set_new(report, "catalog_digest", json_string(digest)) < 0)
+			r = -ENOMEM;
+		if (r == 0)
+			r = cta_cli_stamp(report, &o->common, facts);
 	}
 	cta_policy_free(pol);
 	if (r == -EINVAL) {
@@ -189,8 +194,8 @@ enum { OPT_EMIT = CTA_OPT_PLAN_LAST };
 static int plan_stamp(const struct cta_cli_common *common, const json_t *facts,
 		      const json_t *report, json_t *j)
 {
-	static const char *const from_report[] = { "catalog", "profiles", "profile_reason" };
-	int r = cta_cli_stamp(j, common, facts, NULL);
+	static const char *const from_report[] = { "catalog_digest", "profiles", "profile_reason" };
+	int r = cta_cli_stamp(j, common, facts);
 
 	for (size_t i = 0; r == 0 && i < ELEMENTSOF(from_report); i++)
 		if (json_object_get(report, from_report[i]) &&

@@ -151,7 +151,7 @@ static int stamp(const struct top_opts *o, json_t *j)
 
 	if (!facts || cta_collect_host(&ctx) == -ENOMEM)
 		return -ENOMEM;
-	return cta_cli_stamp(j, &o->common, facts, NULL);
+	return cta_cli_stamp(j, &o->common, facts);
 }
 
 static int host_error(const char *what, int r)

@@ -246,8 +246,7 @@ static int set_if_absent(json_t *o, const char *key, json_t *v)
 	return json_object_set_new(o, key, v) < 0 ? -ENOMEM : 0;
 }
 
-int cta_cli_stamp(json_t *out, const struct cta_cli_common *o, const json_t *facts,
-		  const json_t *catalog)
+int cta_cli_stamp(json_t *out, const struct cta_cli_common *o, const json_t *facts)
 {
 	const json_t *host = json_object_get(facts, "host"), *v;
 	static const char *const from_host[] = { "hostname", "netns", "netns_inode", "machine_id" };
@@ -262,8 +261,6 @@ int cta_cli_stamp(json_t *out, const struct cta_cli_common *o, const json_t *fac
 		r = set_if_absent(out, "generated_at", json_string(at));
 	if (r >= 0)
 		r = set_if_absent(out, "target", json_object());
-	if (r >= 0 && catalog)
-		r = set_if_absent(out, "catalog", json_deep_copy(catalog));
 	if (r < 0)
 		return r;
 
@@ -284,28 +281,29 @@ int cta_cli_stamp(json_t *out, const struct cta_cli_common *o, const json_t *fac
 	return r < 0 ? r : 0;
 }
 
-json_t *cta_cli_catalog_meta(const struct cta_policy *p)
+int cta_cli_catalog_digest(const struct cta_policy *p, char **ret)
 {
 	_cleanup_json_ json_t *cat = NULL;
-	_cleanup_free_ char *canon = NULL, *digest = NULL;
+	_cleanup_free_ char *canon = NULL;
 	json_t *rule;
 	char hex[65];
 	size_t i;
+	int r;
 
 	/*
 	 * The digest covers what the rules say, not where they were installed:
 	 * the same catalog gives the same digest from the source tree, /usr/share
 	 * or a site directory.
 	 */
-	if (cta_policy_catalog_json(p, &cat) < 0)
-		return NULL;
+	r = cta_policy_catalog_json(p, &cat);
+	if (r < 0)
+		return r;
 	json_array_foreach(cat, i, rule)
 		json_object_del(rule, "file");
 	canon = json_dumps(cat, JSON_SORT_KEYS | JSON_COMPACT);
 	if (!canon)
-		return NULL;
+		return -ENOMEM;
 	cta_sha256_hex(canon, strlen(canon), hex);
-	if (asprintf(&digest, "sha256:%s", hex) < 0)
-		return NULL;
-	return json_pack("{s:s, s:I}", "digest", digest, "rules", (json_int_t)json_array_size(cat));
+	free(*ret);
+	return asprintf(ret, "sha256:%s", hex) < 0 ? (*ret = NULL, -ENOMEM) : 0;
 }

@@ -199,7 +199,7 @@ static void suite(FILE *f, const json_t *report, const char *profile, const json
 	} props[] = {
 		{ "ctaudit_version", str(report, "ctaudit_version") },
 		{ "generated_at", at },
-		{ "catalog", str(json_object_get(report, "catalog"), "digest") },
+		{ "catalog_digest", str(report, "catalog_digest") },
 		{ "machine_id", cta_render_target_str(report, "machine_id") },
 		{ "root", str(json_object_get(report, "target"), "root") },
 		{ "netns", cta_render_netns_label(report) },

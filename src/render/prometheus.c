@@ -183,7 +183,7 @@ char *cta_render_prometheus(const json_t *report, const json_t *facts)
 	       "ctaudit version and rule catalog digest of the last audit (always 1).");
 	fputs("ctaudit_build_info{", f);
 	put_label(f, "version", str(report, "ctaudit_version"), true);
-	put_label(f, "catalog", str(json_object_get(report, "catalog"), "digest"), false);
+	put_label(f, "catalog", str(report, "catalog_digest"), false);
 	fputs("} 1\n", f);
 
 	if (cta_render_parse_utc(str(report, "generated_at"), &at) == 0) {

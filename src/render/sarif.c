@@ -208,8 +208,8 @@ static json_t *run_properties(const json_t *report)
 			 str(report, "profile"), "profiles", json_object_get(report, "profiles"),
 			 "profileReason", str(report, "profile_reason"), "host",
 			 json_object_get(report, "host"), "target",
-			 json_object_get(report, "target"), "catalog",
-			 json_object_get(report, "catalog"), "generatedAt",
+			 json_object_get(report, "target"), "catalogDigest",
+			 json_object_get(report, "catalog_digest"), "generatedAt",
 			 str(report, "generated_at"), "netns", cta_render_netns_label(report));
 }
 

@@ -27,7 +27,7 @@ static json_t *report(void)
 		" \"profile_reason\": \"named <here> & \\\"there\\\"\","
 		" \"host\": {\"hostname\": \"db1\", \"netns\": \"init\"},"
 		" \"ctaudit_version\": \"9.8.7\", \"generated_at\": \"2026-11-28T00:16:17Z\","
-		" \"catalog\": {\"digest\": \"sha256:ab\"},"
+		" \"catalog_digest\": \"sha256:ab\","
 		" \"target\": {\"root\": \"/img dir\", \"netns\": \"init\", \"offline\": true},"
 		" \"summary\": {\"critical\": 1, \"high\": 0, \"medium\": 1, \"low\": 0, \"info\": 0,"
 		"   \"pass\": 1, \"skip\": 1},"
