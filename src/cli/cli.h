@@ -82,6 +82,14 @@ int cta_cli_get_facts(const struct cta_cli_common *o, const char *const *extra_s
 		      json_t **ret_facts);
 
 struct cta_policy;
+struct cta_report;
+
+/*
+ * Record where a fresh report comes from: this ctaudit's version, the time
+ * now (UTC) and, when the facts were collected rather than loaded, the --root
+ * they were read below.  Returns 0 or -ENOMEM.
+ */
+int cta_cli_stamp_report(struct cta_report *r, const struct cta_cli_common *o);
 
 /*
  * Append @s (borrowed, typically optarg) to the NULL-terminated list *@v of

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "cli/cli.h"
 #include "policy/policy.h"
 #include "util/fileio.h"
@@ -38,7 +39,8 @@ int cta_cli_usage_error(const char *cmd, const char *fmt, ...)
 int cta_cli_print(const char *s)
 {
 	if (fputs(s, stdout) == EOF || fflush(stdout) == EOF || ferror(stdout)) {
-		fprintf(stderr, "ctaudit: error writing to standard output: %s\n", CTA_STRERROR(errno));
+		fprintf(stderr, "ctaudit: error writing to standard output: %s\n",
+			CTA_STRERROR(errno));
 		return CTA_EXIT_HOST;
 	}
 	return CTA_EXIT_OK;
@@ -186,4 +188,16 @@ int cta_cli_load_policy(const char *root, const char *const *profile_dirs, struc
 	if (r == -ENOMEM)
 		return CTA_EXIT_HOST;
 	return r < 0 ? CTA_EXIT_USAGE : 0;
+}
+
+int cta_cli_stamp_report(struct cta_report *r, const struct cta_cli_common *o)
+{
+	char now[sizeof("YYYY-MM-DDTHH:MM:SSZ")];
+	time_t t = time(NULL);
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm) || strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		return -EINVAL;
+	/* a loaded snapshot does not say which root it was read below */
+	return cta_report_set_origin(r, CTA_VERSION, now, o->facts ? NULL : o->root);
 }
