@@ -108,23 +108,9 @@ int cmd_explain(int argc, char **argv)
 		out = cta_json_dumps(j);
 	else if (streq(format, "markdown"))
 		out = cta_report_explain_markdown(j);
-	else if (all) {
-		size_t len = 0, i;
-		json_t *x;
-		FILE *f = open_memstream(&out, &len);
-
-		if (f) {
-			json_array_foreach(j, i, x) {
-				_cleanup_free_ char *s = cta_report_explain_text(x);
-
-				fprintf(f, "%s%s", i ? "\n----\n\n" : "", s ? s : "");
-			}
-			if (fclose(f) != 0) {
-				free(out);
-				out = NULL;
-			}
-		}
-	} else
+	else if (all)
+		out = cta_report_explain_all_text(j);
+	else
 		out = cta_report_explain_text(j);
 	if (!out) {
 		cta_cli_error("out of memory");

@@ -348,6 +348,27 @@ char *cta_report_explain_text(const json_t *rule)
 	return buf;
 }
 
+char *cta_report_explain_all_text(const json_t *rules)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0, i;
+	_cleanup_fclose_ FILE *f = open_memstream(&buf, &len);
+	json_t *x;
+
+	if (!f)
+		return NULL;
+	json_array_foreach(rules, i, x) {
+		_cleanup_free_ char *s = cta_report_explain_text(x);
+
+		if (!s)
+			return NULL;
+		fprintf(f, "%s%s", i ? "\n----\n\n" : "", s);
+	}
+	if (fclose(TAKE_PTR(f)) != 0)
+		return NULL;
+	return TAKE_PTR(buf);
+}
+
 char *cta_report_explain_markdown(const json_t *rules)
 {
 	char *buf = NULL;

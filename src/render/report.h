@@ -50,6 +50,9 @@ int cta_report_load_file(const char *path, struct cta_report **ret, char **ret_e
 /* `ctaudit explain RULE`: one rule description as text. */
 char *cta_report_explain_text(const json_t *rule);
 
+/* `ctaudit explain --all`: every rule (array) as text, separated by "----" lines. */
+char *cta_report_explain_all_text(const json_t *rules);
+
 /* `ctaudit explain --all --format markdown`: the whole catalog (array of rules). */
 char *cta_report_explain_markdown(const json_t *rules);
 

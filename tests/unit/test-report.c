@@ -14,7 +14,9 @@
 #include <cmocka.h>
 #include <errno.h>
 #include "policy/policy.h"
+#include "render/facts-text.h"
 #include "render/report.h"
+#include "render/top.h"
 #include "util/fileio.h"
 #include "util/json.h"
 #include "util/macro.h"
@@ -293,12 +295,81 @@ static void test_profile(void **state)
 		"  t.usage: { severity: high, params: { high_ratio: 0.5, ports: [\"80\",\"443\"] } }\n");
 }
 
+static void test_top_text(void **state)
+{
+	static const struct cta_top_item items[] = { { "10.0.0.1", 12 }, { "10.0.0.2", 3 } };
+	struct cta_top t = { .kind = CTA_TOP_CONNTRACK,
+			     .by = "src",
+			     .filter = "dport=443",
+			     .total = 15,
+			     .scanned = 40,
+			     .keys = 2,
+			     .items = items,
+			     .n_items = 2 };
+	_cleanup_free_ char *s = cta_render_top_text(&t), *s2 = NULL;
+	_cleanup_json_ json_t *j = NULL;
+
+	assert_string_equal(s, "conntrack entries matching 'dport=443': 15 of 40 (by src)\n"
+			       "rank  count  percent  key\n"
+			       "   1     12    80.0%  10.0.0.1\n"
+			       "   2      3    20.0%  10.0.0.2\n"
+			       "2 keys, 15 entries\n");
+	assert_int_equal(cta_render_top_json(&t, &j), 0);
+	assert_string_equal(json_string_value(json_object_get(j, "filter")), "dport=443");
+	assert_int_equal(json_integer_value(json_object_get(j, "scanned")), 40);
+	assert_true(json_real_value(json_object_get(json_array_get(json_object_get(j, "top"), 0),
+						    "percent")) == 80.0);
+
+	t = (struct cta_top){ .kind = CTA_TOP_SOCKETS,
+			      .by = "peer",
+			      .state = "all",
+			      .total = 1,
+			      .keys = 1,
+			      .approximate = true,
+			      .items = items,
+			      .n_items = 1 };
+	s2 = cta_render_top_text(&t);
+	assert_string_equal(s2, "TCP sockets: 1 (by peer)\n"
+				"rank  count  percent  key\n"
+				"   1     12  1200.0%  10.0.0.1\n"
+				"1 key, 1 socket\n"
+				"(approximate: dump interrupted)\n");
+}
+
+static void test_facts_text(void **state)
+{
+	_cleanup_json_ json_t *f = json_loads(
+		"{\"schema_version\": 1, \"collected_at\": \"2026-01-01T00:00:00Z\","
+		" \"unavailable\": [{\"section\": \"conntrack\", \"reason\": \"offline\"}],"
+		" \"zz_new\": {\"b\": 2, \"a\": \"x\"},"
+		" \"netstat\": {\"TcpExt\": {\"TW\": 0, \"PAWSPassive\": 5}},"
+		" \"host\": {\"hostname\": \"h1\"}}",
+		0, NULL);
+	_cleanup_free_ char *s = NULL;
+
+	assert_non_null(f);
+	s = cta_render_facts_text(f);
+	assert_non_null(s);
+	assert_true(
+		strncmp(s, "ctaudit facts (schema 1, collected 2026-01-01T00:00:00Z)\n\nhost\n",
+			strlen("ctaudit facts (schema 1, collected 2026-01-01T00:00:00Z)\n\nhost\n")) ==
+		0);
+	/* zero counters are noise; unknown sections follow the known ones; unavailable is last */
+	assert_null(strstr(s, "TW"));
+	assert_non_null(strstr(s, "PAWSPassive"));
+	assert_true(strstr(s, "netstat") < strstr(s, "zz_new"));
+	assert_true(strstr(s, "zz_new") < strstr(s, "unavailable"));
+	assert_non_null(strstr(s, "unavailable\n  conntrack: offline\n"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_plain),
 		cmocka_unit_test(test_json_round_trip),
 		cmocka_unit_test(test_json_strict),
+		cmocka_unit_test(test_top_text),
+		cmocka_unit_test(test_facts_text),
 		cmocka_unit_test(test_verbose_color),
 		cmocka_unit_test(test_summary_and_empty),
 		cmocka_unit_test(test_explain),
