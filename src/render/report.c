@@ -489,3 +489,22 @@ char *cta_report_profile_text(const json_t *profile)
 	}
 	return buf;
 }
+
+char *cta_report_profiles_text(const json_t *profiles)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0, i, w = 0;
+	_cleanup_fclose_ FILE *f = open_memstream(&buf, &len);
+	json_t *x;
+
+	if (!f)
+		return NULL;
+	json_array_foreach(profiles, i, x)
+		w = MAX(w, strlen(str(x, "profile") ?: ""));
+	json_array_foreach(profiles, i, x)
+		fprintf(f, "%-*s  %s\n", (int)w, str(x, "profile") ?: "",
+			str(x, "description") ?: "");
+	if (fclose(TAKE_PTR(f)) != 0)
+		return NULL;
+	return TAKE_PTR(buf);
+}

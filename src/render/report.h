@@ -56,6 +56,9 @@ char *cta_report_explain_all_text(const json_t *rules);
 /* `ctaudit explain --all --format markdown`: the whole catalog (array of rules). */
 char *cta_report_explain_markdown(const json_t *rules);
 
+/* `ctaudit profiles list`: one line per profile (cta_policy_profiles_json()), names aligned. */
+char *cta_report_profiles_text(const json_t *profiles);
+
 /* `ctaudit profiles show NAME`: the effective profile, YAML-like. */
 char *cta_report_profile_text(const json_t *profile);
 
