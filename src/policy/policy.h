@@ -207,6 +207,16 @@ void cta_report_target_done(struct cta_report_target *t);
 /* *@dst = a deep copy of @src (@dst holds nothing yet).  0 or -ENOMEM. */
 int cta_report_target_copy(struct cta_report_target *dst, const struct cta_report_target *src);
 
+/*
+ * Whether a report made for @made may be used on @here (both usually from
+ * cta_report_target_from_facts(), @here with the caller's --root): parts
+ * known on both sides must agree (host name, namespace, its inode, offline
+ * image, root).  Returns 0 when they do, 1 with a one-line reason in
+ * @ret_why (caller frees) when they do not, or -ENOMEM.
+ */
+int cta_report_target_check(const struct cta_report_target *made,
+			    const struct cta_report_target *here, char **ret_why);
+
 /* Record the generator: @version and @generated_at (copied; either may be NULL).  0 or -ENOMEM. */
 int cta_report_set_origin(struct cta_report *r, const char *version, const char *generated_at,
 			  const char *root);

@@ -5,6 +5,8 @@
  * render/report-json.c.
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "policy/policy.h"
@@ -173,6 +175,41 @@ int cta_report_target_copy(struct cta_report_target *dst, const struct cta_repor
 		return -ENOMEM;
 	}
 	return 0;
+}
+
+static const char *netns_name(enum cta_target_netns n)
+{
+	return n == CTA_TARGET_NETNS_INIT ? "the initial network namespace" :
+					    "a child network namespace";
+}
+
+int cta_report_target_check(const struct cta_report_target *made,
+			    const struct cta_report_target *here, char **ret_why)
+{
+	const char *rm = made->root ? made->root : "/", *rh = here->root ? here->root : "/";
+	int k = 0;
+
+	if (made->hostname && here->hostname && !streq(made->hostname, here->hostname))
+		k = asprintf(ret_why, "the report is for host '%s', the target is '%s'",
+			     made->hostname, here->hostname);
+	else if (made->netns && here->netns && made->netns != here->netns)
+		k = asprintf(ret_why, "the report is for %s, the target is %s",
+			     netns_name(made->netns), netns_name(here->netns));
+	/* inodes tell namespaces apart while both exist; a gone one may be reused */
+	else if (made->netns_inode && here->netns_inode && made->netns_inode != here->netns_inode)
+		k = asprintf(ret_why,
+			     "the report is for network namespace %" PRIu64
+			     ", the target is %" PRIu64,
+			     made->netns_inode, here->netns_inode);
+	else if (made->offline != here->offline)
+		k = asprintf(ret_why, "the report is for %s, the target is %s",
+			     made->offline ? "an offline image" : "a running kernel",
+			     here->offline ? "an offline image" : "a running kernel");
+	else if (made->root && !streq(rm, rh))
+		k = asprintf(ret_why, "the report is for --root '%s', the target is '%s'", rm, rh);
+	else
+		return 0;
+	return k < 0 ? -ENOMEM : 1;
 }
 
 int cta_report_set_origin(struct cta_report *r, const char *version, const char *generated_at,

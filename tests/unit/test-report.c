@@ -295,6 +295,55 @@ static void test_profile(void **state)
 		"  t.usage: { severity: high, params: { high_ratio: 0.5, ports: [\"80\",\"443\"] } }\n");
 }
 
+/* A report is used only where it was made: parts known on both sides must agree. */
+static void test_target_check(void **state)
+{
+	static const struct {
+		struct cta_report_target made, here;
+		const char *why; /* NULL: they agree */
+	} t[] = {
+		{ { .hostname = "a", .netns = CTA_TARGET_NETNS_INIT, .netns_inode = 4026531840 },
+		  { .hostname = "a", .netns = CTA_TARGET_NETNS_INIT, .netns_inode = 4026531840 },
+		  NULL },
+		/* unknown parts are not compared (a report of an older ctaudit) */
+		{ { 0 }, { .hostname = "a", .netns = CTA_TARGET_NETNS_OTHER }, NULL },
+		{ { .hostname = "a" },
+		  { .hostname = "b" },
+		  "the report is for host 'a', the target is 'b'" },
+		{ { .netns = CTA_TARGET_NETNS_OTHER, .netns_inode = 4026532712 },
+		  { .netns = CTA_TARGET_NETNS_INIT, .netns_inode = 4026531840 },
+		  "the report is for a child network namespace, the target is the initial network "
+		  "namespace" },
+		{ { .netns = CTA_TARGET_NETNS_OTHER, .netns_inode = 4026532712 },
+		  { .netns = CTA_TARGET_NETNS_OTHER, .netns_inode = 4026532999 },
+		  "the report is for network namespace 4026532712, the target is 4026532999" },
+		{ { .offline = true },
+		  { 0 },
+		  "the report is for an offline image, the target is a running kernel" },
+		{ { .root = "/srv/img" },
+		  { .root = "/srv/other" },
+		  "the report is for --root '/srv/img', the target is '/srv/other'" },
+		{ { .root = "/srv/img" },
+		  { 0 },
+		  "the report is for --root '/srv/img', the target is '/'" },
+		{ { 0 }, { .root = "/srv/img" }, NULL },
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(t); i++) {
+		_cleanup_free_ char *why = NULL;
+		int k = cta_report_target_check(&t[i].made, &t[i].here, &why);
+
+		if (!t[i].why) {
+			assert_int_equal(k, 0);
+			assert_null(why);
+			continue;
+		}
+		assert_int_equal(k, 1);
+		assert_non_null(why);
+		assert_string_equal(why, t[i].why);
+	}
+}
+
 static void test_top_text(void **state)
 {
 	static const struct cta_top_item items[] = { { "10.0.0.1", 12 }, { "10.0.0.2", 3 } };
@@ -365,15 +414,11 @@ static void test_facts_text(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_plain),
-		cmocka_unit_test(test_json_round_trip),
-		cmocka_unit_test(test_json_strict),
-		cmocka_unit_test(test_top_text),
-		cmocka_unit_test(test_facts_text),
-		cmocka_unit_test(test_verbose_color),
-		cmocka_unit_test(test_summary_and_empty),
-		cmocka_unit_test(test_explain),
-		cmocka_unit_test(test_profile),
+		cmocka_unit_test(test_plain),	      cmocka_unit_test(test_json_round_trip),
+		cmocka_unit_test(test_json_strict),   cmocka_unit_test(test_target_check),
+		cmocka_unit_test(test_top_text),      cmocka_unit_test(test_facts_text),
+		cmocka_unit_test(test_verbose_color), cmocka_unit_test(test_summary_and_empty),
+		cmocka_unit_test(test_explain),	      cmocka_unit_test(test_profile),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
