@@ -27,6 +27,13 @@ cta_assert_eq "version" "$(cta_jq "$T/r.json" .ctaudit_version)" "$("$CTAUDIT" -
 cta_jq "$T/r.json" .generated_at | grep -Eqx '[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z' ||
 	cta_fail "generated_at is not a UTC time"
 
+# an image: offline, with the root it was read below and its /etc/hostname
+echo image1 >"$R/etc/hostname"
+"$CTAUDIT" audit --offline --kernel 6.1.0 --root "$R" --profile base --format json >"$T/img.json" || true
+cta_assert_eq "offline target" "$(cta_jq "$T/img.json" '.target | "\(.offline) \(.root) \(.hostname) \(.netns)"')" \
+	"true $R image1 null"
+rm "$R/etc/hostname"
+
 # the saved report plans what the live audit plans
 "$CTAUDIT" plan --profile db-client --netns "$NS" --root "$R" >"$T/live.txt" || true
 "$CTAUDIT" plan --report "$T/r.json" --netns "$NS" --root "$R" >"$T/saved.txt" || true
