@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include "apply/fsroot.h"
 #include "cli/cli.h"
 #include "cli/cmd-plan.h"
@@ -60,17 +59,6 @@ void cta_plan_cli_done(struct cta_plan_cli *o)
 {
 	free(o->profiles);
 	free(o->profile_dirs);
-}
-
-/* Now in UTC as YYYY-MM-DDTHH:MM:SSZ into @buf (21 bytes); NULL if the clock fails. */
-static const char *utc_now(char buf[static 21])
-{
-	time_t t = time(NULL);
-	struct tm tm;
-
-	if (!gmtime_r(&t, &tm) || strftime(buf, 21, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		return NULL;
-	return buf;
 }
 
 static int get_report(const struct cta_plan_cli *o, json_t **ret_facts,
@@ -131,14 +119,14 @@ int cta_plan_cli_run(const struct cta_plan_cli *o, json_t **ret_facts,
 	_cleanup_json_ json_t *facts = NULL;
 	_cleanup_report_ struct cta_report *report = NULL;
 	_cleanup_(cta_plan_freep) struct cta_plan *plan = NULL;
-	char now[21];
+	char now[CTA_CLI_UTC_STRLEN];
 	struct cta_plan_fs fs;
 	struct cta_plan_opts po = {
 		.sysctl_file = o->sysctl_file,
 		.fix_overrides = o->fix_overrides,
 		.offline = o->common.offline,
 		.fs = &fs,
-		.generated_at = utc_now(now),
+		.generated_at = cta_cli_utc_now(now),
 	};
 	int r;
 

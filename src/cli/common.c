@@ -190,14 +190,21 @@ int cta_cli_load_policy(const char *root, const char *const *profile_dirs, struc
 	return r < 0 ? CTA_EXIT_USAGE : 0;
 }
 
-int cta_cli_stamp_report(struct cta_report *r, const struct cta_cli_common *o)
+const char *cta_cli_utc_now(char buf[static CTA_CLI_UTC_STRLEN])
 {
-	char now[sizeof("YYYY-MM-DDTHH:MM:SSZ")];
 	time_t t = time(NULL);
 	struct tm tm;
 
-	if (!gmtime_r(&t, &tm) || strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		return -EINVAL;
+	if (!gmtime_r(&t, &tm) || strftime(buf, CTA_CLI_UTC_STRLEN, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		return NULL;
+	return buf;
+}
+
+int cta_cli_stamp_report(struct cta_report *r, const struct cta_cli_common *o)
+{
+	char now[CTA_CLI_UTC_STRLEN];
+
 	/* a loaded snapshot does not say which root it was read below */
-	return cta_report_set_origin(r, CTA_VERSION, now, o->facts ? NULL : o->root);
+	return cta_report_set_origin(r, CTA_VERSION, cta_cli_utc_now(now),
+				     o->facts ? NULL : o->root);
 }
