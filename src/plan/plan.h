@@ -7,6 +7,7 @@
 #include <sys/types.h>
 #include <jansson.h>
 #include "policy/policy.h"
+#include "util/ports.h"
 
 /*
  * The plan stage: facts + audit report -> the changes that fix the failing
@@ -87,13 +88,9 @@ struct cta_plan_edit {
 	char *note; /* why it is not fixed although asked (line changed on disk ...); may be NULL */
 };
 
-struct cta_plan_port {
-	char proto[4]; /* "tcp" or "udp" */
-	char port[12]; /* "8080" or "8000-8100" */
-};
-
+/* Entries are built by cta_notrack_port_init() (family 0: both families). */
 struct cta_plan_ports {
-	struct cta_plan_port *v;
+	struct cta_notrack_port *v;
 	size_t n;
 };
 
@@ -200,17 +197,9 @@ const struct cta_plan_input *cta_plan_input_get(const struct cta_plan *p, const 
 /* Default sysctl.d file for a profile name ("db-client", "a+b"). New string or NULL. */
 char *cta_plan_default_sysctl_file(const char *profile);
 
-/* "net/ipv4/tcp_tw_reuse" -> "net.ipv4.tcp_tw_reuse"; parse a sysctl.d line.
- * Returns 1 and the key and value (new strings) when @line assigns a key,
- * 0 for comments and blank lines, -ENOMEM.  @ret_optional: "-" prefix. */
-int cta_plan_parse_sysctl_line(const char *line, char **ret_key, char **ret_value,
-			       bool *ret_optional);
-
 /* Keys that are global and read-only in a child network namespace (KNOWLEDGE.md: Namespaces). */
 bool cta_plan_key_host_only(const char *key);
 
-/* Compare ports: proto, then numeric start. */
-int cta_plan_port_cmp(const struct cta_plan_port *a, const struct cta_plan_port *b);
 bool cta_plan_ports_equal(const struct cta_plan_ports *a, const struct cta_plan_ports *b);
 
 const char *cta_plan_backend_to_string(enum cta_plan_backend b);

@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "policy/derive-fw.h"
 #include "policy/policy-internal.h"
 #include "util/fileio.h"
 #include "util/json.h"
@@ -774,6 +775,10 @@ int cta_policy_audit(const struct cta_policy *p, const char *const *profiles, js
 	size_t n;
 	int k;
 
+	/* derived facts first: rules and role detection read them */
+	k = cta_derive_fw(facts);
+	if (k < 0)
+		return k;
 	if (!profiles || !profiles[0])
 		profiles = auto_only;
 	for (n = 0; profiles[n]; n++)
