@@ -82,6 +82,20 @@ int cta_cli_get_facts(const struct cta_cli_common *o, const char *const *extra_s
 		      json_t **ret_facts);
 
 struct cta_policy;
+struct cta_report;
+
+/* "YYYY-MM-DDTHH:MM:SSZ" and the NUL. */
+#define CTA_CLI_UTC_STRLEN 21
+
+/* The time now in UTC into @buf; returns @buf, or NULL when the clock fails. */
+const char *cta_cli_utc_now(char buf[static CTA_CLI_UTC_STRLEN]);
+
+/*
+ * Record where a fresh report comes from: this ctaudit's version, the time
+ * now (UTC) and, when the facts were collected rather than loaded, the --root
+ * they were read below.  Returns 0 or -ENOMEM.
+ */
+int cta_cli_stamp_report(struct cta_report *r, const struct cta_cli_common *o);
 
 /*
  * Append @s (borrowed, typically optarg) to the NULL-terminated list *@v of
@@ -109,21 +123,20 @@ int cta_cli_output(const char *path, const char *s);
 
 /*
  * Identify a JSON output (docs/reports.md, "Identity"): set the top-level
- * ctaudit_version, generated_at (now), target (hostname, netns, netns_inode
- * and machine_id from @facts' host section, offline, root, netns_name,
- * netns_pid) and, when @catalog is given, catalog (a copy) - each only where
- * @out does not have it yet, so an audit report's own identity stays and is
- * completed.  Returns 0, -ENOMEM or -EINVAL (no clock).
+ * ctaudit_version, generated_at (now) and target (hostname, netns,
+ * netns_inode and machine_id from @facts' host section, offline, root,
+ * netns_name, netns_pid) - each only where @out does not have it yet, so a
+ * report's or plan's own identity stays and is completed.  Returns 0,
+ * -ENOMEM or -EINVAL (no clock).
  */
-int cta_cli_stamp(json_t *out, const struct cta_cli_common *o, const json_t *facts,
-		  const json_t *catalog);
+int cta_cli_stamp(json_t *out, const struct cta_cli_common *o, const json_t *facts);
 
 /*
- * {"digest": "sha256:HEX", "rules": N} for the loaded catalog: the digest of
- * its rules as `explain --all --format json` prints them, without file
- * names.  Returns a new object or NULL on ENOMEM.
+ * "sha256:HEX" of the loaded catalog into *@ret (replacing it): the digest of
+ * its rules as `explain --all --format json` prints them, without file names.
+ * Returns 0, or a negative errno.
  */
-json_t *cta_cli_catalog_meta(const struct cta_policy *p);
+int cta_cli_catalog_digest(const struct cta_policy *p, char **ret);
 
 /* Print "ctaudit: <cmd>: message" to stderr. */
 void cta_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

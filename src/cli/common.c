@@ -210,14 +210,23 @@ int cta_cli_load_policy(const char *root, const char *const *profile_dirs, struc
 	return r < 0 ? CTA_EXIT_USAGE : 0;
 }
 
-static int now_utc(char buf[static 32])
+const char *cta_cli_utc_now(char buf[static CTA_CLI_UTC_STRLEN])
 {
-	time_t now = time(NULL);
+	time_t t = time(NULL);
 	struct tm tm;
 
-	if (!gmtime_r(&now, &tm) || strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		return -EINVAL;
-	return 0;
+	if (!gmtime_r(&t, &tm) || strftime(buf, CTA_CLI_UTC_STRLEN, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		return NULL;
+	return buf;
+}
+
+int cta_cli_stamp_report(struct cta_report *r, const struct cta_cli_common *o)
+{
+	char now[CTA_CLI_UTC_STRLEN];
+
+	/* a loaded snapshot does not say which root it was read below */
+	return cta_report_set_origin(r, CTA_VERSION, cta_cli_utc_now(now),
+				     o->facts ? NULL : o->root);
 }
 
 /* An offline collection says so in "unavailable" (docs/facts.md). */
@@ -246,24 +255,21 @@ static int set_if_absent(json_t *o, const char *key, json_t *v)
 	return json_object_set_new(o, key, v) < 0 ? -ENOMEM : 0;
 }
 
-int cta_cli_stamp(json_t *out, const struct cta_cli_common *o, const json_t *facts,
-		  const json_t *catalog)
+int cta_cli_stamp(json_t *out, const struct cta_cli_common *o, const json_t *facts)
 {
 	const json_t *host = json_object_get(facts, "host"), *v;
 	static const char *const from_host[] = { "hostname", "netns", "netns_inode", "machine_id" };
 	json_t *target;
-	char at[32];
+	char at[CTA_CLI_UTC_STRLEN];
 	int r;
 
-	if (now_utc(at) < 0)
+	if (!cta_cli_utc_now(at))
 		return -EINVAL;
 	r = set_if_absent(out, "ctaudit_version", json_string(CTA_VERSION));
 	if (r >= 0)
 		r = set_if_absent(out, "generated_at", json_string(at));
 	if (r >= 0)
 		r = set_if_absent(out, "target", json_object());
-	if (r >= 0 && catalog)
-		r = set_if_absent(out, "catalog", json_deep_copy(catalog));
 	if (r < 0)
 		return r;
 
@@ -284,28 +290,29 @@ int cta_cli_stamp(json_t *out, const struct cta_cli_common *o, const json_t *fac
 	return r < 0 ? r : 0;
 }
 
-json_t *cta_cli_catalog_meta(const struct cta_policy *p)
+int cta_cli_catalog_digest(const struct cta_policy *p, char **ret)
 {
 	_cleanup_json_ json_t *cat = NULL;
-	_cleanup_free_ char *canon = NULL, *digest = NULL;
+	_cleanup_free_ char *canon = NULL;
 	json_t *rule;
 	char hex[65];
 	size_t i;
+	int r;
 
 	/*
 	 * The digest covers what the rules say, not where they were installed:
 	 * the same catalog gives the same digest from the source tree, /usr/share
 	 * or a site directory.
 	 */
-	if (cta_policy_catalog_json(p, &cat) < 0)
-		return NULL;
+	r = cta_policy_catalog_json(p, &cat);
+	if (r < 0)
+		return r;
 	json_array_foreach(cat, i, rule)
 		json_object_del(rule, "file");
 	canon = json_dumps(cat, JSON_SORT_KEYS | JSON_COMPACT);
 	if (!canon)
-		return NULL;
+		return -ENOMEM;
 	cta_sha256_hex(canon, strlen(canon), hex);
-	if (asprintf(&digest, "sha256:%s", hex) < 0)
-		return NULL;
-	return json_pack("{s:s, s:I}", "digest", digest, "rules", (json_int_t)json_array_size(cat));
+	free(*ret);
+	return asprintf(ret, "sha256:%s", hex) < 0 ? (*ret = NULL, -ENOMEM) : 0;
 }

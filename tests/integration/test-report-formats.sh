@@ -186,9 +186,9 @@ cta_assert_eq "machine_id below --root" "$(cta_jq "$T/image.json" .target.machin
 	0123456789abcdef0123456789abcdef
 cta_assert_eq "target.offline" "$(cta_jq "$T/image.json" .target.offline)" true
 cta_assert_eq "target.root" "$(cta_jq "$T/image.json" .target.root)" "$R"
-digest=$(cta_jq "$T/image.json" .catalog.digest)
+digest=$(cta_jq "$T/image.json" .catalog_digest)
 [[ $digest =~ ^sha256:[0-9a-f]{64}$ ]] || cta_fail "catalog digest '$digest'"
-cta_assert_eq "catalog digest does not depend on the run" "$(cta_jq "$T/s0.json" .catalog.digest)" "$digest"
+cta_assert_eq "catalog digest does not depend on the run" "$(cta_jq "$T/s0.json" .catalog_digest)" "$digest"
 [[ $(cta_jq "$T/image.json" .generated_at) =~ ^20[0-9][0-9]-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-6][0-9]Z$ ]] ||
 	cta_fail "generated_at is not UTC ISO 8601"
 cta_assert_eq "ctaudit version" "$(cta_jq "$T/image.json" .ctaudit_version)" \
@@ -245,7 +245,7 @@ cta_assert_eq "plan -o exit status (changes pending)" "$prc" 1
 cta_assert_eq "plan --emit -o exit status" "$erc" 1
 cta_assert_eq "plan profiles" "$(jq -c .profiles "$T/plan.json")" '["base"]'
 [ -n "$(cta_jq "$T/plan.json" .profile_reason)" ] || cta_fail "plan has no profile_reason"
-cta_assert_eq "plan catalog" "$(cta_jq "$T/plan.json" .catalog.digest)" "$digest"
+cta_assert_eq "plan catalog" "$(cta_jq "$T/plan.json" .catalog_digest)" "$digest"
 grep -q '^net.ipv4.tcp_tw_recycle\|tcp_' "$T/plan.conf" || cta_fail "plan --emit sysctl -o wrote nothing useful"
 
 # ---- namespaces: live facts, audit and top name the namespace
