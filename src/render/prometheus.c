@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The Prometheus text exposition format (version 0.0.4) as node_exporter's
- * textfile collector reads it: HELP and TYPE before each family, no sample
- * timestamps (the collector rejects files that carry them), label values
- * escaped.  Metric names, labels and their cardinality: docs/reports.md.
+ * textfile collector reads it: HELP and TYPE before each family, label values
+ * escaped, and no sample timestamps (collector/textfile.go skips a whole
+ * file that has one: "contains unsupported client-side timestamps").  Metric names, labels and their cardinality: docs/reports.md.
  */
 #include <errno.h>
 #include <stdbool.h>
