@@ -46,39 +46,23 @@ static void help(void)
 	       CTA_CLI_COMMON_HELP);
 }
 
-/* The report's identity (docs/reports.md): who, when, where, which catalog. */
-static int audit_stamp(const struct cta_policy *p, const struct cta_cli_common *common,
-		       const json_t *facts, json_t *report)
-{
-	_cleanup_free_ char *digest = NULL;
-	int r = cta_cli_catalog_digest(p, &digest);
-
-	if (r < 0)
-		return r;
-	if (json_object_set_new(report, "catalog_digest", json_string(digest)) < 0)
-		return -ENOMEM;
-	return cta_cli_stamp(report, common, facts);
-}
-
 /* {PROFILE: [rule ids it enables]} for the JUnit suites. */
-static int profile_rules_of(const struct cta_policy *p, const json_t *report, json_t **ret)
+static int profile_rules_of(const struct cta_policy *p, const struct cta_report *report,
+			    json_t **ret)
 {
 	_cleanup_json_ json_t *map = json_object();
-	const json_t *name;
-	size_t i;
 	int r;
 
 	if (!map)
 		return -ENOMEM;
-	json_array_foreach(json_object_get(report, "profiles"), i, name) {
+	for (size_t i = 0; i < report->n_profiles; i++) {
 		_cleanup_json_ json_t *prof = NULL;
-		json_t *ids = json_array();
+		json_t *ids = json_array(), *v;
 		const char *id;
-		json_t *v;
 
-		if (!ids || json_object_set_new(map, json_string_value(name) ?: "", ids) < 0)
+		if (!ids || json_object_set_new(map, report->profiles[i].name, ids) < 0)
 			return -ENOMEM;
-		r = cta_policy_profile_json(p, json_string_value(name) ?: "", &prof);
+		r = cta_policy_profile_json(p, report->profiles[i].name, &prof);
 		if (r == -ENOENT)
 			continue;
 		if (r < 0)
@@ -89,6 +73,17 @@ static int profile_rules_of(const struct cta_policy *p, const json_t *report, js
 	}
 	*ret = TAKE_PTR(map);
 	return 0;
+}
+
+/* The JSON report with the identity the struct does not hold (docs/reports.md). */
+static char *render_json(const struct cta_report *report, const struct cta_cli_common *common,
+			 const json_t *facts)
+{
+	_cleanup_json_ json_t *j = NULL;
+
+	if (cta_report_to_json(report, &j) < 0 || cta_cli_stamp(j, common, facts) < 0)
+		return NULL;
+	return cta_json_dumps(j);
 }
 
 int cmd_audit(int argc, char **argv)
@@ -111,9 +106,10 @@ int cmd_audit(int argc, char **argv)
 	size_t n_profiles = 0, n_dirs = 0;
 	int fail_on = CTA_SEVERITY_HIGH, color = -1, c, r;
 	bool verbose = false;
-	struct cta_diags diags = { 0 };
-	struct cta_policy *p = NULL;
-	_cleanup_json_ json_t *facts = NULL, *report = NULL, *profile_rules = NULL;
+	_cleanup_(cta_diags_done) struct cta_diags diags = { 0 };
+	_cleanup_(cta_policy_freep) struct cta_policy *p = NULL;
+	_cleanup_report_ struct cta_report *report = NULL;
+	_cleanup_json_ json_t *facts = NULL, *profile_rules = NULL;
 	_cleanup_free_ char *out = NULL;
 	const char *output = NULL, *format = NULL;
 
@@ -191,36 +187,36 @@ int cmd_audit(int argc, char **argv)
 	if (r > 0)
 		return r;
 	r = cta_cli_get_facts(&common, cta_policy_sysctl_keys(p), &facts);
-	if (r > 0) {
-		cta_policy_free(p);
+	if (r > 0)
 		return r;
-	}
 	r = cta_policy_audit(p, profiles, facts, &diags, &report);
-	if (r == 0) {
-		r = audit_stamp(p, &common, facts, report);
-		if (r == 0 && format && streq(format, "junit"))
-			r = profile_rules_of(p, report, &profile_rules);
-	}
-	cta_policy_free(p);
+	if (r >= 0)
+		r = cta_cli_stamp_report(report, &common);
+	if (r >= 0)
+		r = cta_cli_catalog_digest(p, &report->catalog_digest);
+	if (r >= 0 && format && streq(format, "junit"))
+		r = profile_rules_of(p, report, &profile_rules);
 	if (r < 0) {
 		cta_diags_print(&diags, stderr);
-		cta_diags_done(&diags);
 		if (r == -ENOMEM) {
 			cta_cli_error("out of memory");
 			return CTA_EXIT_HOST;
 		}
 		return CTA_EXIT_USAGE;
 	}
-	cta_diags_done(&diags);
+
+	struct cta_render_ctx rc = { .facts = facts,
+				     .profile_rules = profile_rules,
+				     .netns_name = common.netns };
 
 	if (format && streq(format, "sarif"))
-		out = cta_render_sarif(report, facts);
+		out = cta_render_sarif(report, &rc);
 	else if (format && streq(format, "junit"))
-		out = cta_render_junit(report, profile_rules);
+		out = cta_render_junit(report, &rc);
 	else if (format && streq(format, "prometheus"))
-		out = cta_render_prometheus(report, facts);
+		out = cta_render_prometheus(report, &rc);
 	else if (common.format == CTA_FORMAT_JSON)
-		out = cta_json_dumps(report);
+		out = render_json(report, &common, facts);
 	else {
 		const char *nc = getenv("NO_COLOR");
 		struct cta_report_opts ro = {
@@ -237,11 +233,5 @@ int cmd_audit(int argc, char **argv)
 	r = cta_cli_output(output, out);
 	if (r != CTA_EXIT_OK)
 		return r;
-
-	json_t *sum = json_object_get(report, "summary");
-
-	for (int s = 0; s <= fail_on; s++)
-		if (json_integer_value(json_object_get(sum, cta_severity_to_string(s))) > 0)
-			return CTA_EXIT_FINDINGS;
-	return CTA_EXIT_OK;
+	return cta_report_fails_at(report, fail_on) ? CTA_EXIT_FINDINGS : CTA_EXIT_OK;
 }

@@ -210,14 +210,23 @@ int cta_cli_load_policy(const char *root, const char *const *profile_dirs, struc
 	return r < 0 ? CTA_EXIT_USAGE : 0;
 }
 
-static int now_utc(char buf[static 32])
+const char *cta_cli_utc_now(char buf[static CTA_CLI_UTC_STRLEN])
 {
-	time_t now = time(NULL);
+	time_t t = time(NULL);
 	struct tm tm;
 
-	if (!gmtime_r(&now, &tm) || strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		return -EINVAL;
-	return 0;
+	if (!gmtime_r(&t, &tm) || strftime(buf, CTA_CLI_UTC_STRLEN, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		return NULL;
+	return buf;
+}
+
+int cta_cli_stamp_report(struct cta_report *r, const struct cta_cli_common *o)
+{
+	char now[CTA_CLI_UTC_STRLEN];
+
+	/* a loaded snapshot does not say which root it was read below */
+	return cta_report_set_origin(r, CTA_VERSION, cta_cli_utc_now(now),
+				     o->facts ? NULL : o->root);
 }
 
 /* An offline collection says so in "unavailable" (docs/facts.md). */
@@ -251,10 +260,10 @@ int cta_cli_stamp(json_t *out, const struct cta_cli_common *o, const json_t *fac
 	const json_t *host = json_object_get(facts, "host"), *v;
 	static const char *const from_host[] = { "hostname", "netns", "netns_inode", "machine_id" };
 	json_t *target;
-	char at[32];
+	char at[CTA_CLI_UTC_STRLEN];
 	int r;
 
-	if (now_utc(at) < 0)
+	if (!cta_cli_utc_now(at))
 		return -EINVAL;
 	r = set_if_absent(out, "ctaudit_version", json_string(CTA_VERSION));
 	if (r >= 0)

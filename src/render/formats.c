@@ -24,21 +24,16 @@ int cta_render_parse_utc(const char *s, long long *ret)
 	return 0;
 }
 
-const char *cta_render_netns_label(const json_t *report)
+const char *cta_render_netns_label(const struct cta_report *r, const struct cta_render_ctx *ctx)
 {
-	const json_t *target = json_object_get(report, "target");
-	const char *s = json_string_value(json_object_get(target, "netns_name"));
-
-	if (!s)
-		s = json_string_value(json_object_get(target, "netns"));
-	if (!s)
-		s = json_string_value(json_object_get(json_object_get(report, "host"), "netns"));
-	return s ? s : "unknown";
-}
-
-const char *cta_render_target_str(const json_t *report, const char *key)
-{
-	const char *s = json_string_value(json_object_get(json_object_get(report, "target"), key));
-
-	return s ? s : json_string_value(json_object_get(json_object_get(report, "host"), key));
+	if (ctx && ctx->netns_name)
+		return ctx->netns_name;
+	switch (r->target.netns) {
+	case CTA_TARGET_NETNS_INIT:
+		return "init";
+	case CTA_TARGET_NETNS_OTHER:
+		return "other";
+	default:
+		return "unknown";
+	}
 }

@@ -83,63 +83,92 @@ static bool enabled(const json_t *rules, const char *id)
 	if (!rules)
 		return true;
 	json_array_foreach(rules, i, e)
-		if (json_string_value(e) && id && streq(json_string_value(e), id))
+		if (json_string_value(e) && streq(json_string_value(e), id))
 			return true;
 	return false;
 }
 
-static void testcase(FILE *f, const char *suite, const json_t *res)
+/* The fix in words, one line per part (docs/audit-json.md, "Remediation"). */
+static void put_remediation(FILE *f, const struct cta_remediation *m)
 {
-	const char *status = str(res, "status") ?: "";
-	const json_t *ref;
-	_cleanup_free_ char *remedy = NULL;
 	size_t i;
 
+	if (!m)
+		return;
+	for (i = 0; i < m->n_sysctl; i++) {
+		fputs("\n- set ", f);
+		put_text(f, m->sysctl[i].key);
+		fputs(" = ", f);
+		put_text(f, m->sysctl[i].value);
+	}
+	for (i = 0; i < m->n_remove_persisted; i++) {
+		fputs("\n- remove the stale assignment of ", f);
+		put_text(f, m->remove_persisted[i]);
+	}
+	for (i = 0; i < m->n_notrack; i++) {
+		fputs("\n- NOTRACK ", f);
+		put_text(f, m->notrack[i].proto);
+		fputc('/', f);
+		put_text(f, m->notrack[i].port);
+	}
+	if (m->advice) {
+		fputs("\n- ", f);
+		put_text(f, m->advice);
+	}
+	for (i = 0; i < m->n_unresolved; i++) {
+		fputs("\n- not computed: ", f);
+		put_text(f, m->unresolved[i]);
+	}
+}
+
+static void testcase(FILE *f, const char *suite, const struct cta_result *res)
+{
+	const char *sev = cta_severity_to_string(res->severity);
+	const struct cta_remediation *m = res->remediation;
+
 	fputs("    <testcase name=\"", f);
-	put_xml(f, str(res, "rule"));
+	put_xml(f, res->rule);
 	fputs("\" classname=\"", f);
 	put_xml(f, suite);
 	fputs("\" time=\"0\"", f);
-	if (streq(status, "pass")) {
+	if (res->status == CTA_RESULT_PASS) {
 		fputs("/>\n", f);
 		return;
 	}
 	fputs(">\n", f);
-	if (streq(status, "skip")) {
+	if (res->status == CTA_RESULT_SKIP) {
 		fputs("      <skipped message=\"", f);
-		put_xml(f, str(res, "reason"));
+		put_xml(f, res->reason);
 		fputs("\"/>\n", f);
 	} else {
 		fputs("      <failure message=\"", f);
-		put_xml(f, str(res, "message"));
+		put_xml(f, res->message);
 		fputs("\" type=\"", f);
-		put_xml(f, str(res, "severity"));
-		fputs("\">", f);
-		fputs("severity: ", f);
-		put_text(f, str(res, "severity"));
+		put_xml(f, sev);
+		fputs("\">severity: ", f);
+		put_text(f, sev);
 		fputs("\nsubject: ", f);
-		put_text(f, str(res, "subject"));
-		if (str(res, "observed")) {
+		put_text(f, res->subject);
+		if (res->observed) {
 			fputs("\nobserved: ", f);
-			put_text(f, str(res, "observed"));
+			put_text(f, res->observed);
 		}
-		if (str(res, "expected")) {
+		if (res->expected) {
 			fputs("\nexpected: ", f);
-			put_text(f, str(res, "expected"));
+			put_text(f, res->expected);
 		}
 		fputs("\n\n", f);
-		put_text(f, str(res, "explanation"));
-		remedy = json_dumps(json_object_get(res, "remediation"),
-				    JSON_SORT_KEYS | JSON_COMPACT);
-		if (remedy && !streq(remedy, "{}")) {
-			fputs("\n\nremediation: ", f);
-			put_text(f, remedy);
+		put_text(f, res->explanation);
+		if (m && (m->n_sysctl || m->n_remove_persisted || m->n_notrack || m->advice ||
+			  m->n_unresolved)) {
+			fputs("\n\nfix:", f);
+			put_remediation(f, m);
 		}
-		if (json_array_size(json_object_get(res, "references")))
+		if (res->n_references)
 			fputs("\n\nreferences:", f);
-		json_array_foreach(json_object_get(res, "references"), i, ref) {
+		for (size_t i = 0; i < res->n_references; i++) {
 			fputs("\n- ", f);
-			put_text(f, json_string_value(ref));
+			put_text(f, res->references[i]);
 		}
 		fputs("</failure>\n", f);
 	}
@@ -150,34 +179,28 @@ struct counts {
 	size_t tests, failures, skipped;
 };
 
-static void count(const json_t *results, const json_t *rules, struct counts *c)
+static void count(const struct cta_report *r, const json_t *rules, struct counts *c)
 {
-	const json_t *res;
-	size_t i;
-
-	json_array_foreach(results, i, res) {
-		const char *st = str(res, "status") ?: "";
-
-		if (!enabled(rules, str(res, "rule")))
+	for (size_t i = 0; i < r->n_results; i++) {
+		if (!enabled(rules, r->results[i].rule))
 			continue;
 		c->tests++;
-		c->failures += streq(st, "fail");
-		c->skipped += streq(st, "skip");
+		c->failures += r->results[i].status == CTA_RESULT_FAIL;
+		c->skipped += r->results[i].status == CTA_RESULT_SKIP;
 	}
 }
 
-static void suite(FILE *f, const json_t *report, const char *profile, const json_t *rules)
+static void suite(FILE *f, const struct cta_report *r, const struct cta_render_ctx *ctx,
+		  const char *profile, const json_t *rules)
 {
-	const json_t *results = json_object_get(report, "results"), *res;
-	const char *at = str(report, "generated_at");
-	const char *hostname = cta_render_target_str(report, "hostname");
+	const char *at = r->generated_at;
 	_cleanup_free_ char *name = NULL;
 	struct counts c = { 0 };
 	size_t i;
 
 	if (asprintf(&name, "ctaudit.%s", profile) < 0)
 		return;
-	count(results, rules, &c);
+	count(r, rules, &c);
 	fputs("  <testsuite name=\"", f);
 	put_xml(f, name);
 	fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"%zu\" time=\"0\"",
@@ -188,22 +211,22 @@ static void suite(FILE *f, const json_t *report, const char *profile, const json
 		fwrite(at, 1, strlen(at) - (at[strlen(at) - 1] == 'Z'), f);
 		fputc('"', f);
 	}
-	if (hostname) {
+	if (r->target.hostname) {
 		fputs(" hostname=\"", f);
-		put_xml(f, hostname);
+		put_xml(f, r->target.hostname);
 		fputc('"', f);
 	}
 	fputs(">\n    <properties>\n", f);
 	const struct {
 		const char *name, *value;
 	} props[] = {
-		{ "ctaudit_version", str(report, "ctaudit_version") },
+		{ "ctaudit_version", r->ctaudit_version },
 		{ "generated_at", at },
-		{ "catalog_digest", str(report, "catalog_digest") },
-		{ "machine_id", cta_render_target_str(report, "machine_id") },
-		{ "root", str(json_object_get(report, "target"), "root") },
-		{ "netns", cta_render_netns_label(report) },
-		{ "profile_reason", str(report, "profile_reason") },
+		{ "catalog_digest", r->catalog_digest },
+		{ "machine_id", str(r->host, "machine_id") },
+		{ "root", r->target.root },
+		{ "netns", cta_render_netns_label(r, ctx) },
+		{ "profile_reason", r->profile_reason },
 	};
 	for (i = 0; i < ELEMENTSOF(props); i++) {
 		if (!props[i].value)
@@ -213,15 +236,15 @@ static void suite(FILE *f, const json_t *report, const char *profile, const json
 		fputs("\"/>\n", f);
 	}
 	fputs("    </properties>\n", f);
-	json_array_foreach(results, i, res)
-		if (enabled(rules, str(res, "rule")))
-			testcase(f, name, res);
+	for (i = 0; i < r->n_results; i++)
+		if (enabled(rules, r->results[i].rule))
+			testcase(f, name, &r->results[i]);
 	fputs("  </testsuite>\n", f);
 }
 
-char *cta_render_junit(const json_t *report, const json_t *profile_rules)
+char *cta_render_junit(const struct cta_report *r, const struct cta_render_ctx *ctx)
 {
-	const json_t *profiles = json_object_get(report, "profiles"), *p;
+	const json_t *map = ctx ? ctx->profile_rules : NULL;
 	_cleanup_free_ char *buf = NULL;
 	struct counts total = { 0 };
 	size_t len, i;
@@ -230,21 +253,19 @@ char *cta_render_junit(const json_t *report, const json_t *profile_rules)
 	f = open_memstream(&buf, &len);
 	if (!f)
 		return NULL;
-	json_array_foreach(profiles, i, p)
-		count(json_object_get(report, "results"),
-		      json_object_get(profile_rules, json_string_value(p) ?: ""), &total);
-	if (json_array_size(profiles) == 0)
-		count(json_object_get(report, "results"), NULL, &total);
+	for (i = 0; i < r->n_profiles; i++)
+		count(r, json_object_get(map, r->profiles[i].name), &total);
+	if (r->n_profiles == 0)
+		count(r, NULL, &total);
 	fprintf(f,
 		"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 		"<testsuites name=\"ctaudit\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" "
 		"skipped=\"%zu\" time=\"0\">\n",
 		total.tests, total.failures, total.skipped);
-	json_array_foreach(profiles, i, p)
-		suite(f, report, json_string_value(p) ?: "",
-		      json_object_get(profile_rules, json_string_value(p) ?: ""));
-	if (json_array_size(profiles) == 0)
-		suite(f, report, str(report, "profile") ?: "unknown", NULL);
+	for (i = 0; i < r->n_profiles; i++)
+		suite(f, r, ctx, r->profiles[i].name, json_object_get(map, r->profiles[i].name));
+	if (r->n_profiles == 0)
+		suite(f, r, ctx, r->profile ?: "unknown", NULL);
 	fputs("</testsuites>\n", f);
 	if (fclose(f) != 0)
 		return NULL;

@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "policy/policy.h"
 #include "render/formats.h"
 #include "util/json.h"
 #include "util/macro.h"
@@ -166,14 +165,13 @@ static void evidence(FILE *f, const json_t *facts, const char *netns)
 	}
 }
 
-char *cta_render_prometheus(const json_t *report, const json_t *facts)
+char *cta_render_prometheus(const struct cta_report *r, const struct cta_render_ctx *ctx)
 {
-	const json_t *sum = json_object_get(report, "summary"), *res;
-	const char *profile = str(report, "profile");
+	const char *netns = cta_render_netns_label(r, ctx);
 	_cleanup_free_ char *buf = NULL;
-	const char *netns = cta_render_netns_label(report);
-	long long at, failing = 0;
-	size_t len, i;
+	long long at;
+	unsigned failing = 0;
+	size_t len;
 	FILE *f;
 
 	f = open_memstream(&buf, &len);
@@ -183,45 +181,44 @@ char *cta_render_prometheus(const json_t *report, const json_t *facts)
 	family(f, "ctaudit_build_info", "gauge",
 	       "ctaudit version and rule catalog digest of the last audit (always 1).");
 	fputs("ctaudit_build_info{", f);
-	put_label(f, "version", str(report, "ctaudit_version"), true);
-	put_label(f, "catalog", str(report, "catalog_digest"), false);
+	put_label(f, "version", r->ctaudit_version, true);
+	put_label(f, "catalog", r->catalog_digest, false);
 	fputs("} 1\n", f);
 
-	if (cta_render_parse_utc(str(report, "generated_at"), &at) == 0) {
+	if (cta_render_parse_utc(r->generated_at, &at) == 0) {
 		family(f, "ctaudit_last_run_timestamp_seconds", "gauge",
 		       "When the audit that wrote this file ran (seconds since the epoch).");
 		fprintf(f, "ctaudit_last_run_timestamp_seconds %lld\n", at);
 	}
 
 	family(f, "ctaudit_findings", "gauge", "Failing rules by severity.");
-	for (int s = 0; s < _CTA_SEVERITY_MAX; s++)
-		fprintf(f, "ctaudit_findings{severity=\"%s\"} %lld\n", cta_severity_to_string(s),
-			(long long)json_integer_value(
-				json_object_get(sum, cta_severity_to_string(s))));
+	for (int s = 0; s < _CTA_SEVERITY_MAX; s++) {
+		fprintf(f, "ctaudit_findings{severity=\"%s\"} %u\n", cta_severity_to_string(s),
+			r->failing[s]);
+		failing += r->failing[s];
+	}
 
 	family(f, "ctaudit_rules", "gauge", "Evaluated rules by status (fail, pass, skip).");
-	for (int s = 0; s < _CTA_SEVERITY_MAX; s++)
-		failing += json_integer_value(json_object_get(sum, cta_severity_to_string(s)));
-	fprintf(f, "ctaudit_rules{status=\"fail\"} %lld\n", failing);
-	fprintf(f, "ctaudit_rules{status=\"pass\"} %lld\n",
-		(long long)json_integer_value(json_object_get(sum, "pass")));
-	fprintf(f, "ctaudit_rules{status=\"skip\"} %lld\n",
-		(long long)json_integer_value(json_object_get(sum, "skip")));
+	fprintf(f, "ctaudit_rules{status=\"fail\"} %u\n", failing);
+	fprintf(f, "ctaudit_rules{status=\"pass\"} %u\n", r->passed);
+	fprintf(f, "ctaudit_rules{status=\"skip\"} %u\n", r->skipped);
 
 	/* every rule, failing or not, so that an alert resolves when its rule passes */
 	family(f, "ctaudit_rule_failing", "gauge",
 	       "1 when the rule fails, 0 when it passes or was skipped.");
-	json_array_foreach(json_object_get(report, "results"), i, res) {
+	for (size_t i = 0; i < r->n_results; i++) {
+		const struct cta_result *res = &r->results[i];
+
 		fputs("ctaudit_rule_failing{", f);
 		put_label(f, "netns", netns, true);
-		put_label(f, "profile", profile, false);
-		put_label(f, "rule", str(res, "rule"), false);
-		put_label(f, "severity", str(res, "severity"), false);
-		fprintf(f, "} %d\n", streq(str(res, "status") ?: "", "fail"));
+		put_label(f, "profile", r->profile, false);
+		put_label(f, "rule", res->rule, false);
+		put_label(f, "severity", cta_severity_to_string(res->severity), false);
+		fprintf(f, "} %d\n", res->status == CTA_RESULT_FAIL);
 	}
 
-	if (facts)
-		evidence(f, facts, netns);
+	if (ctx && ctx->facts)
+		evidence(f, ctx->facts, netns);
 
 	if (fclose(f) != 0)
 		return NULL;

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "render/formats.h"
+#include "render/report.h"
 #include "util/json.h"
 #include "util/macro.h"
 #include "util/banned.h"
@@ -40,41 +41,52 @@ static const char *level(const char *severity)
 	return "note";
 }
 
-static char *help_text(const json_t *res)
+static char *help_text(const struct cta_result *res)
 {
 	_cleanup_free_ char *buf = NULL;
-	const json_t *ref;
-	size_t len, i;
+	size_t len;
 	FILE *f = open_memstream(&buf, &len);
 
 	if (!f)
 		return NULL;
-	fputs(str(res, "explanation") ?: str(res, "title") ?: "", f);
-	if (json_array_size(json_object_get(res, "references")))
+	fputs(res->explanation ?: res->title ?: "", f);
+	if (res->n_references)
 		fputs("\n\nReferences:", f);
-	json_array_foreach(json_object_get(res, "references"), i, ref)
-		fprintf(f, "\n- %s", json_string_value(ref) ?: "");
+	for (size_t i = 0; i < res->n_references; i++)
+		fprintf(f, "\n- %s", res->references[i]);
 	if (fclose(f) != 0)
 		return NULL;
 	return TAKE_PTR(buf);
 }
 
-static json_t *rule_descriptor(const json_t *res)
+static json_t *strv(char *const *v, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < n; i++)
+		if (json_array_append_new(a, json_string(v[i])) < 0) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
+}
+
+static json_t *rule_descriptor(const struct cta_result *res)
 {
 	_cleanup_free_ char *help = help_text(res);
-	json_t *refs = json_object_get(res, "references");
+	const char *sev = cta_severity_to_string(res->severity);
 
 	if (!help)
 		return NULL;
-	return json_pack("{s:s, s:s, s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s, s:O?}}", "id",
-			 str(res, "rule") ?: "", "name", str(res, "rule") ?: "", "shortDescription",
-			 "text", str(res, "title") ?: "", "fullDescription", "text",
-			 str(res, "explanation")   ?:
-				 str(res, "title") ?:
-						     "",
-			 "help", "text", help, "defaultConfiguration", "level",
-			 level(str(res, "severity")), "properties", "severity",
-			 str(res, "severity") ?: "", "references", refs);
+	return json_pack("{s:s, s:s, s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s}, s:{s:s, s:o}}", "id",
+			 res->rule, "name", res->rule, "shortDescription", "text", res->title ?: "",
+			 "fullDescription", "text",
+			 res->explanation   ?:
+				 res->title ?:
+					      "",
+			 "help", "text", help, "defaultConfiguration", "level", level(sev),
+			 "properties", "severity", sev, "references",
+			 strv(res->references, res->n_references));
 }
 
 /*
@@ -129,21 +141,22 @@ static json_t *physical(const json_t *assignment, const char *what)
  * The key whose sysctl.d line the result points at: persisted:KEY and
  * sysctl:KEY name one; a remove_persisted remediation names the stale ones.
  */
-static const char *persisted_key(const json_t *res)
+static const char *persisted_key(const struct cta_result *res)
 {
-	const char *subject = str(res, "subject");
-	const json_t *rm = json_object_get(json_object_get(res, "remediation"), "remove_persisted");
+	const char *subject = res->subject;
 
 	if (subject && strneq(subject, "persisted:", 10))
 		return subject + 10;
 	if (subject && strneq(subject, "sysctl:", 7))
 		return subject + 7;
-	return json_string_value(json_array_get(rm, 0));
+	if (res->remediation && res->remediation->n_remove_persisted)
+		return res->remediation->remove_persisted[0];
+	return NULL;
 }
 
-static int add_locations(json_t *out, const json_t *res, const json_t *facts)
+static int add_locations(json_t *out, const struct cta_result *res, const json_t *facts)
 {
-	const char *subject = str(res, "subject") ?: str(res, "rule") ?: "";
+	const char *subject = res->subject ?: res->rule;
 	const char *key = persisted_key(res);
 	const json_t *a = key ? json_object_get(json_object_get(facts, "persisted"), key) : NULL;
 	const char *colon = strchr(subject, ':');
@@ -178,23 +191,24 @@ static int add_locations(json_t *out, const json_t *res, const json_t *facts)
 	return 0;
 }
 
-static json_t *result(const json_t *res, size_t index, const json_t *facts)
+static json_t *result(const struct cta_result *res, size_t index, const json_t *facts)
 {
 	_cleanup_free_ char *fp = NULL;
+	const char *sev = cta_severity_to_string(res->severity);
 	json_t *r;
 
-	if (asprintf(&fp, "%s|%s", str(res, "rule") ?: "", str(res, "subject") ?: "") < 0)
+	if (asprintf(&fp, "%s|%s", res->rule, res->subject ?: "") < 0)
 		return NULL;
-	r = json_pack("{s:s, s:I, s:s, s:{s:s}, s:{s:s}, s:{s:s, s:s?, s:s?, s:s?, s:O?}}",
-		      "ruleId", str(res, "rule") ?: "", "ruleIndex", (json_int_t)index, "level",
-		      level(str(res, "severity")), "message", "text",
-		      str(res, "message")	?:
-			      str(res, "title") ?:
-						  "",
+	r = json_pack("{s:s, s:I, s:s, s:{s:s}, s:{s:s}, s:{s:s, s:s?, s:s?, s:s?, s:o?}}",
+		      "ruleId", res->rule, "ruleIndex", (json_int_t)index, "level", level(sev),
+		      "message", "text",
+		      res->message	 ?:
+			      res->title ?:
+					   "",
 		      "partialFingerprints", "ctauditRuleSubject/v1", fp, "properties", "severity",
-		      str(res, "severity") ?: "", "subject", str(res, "subject"), "observed",
-		      str(res, "observed"), "expected", str(res, "expected"), "remediation",
-		      json_object_get(res, "remediation"));
+		      sev, "subject", res->subject, "observed", res->observed, "expected",
+		      res->expected, "remediation",
+		      res->remediation ? cta_report_remediation_to_json(res->remediation) : NULL);
 	if (r && add_locations(r, res, facts) < 0) {
 		json_decref(r);
 		return NULL;
@@ -202,46 +216,51 @@ static json_t *result(const json_t *res, size_t index, const json_t *facts)
 	return r;
 }
 
-static json_t *run_properties(const json_t *report)
+static json_t *run_properties(const struct cta_report *r, const struct cta_render_ctx *ctx)
 {
-	return json_pack("{s:s?, s:O?, s:s?, s:O?, s:O?, s:O?, s:s?, s:s}", "profile",
-			 str(report, "profile"), "profiles", json_object_get(report, "profiles"),
-			 "profileReason", str(report, "profile_reason"), "host",
-			 json_object_get(report, "host"), "target",
-			 json_object_get(report, "target"), "catalogDigest",
-			 json_object_get(report, "catalog_digest"), "generatedAt",
-			 str(report, "generated_at"), "netns", cta_render_netns_label(report));
+	_cleanup_json_ json_t *target = cta_report_target_to_json(&r->target);
+	json_t *profiles = json_array();
+
+	if (!target || !profiles)
+		return NULL;
+	for (size_t i = 0; i < r->n_profiles; i++)
+		if (json_array_append_new(profiles, json_string(r->profiles[i].name)) < 0) {
+			json_decref(profiles);
+			return NULL;
+		}
+	return json_pack("{s:s?, s:o, s:s?, s:O?, s:O, s:s?, s:s?, s:s}", "profile", r->profile,
+			 "profiles", profiles, "profileReason", r->profile_reason, "host", r->host,
+			 "target", target, "catalogDigest", r->catalog_digest, "generatedAt",
+			 r->generated_at, "netns", cta_render_netns_label(r, ctx));
 }
 
-char *cta_render_sarif(const json_t *report, const json_t *facts)
+char *cta_render_sarif(const struct cta_report *r, const struct cta_render_ctx *ctx)
 {
-	const json_t *res;
+	const json_t *facts = ctx ? ctx->facts : NULL;
 	_cleanup_json_ json_t *log = NULL;
-	json_t *rules, *results, *run, *inv;
-	const char *root = str(json_object_get(report, "target"), "root");
 	_cleanup_free_ char *root_uri = NULL;
-	size_t i;
+	json_t *rules, *results, *run, *inv;
+	const char *root = r->target.root;
 
 	rules = json_array();
 	results = json_array();
 	log = json_pack("{s:s, s:s, s:[{s:{s:{s:s, s:s, s:o}}, s:o, s:o}]}", "$schema",
 			SARIF_SCHEMA, "version", "2.1.0", "runs", "tool", "driver", "name",
-			"ctaudit", "version", str(report, "ctaudit_version") ?: "unknown", "rules",
-			rules, "results", results, "properties", run_properties(report));
+			"ctaudit", "version", r->ctaudit_version ?: "unknown", "rules", rules,
+			"results", results, "properties", run_properties(r, ctx));
 	if (!log)
 		return NULL;
 	run = json_array_get(json_object_get(log, "runs"), 0);
 
-	json_array_foreach(json_object_get(report, "results"), i, res) {
-		json_t *d = rule_descriptor(res);
+	for (size_t i = 0; i < r->n_results; i++) {
+		json_t *d = rule_descriptor(&r->results[i]), *x;
 
 		if (!d || json_array_append_new(rules, d) < 0)
 			return NULL;
-		if (!streq(str(res, "status") ?: "", "fail"))
+		if (r->results[i].status != CTA_RESULT_FAIL)
 			continue;
-		json_t *r = result(res, i, facts);
-
-		if (!r || json_array_append_new(results, r) < 0)
+		x = result(&r->results[i], i, facts);
+		if (!x || json_array_append_new(results, x) < 0)
 			return NULL;
 	}
 
@@ -254,9 +273,8 @@ char *cta_render_sarif(const json_t *report, const json_t *facts)
 		return NULL;
 	inv = json_pack("{s:b}", "executionSuccessful", 1);
 	if (!inv ||
-	    (str(report, "generated_at") &&
-	     json_object_set_new(inv, "endTimeUtc", json_string(str(report, "generated_at"))) <
-		     0) ||
+	    (r->generated_at &&
+	     json_object_set_new(inv, "endTimeUtc", json_string(r->generated_at)) < 0) ||
 	    json_object_set_new(run, "invocations", json_pack("[o]", inv)) < 0)
 		return NULL;
 	return cta_json_dumps(log);

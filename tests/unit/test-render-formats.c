@@ -15,6 +15,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "render/formats.h"
+#include "render/report.h"
 #include "util/json.h"
 #include "util/macro.h"
 #include "util/sha256.h"
@@ -49,6 +50,17 @@ static json_t *report(void)
 	return j;
 }
 
+static struct cta_report *typed(void)
+{
+	_cleanup_json_ json_t *j = report();
+	_cleanup_free_ char *err = NULL;
+	struct cta_report *r = NULL;
+
+	if (cta_report_from_json(j, &r, &err) < 0)
+		fail_msg("report: %s", err ? err : "?");
+	return r;
+}
+
 static json_t *facts(void)
 {
 	json_t *j = json_loads(
@@ -68,8 +80,10 @@ static json_t *facts(void)
 
 static void test_sarif(void **state)
 {
-	_cleanup_json_ json_t *r = report(), *f = facts(), *log = NULL;
-	_cleanup_free_ char *s = cta_render_sarif(r, f);
+	_cleanup_report_ struct cta_report *r = typed();
+	_cleanup_json_ json_t *f = facts(), *log = NULL;
+	struct cta_render_ctx ctx = { .facts = f };
+	_cleanup_free_ char *s = cta_render_sarif(r, &ctx);
 	json_t *run, *res, *loc;
 
 	assert_non_null(s);
@@ -112,10 +126,12 @@ static void test_sarif(void **state)
 
 static void test_junit(void **state)
 {
-	_cleanup_json_ json_t *r = report(), *map = NULL;
+	_cleanup_report_ struct cta_report *r = typed();
+	_cleanup_json_ json_t *map = NULL;
 	_cleanup_free_ char *all = NULL, *split = NULL;
+	struct cta_render_ctx ctx = { 0 };
 
-	all = cta_render_junit(r, NULL);
+	all = cta_render_junit(r, &ctx);
 	assert_non_null(all);
 	/* no map: both suites hold every result */
 	assert_non_null(strstr(all, "<testsuites name=\"ctaudit\" tests=\"8\" failures=\"4\" "
@@ -128,7 +144,8 @@ static void test_junit(void **state)
 	assert_non_null(strstr(all, "timestamp=\"2026-11-28T00:16:17\""));
 
 	map = json_loads("{\"base\": [\"r.pass\", \"r.med\"]}", 0, NULL);
-	split = cta_render_junit(r, map);
+	ctx.profile_rules = map;
+	split = cta_render_junit(r, &ctx);
 	assert_non_null(split);
 	assert_non_null(strstr(split, "<testsuite name=\"ctaudit.base\" tests=\"2\" failures=\"1\" "
 				      "errors=\"0\" skipped=\"0\""));
@@ -138,9 +155,12 @@ static void test_junit(void **state)
 
 static void test_prometheus(void **state)
 {
-	_cleanup_json_ json_t *r = report(), *f = facts();
-	_cleanup_free_ char *s = cta_render_prometheus(r, f),
-			    *bare = cta_render_prometheus(r, NULL);
+	_cleanup_report_ struct cta_report *r = typed();
+	_cleanup_json_ json_t *f = facts();
+	struct cta_render_ctx ctx = { .facts = f }, named = { .netns_name = "pod a\"" };
+	_cleanup_free_ char *s = cta_render_prometheus(r, &ctx),
+			    *bare = cta_render_prometheus(r, NULL),
+			    *ns = cta_render_prometheus(r, &named);
 
 	assert_non_null(s);
 	assert_non_null(
@@ -168,6 +188,8 @@ static void test_prometheus(void **state)
 	assert_non_null(bare);
 	assert_null(strstr(bare, "ctaudit_conntrack"));
 	assert_non_null(strstr(bare, "ctaudit_rule_failing{"));
+	/* --netns NAME names the namespace, escaped */
+	assert_non_null(strstr(ns, "ctaudit_rule_failing{netns=\"pod a\\\"\",profile="));
 }
 
 static void test_parse_utc(void **state)
