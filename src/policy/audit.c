@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "policy/derive.h"
 #include "policy/policy-internal.h"
 #include "util/fileio.h"
 #include "util/json.h"
@@ -668,6 +669,13 @@ int cta_policy_audit(const struct cta_policy *p, const char *const *profiles, js
 	int counts[_CTA_SEVERITY_MAX] = { 0 }, pass = 0, skip = 0, k;
 	json_t *host;
 
+	_cleanup_json_ json_t *derived = NULL;
+
+	/* every rule and the detector read the facts with derived.* added */
+	k = cta_derive_facts(facts, &derived);
+	if (k < 0)
+		return k;
+	facts = derived;
 	if (!profiles || !profiles[0])
 		profiles = auto_only;
 	for (n = 0; profiles[n]; n++)

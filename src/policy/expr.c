@@ -52,6 +52,13 @@ static const struct fschema helpers_schema[] = {
 	{ "available", NULL },	   { "assigned", NULL }, { "in_use", NULL },
 	{ "in_use_source", NULL }, { NULL, NULL },
 };
+static const struct fschema derived_schema[] = {
+	{ "notrack_nat_conflicts", NULL },
+	{ "notrack_covered", NULL },
+	{ "drift_runtime", NULL },
+	{ "drift_overridden", NULL },
+	{ NULL, NULL },
+};
 static const struct fschema firewall_schema[] = {
 	{ "backends", NULL }, { "notrack", NULL },
 	{ "nat", NULL },      { "stateful_filter_drops_untracked", NULL },
@@ -71,6 +78,7 @@ static const struct fschema roots[] = {
 	{ "helpers", helpers_schema },
 	{ "firewall", firewall_schema },
 	{ "unavailable", NULL },
+	{ "derived", derived_schema },
 	{ NULL, NULL },
 };
 
@@ -1751,6 +1759,32 @@ int cta_port_spec_contains(const char *spec, long p)
 	return r;
 }
 
+static int prange_cmp(const void *a, const void *b)
+{
+	const struct prange *x = a, *y = b;
+
+	return x->lo != y->lo ? (x->lo < y->lo ? -1 : 1) : (x->hi > y->hi) - (x->hi < y->hi);
+}
+
+/* Sort and coalesce overlapping or adjacent ranges, so that containment in
+ * the union is containment in one of them. */
+static int pspec_merge(struct pspec *ps)
+{
+	size_t n = 0;
+
+	qsort(ps->v, ps->n, sizeof(*ps->v), prange_cmp);
+	for (size_t i = 0; i < ps->n; i++) {
+		if (n && ps->v[i].lo <= ps->v[n - 1].hi + 1) {
+			if (ps->v[i].hi > ps->v[n - 1].hi)
+				ps->v[n - 1].hi = ps->v[i].hi;
+		} else {
+			ps->v[n++] = ps->v[i];
+		}
+	}
+	ps->n = n;
+	return 0;
+}
+
 /* Spec from a value: string, number, list; missing/null/"" = any port. */
 static bool pspec_from_val(const struct cta_val *v, struct pspec *ps, struct cta_val *err)
 {
@@ -2416,18 +2450,28 @@ static void eval_call(const struct cta_expr *e, struct cta_eval_ctx *c, struct c
 		break;
 	}
 	case F_PORT_IN: {
-		struct pspec ps = { 0 };
+		/* every port of the first spec lies in the second */
+		struct pspec pa = { 0 }, pb = { 0 };
 
-		if (!to_num(&a[0], &x, ret))
-			break;
-		if (pspec_from_val(&a[1], &ps, ret)) {
-			bool in = ps.any;
+		if (pspec_from_val(&a[0], &pa, ret) && pspec_from_val(&a[1], &pb, ret)) {
+			bool in = pb.any || (!pa.any && pa.n > 0);
 
-			for (size_t i = 0; i < ps.n && !in; i++)
-				in = x >= ps.v[i].lo && x <= ps.v[i].hi;
-			v_bool(ret, in);
+			if (!pb.any && pspec_merge(&pb) < 0) {
+				v_error(ret, "out of memory");
+			} else {
+				for (size_t i = 0; i < pa.n && in && !pb.any; i++) {
+					bool one = false;
+
+					for (size_t k = 0; k < pb.n && !one; k++)
+						one = pa.v[i].lo >= pb.v[k].lo &&
+						      pa.v[i].hi <= pb.v[k].hi;
+					in = one;
+				}
+				v_bool(ret, in);
+			}
 		}
-		free(ps.v);
+		free(pa.v);
+		free(pb.v);
 		break;
 	}
 	case F_PORTS_OVERLAP: {
