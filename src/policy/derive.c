@@ -291,12 +291,13 @@ static int nat_conflicts(json_t *notrack, json_t *nat, json_t **ret)
 			d = all;
 		if (ps == PORT_BAD)
 			s = all;
-		if (find_conflict(&ix, n, DIR_ORIGINAL, &d, &idx))
-			dir = "original";
 		/* a rule without a source port matches replies only by the
-		 * client's port, which says nothing about the service */
-		else if (json_object_get(n, "sport") && find_conflict(&ix, n, DIR_REPLY, &s, &idx))
+		 * client's port, which says nothing about the service; one with
+		 * a source port is about replies first */
+		if (json_object_get(n, "sport") && find_conflict(&ix, n, DIR_REPLY, &s, &idx))
 			dir = "reply";
+		else if (find_conflict(&ix, n, DIR_ORIGINAL, &d, &idx))
+			dir = "original";
 		if (!dir)
 			continue;
 		if (json_array_append_new(out, json_pack("{s:O, s:O, s:s}", "notrack", n, "nat",
