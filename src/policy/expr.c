@@ -8,87 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "policy/expr.h"
+#include "util/facts-schema.h"
 #include "util/json.h"
 #include "util/banned.h"
-
-/* ---- fact schema: the fixed sections of docs/facts.md ------------------- */
-
-/* A member list; sub == NULL means "not checked below this point". */
-struct fschema {
-	const char *name;
-	const struct fschema *sub;
-};
-
-static const struct fschema host_schema[] = {
-	{ "hostname", NULL }, { "kernel", NULL },      { "cpus", NULL }, { "memory_bytes", NULL },
-	{ "netns", NULL },    { "netns_inode", NULL }, { NULL, NULL },
-};
-static const struct fschema ct_stats_schema[] = {
-	{ "found", NULL },
-	{ "invalid", NULL },
-	{ "insert", NULL },
-	{ "insert_failed", NULL },
-	{ "drop", NULL },
-	{ "early_drop", NULL },
-	{ "error", NULL },
-	{ "search_restart", NULL },
-	{ "clash_resolve", NULL },
-	{ "chaintoolong", NULL },
-	{ NULL, NULL },
-};
-static const struct fschema conntrack_schema[] = {
-	{ "active", NULL },	  { "active_reason", NULL },
-	{ "count", NULL },	  { "max", NULL },
-	{ "buckets", NULL },	  { "stats", ct_stats_schema },
-	{ "stats_source", NULL }, { "table_full_messages", NULL },
-	{ "top", NULL },	  { NULL, NULL },
-};
-static const struct fschema sockets_schema[] = {
-	{ "tcp", NULL },       { "tcp_by_family", NULL }, { "time_wait_top", NULL },
-	{ "listening", NULL }, { "sockstat_tw", NULL },	  { "source", NULL },
-	{ NULL, NULL },
-};
-static const struct fschema helpers_schema[] = {
-	{ "available", NULL },	   { "assigned", NULL }, { "in_use", NULL },
-	{ "in_use_source", NULL }, { NULL, NULL },
-};
-static const struct fschema derived_schema[] = {
-	{ "notrack_nat_conflicts", NULL },
-	{ "notrack_covered", NULL },
-	{ "drift_runtime", NULL },
-	{ "drift_overridden", NULL },
-	{ NULL, NULL },
-};
-static const struct fschema firewall_schema[] = {
-	{ "backends", NULL }, { "notrack", NULL },
-	{ "nat", NULL },      { "stateful_filter_drops_untracked", NULL },
-	{ NULL, NULL },
-};
-/* The roots of docs/facts.md; sub == NULL: an open-ended map, not checked. */
-static const struct fschema roots[] = {
-	{ "host", host_schema },
-	{ "sysctl", NULL },
-	{ "persisted", NULL },
-	{ "persisted_files", NULL },
-	{ "persisted_errors", NULL },
-	{ "persisted_excludes", NULL },
-	{ "conntrack", conntrack_schema },
-	{ "sockets", sockets_schema },
-	{ "netstat", NULL },
-	{ "helpers", helpers_schema },
-	{ "firewall", firewall_schema },
-	{ "unavailable", NULL },
-	{ "derived", derived_schema },
-	{ NULL, NULL },
-};
-
-static const struct fschema *fschema_find(const struct fschema *s, const char *name)
-{
-	for (; s && s->name; s++)
-		if (streq(s->name, name))
-			return s;
-	return NULL;
-}
 
 /* ---- functions ---------------------------------------------------------- */
 
@@ -210,7 +132,8 @@ struct cta_expr {
 	size_t n_kids;
 	char *src; /* source text, for "needs 'PATH'" */
 	bool path; /* a static fact path: root, members and literal indexes */
-	const struct fschema *schema; /* members checked against this; NULL: open */
+	/* members are checked against this node's member list; NULL: open */
+	const struct cta_fact_schema *schema;
 };
 
 void cta_expr_free(struct cta_expr *e)
@@ -560,7 +483,7 @@ bool cta_expr_reserved_name(const char *name)
 	for (size_t i = 0; i < ELEMENTSOF(words); i++)
 		if (streq(words[i], name))
 			return true;
-	if (fschema_find(roots, name))
+	if (cta_fact_schema_member(&cta_facts_schema, name))
 		return true;
 	for (size_t i = 0; i < ELEMENTSOF(fns); i++)
 		if (streq(fns[i].name, name))
@@ -814,7 +737,7 @@ static struct cta_expr *parse_primary(struct parser *p)
 				e->op = (int)i;
 			return e;
 		}
-	const struct fschema *root = fschema_find(roots, name);
+	const struct cta_fact_schema *root = cta_fact_schema_member(&cta_facts_schema, name);
 
 	if (root) {
 		e = node_new(p, N_ROOT, start, end);
@@ -822,7 +745,7 @@ static struct cta_expr *parse_primary(struct parser *p)
 			return NULL;
 		e->s = TAKE_PTR(name);
 		e->path = true;
-		e->schema = root->sub;
+		e->schema = root->members ? root : NULL;
 		return e;
 	}
 	perr(p, start, "unknown name '%s'", name);
@@ -841,13 +764,13 @@ static bool check_member(struct parser *p, struct cta_expr *e, struct cta_expr *
 	e->path = true;
 	if (!base->schema)
 		return true;
-	const struct fschema *f = fschema_find(base->schema, name);
+	const struct cta_fact_schema *f = cta_fact_schema_member(base->schema, name);
 
 	if (!f) {
 		perr(p, name_off, "unknown fact '%s' (see docs/facts.md)", e->src);
 		return false;
 	}
-	e->schema = f->sub;
+	e->schema = f->members ? f : NULL;
 	return true;
 }
 
