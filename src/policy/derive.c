@@ -462,6 +462,64 @@ static int drift(json_t *persisted, json_t *sysctl, bool overridden, json_t **re
 	return 0;
 }
 
+/* ---- TIME_WAIT by remote port ----------------------------------------------- */
+
+struct port_count {
+	long port;
+	json_int_t count;
+};
+
+static int port_count_cmp(const void *a, const void *b)
+{
+	const struct port_count *x = a, *y = b;
+
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	return (x->port > y->port) - (x->port < y->port);
+}
+
+/* The port of "10.0.0.5:5432" or "[fd00::5]:5432"; -1 if none. */
+static long peer_port(const char *peer)
+{
+	const char *c = peer ? strrchr(peer, ':') : NULL;
+	struct cta_port_range r;
+
+	if (!c || cta_port_range_parse(c + 1, CTA_PORT_NO_RANGE, &r) < 0)
+		return -1;
+	return r.lo;
+}
+
+static int tw_by_port(json_t *top, json_t **ret)
+{
+	_cleanup_free_ struct port_count *v = calloc(json_array_size(top) + 1, sizeof(*v));
+	_cleanup_json_ json_t *out = json_array();
+	size_t i, n = 0;
+	json_t *x;
+
+	if (!v || !out)
+		return -ENOMEM;
+	json_array_foreach(top, i, x) {
+		long port = peer_port(json_string_value(json_object_get(x, "peer")));
+		json_int_t cnt = json_integer_value(json_object_get(x, "count"));
+		size_t k;
+
+		if (port < 0 || cnt <= 0)
+			continue;
+		for (k = 0; k < n && v[k].port != port; k++)
+			;
+		if (k == n)
+			v[n++] = (struct port_count){ port, 0 };
+		v[k].count += cnt;
+	}
+	qsort(v, n, sizeof(*v), port_count_cmp);
+	for (i = 0; i < n; i++)
+		if (json_array_append_new(out, json_pack("{s:i, s:I}", "port", (int)v[i].port,
+							 "count", v[i].count)) < 0)
+			return -ENOMEM;
+	*ret = TAKE_PTR(out);
+	return 0;
+}
+
 /* ---- entry points ----------------------------------------------------------- */
 
 int cta_derive(json_t *facts, json_t **ret)
@@ -471,6 +529,7 @@ int cta_derive(json_t *facts, json_t **ret)
 	json_t *nat = cta_json_path(facts, "firewall.nat");
 	json_t *persisted = json_object_get(facts, "persisted");
 	json_t *sysctl = json_object_get(facts, "sysctl");
+	json_t *tw = cta_json_path(facts, "sockets.time_wait_top");
 	struct {
 		const char *name;
 		bool have;
@@ -480,6 +539,7 @@ int cta_derive(json_t *facts, json_t **ret)
 		{ "notrack_covered", json_is_array(notrack), NULL },
 		{ "drift_runtime", json_is_object(persisted) && json_is_object(sysctl), NULL },
 		{ "drift_overridden", json_is_object(persisted), NULL },
+		{ "time_wait_by_port", json_is_array(tw), NULL },
 	};
 	int r = 0;
 
@@ -493,6 +553,8 @@ int cta_derive(json_t *facts, json_t **ret)
 		r = drift(persisted, sysctl, false, &d[2].v);
 	if (r >= 0 && d[3].have)
 		r = drift(persisted, NULL, true, &d[3].v);
+	if (r >= 0 && d[4].have)
+		r = tw_by_port(tw, &d[4].v);
 	for (size_t i = 0; i < ELEMENTSOF(d); i++) {
 		if (r >= 0 && d[i].v && json_object_set(out, d[i].name, d[i].v) < 0)
 			r = -ENOMEM;

@@ -22,6 +22,8 @@
  *                          exempts, merged and sorted
  *   drift_runtime          keys of `persisted` whose runtime value differs
  *   drift_overridden       keys of `persisted` assigned different values
+ *   time_wait_by_port      [{port, count}]: sockets.time_wait_top summed by
+ *                          the peer's port, most first
  */
 int cta_derive(json_t *facts, json_t **ret);
 

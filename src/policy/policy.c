@@ -104,6 +104,9 @@ static void profile_free(struct cta_profile *pr)
 	for (size_t i = 0; i < pr->n_extends; i++)
 		free(pr->extends[i].name);
 	free(pr->extends);
+	for (size_t i = 0; i < pr->n_detect; i++)
+		rule_free(pr->detect[i].r);
+	free(pr->detect);
 	json_decref(pr->params);
 	json_decref(pr->rules);
 	json_decref(pr->effective);
@@ -618,6 +621,37 @@ static void load_remediation(struct lctx *lc, struct cta_rule *r, const struct c
 	src_set(lc, r, "remediation", m);
 }
 
+/* let: NAME: EXPRESSION, each seeing the ones before it. */
+static void load_lets(struct lctx *lc, struct cta_rule *r, const struct cta_ynode *n)
+{
+	if (!want_kind(lc, n, CTA_YNODE_MAP, "let"))
+		return;
+	r->let_names = calloc(n->n + 1, sizeof(*r->let_names));
+	r->lets = calloc(n->n + 1, sizeof(*r->lets));
+	if (!r->let_names || !r->lets) {
+		lc->oom = true;
+		return;
+	}
+	for (size_t i = 0; i < n->n; i++) {
+		const struct cta_ynode *k = n->pairs[i].key;
+
+		if (!valid_ident(k->str) || cta_expr_reserved_name(k->str)) {
+			nerr(lc, k, "'%s' cannot be a 'let' name", k->str);
+			continue;
+		}
+		/* each let sees the ones before it */
+		struct cta_expr *e = parse_expr(lc, r, n->pairs[i].value, k->str, r->n_lets);
+
+		if (!e)
+			continue;
+		r->let_names[r->n_lets] = strdup(k->str);
+		r->lets[r->n_lets++] = e;
+		if (!r->let_names[r->n_lets - 1])
+			lc->oom = true;
+	}
+	src_set(lc, r, "let", n);
+}
+
 static struct cta_rule *load_rule(struct lctx *lc, const struct cta_ynode *m)
 {
 	struct cta_rule *r;
@@ -669,33 +703,8 @@ static struct cta_rule *load_rule(struct lctx *lc, const struct cta_ynode *m)
 			lc->oom = true;
 		src_set(lc, r, "params", n);
 	}
-	if ((n = cta_ynode_get(m, "let")) && want_kind(lc, n, CTA_YNODE_MAP, "let")) {
-		r->let_names = calloc(n->n + 1, sizeof(*r->let_names));
-		r->lets = calloc(n->n + 1, sizeof(*r->lets));
-		if (!r->let_names || !r->lets) {
-			lc->oom = true;
-			return r;
-		}
-		for (size_t i = 0; i < n->n; i++) {
-			const struct cta_ynode *k = n->pairs[i].key;
-
-			if (!valid_ident(k->str) || cta_expr_reserved_name(k->str)) {
-				nerr(lc, k, "'%s' cannot be a 'let' name", k->str);
-				continue;
-			}
-			/* each let sees the ones before it */
-			struct cta_expr *e =
-				parse_expr(lc, r, n->pairs[i].value, k->str, r->n_lets);
-
-			if (!e)
-				continue;
-			r->let_names[r->n_lets] = strdup(k->str);
-			r->lets[r->n_lets++] = e;
-			if (!r->let_names[r->n_lets - 1])
-				lc->oom = true;
-		}
-		src_set(lc, r, "let", n);
-	}
+	if ((n = cta_ynode_get(m, "let")))
+		load_lets(lc, r, n);
 	if ((n = cta_ynode_get(m, "subject")))
 		r->subject = parse_tmpl(lc, r, n, "subject");
 	if ((n = cta_ynode_get(m, "needs")) && n->kind == CTA_YNODE_SCALAR) {
@@ -858,8 +867,72 @@ static void load_policy_doc(struct lctx *lc, const struct cta_ynode *root)
 
 /* ---- profiles ------------------------------------------------------------ */
 
-static const char *const profile_keys[] = { "profile", "description", "extends",
-					    "params",  "rules",	      NULL };
+static const char *const profile_keys[] = { "profile", "description", "extends", "params",
+					    "rules",   "detect",      NULL };
+
+/* Highest priority a detect entry may have; the order is documented. */
+#define DETECT_PRIORITY_MAX 1000
+
+/*
+ * detect: a list of {priority, let, when, reason}.  Parsed like a rule's
+ * parts, so errors are located the same way; detection reads facts only.
+ */
+static void load_detect(struct lctx *lc, struct cta_profile *pr, const struct cta_ynode *n)
+{
+	static const char *const keys[] = { "priority", "let", "when", "reason", NULL };
+
+	if (!want_kind(lc, n, CTA_YNODE_SEQ, "detect"))
+		return;
+	pr->detect = calloc(n->n + 1, sizeof(*pr->detect));
+	if (!pr->detect) {
+		lc->oom = true;
+		return;
+	}
+	for (size_t i = 0; i < n->n; i++) {
+		const struct cta_ynode *m = n->items[i], *x;
+		struct cta_rule *r;
+		int64_t prio = 0;
+
+		if (!want_kind(lc, m, CTA_YNODE_MAP, "a detect entry"))
+			continue;
+		check_keys(lc, m, keys, "a detect entry");
+		r = calloc(1, sizeof(*r));
+		if (!r || !(r->src = json_object()) ||
+		    !(r->id = strdup(pr->name ? pr->name : "")) ||
+		    !(r->file = strdup(lc->doc->file))) {
+			rule_free(r);
+			lc->oom = true;
+			return;
+		}
+		r->line = m->line;
+		r->col = m->col;
+		pr->detect[pr->n_detect++] = (struct cta_detect){ 0, r };
+		if ((x = cta_ynode_get(m, "priority")) && want_scalar(lc, x, "priority")) {
+			if (!x->plain || cta_parse_i64(x->str, &prio) < 0 || prio < 0 ||
+			    prio > DETECT_PRIORITY_MAX)
+				nerr(lc, x, "'priority' must be an integer from 0 to %d, not '%s'",
+				     DETECT_PRIORITY_MAX, x->str);
+			else
+				pr->detect[pr->n_detect - 1].priority = (int)prio;
+		} else if (!x) {
+			nerr(lc, m, "a detect entry needs 'priority'");
+		}
+		if ((x = cta_ynode_get(m, "let")))
+			load_lets(lc, r, x);
+		if ((x = cta_ynode_get(m, "when")))
+			r->when = parse_expr(lc, r, x, "when", r->n_lets);
+		else
+			nerr(lc, m, "a detect entry needs 'when'");
+		if ((x = cta_ynode_get(m, "reason")))
+			r->message = parse_tmpl(lc, r, x, "reason");
+		else
+			nerr(lc, m, "a detect entry needs 'reason' (name the deciding evidence)");
+		for (size_t k = 0; k < r->n_ext_params; k++)
+			lerr(lc, r->ext_params[k].line, r->ext_params[k].col,
+			     "detection reads facts only: 'param.%s' is not available here",
+			     r->ext_params[k].name);
+	}
+}
 
 static void pos_set(struct lctx *lc, struct cta_profile *pr, const char *key,
 		    const struct cta_ynode *n)
@@ -937,6 +1010,8 @@ static struct cta_profile *load_profile_doc(struct lctx *lc, const struct cta_yn
 		if (!pr->params)
 			lc->oom = true;
 	}
+	if ((n = cta_ynode_get(root, "detect")))
+		load_detect(lc, pr, n);
 	if ((n = cta_ynode_get(root, "rules")) && want_kind(lc, n, CTA_YNODE_MAP, "rules")) {
 		for (size_t i = 0; i < n->n; i++) {
 			static const char *const keys[] = { "enabled", "severity", "params", NULL };

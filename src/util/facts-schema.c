@@ -87,11 +87,17 @@ static const struct cta_fact_schema listener[] = {
 	END,
 };
 static const struct cta_fact_schema listener_obj = { "*", CTA_FACT_OBJECT, listener, NULL };
+static const struct cta_fact_schema tw_sides[] = {
+	{ "listening", CTA_FACT_COUNT, NULL, NULL },
+	{ "other", CTA_FACT_COUNT, NULL, NULL },
+	END,
+};
 static const struct cta_fact_schema sockets[] = {
 	{ "tcp", CTA_FACT_OBJECT, NULL, &count },
 	{ "tcp_by_family", CTA_FACT_OBJECT, NULL, &counts },
 	{ "time_wait_top", CTA_FACT_ARRAY, NULL, &tw_peer_obj },
 	{ "listening", CTA_FACT_ARRAY, NULL, &listener_obj },
+	{ "time_wait_by_local_port", CTA_FACT_OBJECT, tw_sides, NULL },
 	{ "sockstat_tw", CTA_FACT_COUNT, NULL, NULL },
 	{ "source", CTA_FACT_STRING, NULL, NULL },
 	END,
@@ -127,6 +133,7 @@ static const struct cta_fact_schema derived[] = {
 	{ "notrack_covered", CTA_FACT_OBJECT, NULL, NULL },
 	{ "drift_runtime", CTA_FACT_ARRAY, NULL, NULL },
 	{ "drift_overridden", CTA_FACT_ARRAY, NULL, NULL },
+	{ "time_wait_by_port", CTA_FACT_ARRAY, NULL, NULL },
 	END,
 };
 
