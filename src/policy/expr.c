@@ -18,7 +18,6 @@ enum fn {
 	F_EXISTS,
 	F_DEFAULT,
 	F_INT,
-	F_NUM,
 	F_STR,
 	F_LEN,
 	F_MIN,
@@ -28,26 +27,19 @@ enum fn {
 	F_CEIL,
 	F_POW2CEIL,
 	F_ROUND,
-	F_FIELD,
-	F_VERSION,
 	F_RANGE_LO,
 	F_RANGE_HI,
 	F_RANGE_SIZE,
 	F_PORT_IN,
-	F_PORTS_OVERLAP,
 	F_ANY,
-	F_ALL,
 	F_COUNT,
 	F_FILTER,
 	F_MAP,
 	F_FIRST,
 	F_SUM,
 	F_MAX_OF,
-	F_MIN_OF,
 	F_KEYS,
-	F_VALUES,
 	F_JOIN,
-	F_CONTAINS,
 	F_STARTS_WITH,
 	F_PCT,
 	F_BYTES,
@@ -63,7 +55,6 @@ static const struct fninfo {
 	[F_EXISTS] = { "exists", 1, 1, LAMBDA_NO },
 	[F_DEFAULT] = { "default", 2, 2, LAMBDA_NO },
 	[F_INT] = { "int", 1, 1, LAMBDA_NO },
-	[F_NUM] = { "num", 1, 1, LAMBDA_NO },
 	[F_STR] = { "str", 1, 1, LAMBDA_NO },
 	[F_LEN] = { "len", 1, 1, LAMBDA_NO },
 	[F_MIN] = { "min", 1, -1, LAMBDA_NO },
@@ -73,26 +64,19 @@ static const struct fninfo {
 	[F_CEIL] = { "ceil", 1, 1, LAMBDA_NO },
 	[F_POW2CEIL] = { "pow2ceil", 1, 1, LAMBDA_NO },
 	[F_ROUND] = { "round", 1, 2, LAMBDA_NO },
-	[F_FIELD] = { "field", 2, 2, LAMBDA_NO },
-	[F_VERSION] = { "version", 1, 1, LAMBDA_NO },
 	[F_RANGE_LO] = { "range_lo", 1, 1, LAMBDA_NO },
 	[F_RANGE_HI] = { "range_hi", 1, 1, LAMBDA_NO },
 	[F_RANGE_SIZE] = { "range_size", 1, 1, LAMBDA_NO },
 	[F_PORT_IN] = { "port_in", 2, 2, LAMBDA_NO },
-	[F_PORTS_OVERLAP] = { "ports_overlap", 2, 2, LAMBDA_NO },
 	[F_ANY] = { "any", 2, 2, LAMBDA_REQUIRED },
-	[F_ALL] = { "all", 2, 2, LAMBDA_REQUIRED },
 	[F_COUNT] = { "count", 2, 2, LAMBDA_REQUIRED },
 	[F_FILTER] = { "filter", 2, 2, LAMBDA_REQUIRED },
 	[F_MAP] = { "map", 2, 2, LAMBDA_REQUIRED },
 	[F_FIRST] = { "first", 2, 2, LAMBDA_REQUIRED },
 	[F_SUM] = { "sum", 1, 2, LAMBDA_OPTIONAL },
 	[F_MAX_OF] = { "max_of", 2, 2, LAMBDA_REQUIRED },
-	[F_MIN_OF] = { "min_of", 2, 2, LAMBDA_REQUIRED },
 	[F_KEYS] = { "keys", 1, 1, LAMBDA_NO },
-	[F_VALUES] = { "values", 1, 1, LAMBDA_NO },
 	[F_JOIN] = { "join", 2, 2, LAMBDA_NO },
-	[F_CONTAINS] = { "contains", 2, 2, LAMBDA_NO },
 	[F_STARTS_WITH] = { "starts_with", 2, 2, LAMBDA_NO },
 	[F_PCT] = { "pct", 1, 1, LAMBDA_NO },
 	[F_BYTES] = { "bytes", 1, 1, LAMBDA_NO },
@@ -2029,13 +2013,12 @@ static void eval_list_fn(const struct cta_expr *e, struct cta_eval_ctx *c, struc
 				cta_val_done(&r);
 			any_missing = true;
 			cta_val_done(&el);
-			if (f == F_ANY || f == F_ALL)
+			if (f == F_ANY)
 				continue;
 			break;
 		}
 		switch (f) {
 		case F_ANY:
-		case F_ALL:
 		case F_COUNT:
 		case F_FILTER:
 		case F_FIRST:
@@ -2057,12 +2040,6 @@ static void eval_list_fn(const struct cta_expr *e, struct cta_eval_ctx *c, struc
 		case F_ANY:
 			if (r.b) {
 				have = true;
-				stop = true;
-			}
-			break;
-		case F_ALL:
-			if (!r.b) {
-				have = true; /* found a false */
 				stop = true;
 			}
 			break;
@@ -2090,8 +2067,7 @@ static void eval_list_fn(const struct cta_expr *e, struct cta_eval_ctx *c, struc
 			}
 			break;
 		case F_SUM:
-		case F_MAX_OF:
-		case F_MIN_OF: {
+		case F_MAX_OF: {
 			double n;
 
 			if (!to_num(&r, &n, ret)) {
@@ -2103,7 +2079,7 @@ static void eval_list_fn(const struct cta_expr *e, struct cta_eval_ctx *c, struc
 			}
 			if (f == F_SUM)
 				acc += n;
-			else if (!have || (f == F_MAX_OF ? n > acc : n < acc))
+			else if (!have || n > acc)
 				acc = n;
 			have = true;
 			break;
@@ -2117,9 +2093,9 @@ static void eval_list_fn(const struct cta_expr *e, struct cta_eval_ctx *c, struc
 			break;
 	}
 	cta_val_done(&list);
-	if ((f == F_ANY && have) || (f == F_ALL && have)) {
+	if (f == F_ANY && have) {
 		cta_val_done(&missing);
-		v_bool(ret, f == F_ANY);
+		v_bool(ret, true);
 		return;
 	}
 	if (any_missing) {
@@ -2131,9 +2107,6 @@ static void eval_list_fn(const struct cta_expr *e, struct cta_eval_ctx *c, struc
 	case F_ANY:
 		v_bool(ret, false);
 		break;
-	case F_ALL:
-		v_bool(ret, true);
-		break;
 	case F_COUNT:
 		v_num(ret, (double)cnt);
 		break;
@@ -2144,7 +2117,7 @@ static void eval_list_fn(const struct cta_expr *e, struct cta_eval_ctx *c, struc
 	case F_FIRST:
 		v_missing(ret, e->src);
 		break;
-	default: /* sum, max_of, min_of: 0 for an empty list */
+	default: /* sum, max_of: 0 for an empty list */
 		v_num(ret, acc);
 		break;
 	}
@@ -2169,14 +2142,12 @@ static void eval_call(const struct cta_expr *e, struct cta_eval_ctx *c, struct c
 
 	switch (f) {
 	case F_ANY:
-	case F_ALL:
 	case F_COUNT:
 	case F_FILTER:
 	case F_MAP:
 	case F_FIRST:
 	case F_SUM:
 	case F_MAX_OF:
-	case F_MIN_OF:
 		eval_list_fn(e, c, ret);
 		return;
 	case F_EXISTS:
@@ -2254,8 +2225,7 @@ static void eval_call(const struct cta_expr *e, struct cta_eval_ctx *c, struct c
 	for (size_t i = 0; i < e->n_kids; i++) {
 		eval(e->kids[i], c, &a[i]);
 		/* port specs: an absent spec means any port */
-		if (a[i].kind == CTA_VAL_MISSING &&
-		    (f == F_PORTS_OVERLAP || (f == F_PORT_IN && i == 1)))
+		if (a[i].kind == CTA_VAL_MISSING && f == F_PORT_IN && i == 1)
 			continue;
 		if (v_bad(&a[i])) {
 			*ret = a[i];
@@ -2266,14 +2236,13 @@ static void eval_call(const struct cta_expr *e, struct cta_eval_ctx *c, struct c
 
 	switch (f) {
 	case F_INT:
-	case F_NUM:
 		if (a[0].kind == CTA_VAL_BOOL) {
 			v_num(ret, a[0].b);
 			break;
 		}
 		if (!to_num(&a[0], &x, ret))
 			break;
-		v_num(ret, f == F_INT ? trunc(x) : x);
+		v_num(ret, trunc(x));
 		break;
 	case F_STR:
 		v_str(ret, str_of(&a[0]));
@@ -2318,44 +2287,6 @@ static void eval_call(const struct cta_expr *e, struct cta_eval_ctx *c, struct c
 			v_num(ret, round(x * m) / m);
 		}
 		break;
-	case F_FIELD: {
-		_cleanup_free_ char *s = str_of(&a[0]);
-		long idx = 0;
-
-		if (!s || !to_num(&a[1], &y, ret)) {
-			if (!s)
-				v_error(ret, "out of memory");
-			break;
-		}
-		if (y < 0 || y > 1e6 || y != floor(y)) {
-			v_error(ret, "'field' index must be a whole number >= 0");
-			break;
-		}
-		idx = (long)y;
-		char *save = NULL, *tok = strtok_r(s, " \t\n", &save);
-
-		for (long k = 0; tok && k < idx; k++)
-			tok = strtok_r(NULL, " \t\n", &save);
-		if (!tok)
-			v_missing(ret, e->src);
-		else
-			v_str(ret, strdup(tok));
-		break;
-	}
-	case F_VERSION: {
-		_cleanup_free_ char *s = str_of(&a[0]);
-		long v[8];
-		int n;
-
-		if (!s)
-			v_error(ret, "out of memory");
-		else if (!cta_version_parse(s, v, &n))
-			v_error(ret, "'%s' is not a version", s);
-		else {
-			*ret = (struct cta_val){ .kind = CTA_VAL_VERSION, .s = TAKE_PTR(s) };
-		}
-		break;
-	}
 	case F_RANGE_LO:
 	case F_RANGE_HI:
 	case F_RANGE_SIZE: {
@@ -2397,23 +2328,7 @@ static void eval_call(const struct cta_expr *e, struct cta_eval_ctx *c, struct c
 		free(pb.v);
 		break;
 	}
-	case F_PORTS_OVERLAP: {
-		struct pspec pa = { 0 }, pb = { 0 };
-
-		if (pspec_from_val(&a[0], &pa, ret) && pspec_from_val(&a[1], &pb, ret)) {
-			bool o = (pa.any && (pb.any || pb.n)) || (pb.any && pa.n);
-
-			for (size_t i = 0; i < pa.n && !o; i++)
-				for (size_t k = 0; k < pb.n && !o; k++)
-					o = pa.v[i].lo <= pb.v[k].hi && pb.v[k].lo <= pa.v[i].hi;
-			v_bool(ret, o);
-		}
-		free(pa.v);
-		free(pb.v);
-		break;
-	}
-	case F_KEYS:
-	case F_VALUES: {
+	case F_KEYS: {
 		json_t *out, *v;
 		const char *k;
 
@@ -2437,9 +2352,7 @@ static void eval_call(const struct cta_expr *e, struct cta_eval_ctx *c, struct c
 			names[i++] = k;
 		qsort(names, n, sizeof(*names), strcmp_ptr);
 		for (i = 0; i < n; i++)
-			json_array_append_new(
-				out, f == F_KEYS ? json_string(names[i]) :
-						   json_incref(json_object_get(a[0].j, names[i])));
+			json_array_append_new(out, json_string(names[i]));
 		free(names);
 		*ret = (struct cta_val){ .kind = CTA_VAL_LIST, .j = out };
 		break;
@@ -2476,27 +2389,9 @@ static void eval_call(const struct cta_expr *e, struct cta_eval_ctx *c, struct c
 		v_str(ret, buf);
 		break;
 	}
-	case F_CONTAINS:
 	case F_STARTS_WITH: {
 		_cleanup_free_ char *s = str_of(&a[0]), *sub = str_of(&a[1]);
 
-		if (f == F_CONTAINS && a[0].kind == CTA_VAL_LIST) {
-			size_t i;
-			json_t *el;
-			bool found = false;
-
-			json_array_foreach(a[0].j, i, el) {
-				struct cta_val ev;
-
-				v_from_json(&ev, el);
-				found = vals_equal(&ev, &a[1]);
-				cta_val_done(&ev);
-				if (found)
-					break;
-			}
-			v_bool(ret, found);
-			break;
-		}
 		if (a[0].kind != CTA_VAL_STR) {
 			v_error(ret, "'%s' needs a string, not %s", fns[f].name,
 				kind_name(a[0].kind));
@@ -2506,7 +2401,7 @@ static void eval_call(const struct cta_expr *e, struct cta_eval_ctx *c, struct c
 			v_error(ret, "out of memory");
 			break;
 		}
-		v_bool(ret, f == F_CONTAINS ? strstr(s, sub) != NULL : strneq(s, sub, strlen(sub)));
+		v_bool(ret, strneq(s, sub, strlen(sub)));
 		break;
 	}
 	case F_PCT: {
