@@ -10,6 +10,7 @@
 #include "policy/expr.h"
 #include "util/facts-schema.h"
 #include "util/json.h"
+#include "util/ports.h"
 #include "util/banned.h"
 
 /* ---- functions ---------------------------------------------------------- */
@@ -1562,58 +1563,42 @@ struct pspec {
 	bool any;
 };
 
+/* "22,8000-8100": comma-separated ranges of util/ports.h (the kernel's
+ * ip_local_reserved_ports syntax); blanks around items are allowed; "" or
+ * only blanks is any port. */
 static int pspec_add_str(struct pspec *ps, const char *s)
 {
-	const char *p = s;
-
-	while (isspace((unsigned char)*p))
-		p++;
-	if (!*p) {
+	if (!s[strspn(s, " \t\n")]) {
 		ps->any = true;
 		return 0;
 	}
-	while (*p) {
-		long lo, hi;
-		char *end;
+	for (;;) {
+		size_t len = strcspn(s, ",");
+		_cleanup_free_ char *item = strndup(s, len);
+		struct cta_port_range r;
+		char *b, *e;
 
-		while (isspace((unsigned char)*p))
-			p++;
-		if (!isdigit((unsigned char)*p))
+		if (!item)
+			return -ENOMEM;
+		b = item + strspn(item, " \t\n");
+		for (e = b + strlen(b); e > b && isspace((unsigned char)e[-1]); e--)
+			;
+		*e = 0;
+		if (cta_port_range_parse(b, 0, &r) < 0)
 			return -EINVAL;
-		errno = 0;
-		lo = strtol(p, &end, 10);
-		if (errno || lo > 65535)
-			return -EINVAL;
-		p = end;
-		while (isspace((unsigned char)*p))
-			p++;
-		hi = lo;
-		if (*p == '-' || *p == ':') {
-			p++;
-			while (isspace((unsigned char)*p))
-				p++;
-			if (!isdigit((unsigned char)*p))
-				return -EINVAL;
-			errno = 0;
-			hi = strtol(p, &end, 10);
-			if (errno || hi > 65535 || hi < lo)
-				return -EINVAL;
-			p = end;
-			while (isspace((unsigned char)*p))
-				p++;
-		}
 		struct prange *v = realloc(ps->v, (ps->n + 1) * sizeof(*v));
 
 		if (!v)
 			return -ENOMEM;
 		ps->v = v;
-		ps->v[ps->n++] = (struct prange){ lo, hi };
-		if (*p == ',')
-			p++;
-		else if (*p)
-			return -EINVAL;
+		ps->v[ps->n++] = (struct prange){ r.lo, r.hi };
+		if (!s[len])
+			return 0;
+		s += len + 1;
+		/* a trailing comma is tolerated, as it always was */
+		if (!s[strspn(s, " \t\n")])
+			return 0;
 	}
-	return 0;
 }
 
 static int pspec_add_json(struct pspec *ps, json_t *j)
@@ -1724,24 +1709,35 @@ static bool pspec_from_val(const struct cta_val *v, struct pspec *ps, struct cta
 	return true;
 }
 
+/* "32768 60999" (ip_local_port_range, as the kernel prints it) or a port
+ * range of util/ports.h. */
 static bool parse_range(const char *s, long *lo, long *hi)
 {
-	char *end;
+	char buf[CTA_PORT_RANGE_STRLEN + 8];
+	struct cta_port_range r;
+	size_t n = 0;
 
-	errno = 0;
-	*lo = strtol(s, &end, 10);
-	if (errno || end == s)
+	s += strspn(s, " \t\n");
+	for (; *s && n + 1 < sizeof(buf); s++) {
+		if (isspace((unsigned char)*s)) {
+			const char *t = s + strspn(s, " \t\n");
+
+			if (!*t)
+				break;
+			buf[n++] = '-';
+			s = t - 1;
+		} else {
+			buf[n++] = *s;
+		}
+	}
+	if (*s && !isspace((unsigned char)*s))
 		return false;
-	s = end;
-	while (isspace((unsigned char)*s) || *s == '-' || *s == ':')
-		s++;
-	errno = 0;
-	*hi = strtol(s, &end, 10);
-	if (errno || end == s)
+	buf[n] = 0;
+	if (cta_port_range_parse(buf, 0, &r) < 0)
 		return false;
-	while (isspace((unsigned char)*end))
-		end++;
-	return *end == 0;
+	*lo = r.lo;
+	*hi = r.hi;
+	return true;
 }
 
 /* ---- evaluation ---------------------------------------------------------- */
