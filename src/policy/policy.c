@@ -1403,6 +1403,38 @@ fail:
 	return r;
 }
 
+/*
+ * A located diagnostic about profile @file, at most MAX_ERRORS_PER_FILE of
+ * them per file (each one reads its source line); the rest are only counted
+ * in *@count and summed up by profile_diag_done().
+ */
+_printf_(6, 7) static int profile_diag(struct cta_diags *d, const char *file, unsigned line,
+				       unsigned col, size_t *count, const char *fmt, ...)
+{
+	_cleanup_free_ char *msg = NULL;
+	va_list ap;
+	int r;
+
+	if ((*count)++ >= MAX_ERRORS_PER_FILE)
+		return 0;
+	va_start(ap, fmt);
+	r = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (r < 0) {
+		msg = NULL;
+		return -ENOMEM;
+	}
+	return cta_diag_add_src(d, file, line, col, "%s", msg);
+}
+
+static int profile_diag_done(struct cta_diags *d, const char *file, size_t count)
+{
+	if (count <= MAX_ERRORS_PER_FILE)
+		return 0;
+	return cta_diag_add(d, file, 0, 0, "and %zu more errors in this profile",
+			    count - MAX_ERRORS_PER_FILE);
+}
+
 static int check_profiles(struct cta_policy *p, struct cta_diags *diags, bool *failed)
 {
 	_cleanup_free_ int *state = calloc(p->n_profiles + 1, sizeof(int));
@@ -1422,6 +1454,7 @@ static int check_profiles(struct cta_policy *p, struct cta_diags *diags, bool *f
 		const char *id, *pname;
 		json_t *ent, *pv;
 		unsigned line, col;
+		size_t n_diags = 0;
 
 		json_object_foreach(pr->rules, id, ent) {
 			_cleanup_free_ char *poskey = NULL;
@@ -1432,9 +1465,8 @@ static int check_profiles(struct cta_policy *p, struct cta_diags *diags, bool *f
 			pos_get(pr, poskey, &line, &col);
 			if (!rule) {
 				*failed = true;
-				r = cta_diag_add_src(diags, pr->file, line, col,
-						     "unknown rule '%s' in profile '%s'", id,
-						     pr->name);
+				r = profile_diag(diags, pr->file, line, col, &n_diags,
+						 "unknown rule '%s' in profile '%s'", id, pr->name);
 				if (r < 0)
 					return r;
 				continue;
@@ -1451,13 +1483,13 @@ static int check_profiles(struct cta_policy *p, struct cta_diags *diags, bool *f
 					def = json_object_get(eff_params, pname);
 				if (!def) {
 					*failed = true;
-					r = cta_diag_add_src(diags, pr->file, line, col,
-							     "rule '%s' has no parameter '%s'", id,
-							     pname);
+					r = profile_diag(diags, pr->file, line, col, &n_diags,
+							 "rule '%s' has no parameter '%s'", id,
+							 pname);
 				} else if (!json_same_type(def, pv)) {
 					*failed = true;
-					r = cta_diag_add_src(
-						diags, pr->file, line, col,
+					r = profile_diag(
+						diags, pr->file, line, col, &n_diags,
 						"parameter '%s' of rule '%s' must be %s, not %s",
 						pname, id, json_type_name(def), json_type_name(pv));
 				} else
@@ -1476,8 +1508,8 @@ static int check_profiles(struct cta_policy *p, struct cta_diags *diags, bool *f
 				if (def && !json_same_type(def, pv)) {
 					pos_get(pr, pname, &line, &col);
 					*failed = true;
-					r = cta_diag_add_src(
-						diags, pr->file, line, col,
+					r = profile_diag(
+						diags, pr->file, line, col, &n_diags,
 						"parameter '%s' must be %s (as in rule '%s'), not %s",
 						pname, json_type_name(def), p->rules[k]->id,
 						json_type_name(pv));
@@ -1487,6 +1519,9 @@ static int check_profiles(struct cta_policy *p, struct cta_diags *diags, bool *f
 				}
 			}
 		}
+		r = profile_diag_done(diags, pr->file, n_diags);
+		if (r < 0)
+			return r;
 	}
 	/* parameters a rule reads without declaring: some profile must set them */
 	for (size_t k = 0; k < p->n_rules; k++) {
