@@ -228,9 +228,31 @@ static char *fmt_num(double n)
 	return s;
 }
 
-static char *fmt_json(json_t *j);
+static char *fmt_json(json_t *j, size_t *left);
 
-static char *fmt_list(json_t *a)
+/*
+ * Text of values is bounded (CTA_TMPL_MAX_OUTPUT in total): lists share
+ * elements by reference, so a chain of `map` lets can describe gigabytes of
+ * text in a few kilobytes.  *@left is the budget; running out gives NULL with
+ * errno E2BIG.
+ */
+static char *fmt_take(char *s, size_t *left)
+{
+	size_t n;
+
+	if (!s)
+		return NULL;
+	n = strlen(s);
+	if (n > *left) {
+		free(s);
+		errno = E2BIG;
+		return NULL;
+	}
+	*left -= n;
+	return s;
+}
+
+static char *fmt_list(json_t *a, size_t *left)
 {
 	size_t len = 0;
 	FILE *f;
@@ -242,11 +264,19 @@ static char *fmt_list(json_t *a)
 	if (!f)
 		return NULL;
 	json_array_foreach(a, i, x) {
-		_cleanup_free_ char *s = fmt_json(x);
+		_cleanup_free_ char *s = NULL;
 
+		if (i && *left < 2)
+			goto too_long;
+		if (i)
+			*left -= 2;
+		s = fmt_json(x, left);
 		if (!s) {
+			int e = errno;
+
 			fclose(f);
 			free(buf);
+			errno = e;
 			return NULL;
 		}
 		fprintf(f, "%s%s", i ? ", " : "", s);
@@ -256,29 +286,49 @@ static char *fmt_list(json_t *a)
 		return NULL;
 	}
 	return buf;
+too_long:
+	fclose(f);
+	free(buf);
+	errno = E2BIG;
+	return NULL;
 }
 
-static char *fmt_json(json_t *j)
+static char *fmt_json(json_t *j, size_t *left)
 {
 	switch (json_typeof(j)) {
 	case JSON_STRING:
-		return strdup(json_string_value(j));
+		return fmt_take(strdup(json_string_value(j)), left);
 	case JSON_INTEGER:
-		return fmt_num((double)json_integer_value(j));
+		return fmt_take(fmt_num((double)json_integer_value(j)), left);
 	case JSON_REAL:
-		return fmt_num(json_real_value(j));
+		return fmt_take(fmt_num(json_real_value(j)), left);
 	case JSON_TRUE:
-		return strdup("true");
+		return fmt_take(strdup("true"), left);
 	case JSON_FALSE:
-		return strdup("false");
+		return fmt_take(strdup("false"), left);
 	case JSON_NULL:
-		return strdup("null");
+		return fmt_take(strdup("null"), left);
 	case JSON_ARRAY:
-		return fmt_list(j);
+		return fmt_list(j, left);
 	case JSON_OBJECT:
-		return json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+		return fmt_take(json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS), left);
 	}
 	return NULL;
+}
+
+static char *fmt_bounded(const struct cta_val *v, size_t *left)
+{
+	switch (v->kind) {
+	case CTA_VAL_LIST:
+		return fmt_list(v->j, left);
+	case CTA_VAL_OBJ:
+		return fmt_take(json_dumps(v->j, JSON_COMPACT | JSON_SORT_KEYS), left);
+	case CTA_VAL_STR:
+	case CTA_VAL_VERSION:
+		return fmt_take(strdup(v->s), left);
+	default:
+		return NULL;
+	}
 }
 
 char *cta_val_format(const struct cta_val *v)
@@ -299,11 +349,17 @@ char *cta_val_format(const struct cta_val *v)
 		return fmt_num(v->n);
 	case CTA_VAL_STR:
 	case CTA_VAL_VERSION:
-		return strdup(v->s);
 	case CTA_VAL_LIST:
-		return fmt_list(v->j);
-	case CTA_VAL_OBJ:
-		return json_dumps(v->j, JSON_COMPACT | JSON_SORT_KEYS);
+	case CTA_VAL_OBJ: {
+		size_t left = CTA_TMPL_MAX_OUTPUT;
+		char *t = fmt_bounded(v, &left), *e;
+
+		if (t || errno != E2BIG)
+			return t;
+		return asprintf(&e, "(error: text longer than %d bytes)", CTA_TMPL_MAX_OUTPUT) < 0 ?
+			       NULL :
+			       e;
+	}
 	}
 	return NULL;
 }
@@ -1193,14 +1249,33 @@ static void fn_join(const struct cta_expr *e, struct cta_eval_ctx *c, struct cta
 		v_error(ret, "out of memory");
 		return;
 	}
-	json_array_foreach(a[0].j, i, el) {
-		_cleanup_free_ char *s = fmt_json(el);
+	size_t left = CTA_TMPL_MAX_OUTPUT;
+	bool too_long = false;
 
+	json_array_foreach(a[0].j, i, el) {
+		_cleanup_free_ char *s = NULL;
+
+		if (i && strlen(sep) > left) {
+			too_long = true;
+			break;
+		}
+		if (i)
+			left -= strlen(sep);
+		s = fmt_json(el, &left);
+		if (!s && errno == E2BIG) {
+			too_long = true;
+			break;
+		}
 		fprintf(fp, "%s%s", i ? sep : "", s ? s : "");
 	}
 	if (fclose(fp) != 0) {
 		free(buf);
 		v_error(ret, "out of memory");
+		return;
+	}
+	if (too_long) {
+		free(buf);
+		v_error(ret, "'join' result longer than %d bytes", CTA_TMPL_MAX_OUTPUT);
 		return;
 	}
 	v_str(ret, buf);

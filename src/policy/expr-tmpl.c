@@ -186,6 +186,20 @@ static char *tmpl_render(const struct cta_tmpl *t, struct cta_eval_ctx *c, char 
 		cta_val_done(&v);
 		if (s)
 			fputs(s, f);
+		if (ftell(f) > CTA_TMPL_MAX_OUTPUT) {
+			/* the output so far is dropped: a truncated remediation
+			 * value or message would be wrong, not just short */
+			fclose(f);
+			free(buf);
+			if (ret_problem && !*ret_problem &&
+			    asprintf(ret_problem, "template output longer than %d bytes",
+				     CTA_TMPL_MAX_OUTPUT) < 0)
+				*ret_problem = NULL;
+			if (asprintf(&buf, "(error: template output longer than %d bytes)",
+				     CTA_TMPL_MAX_OUTPUT) < 0)
+				return NULL;
+			return buf;
+		}
 	}
 	if (fclose(f) != 0) {
 		free(buf);

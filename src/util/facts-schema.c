@@ -297,6 +297,9 @@ static int check_child(struct vctx *c, const struct cta_fact_schema *s, json_t *
 	return r;
 }
 
+/* Everything below an unknown member: only the bounds apply. */
+static const struct cta_fact_schema anything = { "*", CTA_FACT_ANY, NULL, NULL };
+
 static int check(struct vctx *c, const struct cta_fact_schema *s, json_t *j)
 {
 	const char *key;
@@ -304,6 +307,13 @@ static int check(struct vctx *c, const struct cta_fact_schema *s, json_t *j)
 	size_t i;
 	int r;
 
+	if (json_is_string(j) && json_string_length(j) > CTA_FACTS_MAX_STRING) {
+		if (asprintf(&c->msg, "a string longer than %d bytes", CTA_FACTS_MAX_STRING) < 0) {
+			c->msg = NULL;
+			return -ENOMEM;
+		}
+		return -EINVAL;
+	}
 	if (!type_ok(s, j)) {
 		if (json_is_string(j))
 			r = asprintf(&c->msg, "expected %s, not the string \"%.40s%s\"",
@@ -326,13 +336,13 @@ static int check(struct vctx *c, const struct cta_fact_schema *s, json_t *j)
 			const struct cta_fact_schema *m = cta_fact_schema_member(s, key);
 
 			if (!m)
-				m = s->each;
-			if (m && (r = check_child(c, m, v, key, 0)) < 0)
+				m = s->each ? s->each : &anything;
+			if ((r = check_child(c, m, v, key, 0)) < 0)
 				return r;
 		}
-	} else if (json_is_array(j) && s->each) {
+	} else if (json_is_array(j)) {
 		json_array_foreach(j, i, v)
-			if ((r = check_child(c, s->each, v, NULL, i)) < 0)
+			if ((r = check_child(c, s->each ? s->each : &anything, v, NULL, i)) < 0)
 				return r;
 	}
 	return 0;

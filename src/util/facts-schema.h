@@ -32,6 +32,11 @@ struct cta_fact_schema {
 	const struct cta_fact_schema *each; /* see enum cta_fact_type */
 };
 
+/* Longest string a snapshot may hold anywhere, far above any sysctl value,
+ * hostname or path (PATH_MAX is 4096): a bound on what evaluation copies and
+ * formats. */
+#define CTA_FACTS_MAX_STRING 65536
+
 /* The snapshot's root object. */
 extern const struct cta_fact_schema cta_facts_schema;
 

@@ -469,6 +469,14 @@ static const struct {
 	{ "max {max(131072, 32768 * host.cpus)}", "max 262144" },
 	{ "{map(sockets.time_wait_top, t => t.peer)}", "192.168.1.11:3306, 10.0.0.2:443" },
 	{ "{sysctl[\"net.ipv4.ip_local_port_range\"]}", "32768 60999" },
+	/* bounded text (issue 10 item 9): 10^5 shared elements, 700 kB as text */
+	{ "{map([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], a => map([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], b => map([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], c => map([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], d => map([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], e => 12345)))))}",
+	  "(error: text longer than 65536 bytes)" },
+	{ "x{join(map([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], a => map([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], b => map([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], c => map([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], d => map([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], e => 12345))))), \",\")}",
+	  "x(error: 'join' result longer than 65536 bytes)" },
+	/* 50 kB each, 100 kB together */
+	{ "{join(map([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], a => map([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], b => map([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], c => map([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], d => 1234)))), \",\")}{join(map([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], a => map([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], b => map([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], c => map([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], d => 1234)))), \",\")}",
+	  "(error: template output longer than 65536 bytes)" },
 };
 
 static void test_templates(void **state)

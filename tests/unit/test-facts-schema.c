@@ -65,6 +65,29 @@ static void test_validate(void **state)
 	}
 }
 
+/* Strings are bounded everywhere, also in fields the schema does not know. */
+static void test_long_string(void **state)
+{
+	_cleanup_free_ char *big = malloc(CTA_FACTS_MAX_STRING + 2);
+	_cleanup_json_ json_t *j = NULL;
+	_cleanup_free_ char *ptr = NULL, *msg = NULL;
+
+	assert_non_null(big);
+	memset(big, 'a', CTA_FACTS_MAX_STRING + 1);
+	big[CTA_FACTS_MAX_STRING + 1] = 0;
+	j = json_pack("{s:{s:[s]}}", "future", "x", big);
+	assert_int_equal(cta_facts_validate(j, &ptr, &msg), -EINVAL);
+	assert_string_equal(ptr, "/future/x/0");
+	assert_string_equal(msg, "a string longer than 65536 bytes");
+	big[CTA_FACTS_MAX_STRING] = 0;
+	json_decref(j);
+	j = json_pack("{s:{s:s}}", "host", "hostname", big);
+	free(ptr);
+	free(msg);
+	ptr = msg = NULL;
+	assert_int_equal(cta_facts_validate(j, &ptr, &msg), 0);
+}
+
 static void test_messages(void **state)
 {
 	_cleanup_json_ json_t *j = json_loads("{\"host\": {\"cpus\": \"two\"}}", 0, NULL);
@@ -91,6 +114,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_validate),
 		cmocka_unit_test(test_messages),
+		cmocka_unit_test(test_long_string),
 		cmocka_unit_test(test_paths),
 	};
 
