@@ -591,6 +591,7 @@ int cta_apply_rollback(struct cta_journal *j, const struct cta_apply_opts *o, ch
 	j->state = CTA_JOURNAL_ROLLED_BACK;
 	r = cta_journal_save(o->root, j);
 	if (r < 0)
-		return set_error(ret_error, r, "cannot mark the journal rolled back: %s",
-				 CTA_STRERROR(-r));
+		set_error(ret_error, r, "cannot mark the journal rolled back: %s",
+			  CTA_STRERROR(-r));
+	return r;
 }
