@@ -527,6 +527,8 @@ static int pspec_merge(struct pspec *ps)
 {
 	size_t n = 0;
 
+	if (ps->n < 2)
+		return 0;
 	qsort(ps->v, ps->n, sizeof(*ps->v), prange_cmp);
 	for (size_t i = 0; i < ps->n; i++) {
 		if (n && ps->v[i].lo <= ps->v[n - 1].hi + 1) {
