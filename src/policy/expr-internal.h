@@ -8,6 +8,7 @@
  * evaluator with the function table (expr-eval.c) and templates
  * (expr-tmpl.c).
  */
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include "policy/expr.h"
@@ -153,13 +154,18 @@ struct parser {
 	size_t n_lambdas;
 	int depth;
 	size_t n_nodes;
-	bool oom;
-	bool failed;
+	/* 0, or why parsing stopped: -EINVAL (err and err_off say where and
+	 * what) or -ENOMEM, which wins */
+	int error;
 	size_t err_off;
 	char *err;
 };
 
 _printf_(3, 4) void cta_expr_perr(struct parser *p, size_t off, const char *fmt, ...);
+static inline void cta_expr_oom(struct parser *p)
+{
+	p->error = -ENOMEM;
+}
 bool cta_expr_is_ident_start(int c);
 bool cta_expr_is_ident(int c);
 /* Read the next token into p->t; false (with an error) on a bad token. */

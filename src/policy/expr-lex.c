@@ -17,14 +17,14 @@ void cta_expr_perr(struct parser *p, size_t off, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (p->failed)
+	if (p->error)
 		return;
-	p->failed = true;
+	p->error = -EINVAL;
 	p->err_off = off;
 	va_start(ap, fmt);
 	if (vasprintf(&p->err, fmt, ap) < 0) {
 		p->err = NULL;
-		p->oom = true;
+		p->error = -ENOMEM;
 	}
 	va_end(ap);
 }
@@ -78,8 +78,7 @@ bool cta_expr_lex(struct parser *p)
 		}
 		copy = strndup(s + i, j - i);
 		if (!copy) {
-			p->oom = true;
-			cta_expr_perr(p, i, "out of memory");
+			cta_expr_oom(p);
 			return false;
 		}
 		p->num = strtod(copy, NULL);
@@ -94,8 +93,7 @@ bool cta_expr_lex(struct parser *p)
 		char *out = malloc(strlen(s + i) + 1);
 
 		if (!out) {
-			p->oom = true;
-			cta_expr_perr(p, i, "out of memory");
+			cta_expr_oom(p);
 			return false;
 		}
 		for (;;) {
@@ -139,8 +137,7 @@ bool cta_expr_lex(struct parser *p)
 			j++;
 		p->str = strndup(s + i, j - i);
 		if (!p->str) {
-			p->oom = true;
-			cta_expr_perr(p, i, "out of memory");
+			cta_expr_oom(p);
 			return false;
 		}
 		p->t = streq(p->str, "in") ? T_IN : T_IDENT;

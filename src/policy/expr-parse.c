@@ -56,8 +56,7 @@ static struct cta_expr *node_new(struct parser *p, enum ntype t, size_t start, s
 		e->src = strndup(p->text + start, MIN(end - start, (size_t)MAX_SRC + 1));
 	if (!e || !e->src) {
 		free(e);
-		p->oom = true;
-		cta_expr_perr(p, start, "out of memory");
+		cta_expr_oom(p);
 		return NULL;
 	}
 	e->t = t;
@@ -70,8 +69,7 @@ static bool node_add(struct parser *p, struct cta_expr *e, struct cta_expr *kid)
 
 	if (!v) {
 		cta_expr_free(kid);
-		p->oom = true;
-		cta_expr_perr(p, 0, "out of memory");
+		cta_expr_oom(p);
 		return false;
 	}
 	e->kids = v;
@@ -84,8 +82,7 @@ static void node_set_src(struct parser *p, struct cta_expr *e, size_t start, siz
 	char *s = strndup(p->text + start, MIN(end - start, (size_t)MAX_SRC + 1));
 
 	if (!s) {
-		p->oom = true;
-		cta_expr_perr(p, start, "out of memory");
+		cta_expr_oom(p);
 		return;
 	}
 	free(e->src);
@@ -138,7 +135,7 @@ static struct cta_expr *parse_call(struct parser *p, const char *name, size_t st
 				_cleanup_free_ char *var = strdup(p->str);
 
 				if (!var) {
-					p->oom = true;
+					cta_expr_oom(p);
 					goto fail;
 				}
 				if (!cta_expr_lex(p))
@@ -342,8 +339,7 @@ static struct cta_expr *parse_primary(struct parser *p)
 		e->s = TAKE_PTR(p->str);
 		if (p->env && p->env->on_param &&
 		    p->env->on_param(p->env->userdata, e->s, p->start) < 0) {
-			p->oom = true;
-			cta_expr_perr(p, start, "out of memory");
+			cta_expr_oom(p);
 			goto fail;
 		}
 		if (!cta_expr_lex(p))
@@ -425,7 +421,7 @@ static struct cta_expr *parse_postfix(struct parser *p)
 			if (asprintf(&m->src, "%s.%s", e->src, p->str) < 0) {
 				m->src = NULL;
 				free(m);
-				p->oom = true;
+				cta_expr_oom(p);
 				goto fail;
 			}
 			src_trim(m->src);
@@ -466,7 +462,7 @@ static struct cta_expr *parse_postfix(struct parser *p)
 				m->src = NULL;
 				free(m);
 				cta_expr_free(idx);
-				p->oom = true;
+				cta_expr_oom(p);
 				goto fail;
 			}
 			src_trim(m->src);
@@ -479,8 +475,7 @@ static struct cta_expr *parse_postfix(struct parser *p)
 				if (e->t == N_ROOT && streq(e->s, "sysctl") && p->env &&
 				    p->env->on_sysctl &&
 				    p->env->on_sysctl(p->env->userdata, idx->s) < 0) {
-					p->oom = true;
-					cta_expr_perr(p, idx_off, "out of memory");
+					cta_expr_oom(p);
 				}
 			} else if (e->path && idx->t == N_NUM) {
 				m->path = true;
@@ -493,7 +488,7 @@ static struct cta_expr *parse_postfix(struct parser *p)
 			e = m;
 			if (!node_add(p, m, idx))
 				goto fail;
-			if (p->failed || !cta_expr_lex(p))
+			if (p->error || !cta_expr_lex(p))
 				goto fail;
 		} else
 			return e;
@@ -520,7 +515,7 @@ static struct cta_expr *unary_node(struct parser *p, enum ntype t, size_t start,
 		e->src = NULL;
 		cta_expr_free(kid);
 		free(e);
-		p->oom = true;
+		cta_expr_oom(p);
 		return NULL;
 	}
 	src_trim(e->src);
@@ -580,7 +575,7 @@ static struct cta_expr *bin_node(struct parser *p, enum ntype t, int op, struct 
 		free(e);
 		cta_expr_free(a);
 		cta_expr_free(b);
-		p->oom = true;
+		cta_expr_oom(p);
 		return NULL;
 	}
 	src_trim(e->src);
@@ -753,7 +748,7 @@ static struct cta_expr *parse_cond(struct parser *p)
 	free(e->src);
 	if (asprintf(&e->src, "%s ? %s : %s", c->src, a->src, b->src) < 0) {
 		e->src = NULL;
-		p->oom = true;
+		cta_expr_oom(p);
 		cta_expr_free(e);
 		return NULL;
 	}
@@ -781,9 +776,9 @@ int cta_expr_parse(const char *text, const struct cta_expr_env *env, struct cta_
 		}
 	}
 	free(p.str);
-	if (p.failed || !e) {
+	if (p.error || !e) {
 		cta_expr_free(e);
-		if (p.oom) {
+		if (p.error == -ENOMEM) {
 			free(p.err);
 			return -ENOMEM;
 		}
@@ -805,7 +800,7 @@ int cta_expr_parse_list(const char *text, const struct cta_expr_env *env, struct
 	if (cta_expr_lex(&p)) {
 		if (p.t == T_EOF)
 			cta_expr_perr(&p, 0, "empty expression");
-		while (!p.failed) {
+		while (!p.error) {
 			struct cta_expr *e = parse_cond(&p), **nv;
 
 			if (!e)
@@ -813,8 +808,7 @@ int cta_expr_parse_list(const char *text, const struct cta_expr_env *env, struct
 			nv = realloc(v, (n + 2) * sizeof(*v));
 			if (!nv) {
 				cta_expr_free(e);
-				p.oom = true;
-				cta_expr_perr(&p, 0, "out of memory");
+				cta_expr_oom(&p);
 				break;
 			}
 			v = nv;
@@ -831,11 +825,11 @@ int cta_expr_parse_list(const char *text, const struct cta_expr_env *env, struct
 		}
 	}
 	free(p.str);
-	if (p.failed) {
+	if (p.error) {
 		for (size_t i = 0; i < n; i++)
 			cta_expr_free(v[i]);
 		free(v);
-		if (p.oom) {
+		if (p.error == -ENOMEM) {
 			free(p.err);
 			return -ENOMEM;
 		}

@@ -158,9 +158,14 @@ struct lctx {
 	struct cta_diags *diags;
 	struct cta_ydoc *doc;
 	size_t diags_at_start;
-	bool failed;
-	bool oom;
+	bool failed; /* a diagnostic was reported */
+	int error; /* 0, or a negative errno that stops loading (-ENOMEM) */
 };
+
+static void lc_oom(struct lctx *lc)
+{
+	lc->error = -ENOMEM;
+}
 
 _printf_(4, 5) static void lerr(struct lctx *lc, unsigned line, unsigned col, const char *fmt, ...)
 {
@@ -173,7 +178,7 @@ _printf_(4, 5) static void lerr(struct lctx *lc, unsigned line, unsigned col, co
 	va_start(ap, fmt);
 	if (vasprintf(&msg, fmt, ap) < 0) {
 		msg = NULL;
-		lc->oom = true;
+		lc_oom(lc);
 	}
 	va_end(ap);
 	if (!msg)
@@ -181,16 +186,16 @@ _printf_(4, 5) static void lerr(struct lctx *lc, unsigned line, unsigned col, co
 	if (lc->diags->n - lc->diags_at_start == MAX_ERRORS_PER_FILE - 1) {
 		if (cta_diag_add_src(lc->diags, lc->doc->file, line, col,
 				     "%s (too many errors, stopping)", msg) < 0)
-			lc->oom = true;
+			lc_oom(lc);
 		return;
 	}
 	if (!cta_ydoc_line_short(lc->doc, line)) {
 		if (cta_diag_add(lc->diags, lc->doc->file, line, col, "%s", msg) < 0)
-			lc->oom = true;
+			lc_oom(lc);
 		return;
 	}
 	if (cta_diag_add_src(lc->diags, lc->doc->file, line, col, "%s", msg) < 0)
-		lc->oom = true;
+		lc_oom(lc);
 }
 
 #define nerr(lc, node, ...) lerr(lc, (node)->line, (node)->col, __VA_ARGS__)
@@ -238,7 +243,7 @@ static char *dup_scalar(struct lctx *lc, const struct cta_ynode *n, const char *
 		return NULL;
 	s = strdup(n->str);
 	if (!s)
-		lc->oom = true;
+		lc_oom(lc);
 	return s;
 }
 
@@ -463,7 +468,7 @@ static bool parse_ok(struct lctx *lc, const struct cta_ynode *n, const char *wha
 	if (k >= 0)
 		return true;
 	if (k == -ENOMEM) {
-		lc->oom = true;
+		lc_oom(lc);
 		return false;
 	}
 	cta_ydoc_scalar_pos(lc->doc, n, off, &line, &col);
@@ -515,7 +520,7 @@ static void src_set(struct lctx *lc, struct cta_rule *r, const char *key, const 
 		j = json_string(n->str);
 	}
 	if (!j || json_object_set_new(r->src, key, j) < 0)
-		lc->oom = true;
+		lc_oom(lc);
 }
 
 static bool string_list(struct lctx *lc, const struct cta_ynode *n, const char *what, char ***ret,
@@ -527,7 +532,7 @@ static bool string_list(struct lctx *lc, const struct cta_ynode *n, const char *
 		return false;
 	v = calloc(n->n + 1, sizeof(*v));
 	if (!v) {
-		lc->oom = true;
+		lc_oom(lc);
 		return false;
 	}
 	for (size_t i = 0; i < n->n; i++) {
@@ -574,7 +579,7 @@ static void load_remediation(struct lctx *lc, struct cta_rule *r, const struct c
 	    want_kind(lc, n, CTA_YNODE_MAP, "remediation.sysctl")) {
 		r->rem_sysctl = calloc(n->n ? n->n : 1, sizeof(*r->rem_sysctl));
 		if (!r->rem_sysctl) {
-			lc->oom = true;
+			lc_oom(lc);
 			return;
 		}
 		for (size_t i = 0; i < n->n; i++) {
@@ -591,9 +596,9 @@ static void load_remediation(struct lctx *lc, struct cta_rule *r, const struct c
 			r->rem_sysctl[r->n_rem_sysctl].key = strdup(k->str);
 			r->rem_sysctl[r->n_rem_sysctl++].value = t;
 			if (!r->rem_sysctl[r->n_rem_sysctl - 1].key)
-				lc->oom = true;
+				lc_oom(lc);
 			else if (!add_sysctl_key(lc->p, k->str))
-				lc->oom = true;
+				lc_oom(lc);
 		}
 	}
 	if ((n = cta_ynode_get(m, "remove_persisted")) &&
@@ -629,7 +634,7 @@ static void load_lets(struct lctx *lc, struct cta_rule *r, const struct cta_ynod
 	r->let_names = calloc(n->n + 1, sizeof(*r->let_names));
 	r->lets = calloc(n->n + 1, sizeof(*r->lets));
 	if (!r->let_names || !r->lets) {
-		lc->oom = true;
+		lc_oom(lc);
 		return;
 	}
 	for (size_t i = 0; i < n->n; i++) {
@@ -647,7 +652,7 @@ static void load_lets(struct lctx *lc, struct cta_rule *r, const struct cta_ynod
 		r->let_names[r->n_lets] = strdup(k->str);
 		r->lets[r->n_lets++] = e;
 		if (!r->let_names[r->n_lets - 1])
-			lc->oom = true;
+			lc_oom(lc);
 	}
 	src_set(lc, r, "let", n);
 }
@@ -664,14 +669,14 @@ static struct cta_rule *load_rule(struct lctx *lc, const struct cta_ynode *m)
 	r = calloc(1, sizeof(*r));
 	if (!r || !(r->src = json_object())) {
 		free(r);
-		lc->oom = true;
+		lc_oom(lc);
 		return NULL;
 	}
 	r->line = m->line;
 	r->col = m->col;
 	r->file = strdup(lc->doc->file);
 	if (!r->file)
-		lc->oom = true;
+		lc_oom(lc);
 	check_keys(lc, m, rule_keys, "a rule");
 	for (size_t i = 0; i < ELEMENTSOF(required); i++)
 		if (!cta_ynode_get(m, required[i]))
@@ -700,7 +705,7 @@ static struct cta_rule *load_rule(struct lctx *lc, const struct cta_ynode *m)
 				     n->pairs[i].key->str);
 		r->params = yaml_to_json(lc, n);
 		if (!r->params)
-			lc->oom = true;
+			lc_oom(lc);
 		src_set(lc, r, "params", n);
 	}
 	if ((n = cta_ynode_get(m, "let")))
@@ -724,7 +729,7 @@ static struct cta_rule *load_rule(struct lctx *lc, const struct cta_ynode *m)
 	} else if (n && want_kind(lc, n, CTA_YNODE_SEQ, "needs")) {
 		r->needs = calloc(n->n + 1, sizeof(*r->needs));
 		if (!r->needs) {
-			lc->oom = true;
+			lc_oom(lc);
 			return r;
 		}
 		for (size_t i = 0; i < n->n; i++) {
@@ -748,7 +753,7 @@ static struct cta_rule *load_rule(struct lctx *lc, const struct cta_ynode *m)
 	if ((n = cta_ynode_get(m, "escalate")) && want_kind(lc, n, CTA_YNODE_SEQ, "escalate")) {
 		r->escalate = calloc(n->n + 1, sizeof(*r->escalate));
 		if (!r->escalate) {
-			lc->oom = true;
+			lc_oom(lc);
 			return r;
 		}
 		for (size_t i = 0; i < n->n; i++) {
@@ -829,7 +834,7 @@ static void load_policy_doc(struct lctx *lc, const struct cta_ynode *root)
 	}
 	if (!want_kind(lc, rules, CTA_YNODE_SEQ, "rules"))
 		return;
-	for (size_t i = 0; i < rules->n && !lc->oom; i++) {
+	for (size_t i = 0; i < rules->n && !lc->error; i++) {
 		size_t before = lc->diags->n;
 		struct cta_rule *r = load_rule(lc, rules->items[i]);
 
@@ -851,14 +856,14 @@ static void load_policy_doc(struct lctx *lc, const struct cta_ynode *root)
 
 		if (!v) {
 			rule_free(r);
-			lc->oom = true;
+			lc_oom(lc);
 			return;
 		}
 		lc->p->rules = v;
 		if (json_object_set_new(lc->p->rule_index, r->id,
 					json_integer((json_int_t)lc->p->n_rules)) < 0) {
 			rule_free(r);
-			lc->oom = true;
+			lc_oom(lc);
 			return;
 		}
 		v[lc->p->n_rules++] = r;
@@ -885,7 +890,7 @@ static void load_detect(struct lctx *lc, struct cta_profile *pr, const struct ct
 		return;
 	pr->detect = calloc(n->n + 1, sizeof(*pr->detect));
 	if (!pr->detect) {
-		lc->oom = true;
+		lc_oom(lc);
 		return;
 	}
 	for (size_t i = 0; i < n->n; i++) {
@@ -901,7 +906,7 @@ static void load_detect(struct lctx *lc, struct cta_profile *pr, const struct ct
 		    !(r->id = strdup(pr->name ? pr->name : "")) ||
 		    !(r->file = strdup(lc->doc->file))) {
 			rule_free(r);
-			lc->oom = true;
+			lc_oom(lc);
 			return;
 		}
 		r->line = m->line;
@@ -940,7 +945,7 @@ static void pos_set(struct lctx *lc, struct cta_profile *pr, const char *key,
 	json_t *j = json_pack("[ii]", n->line, n->col);
 
 	if (!j || json_object_set_new(pr->pos, key, j) < 0)
-		lc->oom = true;
+		lc_oom(lc);
 }
 
 static struct cta_profile *load_profile_doc(struct lctx *lc, const struct cta_ynode *root,
@@ -955,7 +960,7 @@ static struct cta_profile *load_profile_doc(struct lctx *lc, const struct cta_yn
 	if (!pr || !(pr->params = json_object()) || !(pr->rules = json_object()) ||
 	    !(pr->pos = json_object()) || !(pr->file = strdup(lc->doc->file))) {
 		profile_free(pr);
-		lc->oom = true;
+		lc_oom(lc);
 		return NULL;
 	}
 	pr->line = root->line;
@@ -985,7 +990,7 @@ static struct cta_profile *load_profile_doc(struct lctx *lc, const struct cta_yn
 			cnt = 0;
 		pr->extends = calloc(cnt + 1, sizeof(*pr->extends));
 		if (!pr->extends) {
-			lc->oom = true;
+			lc_oom(lc);
 			return pr;
 		}
 		for (size_t i = 0; i < cnt; i++) {
@@ -1008,7 +1013,7 @@ static struct cta_profile *load_profile_doc(struct lctx *lc, const struct cta_yn
 		json_decref(pr->params);
 		pr->params = yaml_to_json(lc, n);
 		if (!pr->params)
-			lc->oom = true;
+			lc_oom(lc);
 	}
 	if ((n = cta_ynode_get(root, "detect")))
 		load_detect(lc, pr, n);
@@ -1020,13 +1025,13 @@ static struct cta_profile *load_profile_doc(struct lctx *lc, const struct cta_yn
 			_cleanup_free_ char *poskey = NULL;
 
 			if (!ent) {
-				lc->oom = true;
+				lc_oom(lc);
 				return pr;
 			}
 			json_object_set_new(pr->rules, k->str, ent);
 			if (asprintf(&poskey, "rule:%s", k->str) < 0) {
 				poskey = NULL;
-				lc->oom = true;
+				lc_oom(lc);
 				return pr;
 			}
 			pos_set(lc, pr, poskey, k);
@@ -1158,7 +1163,7 @@ static int add_profile(struct lctx *lc, const char *path, const struct cta_ydoc 
 		return -ENOMEM;
 	pr = load_profile_doc(lc, d->root, fname);
 	if (!pr)
-		return lc->oom ? -ENOMEM : 0;
+		return lc->error;
 	if (!pr->name) {
 		profile_free(pr);
 		return 0;
@@ -1214,8 +1219,8 @@ static int load_file(struct cta_policy *p, struct cta_diags *diags, const char *
 		if (r < 0)
 			return r;
 	}
-	if (lc.oom)
-		return -ENOMEM;
+	if (lc.error < 0)
+		return lc.error;
 	if (lc.failed)
 		*failed = true;
 	return 0;
