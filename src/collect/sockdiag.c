@@ -377,6 +377,7 @@ int cta_sd_summary_add(struct cta_sd_summary *s, int fam, int proto, const struc
 		if (r < 0)
 			return r;
 		/* which side closed first: the local port tells (facts.md) */
+		memset(key, 0, sizeof(key));
 		memcpy(key, &k->sport, sizeof(k->sport));
 		return cta_agg_add(&s->tw_local, key, 1);
 	}

@@ -198,6 +198,7 @@ static int tw_by_local_port(const struct cta_sd_summary *s, const struct cta_agg
 	_cleanup_free_ struct cta_agg_item *tw = NULL;
 	_cleanup_free_ uint8_t *listen = calloc(65536 / 8, 1);
 	uint64_t on_listener = 0, other = 0;
+	json_t *a;
 	ssize_t n;
 
 	if (!listen)
@@ -211,6 +212,12 @@ static int tw_by_local_port(const struct cta_sd_summary *s, const struct cta_agg
 		if (proto != IPPROTO_UDP && port < 65536)
 			listen[port / 8] |= (uint8_t)(1u << (port % 8));
 	}
+	json_t *ports = json_array();
+
+	if (!ports || json_object_set_new(sock, "time_wait_by_local_port",
+					  json_pack("{s:o}", "listening_ports", ports)) < 0)
+		return -ENOMEM;
+	/* most first: the busy service, not whichever port listens first */
 	n = cta_agg_top(&s->tw_local, 0, &tw);
 	if (n < 0)
 		return (int)n;
@@ -218,14 +225,19 @@ static int tw_by_local_port(const struct cta_sd_summary *s, const struct cta_agg
 		uint16_t port;
 
 		memcpy(&port, tw[i].key, sizeof(port));
-		if (listen[port / 8] & (1u << (port % 8)))
-			on_listener += tw[i].count;
-		else
+		if (!(listen[port / 8] & (1u << (port % 8)))) {
 			other += tw[i].count;
+			continue;
+		}
+		on_listener += tw[i].count;
+		if (json_array_size(ports) < TIME_WAIT_TOP &&
+		    json_array_append_new(ports, json_pack("{s:i, s:I}", "port", (int)port, "count",
+							   (json_int_t)tw[i].count)) < 0)
+			return -ENOMEM;
 	}
-	if (json_object_set_new(sock, "time_wait_by_local_port",
-				json_pack("{s:I, s:I}", "listening", (json_int_t)on_listener,
-					  "other", (json_int_t)other)) < 0)
+	a = json_object_get(sock, "time_wait_by_local_port");
+	if (json_object_set_new(a, "listening", json_integer((json_int_t)on_listener)) < 0 ||
+	    json_object_set_new(a, "other", json_integer((json_int_t)other)) < 0)
 		return -ENOMEM;
 	return 0;
 }

@@ -87,9 +87,16 @@ static const struct cta_fact_schema listener[] = {
 	END,
 };
 static const struct cta_fact_schema listener_obj = { "*", CTA_FACT_OBJECT, listener, NULL };
+static const struct cta_fact_schema port_count[] = {
+	{ "port", CTA_FACT_PORT, NULL, NULL },
+	{ "count", CTA_FACT_COUNT, NULL, NULL },
+	END,
+};
+static const struct cta_fact_schema port_count_obj = { "*", CTA_FACT_OBJECT, port_count, NULL };
 static const struct cta_fact_schema tw_sides[] = {
 	{ "listening", CTA_FACT_COUNT, NULL, NULL },
 	{ "other", CTA_FACT_COUNT, NULL, NULL },
+	{ "listening_ports", CTA_FACT_ARRAY, NULL, &port_count_obj },
 	END,
 };
 static const struct cta_fact_schema sockets[] = {

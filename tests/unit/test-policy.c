@@ -528,6 +528,12 @@ static const struct {
 	  "{\"tw\": 5000, \"sides\": [4990, 10], \"top\": \"10.9.9.9:40000\", \"counts\": [1, 1]}",
 	  "api-server|auto: 4990 of 5000 TIME_WAIT sockets are on listening ports: this host "
 	  "closed connections clients made to it (TCP services listen on port 22)" },
+	/* the reason names the busy service, not the first listener (seed 001) */
+	{ "server side, busy port known",
+	  "{\"tw\": 5000, \"sides\": [4990, 10], \"busy\": [{\"port\": 22, \"count\": 4990}]}",
+	  "api-server|auto: 4990 of 5000 TIME_WAIT sockets are on listening ports: this host "
+	  "closed connections clients made to it, most on port 22 (4990) (TCP services listen "
+	  "on port 22)" },
 	/* the new evidence replaces the peers' ports, which would say db-client */
 	{ "neither side dominates", "{\"sides\": [200, 200]}",
 	  "base|auto: no role evidence (no forwarding with NAT, no kubelet, no TIME_WAIT pattern "
@@ -574,6 +580,9 @@ static void test_auto(void **state)
 				json_object_get(facts, "sockets"), "time_wait_by_local_port",
 				json_pack("{s:O, s:O}", "listening", json_array_get(x, 0), "other",
 					  json_array_get(x, 1)));
+		if ((x = json_object_get(e, "busy")))
+			json_object_set(cta_json_path(facts, "sockets.time_wait_by_local_port"),
+					"listening_ports", x);
 		rep = audit(p, a, facts);
 		assert_true(
 			asprintf(&got, "%s|%s", json_string_value(json_object_get(rep, "profile")),
