@@ -924,13 +924,15 @@ static void load_detect(struct lctx *lc, struct cta_profile *pr, const struct ct
 		}
 		if ((x = cta_ynode_get(m, "let")))
 			load_lets(lc, r, x);
-		if ((x = cta_ynode_get(m, "when")))
+		if ((x = cta_ynode_get(m, "when"))) {
 			r->when = parse_expr(lc, r, x, "when", r->n_lets);
-		else
+			src_set(lc, r, "when", x);
+		} else
 			nerr(lc, m, "a detect entry needs 'when'");
-		if ((x = cta_ynode_get(m, "reason")))
+		if ((x = cta_ynode_get(m, "reason"))) {
 			r->message = parse_tmpl(lc, r, x, "reason");
-		else
+			src_set(lc, r, "reason", x);
+		} else
 			nerr(lc, m, "a detect entry needs 'reason' (name the deciding evidence)");
 		for (size_t k = 0; k < r->n_ext_params; k++)
 			lerr(lc, r->ext_params[k].line, r->ext_params[k].col,

@@ -117,6 +117,13 @@ static void test_profile_merge(void **state)
 	assert_int_equal(cta_policy_profile_json(p, "nope", &db), -ENOENT);
 	assert_int_equal(cta_policy_profile_json(p, "db-client", &db), 0);
 	assert_true(json_is_true(json_object_get(json_object_get(db, "params"), "client_role")));
+	/* detect entries as written, with their priority */
+	assert_int_equal(json_integer_value(json_object_get(
+				 json_array_get(json_object_get(db, "detect"), 0), "priority")),
+			 40);
+	assert_true(strneq(json_string_value(json_object_get(
+				   json_array_get(json_object_get(db, "detect"), 0), "when")),
+			   "!exists(sockets.time_wait_by_local_port)", 40));
 	rules = json_object_get(db, "rules");
 	assert_int_equal(json_object_size(rules), 3);
 	assert_string_equal(
