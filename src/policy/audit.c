@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "policy/derive-fw.h"
 #include "policy/derive.h"
 #include "policy/policy-internal.h"
 #include "util/fileio.h"
@@ -459,11 +460,14 @@ int cta_policy_audit(const struct cta_policy *p, const char *const *profiles, js
 
 	_cleanup_json_ json_t *derived = NULL;
 
-	/* every rule and the detector read the facts with derived.* added */
+	/* derived facts first, on a copy: rules and role detection read them */
 	k = cta_derive_facts(facts, &derived);
 	if (k < 0)
 		return k;
 	facts = derived;
+	k = cta_derive_fw(facts);
+	if (k < 0)
+		return k;
 	if (!profiles || !profiles[0])
 		profiles = auto_only;
 	for (n = 0; profiles[n]; n++)

@@ -574,6 +574,11 @@ int cta_derive_facts(json_t *facts, json_t **ret)
 
 	if (!copy)
 		return -ENOMEM;
+	/* later derivations (derive-fw.h) set members of firewall: not in the
+	 * caller's snapshot */
+	if (json_is_object(json_object_get(copy, "firewall")) &&
+	    json_object_set_new(copy, "firewall", json_copy(json_object_get(copy, "firewall"))) < 0)
+		return -ENOMEM;
 	r = cta_derive(copy, &d);
 	if (r < 0)
 		return r;

@@ -122,6 +122,7 @@ static const struct cta_fact_schema firewall[] = {
 	{ "backends", CTA_FACT_ARRAY, NULL, &string },
 	{ "notrack", CTA_FACT_ARRAY, NULL, &object },
 	{ "nat", CTA_FACT_ARRAY, NULL, &object },
+	{ "filter", CTA_FACT_ARRAY, NULL, &object },
 	{ "stateful_filter_drops_untracked", CTA_FACT_BOOL, NULL, NULL },
 	END,
 };
