@@ -91,7 +91,8 @@ static json_t *result_json(const struct cta_result *x)
 	    set_str(o, "reason", x->reason) < 0)
 		return NULL;
 	if (x->remediation &&
-	    json_object_set_new(o, "remediation", cta_report_remediation_to_json(x->remediation)) < 0)
+	    json_object_set_new(o, "remediation", cta_report_remediation_to_json(x->remediation)) <
+		    0)
 		return NULL;
 	return TAKE_PTR(o);
 }
