@@ -116,13 +116,19 @@ int cmd_audit(int argc, char **argv)
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "p:vo:h", longopts, NULL)) != -1) {
 		/* the report formats beyond text and json are audit's own */
-		if (c == CTA_OPT_FORMAT && (streq(optarg, "sarif") || streq(optarg, "junit") ||
-					    streq(optarg, "prometheus"))) {
+		if (c == CTA_OPT_FORMAT && !streq(optarg, "text") && !streq(optarg, "json")) {
+			if (!streq(optarg, "sarif") && !streq(optarg, "junit") &&
+			    !streq(optarg, "prometheus"))
+				return cta_cli_usage_error(
+					"audit",
+					"unknown format '%s' (text, json, sarif, junit or prometheus)",
+					optarg);
+			if (common.seen & CTA_CLI_SEEN(CTA_OPT_FORMAT))
+				return cta_cli_usage_error("audit", "'--format' given twice");
+			common.seen |= CTA_CLI_SEEN(CTA_OPT_FORMAT);
 			format = optarg;
 			continue;
 		}
-		if (c == CTA_OPT_FORMAT)
-			format = NULL;
 		r = cta_cli_common_opt(&common, c, optarg);
 		if (r < 0)
 			return CTA_EXIT_USAGE;
