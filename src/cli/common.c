@@ -39,7 +39,8 @@ int cta_cli_usage_error(const char *cmd, const char *fmt, ...)
 int cta_cli_print(const char *s)
 {
 	if (fputs(s, stdout) == EOF || fflush(stdout) == EOF || ferror(stdout)) {
-		fprintf(stderr, "ctaudit: error writing to standard output: %s\n", CTA_STRERROR(errno));
+		fprintf(stderr, "ctaudit: error writing to standard output: %s\n",
+			CTA_STRERROR(errno));
 		return CTA_EXIT_HOST;
 	}
 	return CTA_EXIT_OK;
@@ -76,6 +77,15 @@ int cta_cli_common_opt(struct cta_cli_common *o, int opt, const char *arg)
 	case CTA_OPT_FACTS:
 		o->facts = arg;
 		return 1;
+	case CTA_OPT_INTERVAL:
+		/* an hour bounds a command that only sleeps; a baseline covers longer spans */
+		if (cta_parse_i64(arg, &pid) < 0 || pid < 1 || pid > 3600) {
+			cta_cli_usage_error(cta_cli_command,
+					    "invalid interval '%s' (1 to 3600 seconds)", arg);
+			return -EINVAL;
+		}
+		o->interval = (unsigned)pid;
+		return 1;
 	case CTA_OPT_FORMAT:
 		if (streq(arg, "text"))
 			o->format = CTA_FORMAT_TEXT;
@@ -109,6 +119,12 @@ int cta_cli_common_check(const struct cta_cli_common *o)
 		cta_cli_usage_error(cta_cli_command, "--kernel needs --offline");
 		return -EINVAL;
 	}
+	if (o->interval && (o->facts || o->offline)) {
+		cta_cli_usage_error(
+			cta_cli_command,
+			"--interval samples the live kernel: not with --facts or --offline");
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -121,6 +137,8 @@ int cta_cli_get_facts(const struct cta_cli_common *o, const char *const *extra_s
 		.kernel = o->kernel,
 		.extra_sysctls = extra_sysctls,
 		.deep = o->deep,
+		.baseline = true,
+		.interval = o->interval,
 	};
 	int r;
 
@@ -160,6 +178,12 @@ int cta_cli_get_facts(const struct cta_cli_common *o, const char *const *extra_s
 	if (r < 0) {
 		cta_cli_error("cannot collect facts: %s", CTA_STRERROR(-r));
 		return CTA_EXIT_HOST;
+	}
+	if (o->save_baseline && !o->offline) {
+		r = cta_baseline_save(o->root, *ret_facts);
+		/* the audit itself is fine: the next one just has no interval */
+		if (r < 0 && r != -ENODATA)
+			cta_cli_error("cannot save the counters' baseline: %s", CTA_STRERROR(-r));
 	}
 	return 0;
 }

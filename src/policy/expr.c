@@ -41,7 +41,8 @@ static const struct fschema conntrack_schema[] = {
 	{ "count", NULL },	  { "max", NULL },
 	{ "buckets", NULL },	  { "stats", ct_stats_schema },
 	{ "stats_source", NULL }, { "table_full_messages", NULL },
-	{ "top", NULL },	  { NULL, NULL },
+	{ "table_full", NULL },	  { "top", NULL },
+	{ NULL, NULL },
 };
 static const struct fschema sockets_schema[] = {
 	{ "tcp", NULL },       { "tcp_by_family", NULL }, { "time_wait_top", NULL },
@@ -70,6 +71,7 @@ static const struct fschema roots[] = {
 	{ "netstat", NULL },
 	{ "helpers", helpers_schema },
 	{ "firewall", firewall_schema },
+	{ "counters", NULL },
 	{ "unavailable", NULL },
 	{ NULL, NULL },
 };
