@@ -27,6 +27,8 @@ struct env {
 	json_int_t ino;
 };
 
+static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 static void sh(const char *fmt, ...)
 {
 	char *cmd;
