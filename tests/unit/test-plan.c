@@ -185,6 +185,25 @@ static void test_runtime_and_host_only(void **state)
 	json_decref(facts), json_decref(report);
 }
 
+/* an empty current value (ip_local_reserved_ports) is shown as "(empty)", not as nothing */
+static void test_text_empty_value(void **state)
+{
+	json_t *facts = load("facts-db-client.json"), *report = load("report-db-client.json");
+	struct memfs m = { base_tree, NULL };
+	struct cta_plan *p;
+	char *t = NULL;
+
+	json_object_set_new(json_object_get(facts, "sysctl"), "net.ipv4.tcp_tw_reuse",
+			    json_string(""));
+	p = compute(facts, report, false, &m);
+	assert_int_equal(cta_render_plan_text(p, &t), 0);
+	assert_non_null(strstr(t, "  net.ipv4.tcp_tw_reuse: (empty) -> 1 (rule "));
+	assert_null(strstr(t, ":  -> "));
+	free(t);
+	cta_plan_free(p);
+	json_decref(facts), json_decref(report);
+}
+
 static void test_precedence(void **state)
 {
 	json_t *facts = load("facts-db-client.json"), *report = load("report-db-client.json");
@@ -618,6 +637,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sysctl_file_golden),
 		cmocka_unit_test(test_runtime_and_host_only),
+		cmocka_unit_test(test_text_empty_value),
 		cmocka_unit_test(test_precedence),
 		cmocka_unit_test(test_stale),
 		cmocka_unit_test(test_idempotent),
