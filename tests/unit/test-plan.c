@@ -491,6 +491,39 @@ static void test_notrack(void **state)
 		assert_non_null(file(p, "/etc/nftables.d/ctaudit.nft"));
 		cta_plan_free(p);
 	}
+	/* an include that already loads ctaudit's file (a glob, relative, or exact) is not repeated */
+	{
+		static const struct {
+			const char *conf;
+			bool added;
+		} inc[] = {
+			{ "flush ruleset\ninclude \"/etc/nftables.d/*.nft\"\n", false },
+			{ "flush ruleset\n  include \"nftables.d/*\"\n", false },
+			{ "include \"/etc/nftables.d/ctaudit.nft\"\n", false },
+			{ "include \"/etc/nftables.d/[a-c]*.nft\"\n", false },
+			/* a comment, another directory, a glob that does not match */
+			{ "# include \"/etc/nftables.d/*.nft\"\n", true },
+			{ "include \"/etc/nft/*.nft\"\n", true },
+			{ "include \"/etc/nftables.d/*.conf\"\n", true },
+			{ "include \"/etc/*.nft\"\n", true }, /* '*' does not cross '/' */
+		};
+
+		for (size_t i = 0; i < sizeof(inc) / sizeof(inc[0]); i++) {
+			const struct memfile nftconf[] = {
+				{ "/etc/nftables.conf", inc[i].conf, NULL },
+				{},
+			};
+			struct memfs m4 = { base_tree, nftconf };
+
+			p = compute(facts, report, false, &m4);
+			assert_int_equal(p->notrack.persist, CTA_PLAN_PERSIST_NFTABLES);
+			if ((file(p, "/etc/nftables.conf") != NULL) != inc[i].added)
+				fail_msg("case %zu: nftables.conf %s", i,
+					 inc[i].added ? "not changed" : "changed");
+			assert_non_null(file(p, "/etc/nftables.d/ctaudit.nft"));
+			cta_plan_free(p);
+		}
+	}
 	json_decref(facts), json_decref(report);
 }
 
