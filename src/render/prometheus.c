@@ -129,6 +129,21 @@ static void evidence(FILE *f, const json_t *facts, const char *netns)
 		sample(f, counters[i].name, netns, v);
 	}
 
+	/*
+	 * The movement since the previous audit (the counter baseline) or over
+	 * --interval (docs/facts.md, "counters"): what the rules judge.
+	 */
+	if (json_num(cta_json_path((json_t *)facts, "counters.interval.seconds"), &v) &&
+	    json_num(cta_json_path((json_t *)facts, "counters.delta.conntrack.drop"), &count)) {
+		family(f, "ctaudit_counters_interval_seconds", "gauge",
+		       "Length of the interval the *_last_interval gauges cover.");
+		sample(f, "ctaudit_counters_interval_seconds", netns, v);
+		family(f, "ctaudit_conntrack_drops_last_interval", "gauge",
+		       "Conntrack stats 'drop' in the last interval (since the previous audit "
+		       "or over --interval).");
+		sample(f, "ctaudit_conntrack_drops_last_interval", netns, count);
+	}
+
 	if (json_num(json_object_get(json_object_get(sock, "tcp"), "TIME_WAIT"), &v)) {
 		family(f, "ctaudit_timewait_sockets", "gauge", "TCP sockets in TIME_WAIT.");
 		sample(f, "ctaudit_timewait_sockets", netns, v);

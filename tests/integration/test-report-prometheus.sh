@@ -83,6 +83,13 @@ rc=$?
 set -e
 [ "$rc" -le 1 ] || cta_fail "live audit: exit $rc"
 check_metrics "$T/live.prom"
+# a second live audit has the first one's counter baseline: drops over the interval
+"$CTAUDIT" audit --netns "$NS" -p base --format prometheus -o "$T/live2.prom" || true
+check_metrics "$T/live2.prom"
+grep -q "^ctaudit_conntrack_drops_last_interval{netns=\"$NS\"} 0$" "$T/live2.prom" ||
+	cta_fail "no drops over the interval since the previous audit"
+grep -q "^ctaudit_counters_interval_seconds{netns=\"$NS\"} [0-9]" "$T/live2.prom" ||
+	cta_fail "no interval length"
 cta_assert_eq "port range size" "$(sed -n 's/^ctaudit_local_port_range_size{.*} //p' "$T/live.prom")" 40
 cta_assert_eq "TIME_WAIT to the peer" \
 	"$(sed -n "s/^ctaudit_timewait_peer_sockets{netns=\"$NS\",peer=\"127.0.0.1:5001\"} //p" "$T/live.prom")" 36

@@ -69,6 +69,8 @@ static json_t *facts(void)
 		"   \"overridden\": [{\"value\": \"0\", \"file\": \"/usr/lib/sysctl.d/50.conf\", \"line\": 2}]}},"
 		" \"sysctl\": {\"net.ipv4.ip_local_port_range\": \"32768 60999\"},"
 		" \"conntrack\": {\"count\": 900, \"max\": 1000, \"stats\": {\"drop\": 5}},"
+		" \"counters\": {\"interval\": {\"seconds\": 300},"
+		"   \"delta\": {\"conntrack\": {\"drop\": 3}}},"
 		" \"sockets\": {\"tcp\": {\"TIME_WAIT\": 30000},"
 		"   \"time_wait_top\": [{\"peer\": \"10.0.0.5:3306\", \"count\": 28232},"
 		"                       {\"peer\": \"a\\\"b\\\\c\\nd\", \"count\": 1}]}}",
@@ -176,6 +178,8 @@ static void test_prometheus(void **state)
 	assert_non_null(
 		strstr(s, "ctaudit_conntrack_usage_ratio{netns=\"init\"} 0.90000000000000002\n"));
 	assert_non_null(strstr(s, "# TYPE ctaudit_conntrack_drop_total counter\n"));
+	assert_non_null(strstr(s, "ctaudit_conntrack_drops_last_interval{netns=\"init\"} 3\n"));
+	assert_non_null(strstr(s, "ctaudit_counters_interval_seconds{netns=\"init\"} 300\n"));
 	assert_non_null(strstr(s, "ctaudit_local_port_range_size{netns=\"init\"} 28232\n"));
 	assert_non_null(strstr(
 		s, "ctaudit_timewait_peer_port_ratio{netns=\"init\",peer=\"10.0.0.5:3306\"} 1\n"));
