@@ -72,6 +72,23 @@ int cta_cli_common_opt(struct cta_cli_common *o, int opt, const char *arg)
 	case CTA_OPT_OFFLINE:
 		o->offline = true;
 		return 1;
+	case CTA_OPT_ALL_NETNS:
+		o->all_netns = true;
+		return 1;
+	case CTA_OPT_NETNS_FILTER:
+		if (cta_cli_strv_push(&o->netns_filters, &o->n_netns_filters, arg) < 0) {
+			cta_cli_error("out of memory");
+			return -ENOMEM;
+		}
+		return 1;
+	case CTA_OPT_JOBS:
+		if (cta_parse_i64(arg, &pid) < 0 || pid < 1 || pid > 256) {
+			cta_cli_usage_error(cta_cli_command, "invalid number of jobs '%s' (1-256)",
+					    arg);
+			return -EINVAL;
+		}
+		o->jobs = (unsigned)pid;
+		return 1;
 	case CTA_OPT_KERNEL:
 		o->kernel = arg;
 		return 1;
@@ -93,9 +110,16 @@ int cta_cli_common_opt(struct cta_cli_common *o, int opt, const char *arg)
 	return 0;
 }
 
+void cta_cli_common_done(struct cta_cli_common *o)
+{
+	free(o->netns_filters);
+	o->netns_filters = NULL;
+	o->n_netns_filters = 0;
+}
+
 int cta_cli_common_check(const struct cta_cli_common *o)
 {
-	int sources = !!o->facts + !!o->offline + !!(o->netns || o->netns_pid);
+	int sources = !!o->facts + !!o->offline + !!(o->netns || o->netns_pid) + !!o->all_netns;
 
 	if (o->netns && o->netns_pid) {
 		cta_cli_usage_error(cta_cli_command, "--netns and --netns-pid exclude each other");
@@ -104,7 +128,11 @@ int cta_cli_common_check(const struct cta_cli_common *o)
 	if (sources > 1) {
 		cta_cli_usage_error(
 			cta_cli_command,
-			"--facts, --offline and --netns/--netns-pid exclude each other");
+			"--facts, --offline, --netns/--netns-pid and --all-netns exclude each other");
+		return -EINVAL;
+	}
+	if ((o->netns_filters || o->jobs) && !o->all_netns) {
+		cta_cli_usage_error(cta_cli_command, "--netns-filter and --jobs need --all-netns");
 		return -EINVAL;
 	}
 	if (o->kernel && !o->offline) {

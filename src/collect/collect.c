@@ -134,6 +134,8 @@ int cta_collect_all(const struct cta_collect_opts *opts, json_t **ret_facts)
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < ELEMENTSOF(collectors); i++) {
+		if (opts->netns_only && collectors[i] == cta_collect_persisted)
+			continue;
 		r = collectors[i](&c);
 		if (r < 0)
 			return r;

@@ -39,6 +39,10 @@ struct cta_collect_opts {
 	/* Also dump the conntrack table for the top talkers (audit --deep):
 	 * facts.conntrack.top.  Costs O(entries); off by default. */
 	bool deep;
+	/* Only what belongs to the current network namespace: no persisted* (the
+	 * boot files apply to the initial namespace) and no kernel log (host-wide);
+	 * see collect/netns-run.h. */
+	bool netns_only;
 };
 
 struct cta_collect_ctx {
