@@ -355,6 +355,17 @@ int cta_netns_merge_host_facts(json_t *facts, const json_t *host_facts)
 		if (!list || json_object_set_new(facts, "unavailable", list) < 0)
 			return -ENOMEM;
 	}
+	/*
+	 * The kernel log does not say on every kernel which namespace a "table
+	 * full" message was for: it is evidence for the initial namespace's
+	 * report only, not repeated in every other one.
+	 */
+	if (json_is_object(json_object_get(facts, "conntrack"))) {
+		e = json_pack("{s:s, s:s}", "section", "conntrack.table_full_messages", "reason",
+			      "the kernel log is host-wide: see the initial namespace");
+		if (!e || json_array_append_new(list, e) < 0)
+			return -ENOMEM;
+	}
 	e = json_pack(
 		"{s:s, s:s}", "section", "persisted", "reason",
 		"not the initial network namespace: sysctl.d files are applied there at boot, this one starts from the kernel defaults");
