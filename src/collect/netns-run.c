@@ -344,7 +344,13 @@ int cta_netns_merge_host_facts(json_t *facts, const json_t *host_facts)
 	       *hsysctl = json_object_get(host_facts, "sysctl"), *v, *list, *e;
 	const char *key;
 
-	/* keys the kernel registers only in the initial namespace are global: the same value here */
+	/*
+	 * Keys the kernel registers only in the initial namespace are global,
+	 * so they hold here too: net/core/sysctl_net_core.c and
+	 * net/ipv4/sysctl_net_ipv4.c register net_core_table and ipv4_table
+	 * with register_net_sysctl(&init_net, ...), the per-namespace ones
+	 * (netns_core_table, ipv4_net_table) for every namespace.
+	 */
 	if (json_is_object(sysctl) && json_is_object(hsysctl))
 		json_object_foreach(hsysctl, key, v)
 			if (!json_object_get(sysctl, key) && json_object_set(sysctl, key, v) < 0)
