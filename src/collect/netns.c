@@ -401,7 +401,8 @@ static char *read_trimmed(const struct disc *d, int pid, const char *file)
 /* Pick the process that names the namespace best and read its identity. */
 static int label_process(struct disc *d, struct ns_acc *a)
 {
-	for (unsigned i = 0; i < a->n_pids; i++) {
+	/* the host's own processes may sit in a container's cgroup (a node agent): not a label */
+	for (unsigned i = 0; i < a->n_pids && !a->ns.initial; i++) {
 		_cleanup_free_ char *path = proc_path(d, "%d/cgroup", a->pids[i]);
 		_cleanup_free_ char *text = NULL, *pod = NULL, *cid = NULL;
 		const char *runtime;

@@ -153,6 +153,22 @@ head -3 "$T/all.txt" | grep -q '^NAMESPACE  *ROLE  *WORST  *FAILING' || cta_fail
 grep -q "^Namespace $NS_TW " "$T/all.txt" || cta_fail "no section for $NS_TW"
 [ "$(grep -c "^cta-test-allns" "$T/all.txt")" = 13 ] || cta_fail "filter: want the 13 named rows"
 
+# plan: runtime changes in the faulty namespace and how its creator keeps them,
+# never the host's boot files
+set +e
+"$CTAUDIT" plan --all-netns --netns-filter "$NS_TW" --format json >"$T/plan.json" 2>"$T/plan.err"
+rc=$?
+set -e
+[ "$rc" = 1 ] || { cat "$T/plan.err" >&2; cta_fail "plan --all-netns exit $rc, want 1"; }
+cta_assert_eq "plan: runtime change" \
+	"$(jq -r '.namespaces[0].plan.runtime[] | select(.key == "net.ipv4.tcp_timestamps") | .value' "$T/plan.json")" 1
+cta_assert_eq "plan: no files for a child namespace" \
+	"$(jq '.namespaces[0].plan | has("files")' "$T/plan.json")" false
+"$CTAUDIT" plan --all-netns --netns-filter "$NS_TW" >"$T/plan.txt" 2>&1 || true
+grep -q "ip netns exec $NS_TW sysctl -w net.ipv4.tcp_timestamps='1'" "$T/plan.txt" ||
+	cta_fail "plan text does not say how to persist the value"
+grep -q "sysctl.d" "$T/plan.txt" && cta_fail "plan for a child namespace names sysctl.d"
+
 # a namespace removed between discovery and collection is reported as gone
 cta_netns_new victim
 mkdir "$T/sync"
