@@ -32,6 +32,7 @@ struct ctx {
 	char **reasons;
 	struct cta_report **reports;
 	struct cta_plan **plans;
+	char **parts; /* audit --format json: each namespace's entry, rendered */
 	int usage_error; /* an evaluation refused the profiles: exit 2 */
 };
 
@@ -49,6 +50,9 @@ static void ctx_done(struct ctx *c)
 	free(c->reasons);
 	free(c->reports);
 	free(c->plans);
+	for (size_t i = 0; c->parts && i < c->list.n; i++)
+		free(c->parts[i]);
+	free(c->parts);
 	free(c->items);
 	cta_netns_list_done(&c->list);
 	cta_policy_free(c->policy);
@@ -85,6 +89,31 @@ static void filter_list(struct cta_netns_list *l, const char *const *filters,
 	l->n = k;
 }
 
+/* Drop the passed and skipped results (they follow the failing ones). */
+static int slim_report(struct cta_report *r)
+{
+	struct cta_report *tail;
+	size_t k = 0;
+
+	while (k < r->n_results && r->results[k].status == CTA_RESULT_FAIL)
+		k++;
+	if (k == r->n_results)
+		return 0;
+	tail = cta_report_new();
+	if (!tail)
+		return -ENOMEM;
+	tail->results = malloc((r->n_results - k) * sizeof(*tail->results));
+	if (!tail->results) {
+		cta_report_free(tail);
+		return -ENOMEM;
+	}
+	memcpy(tail->results, r->results + k, (r->n_results - k) * sizeof(*tail->results));
+	tail->n_results = r->n_results - k;
+	r->n_results = k;
+	cta_report_free(tail);
+	return 0;
+}
+
 static int on_result(const struct cta_netns *ns, enum cta_netns_status status, json_t *facts,
 		     const char *reason, void *userdata)
 {
@@ -98,6 +127,7 @@ static int on_result(const struct cta_netns *ns, enum cta_netns_status status, j
 		return 0; /* the host-facts run of a filtered-out initial namespace */
 	it = &c->items[i];
 	it->status = status;
+	it->reason = NULL;
 	if (reason) {
 		c->reasons[i] = strdup(reason);
 		if (!c->reasons[i])
@@ -131,6 +161,18 @@ static int on_result(const struct cta_netns *ns, enum cta_netns_status status, j
 	if (r < 0)
 		return r;
 	it->report = c->reports[i];
+	if (c->mode == MODE_AUDIT) {
+		/*
+		 * Keep text, not trees: the JSON entry now, and of the report
+		 * only the failing results the summary and the text need.
+		 */
+		if (c->o->common->format == CTA_FORMAT_JSON) {
+			c->parts[i] = cta_allns_audit_item_text(it);
+			if (!c->parts[i])
+				return -ENOMEM;
+		}
+		return slim_report(c->reports[i]);
+	}
 	if (c->mode == MODE_PLAN) {
 		struct cta_plan_fs fs;
 		struct cta_plan_opts po = {
@@ -219,7 +261,8 @@ static int run(struct ctx *c)
 	c->reasons = calloc(c->list.n, sizeof(*c->reasons));
 	c->reports = calloc(c->list.n, sizeof(*c->reports));
 	c->plans = calloc(c->list.n, sizeof(*c->plans));
-	if (!c->items || !c->reasons || !c->reports || !c->plans) {
+	c->parts = calloc(c->list.n, sizeof(*c->parts));
+	if (!c->items || !c->reasons || !c->reports || !c->plans || !c->parts) {
 		cta_cli_error("out of memory");
 		return CTA_EXIT_HOST;
 	}
@@ -315,17 +358,15 @@ int cta_allns_audit(const struct cta_allns_cli *o)
 	_cleanup_(ctx_done) struct ctx c = { .o = o, .mode = MODE_AUDIT, .profiles = o->profiles };
 	struct cta_allns a;
 	_cleanup_free_ char *out = NULL;
-	json_t *j = NULL;
 	int r, st;
 
 	r = run(&c);
 	if (r > 0)
 		return r;
 	a = (struct cta_allns){ .v = c.items, .n = c.list.n, .fail_on = o->fail_on };
-	if (o->common->format == CTA_FORMAT_JSON) {
-		r = cta_allns_audit_json(&a, &j);
-		out = json_out(r, j);
-	} else
+	if (o->common->format == CTA_FORMAT_JSON)
+		out = cta_allns_audit_json_text(&a, c.parts);
+	else
 		out = cta_allns_audit_text(&a, &o->ro);
 	r = emit(out, NULL);
 	st = status_of(&c, audit_flag);

@@ -349,44 +349,32 @@ static json_t *item_json(const struct cta_allns_item *it)
 	return TAKE_PTR(o);
 }
 
-int cta_allns_audit_json(const struct cta_allns *a, json_t **ret)
+/* {"summary": ..., "shared_findings": [...]}: everything but the namespaces */
+static int audit_summary_json(const struct cta_allns *a, json_t **ret)
 {
-	_cleanup_json_ json_t *out = json_object(), *list = json_array(), *folded = json_array(),
-			      *total = json_object();
+	_cleanup_json_ json_t *out = json_object(), *folded = json_array(), *total = json_object();
 	unsigned failing[_CTA_SEVERITY_MAX] = {};
 	size_t audited = 0, gone = 0, failed = 0, flagged = 0;
 	struct folds fs = {};
 	int worst = -1;
 
-	if (!out || !list || !folded || !total)
+	if (!out || !folded || !total)
 		return -ENOMEM;
 	for (size_t i = 0; i < a->n; i++) {
 		const struct cta_allns_item *it = &a->v[i];
-		_cleanup_json_ json_t *o = item_json(it);
-		json_t *rep = NULL;
 
-		if (!o)
-			return -ENOMEM;
 		audited += it->status == CTA_NETNS_OK;
 		gone += it->status == CTA_NETNS_GONE;
 		failed += it->status == CTA_NETNS_FAILED;
 		if (it->report) {
 			int w = cta_allns_worst(it->report);
 
-			if (cta_report_to_json(it->report, &rep) < 0 ||
-			    json_object_set_new(o, "report", rep) < 0 ||
-			    json_object_set_new(o, "worst",
-						w < 0 ? json_null() :
-							json_string(cta_severity_to_string(w))) < 0)
-				return -ENOMEM;
 			for (int s = 0; s < _CTA_SEVERITY_MAX; s++)
 				failing[s] += it->report->failing[s];
 			if (w >= 0 && (worst < 0 || w < worst))
 				worst = w;
 			flagged += cta_report_fails_at(it->report, a->fail_on);
 		}
-		if (json_array_append(list, o) < 0)
-			return -ENOMEM;
 	}
 	if (folds_build(a, &fs) < 0)
 		return -ENOMEM;
@@ -426,11 +414,109 @@ int cta_allns_audit_json(const struct cta_allns *a, json_t **ret)
 			      worst < 0 ? json_null() : json_string(cta_severity_to_string(worst)),
 			      "failing", total, "fail_on", cta_severity_to_string(a->fail_on))) <
 		    0 ||
-	    json_object_set(out, "namespaces", list) < 0 ||
 	    json_object_set(out, "shared_findings", folded) < 0)
 		return -ENOMEM;
 	*ret = TAKE_PTR(out);
 	return 0;
+}
+
+/* One entry of "namespaces" with its report (audit). */
+static json_t *audit_item_json(const struct cta_allns_item *it)
+{
+	_cleanup_json_ json_t *o = item_json(it);
+	json_t *rep = NULL;
+
+	if (!o)
+		return NULL;
+	if (it->report) {
+		int w = cta_allns_worst(it->report);
+
+		if (cta_report_to_json(it->report, &rep) < 0 ||
+		    json_object_set_new(o, "report", rep) < 0 ||
+		    json_object_set_new(o, "worst",
+					w < 0 ? json_null() :
+						json_string(cta_severity_to_string(w))) < 0)
+			return NULL;
+	}
+	return TAKE_PTR(o);
+}
+
+int cta_allns_audit_json(const struct cta_allns *a, json_t **ret)
+{
+	_cleanup_json_ json_t *out = NULL, *list = json_array();
+	int r;
+
+	if (!list)
+		return -ENOMEM;
+	for (size_t i = 0; i < a->n; i++)
+		if (json_array_append_new(list, audit_item_json(&a->v[i])) < 0)
+			return -ENOMEM;
+	r = audit_summary_json(a, &out);
+	if (r < 0)
+		return r;
+	if (json_object_set(out, "namespaces", list) < 0)
+		return -ENOMEM;
+	*ret = TAKE_PTR(out);
+	return 0;
+}
+
+char *cta_allns_audit_item_text(const struct cta_allns_item *it)
+{
+	_cleanup_json_ json_t *o = audit_item_json(it);
+	_cleanup_free_ char *s = NULL, *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (!o)
+		return NULL;
+	s = json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(10));
+	if (!s)
+		return NULL;
+	f = open_memstream(&buf, &len);
+	if (!f)
+		return NULL;
+	/* its place in the document: two levels down */
+	fputs("    ", f);
+	for (const char *p = s; *p; p++) {
+		fputc(*p, f);
+		if (*p == '\n')
+			fputs("    ", f);
+	}
+	if (fclose(f) != 0)
+		return NULL;
+	return TAKE_PTR(buf);
+}
+
+char *cta_allns_audit_json_text(const struct cta_allns *a, char *const *parts)
+{
+	_cleanup_json_ json_t *rest = NULL;
+	_cleanup_free_ char *s = NULL, *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (audit_summary_json(a, &rest) < 0)
+		return NULL;
+	s = json_dumps(rest, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(10));
+	if (!s || !strneq(s, "{\n", 2))
+		return NULL;
+	f = open_memstream(&buf, &len);
+	if (!f)
+		return NULL;
+	/* sorted keys: "namespaces" comes before "shared_findings" and "summary" */
+	fputs("{\n  \"namespaces\": [", f);
+	for (size_t i = 0; i < a->n; i++) {
+		_cleanup_free_ char *p = parts[i] ? NULL : cta_allns_audit_item_text(&a->v[i]);
+
+		if (!parts[i] && !p) {
+			fclose(f);
+			return NULL;
+		}
+		fprintf(f, "%s\n%s", i ? "," : "", parts[i] ? parts[i] : p);
+	}
+	fprintf(f, "%s],\n%s\n", a->n ? "\n  " : "", s + 2);
+	if (fclose(f) != 0)
+		return NULL;
+	return TAKE_PTR(buf);
 }
 
 /* ---- plan ---------------------------------------------------------------- */

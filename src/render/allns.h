@@ -46,6 +46,17 @@ int cta_allns_worst(const struct cta_report *r);
 char *cta_allns_audit_text(const struct cta_allns *a, const struct cta_report_opts *opts);
 int cta_allns_audit_json(const struct cta_allns *a, json_t **ret);
 
+/*
+ * The same document in pieces, so that a run over many namespaces keeps only
+ * text, not a JSON tree per namespace: cta_allns_audit_item_text() renders
+ * one entry of "namespaces" (indented for its place) as soon as its report is
+ * there; cta_allns_audit_json_text() puts the document together from
+ * @parts (parallel to a->v) and the summary, which needs only the failing
+ * results of each report.
+ */
+char *cta_allns_audit_item_text(const struct cta_allns_item *it);
+char *cta_allns_audit_json_text(const struct cta_allns *a, char *const *parts);
+
 /* plan --all-netns: per namespace, the runtime changes and how to persist them there. */
 char *cta_allns_plan_text(const struct cta_allns *a);
 int cta_allns_plan_json(const struct cta_allns *a, json_t **ret);

@@ -103,6 +103,19 @@ static void test_audit_fold(void **state)
 	free(text);
 
 	assert_int_equal(cta_allns_audit_json(&a, &j), 0);
+	{
+		/* the document put together from pieces is the same document */
+		char *parts[4] = { cta_allns_audit_item_text(&items[0]), NULL, NULL, NULL };
+		char *whole = cta_allns_audit_json_text(&a, parts);
+		char *tree = cta_json_dumps(j);
+
+		assert_non_null(whole);
+		assert_non_null(tree);
+		assert_string_equal(whole, tree);
+		free(parts[0]);
+		free(whole);
+		free(tree);
+	}
 	assert_int_equal(json_integer_value(cta_json_path(j, "summary.namespaces")), 4);
 	assert_int_equal(json_integer_value(cta_json_path(j, "summary.audited")), 3);
 	assert_int_equal(json_integer_value(cta_json_path(j, "summary.gone")), 1);
