@@ -31,11 +31,13 @@ struct cta_cli_common {
 	const char *facts; /* --facts FILE */
 	enum cta_format format; /* --format text|json */
 	bool deep; /* audit --deep: also collect conntrack top talkers */
-	unsigned seen; /* CTA_CLI_SEEN(CTA_OPT_*) of the common options given */
+	unsigned interval; /* --interval SECONDS (0: none) */
+	bool save_baseline; /* audit: leave the counters as the namespace's baseline */
 	bool all_netns; /* --all-netns: every network namespace (cli/allns.h) */
 	const char **netns_filters; /* --netns-filter GLOB (repeatable), NULL-terminated */
 	size_t n_netns_filters;
 	unsigned jobs; /* --jobs N with --all-netns (0: the number of CPUs) */
+	unsigned seen; /* CTA_CLI_SEEN(CTA_OPT_*) of the common options given */
 };
 
 enum {
@@ -46,6 +48,7 @@ enum {
 	CTA_OPT_KERNEL,
 	CTA_OPT_FACTS,
 	CTA_OPT_FORMAT,
+	CTA_OPT_INTERVAL,
 	CTA_OPT_ALL_NETNS,
 	CTA_OPT_NETNS_FILTER,
 	CTA_OPT_JOBS,
@@ -62,6 +65,7 @@ enum {
 		{ "offline", no_argument, NULL, CTA_OPT_OFFLINE },                 \
 		{ "kernel", required_argument, NULL, CTA_OPT_KERNEL },             \
 		{ "facts", required_argument, NULL, CTA_OPT_FACTS },               \
+		{ "interval", required_argument, NULL, CTA_OPT_INTERVAL },         \
 		{ "all-netns", no_argument, NULL, CTA_OPT_ALL_NETNS },             \
 		{ "netns-filter", required_argument, NULL, CTA_OPT_NETNS_FILTER }, \
 		{ "jobs", required_argument, NULL, CTA_OPT_JOBS },                 \
@@ -81,6 +85,7 @@ enum {
 	"      --offline           do not read the live kernel (image audit below --root)\n"    \
 	"      --kernel RELEASE    with --offline: the kernel the image will boot\n"            \
 	"      --facts FILE        use a saved facts snapshot instead of the host\n"            \
+	"      --interval SECONDS  judge counters over SECONDS: sample, wait, sample\n"         \
 	"      --format text|json  output format (default: text)\n"
 
 /*

@@ -36,6 +36,7 @@ static const char facts_help[] =
 	"      --jobs N            with --all-netns: namespaces read at once (default: CPUs)\n"
 	"      --offline           do not read the live kernel (image audit below --root)\n"
 	"      --kernel RELEASE    with --offline: the kernel the image will boot\n"
+	"      --interval SECONDS  counters' movement over SECONDS: sample, wait, sample\n"
 	"      --format text|json  output format (default: text)\n"
 	"  -h, --help              show this help\n"
 	"\n"
