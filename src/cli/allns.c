@@ -364,9 +364,17 @@ int cta_allns_audit(const struct cta_allns_cli *o)
 	if (r > 0)
 		return r;
 	a = (struct cta_allns){ .v = c.items, .n = c.list.n, .fail_on = o->fail_on };
-	if (o->common->format == CTA_FORMAT_JSON)
-		out = cta_allns_audit_json_text(&a, c.parts);
-	else
+	if (o->common->format == CTA_FORMAT_JSON) {
+		/* straight to stdout: the document is as large as all reports together */
+		r = cta_allns_audit_json_write(&a, c.parts, stdout);
+		if (r == -ENOMEM) {
+			cta_cli_error("out of memory");
+			return CTA_EXIT_HOST;
+		}
+		r = cta_cli_print("");
+		st = status_of(&c, audit_flag);
+		return r != CTA_EXIT_OK ? r : st;
+	} else
 		out = cta_allns_audit_text(&a, &o->ro);
 	r = emit(out, NULL);
 	st = status_of(&c, audit_flag);

@@ -487,34 +487,42 @@ char *cta_allns_audit_item_text(const struct cta_allns_item *it)
 	return TAKE_PTR(buf);
 }
 
-char *cta_allns_audit_json_text(const struct cta_allns *a, char *const *parts)
+int cta_allns_audit_json_write(const struct cta_allns *a, char *const *parts, FILE *f)
 {
 	_cleanup_json_ json_t *rest = NULL;
-	_cleanup_free_ char *s = NULL, *buf = NULL;
-	size_t len = 0;
-	FILE *f;
+	_cleanup_free_ char *s = NULL;
+	int r;
 
-	if (audit_summary_json(a, &rest) < 0)
-		return NULL;
+	r = audit_summary_json(a, &rest);
+	if (r < 0)
+		return r;
 	s = json_dumps(rest, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(10));
 	if (!s || !strneq(s, "{\n", 2))
-		return NULL;
-	f = open_memstream(&buf, &len);
-	if (!f)
-		return NULL;
+		return -ENOMEM;
 	/* sorted keys: "namespaces" comes before "shared_findings" and "summary" */
 	fputs("{\n  \"namespaces\": [", f);
 	for (size_t i = 0; i < a->n; i++) {
 		_cleanup_free_ char *p = parts[i] ? NULL : cta_allns_audit_item_text(&a->v[i]);
 
-		if (!parts[i] && !p) {
-			fclose(f);
-			return NULL;
-		}
+		if (!parts[i] && !p)
+			return -ENOMEM;
 		fprintf(f, "%s\n%s", i ? "," : "", parts[i] ? parts[i] : p);
 	}
 	fprintf(f, "%s],\n%s\n", a->n ? "\n  " : "", s + 2);
-	if (fclose(f) != 0)
+	return ferror(f) ? -EIO : 0;
+}
+
+char *cta_allns_audit_json_text(const struct cta_allns *a, char *const *parts)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int r;
+
+	if (!f)
+		return NULL;
+	r = cta_allns_audit_json_write(a, parts, f);
+	if (fclose(f) != 0 || r < 0)
 		return NULL;
 	return TAKE_PTR(buf);
 }

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <jansson.h>
 #include "collect/netns.h"
 #include "collect/netns-run.h"
@@ -56,6 +57,8 @@ int cta_allns_audit_json(const struct cta_allns *a, json_t **ret);
  */
 char *cta_allns_audit_item_text(const struct cta_allns_item *it);
 char *cta_allns_audit_json_text(const struct cta_allns *a, char *const *parts);
+/* The same, written to @f (no copy of the whole document).  0, -ENOMEM or -EIO. */
+int cta_allns_audit_json_write(const struct cta_allns *a, char *const *parts, FILE *f);
 
 /* plan --all-netns: per namespace, the runtime changes and how to persist them there. */
 char *cta_allns_plan_text(const struct cta_allns *a);
