@@ -188,12 +188,17 @@ cta_assert_eq "vanished namespace" \
 	"$(jq -r --arg n "$victim" '.namespaces[] | select(.netns.name == $n) | .status' "$T/gone.json")" gone
 cta_assert_eq "summary counts it as gone" "$(jq .summary.gone "$T/gone.json")" 1
 
-# apply stays one namespace per run
+# apply and rollback stay one namespace per run
 set +e
 "$CTAUDIT" apply --all-netns --yes >/dev/null 2>"$T/apply.err"
 rc=$?
 set -e
 cta_assert_eq "apply --all-netns exit" "$rc" 2
 grep -q "one network namespace per run" "$T/apply.err" || cta_fail "apply gives no reason"
+set +e
+"$CTAUDIT" rollback --all-netns >/dev/null 2>"$T/rollback.err"
+rc=$?
+set -e
+cta_assert_eq "rollback --all-netns exit" "$rc" 2
 cta_assert_eq "caller's namespace at the end" "$(stat -L -c %i /proc/self/ns/net)" "$self_before"
 cta_pass "--all-netns: 20 namespaces and the initial one found, three faults flagged, gone reported"
