@@ -134,9 +134,12 @@ int cmd_audit(int argc, char **argv)
 			.fail_on = fail_on,
 			.ro.color = color == 1 ||
 				    (color < 0 && isatty(STDOUT_FILENO) && !(nc && *nc)),
-			.ro.verbose = verbose,
 		};
 
+		if (verbose)
+			return cta_cli_usage_error("audit",
+						   "'--verbose' lists one namespace's passed "
+						   "rules: not with '--all-netns'");
 		return cta_allns_audit(&ao);
 	}
 
