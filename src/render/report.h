@@ -14,6 +14,7 @@
 
 struct cta_report;
 struct cta_report_target;
+struct cta_remediation;
 
 struct cta_report_opts {
 	bool color; /* ANSI colours */
