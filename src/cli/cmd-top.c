@@ -39,10 +39,16 @@ static const char help[] =
 	"\n"
 	"Options:\n"
 	"  -n, --top N             show the N largest keys (default 10, 0 = all)\n"
+	"  -v, --verbose           say where the filter was evaluated (kernel or user space)\n"
 	"      --netns NAME        look at the network namespace /run/netns/NAME\n"
 	"      --netns-pid PID     look at the network namespace of process PID\n"
 	"      --format text|json  output format (default: text)\n"
 	"  -h, --help              show this help\n"
+	"\n"
+	"Filter terms the kernel can evaluate (mark, zone other than 0, and on Linux\n"
+	">= 5.9 proto, whole-address src/dst, and a single dport with proto=tcp|udp)\n"
+	"go into the dump request, so the kernel sends only matching entries; the\n"
+	"rest are checked here.  The counts are the same either way.\n"
 	"\n"
 	"A dump the kernel flags as interrupted is repeated up to 3 times; after that\n"
 	"the result is marked approximate.  Exit status: 0 success, 2 usage error,\n"
@@ -52,6 +58,7 @@ enum {
 	OPT_BY = CTA_OPT_FIRST_PRIVATE,
 	OPT_FILTER,
 	OPT_STATE,
+	OPT_TEST_FILTER_IN,
 };
 
 struct top_opts {
@@ -61,6 +68,8 @@ struct top_opts {
 	const char *filter;
 	const char *state;
 	uint64_t n;
+	bool verbose;
+	bool test_userspace_filter; /* test-only: --test-filter-in=userspace */
 };
 
 struct top_item {
@@ -141,6 +150,18 @@ static int host_error(const char *what, int r)
 	return CTA_EXIT_HOST;
 }
 
+/* The table's size, for "N of M" when the kernel sent only matching entries. */
+static uint64_t table_count(uint64_t fallback)
+{
+	_cleanup_free_ char *s = NULL;
+	uint64_t v;
+
+	if (cta_read_file("/proc/sys/net/netfilter/nf_conntrack_count", 64, &s) < 0)
+		return fallback;
+	cta_collapse_ws(s);
+	return cta_parse_u64(s, &v) == 0 ? v : fallback;
+}
+
 static int top_conntrack(const struct top_opts *o)
 {
 	struct cta_ct_filter filter = { 0 };
@@ -176,11 +197,18 @@ static int top_conntrack(const struct top_opts *o)
 	}
 
 	cta_ctdump_init(&d, &by, 1, o->filter ? &filter : NULL);
+	d.userspace_only = o->test_userspace_filter;
 	r = cta_ctdump_run(&d);
 	if (r < 0) {
 		host_error("cannot dump the conntrack table", r);
 		goto out;
 	}
+	if (o->verbose && o->filter)
+		fprintf(stderr, "ctaudit: filter evaluated in %s%s%s%s\n",
+			d.filtered_in == CTA_CT_FILTERED_BOTH ? "the kernel and user space" :
+			d.filtered_in == CTA_CT_FILTERED_KERNEL ? "the kernel" :
+								  "user space",
+			d.fallback ? " (" : "", d.fallback ? d.fallback : "", d.fallback ? ")" : "");
 	n = cta_agg_top(&d.agg[0], (size_t)o->n, &items);
 	if (n < 0 || !(v = calloc((size_t)n + 1, sizeof(*v)))) {
 		host_error("cannot count", -ENOMEM);
@@ -199,7 +227,10 @@ static int top_conntrack(const struct top_opts *o)
 			json_top(v, (size_t)n, d.entries));
 
 		if (!j || !json_object_get(j, "top") ||
-		    (o->filter && json_object_set_new(j, "filter", json_string(o->filter)) < 0)) {
+		    (o->filter && json_object_set_new(j, "filter", json_string(o->filter)) < 0) ||
+		    (o->filter &&
+		     json_object_set_new(j, "filtered_in",
+					 json_string(cta_ct_filtered_in_name(d.filtered_in))) < 0)) {
 			host_error("cannot format", -ENOMEM);
 			goto out;
 		}
@@ -212,7 +243,11 @@ static int top_conntrack(const struct top_opts *o)
 			r = asprintf(&header,
 				     "conntrack entries matching '%s': %" PRIu64 " of %" PRIu64
 				     " (by %s)",
-				     o->filter, d.entries, d.scanned, cta_ct_by_name(by));
+				     o->filter, d.entries,
+				     d.filtered_in == CTA_CT_FILTERED_USERSPACE ?
+					     d.scanned :
+					     table_count(d.scanned),
+				     cta_ct_by_name(by));
 		else
 			r = asprintf(&header, "conntrack entries: %" PRIu64 " (by %s)", d.entries,
 				     cta_ct_by_name(by));
@@ -326,14 +361,17 @@ int cmd_top(int argc, char **argv)
 		{ "filter", required_argument, NULL, OPT_FILTER },
 		{ "state", required_argument, NULL, OPT_STATE },
 		{ "top", required_argument, NULL, 'n' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		/* test-only (docs/top.md): force user-space filtering */
+		{ "test-filter-in", required_argument, NULL, OPT_TEST_FILTER_IN },
 		{},
 	};
 	struct top_opts o = { .n = 10 };
 	int c, r;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "n:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			fputs(help, stdout);
@@ -341,6 +379,14 @@ int cmd_top(int argc, char **argv)
 		case 'n':
 			if (cta_parse_u64(optarg, &o.n) < 0 || o.n > 1000000000)
 				return cta_cli_usage_error("top", "invalid count '%s'", optarg);
+			break;
+		case 'v':
+			o.verbose = true;
+			break;
+		case OPT_TEST_FILTER_IN:
+			if (!streq(optarg, "userspace"))
+				return cta_cli_usage_error("top", "--test-filter-in takes 'userspace'");
+			o.test_userspace_filter = true;
 			break;
 		case OPT_BY:
 			o.by = optarg;
