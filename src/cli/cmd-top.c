@@ -135,7 +135,8 @@ static json_t *json_top(const struct top_item *v, size_t n, uint64_t total)
 static int finish_stdout(void)
 {
 	if (fflush(stdout) == EOF || ferror(stdout)) {
-		fprintf(stderr, "ctaudit: error writing to standard output: %s\n", CTA_STRERROR(errno));
+		fprintf(stderr, "ctaudit: error writing to standard output: %s\n",
+			CTA_STRERROR(errno));
 		return CTA_EXIT_HOST;
 	}
 	return CTA_EXIT_OK;
@@ -205,10 +206,11 @@ static int top_conntrack(const struct top_opts *o)
 	}
 	if (o->verbose && o->filter)
 		fprintf(stderr, "ctaudit: filter evaluated in %s%s%s%s\n",
-			d.filtered_in == CTA_CT_FILTERED_BOTH ? "the kernel and user space" :
+			d.filtered_in == CTA_CT_FILTERED_BOTH	? "the kernel and user space" :
 			d.filtered_in == CTA_CT_FILTERED_KERNEL ? "the kernel" :
 								  "user space",
-			d.fallback ? " (" : "", d.fallback ? d.fallback : "", d.fallback ? ")" : "");
+			d.fallback ? " (" : "", d.fallback ? d.fallback : "",
+			d.fallback ? ")" : "");
 	n = cta_agg_top(&d.agg[0], (size_t)o->n, &items);
 	if (n < 0 || !(v = calloc((size_t)n + 1, sizeof(*v)))) {
 		host_error("cannot count", -ENOMEM);
@@ -228,9 +230,9 @@ static int top_conntrack(const struct top_opts *o)
 
 		if (!j || !json_object_get(j, "top") ||
 		    (o->filter && json_object_set_new(j, "filter", json_string(o->filter)) < 0) ||
-		    (o->filter &&
-		     json_object_set_new(j, "filtered_in",
-					 json_string(cta_ct_filtered_in_name(d.filtered_in))) < 0)) {
+		    (o->filter && json_object_set_new(j, "filtered_in",
+						      json_string(cta_ct_filtered_in_name(
+							      d.filtered_in))) < 0)) {
 			host_error("cannot format", -ENOMEM);
 			goto out;
 		}
@@ -385,7 +387,8 @@ int cmd_top(int argc, char **argv)
 			break;
 		case OPT_TEST_FILTER_IN:
 			if (!streq(optarg, "userspace"))
-				return cta_cli_usage_error("top", "--test-filter-in takes 'userspace'");
+				return cta_cli_usage_error("top",
+							   "--test-filter-in takes 'userspace'");
 			o.test_userspace_filter = true;
 			break;
 		case OPT_BY:

@@ -915,8 +915,7 @@ bool cta_ct_filter_match(const struct cta_ct_filter *f, const struct cta_ct_entr
 	return true;
 }
 
-bool cta_ct_filter_match_term(const struct cta_ct_filter *f, size_t i,
-			      const struct cta_ct_entry *e)
+bool cta_ct_filter_match_term(const struct cta_ct_filter *f, size_t i, const struct cta_ct_entry *e)
 {
 	return i < f->n && term_match(&f->terms[i], e);
 }
@@ -1094,7 +1093,8 @@ int cta_ctdump_msg(const struct nlmsghdr *nlh, void *data)
 	if (d->filter && !cta_ct_filter_match(d->filter, &e)) {
 		/* the kernel was given a term this entry fails: it ignored it */
 		for (size_t i = 0; d->kexact && i < d->filter->n && i < EXACT_MAX; i++)
-			if ((d->kexact & (1ull << i)) && !cta_ct_filter_match_term(d->filter, i, &e)) {
+			if ((d->kexact & (1ull << i)) &&
+			    !cta_ct_filter_match_term(d->filter, i, &e)) {
 				d->kignored |= 1ull << i;
 				d->kernel_misses++;
 			}
@@ -1156,9 +1156,9 @@ int cta_ct_dump_request(void *buf, const struct cta_ct_dump_filter *f, uint32_t 
 		if (!fd)
 			return -ENOMEM;
 		if (f->mark_mask)
-			nfct_filter_dump_set_attr(
-				fd, NFCT_FILTER_DUMP_MARK,
-				&(struct nfct_filter_dump_mark){ f->mark, f->mark_mask });
+			nfct_filter_dump_set_attr(fd, NFCT_FILTER_DUMP_MARK,
+						  &(struct nfct_filter_dump_mark){ f->mark,
+										   f->mark_mask });
 		if (f->status_mask)
 			nfct_filter_dump_set_attr(
 				fd, NFCT_FILTER_DUMP_STATUS,
