@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli/cli.h"
+#include "cli/top-rate.h"
 #include "collect/collect.h"
 #include "nf/ctdump.h"
 #include "nf/sockdiag.h"
@@ -18,6 +19,8 @@
 static const char help[] =
 	"usage: ctaudit top conntrack [--by KEY] [-n N] [--filter EXPR] [OPTIONS]\n"
 	"       ctaudit top timewait [--by KEY] [--state STATE] [-n N] [OPTIONS]\n"
+	"       ctaudit top conntrack|timewait --rate [--interval S] [--count N] [--watch]\n"
+	"                                      [--by KEY] [--filter EXPR] [OPTIONS]\n"
 	"\n"
 	"Who fills the conntrack table, who holds TIME_WAIT sockets: count the live\n"
 	"entries (or sockets) of a network namespace by a key and show the largest.\n"
@@ -36,6 +39,20 @@ static const char help[] =
 	"      --state STATE       TCP state to count: TIME_WAIT (default), ESTABLISHED,\n"
 	"                          SYN_SENT, SYN_RECV, FIN_WAIT1, FIN_WAIT2, CLOSE,\n"
 	"                          CLOSE_WAIT, LAST_ACK, LISTEN, CLOSING, NEW_SYN_RECV or all\n"
+	"\n"
+	"Live rate (--rate): who creates entries now, per interval:\n"
+	"      --rate              conntrack: new flows/s per key from the kernel's NEW\n"
+	"                          events, the table's net growth and the time left until\n"
+	"                          nf_conntrack_max; events the kernel dropped are counted\n"
+	"                          ('events lost: N') and the interval marked approximate.\n"
+	"                          timewait: sockets entering TIME_WAIT/s per key, from\n"
+	"                          a sock_diag dump per interval (--state does not apply)\n"
+	"      --interval S        seconds per interval (default 1; 0.1 to 3600)\n"
+	"      --count N           stop after N intervals (default: until interrupted)\n"
+	"      --watch             refresh in place on a terminal (plain lines otherwise)\n"
+	"      --max-keys N        distinct keys kept per interval, the rest counted as\n"
+	"                          other (default 100000)\n"
+	"  With --format json: one JSON object per interval (JSON lines).\n"
 	"\n"
 	"Options:\n"
 	"  -n, --top N             show the N largest keys (default 10, 0 = all)\n"
@@ -59,6 +76,12 @@ enum {
 	OPT_FILTER,
 	OPT_STATE,
 	OPT_TEST_FILTER_IN,
+	OPT_RATE,
+	OPT_INTERVAL,
+	OPT_COUNT,
+	OPT_WATCH,
+	OPT_MAX_KEYS,
+	OPT_TEST_RCVBUF,
 };
 
 struct top_opts {
@@ -70,6 +93,8 @@ struct top_opts {
 	uint64_t n;
 	bool verbose;
 	bool test_userspace_filter; /* test-only: --test-filter-in=userspace */
+	bool rate, watch, n_set;
+	uint64_t interval_ms, count, max_keys, rcvbuf;
 };
 
 struct top_item {
@@ -355,6 +380,84 @@ out:
 	return ret;
 }
 
+/* "1", "0.5", "2.25": milliseconds, 100 ms to one hour. */
+static int parse_interval(const char *s, uint64_t *ret)
+{
+	const char *dot = strchr(s, '.');
+	_cleanup_free_ char *whole = strndup(s, dot ? (size_t)(dot - s) : strlen(s));
+	uint64_t sec = 0, ms = 0, scale = 100;
+
+	if (!whole)
+		return -ENOMEM;
+	if ((*whole || !dot) && cta_parse_u64(whole, &sec) < 0)
+		return -EINVAL;
+	if (dot) {
+		if (!dot[1])
+			return -EINVAL;
+		for (const char *p = dot + 1; *p; p++) {
+			if (*p < '0' || *p > '9')
+				return -EINVAL;
+			ms += (uint64_t)(*p - '0') * scale;
+			scale /= 10;
+		}
+	}
+	if (sec > 3600 || sec * 1000 + ms < 100 || sec * 1000 + ms > 3600000)
+		return -EINVAL;
+	*ret = sec * 1000 + ms;
+	return 0;
+}
+
+static int top_rate(const struct top_opts *o, bool conntrack)
+{
+	struct cta_ct_filter filter = { 0 };
+	struct cta_top_rate_opts ro = {
+		.filter_expr = o->filter,
+		.interval_ms = o->interval_ms,
+		.count = o->count,
+		.watch = o->watch,
+		.json = o->common.format == CTA_FORMAT_JSON,
+		.n = (size_t)o->n,
+		.max_keys = (size_t)o->max_keys,
+		.rcvbuf = (int)o->rcvbuf,
+		.verbose = o->verbose,
+	};
+	int r;
+
+	if (o->state)
+		return cta_cli_usage_error("top", "--state does not apply to --rate");
+	if (!conntrack) {
+		if (o->filter)
+			return cta_cli_usage_error("top", "--filter is for 'conntrack'");
+		r = o->by ? cta_sd_by_from_name(o->by) : CTA_SD_BY_PEER;
+		if (r < 0)
+			return cta_cli_usage_error(
+				"top", "unknown key '%s' for timewait (peer, peer-ip, local-port)",
+				o->by);
+		ro.by = r;
+		return cta_top_timewait_rate(&ro);
+	}
+	r = o->by ? cta_ct_by_from_name(o->by) : CTA_CT_BY_SRC;
+	if (r < 0)
+		return cta_cli_usage_error("top",
+					   "unknown key '%s' for conntrack (src, dst, dport, proto, "
+					   "state, helper, zone, mark, flow)",
+					   o->by);
+	ro.by = r;
+	if (o->filter) {
+		_cleanup_free_ char *err = NULL;
+
+		r = cta_ct_filter_parse(o->filter, &filter, &err);
+		if (r == -ENOMEM)
+			return host_error("cannot parse the filter", r);
+		if (r < 0)
+			return cta_cli_usage_error("top", "%s", err);
+		ro.filter = &filter;
+	}
+	r = cta_top_conntrack_rate(&ro);
+	cta_ct_filter_done(&filter);
+	return r;
+}
+
 int cmd_top(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -365,11 +468,22 @@ int cmd_top(int argc, char **argv)
 		{ "top", required_argument, NULL, 'n' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
-		/* test-only (docs/top.md): force user-space filtering */
+		{ "rate", no_argument, NULL, OPT_RATE },
+		{ "interval", required_argument, NULL, OPT_INTERVAL },
+		{ "count", required_argument, NULL, OPT_COUNT },
+		{ "watch", no_argument, NULL, OPT_WATCH },
+		{ "max-keys", required_argument, NULL, OPT_MAX_KEYS },
+		/* test-only (docs/top.md): force user-space filtering, and a
+		 * receive buffer small enough to lose events */
 		{ "test-filter-in", required_argument, NULL, OPT_TEST_FILTER_IN },
+		{ "test-rcvbuf", required_argument, NULL, OPT_TEST_RCVBUF },
 		{},
 	};
-	struct top_opts o = { .n = 10 };
+	/* 32 MiB (the kernel doubles it): about half a second of events at
+	 * 100k new flows/s before anything is dropped */
+	struct top_opts o = {
+		.n = 10, .interval_ms = 1000, .max_keys = 100000, .rcvbuf = 32u << 20
+	};
 	int c, r;
 
 	optind = 1;
@@ -384,6 +498,34 @@ int cmd_top(int argc, char **argv)
 			break;
 		case 'v':
 			o.verbose = true;
+			break;
+		case OPT_RATE:
+			o.rate = true;
+			break;
+		case OPT_WATCH:
+			o.watch = true;
+			break;
+		case OPT_INTERVAL:
+			if (parse_interval(optarg, &o.interval_ms) < 0)
+				return cta_cli_usage_error(
+					"top", "invalid interval '%s' (seconds, 0.1 to 3600)", optarg);
+			break;
+		case OPT_COUNT:
+			if (cta_parse_u64(optarg, &o.count) < 0 || o.count == 0 ||
+			    o.count > 1000000000)
+				return cta_cli_usage_error("top", "invalid interval count '%s'",
+							   optarg);
+			break;
+		case OPT_MAX_KEYS:
+			if (cta_parse_u64(optarg, &o.max_keys) < 0 || o.max_keys == 0 ||
+			    o.max_keys > 100000000)
+				return cta_cli_usage_error("top", "invalid key limit '%s'", optarg);
+			break;
+		case OPT_TEST_RCVBUF:
+			if (cta_parse_u64(optarg, &o.rcvbuf) < 0 || o.rcvbuf == 0 ||
+			    o.rcvbuf > (1u << 30))
+				return cta_cli_usage_error("top", "invalid receive buffer '%s'",
+							   optarg);
 			break;
 		case OPT_TEST_FILTER_IN:
 			if (!streq(optarg, "userspace"))
@@ -443,5 +585,9 @@ int cmd_top(int argc, char **argv)
 			return r == -ESRCH ? CTA_EXIT_USAGE : CTA_EXIT_HOST;
 		}
 	}
+	if (!o.rate && (o.watch || o.count || o.interval_ms != 1000))
+		return cta_cli_usage_error("top", "--interval, --count and --watch need --rate");
+	if (o.rate)
+		return top_rate(&o, streq(o.what, "conntrack"));
 	return streq(o.what, "conntrack") ? top_conntrack(&o) : top_timewait(&o);
 }

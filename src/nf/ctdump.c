@@ -144,6 +144,33 @@ int cta_agg_add(struct cta_agg *a, const void *key, uint64_t n)
 	return 0;
 }
 
+uint64_t cta_agg_get(const struct cta_agg *a, const void *key)
+{
+	uint64_t h;
+	size_t mask;
+
+	if (!a->n)
+		return 0;
+	h = hash_key(key, a->key_size);
+	mask = a->cap - 1;
+	for (size_t i = h & mask;; i = (i + 1) & mask) {
+		const unsigned char *s = a->slots + i * a->slot_size;
+		uint64_t c = slot_count(s);
+
+		if (!c)
+			return 0;
+		if (slot_hash(s) == h && memcmp(s + SLOT_HDR, key, a->key_size) == 0)
+			return c;
+	}
+}
+
+int cta_agg_add_bounded(struct cta_agg *a, const void *key, uint64_t n, size_t max_keys)
+{
+	if (max_keys && a->n >= max_keys && !cta_agg_get(a, key))
+		return 1;
+	return cta_agg_add(a, key, n);
+}
+
 int cta_agg_merge(struct cta_agg *dst, const struct cta_agg *src)
 {
 	for (size_t i = 0; i < src->cap; i++) {

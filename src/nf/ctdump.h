@@ -56,6 +56,16 @@ void cta_agg_reset(struct cta_agg *a);
  */
 int cta_agg_add(struct cta_agg *a, const void *key, uint64_t n);
 
+/*
+ * As cta_agg_add(), but a key not in the table yet is refused once it holds
+ * @max_keys keys (0: no limit).  Returns 0 (added), 1 (refused: the caller
+ * counts it elsewhere) or -ENOMEM.
+ */
+int cta_agg_add_bounded(struct cta_agg *a, const void *key, uint64_t n, size_t max_keys);
+
+/* The count of @key (a->key_size bytes, zero padded), 0 when absent. */
+uint64_t cta_agg_get(const struct cta_agg *a, const void *key);
+
 /* Add every count of @src to @dst (same key length).  Returns 0 or -ENOMEM. */
 int cta_agg_merge(struct cta_agg *dst, const struct cta_agg *src);
 
