@@ -438,10 +438,11 @@ static int top_rate(const struct top_opts *o, bool conntrack)
 	}
 	r = o->by ? cta_ct_by_from_name(o->by) : CTA_CT_BY_SRC;
 	if (r < 0)
-		return cta_cli_usage_error("top",
-					   "unknown key '%s' for conntrack (src, dst, dport, proto, "
-					   "state, helper, zone, mark, flow)",
-					   o->by);
+		return cta_cli_usage_error(
+			"top",
+			"unknown key '%s' for conntrack (src, dst, dport, proto, "
+			"state, helper, zone, mark, flow)",
+			o->by);
 	ro.by = r;
 	if (o->filter) {
 		_cleanup_free_ char *err = NULL;
@@ -508,7 +509,8 @@ int cmd_top(int argc, char **argv)
 		case OPT_INTERVAL:
 			if (parse_interval(optarg, &o.interval_ms) < 0)
 				return cta_cli_usage_error(
-					"top", "invalid interval '%s' (seconds, 0.1 to 3600)", optarg);
+					"top", "invalid interval '%s' (seconds, 0.1 to 3600)",
+					optarg);
 			break;
 		case OPT_COUNT:
 			if (cta_parse_u64(optarg, &o.count) < 0 || o.count == 0 ||

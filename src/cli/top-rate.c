@@ -131,13 +131,12 @@ static int emit_json(const struct rate_view *v, const struct cta_agg_item *items
 	if (!top)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
-		json_t *o = json_pack("{s:s, s:I, s:f, s:f}", "key",
-				      v->format(v->by_enum, items[i].key, key, sizeof(key)), "count",
-				      (json_int_t)items[i].count, "per_s",
-				      round1(per_s(items[i].count, v->seconds)), "percent",
-				      v->total ? round1(100.0 * (double)items[i].count /
-							(double)v->total) :
-						 0.0);
+		json_t *o = json_pack(
+			"{s:s, s:I, s:f, s:f}", "key",
+			v->format(v->by_enum, items[i].key, key, sizeof(key)), "count",
+			(json_int_t)items[i].count, "per_s",
+			round1(per_s(items[i].count, v->seconds)), "percent",
+			v->total ? round1(100.0 * (double)items[i].count / (double)v->total) : 0.0);
 
 		if (!o || json_array_append_new(top, o) < 0) {
 			json_decref(top);
@@ -145,19 +144,20 @@ static int emit_json(const struct rate_view *v, const struct cta_agg_item *items
 		}
 	}
 	j = json_pack("{s:s, s:I, s:f, s:s, s:I, s:f, s:I, s:I, s:b, s:o}", "table", v->what,
-		      "interval", (json_int_t)v->interval_no, "seconds", round(v->seconds * 1000) / 1000,
-		      "by", v->by, "count", (json_int_t)v->total, "per_s",
-		      round1(per_s(v->total, v->seconds)), "keys_total", (json_int_t)v->agg->n,
-		      "other", (json_int_t)v->other, "approximate", v->approximate, "top", top);
+		      "interval", (json_int_t)v->interval_no, "seconds",
+		      round(v->seconds * 1000) / 1000, "by", v->by, "count", (json_int_t)v->total,
+		      "per_s", round1(per_s(v->total, v->seconds)), "keys_total",
+		      (json_int_t)v->agg->n, "other", (json_int_t)v->other, "approximate",
+		      v->approximate, "top", top);
 	if (!j)
 		return -ENOMEM;
 	if (v->filter && json_object_set_new(j, "filter", json_string(v->filter)) < 0)
 		return -ENOMEM;
 	if (v->have_lost) {
 		if (json_object_set_new(j, "events", json_integer((json_int_t)v->events)) < 0 ||
-		    json_object_set_new(j, "events_lost", v->lost >= 0 ?
-								  json_integer((json_int_t)v->lost) :
-								  json_null()) < 0 ||
+		    json_object_set_new(j, "events_lost",
+					v->lost >= 0 ? json_integer((json_int_t)v->lost) :
+						       json_null()) < 0 ||
 		    json_object_set_new(j, "overruns", json_integer((json_int_t)v->overruns)) < 0)
 			return -ENOMEM;
 	}
@@ -168,19 +168,20 @@ static int emit_json(const struct rate_view *v, const struct cta_agg_item *items
 
 		if (!t || json_object_set_new(j, "conntrack", t) < 0)
 			return -ENOMEM;
-		if (json_object_set_new(t, "full_in_s",
-					v->growth_per_s > 0 && v->table_max > v->table_entries ?
-						json_real(round((double)(v->table_max -
-									 v->table_entries) /
-								v->growth_per_s)) :
-						json_null()) < 0)
+		if (json_object_set_new(
+			    t, "full_in_s",
+			    v->growth_per_s > 0 && v->table_max > v->table_entries ?
+				    json_real(round((double)(v->table_max - v->table_entries) /
+						    v->growth_per_s)) :
+				    json_null()) < 0)
 			return -ENOMEM;
 	}
 	if (v->have_present &&
 	    json_object_set_new(j, "present", json_integer((json_int_t)v->present)) < 0)
 		return -ENOMEM;
 	/* one line per interval: JSON lines */
-	if (json_dumpf(j, stdout, JSON_COMPACT | JSON_REAL_PRECISION(10)) < 0 || fputc('\n', stdout) == EOF)
+	if (json_dumpf(j, stdout, JSON_COMPACT | JSON_REAL_PRECISION(10)) < 0 ||
+	    fputc('\n', stdout) == EOF)
 		return -EIO;
 	return 0;
 }
@@ -218,8 +219,8 @@ static void emit_text(const struct rate_view *v, const struct cta_agg_item *item
 		printf("; %" PRIu64 " sockets in TIME_WAIT", v->present);
 	putchar('\n');
 	if (v->have_table) {
-		printf("table: %" PRIu64 " of %" PRIu64 " entries, net growth %+.1f/s", v->table_entries,
-		       v->table_max, v->growth_per_s);
+		printf("table: %" PRIu64 " of %" PRIu64 " entries, net growth %+.1f/s",
+		       v->table_entries, v->table_max, v->growth_per_s);
 		if (v->growth_per_s > 0 && v->table_max > v->table_entries) {
 			format_duration((double)(v->table_max - v->table_entries) / v->growth_per_s,
 					dur, sizeof(dur));
@@ -241,8 +242,7 @@ static void emit_text(const struct rate_view *v, const struct cta_agg_item *item
 		putchar('\n');
 }
 
-static int emit(const struct rate_view *v, const struct cta_top_rate_opts *o, bool watch,
-		bool bold)
+static int emit(const struct rate_view *v, const struct cta_top_rate_opts *o, bool watch, bool bold)
 {
 	_cleanup_free_ struct cta_agg_item *items = NULL;
 	ssize_t n = cta_agg_top(v->agg, o->n, &items);

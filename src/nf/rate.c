@@ -74,7 +74,8 @@ int cta_ctev_drain(struct cta_ctev *ev, void *buf, size_t size,
 
 		memset(mm, 0, sizeof(mm));
 		for (unsigned i = 0; i < DRAIN_BATCH; i++) {
-			iov[i] = (struct iovec){ .iov_base = (char *)buf + i * slot, .iov_len = slot };
+			iov[i] = (struct iovec){ .iov_base = (char *)buf + i * slot,
+						 .iov_len = slot };
 			mm[i].msg_hdr.msg_iov = &iov[i];
 			mm[i].msg_hdr.msg_iovlen = 1;
 		}
