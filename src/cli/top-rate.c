@@ -298,6 +298,18 @@ static int wait_until(uint64_t deadline, struct cta_ctev *ev, void *buf, size_t 
 			r = cta_ctev_drain(ev, buf, size, cta_ctrate_msg, rate, overruns);
 			if (r < 0)
 				return r;
+			/*
+			 * Let events gather for a few milliseconds: one wakeup
+			 * and a few recvmmsg() calls per batch instead of a
+			 * wakeup per event.  At 100k events/s, 5 ms is 500
+			 * events, well inside the receive buffer.
+			 */
+			if (r == 0 && !stop_requested) {
+				uint64_t left = deadline - MIN(now_ms(), deadline);
+				struct timespec ts = { 0, (long)MIN(left, (uint64_t)5) * 1000000L };
+
+				(void)nanosleep(&ts, NULL);
+			}
 		}
 	}
 }
