@@ -93,7 +93,7 @@ struct top_opts {
 	uint64_t n;
 	bool verbose;
 	bool test_userspace_filter; /* test-only: --test-filter-in=userspace */
-	bool rate, watch, n_set;
+	bool rate, watch, interval_set;
 	uint64_t interval_ms, count, max_keys, rcvbuf;
 };
 
@@ -511,6 +511,7 @@ int cmd_top(int argc, char **argv)
 				return cta_cli_usage_error(
 					"top", "invalid interval '%s' (seconds, 0.1 to 3600)",
 					optarg);
+			o.interval_set = true;
 			break;
 		case OPT_COUNT:
 			if (cta_parse_u64(optarg, &o.count) < 0 || o.count == 0 ||
@@ -587,7 +588,7 @@ int cmd_top(int argc, char **argv)
 			return r == -ESRCH ? CTA_EXIT_USAGE : CTA_EXIT_HOST;
 		}
 	}
-	if (!o.rate && (o.watch || o.count || o.interval_ms != 1000))
+	if (!o.rate && (o.watch || o.count || o.interval_set))
 		return cta_cli_usage_error("top", "--interval, --count and --watch need --rate");
 	if (o.rate)
 		return top_rate(&o, streq(o.what, "conntrack"));
