@@ -31,6 +31,7 @@ struct cta_cli_common {
 	const char *facts; /* --facts FILE */
 	enum cta_format format; /* --format text|json */
 	bool deep; /* audit --deep: also collect conntrack top talkers */
+	unsigned seen; /* CTA_CLI_SEEN(CTA_OPT_*) of the common options given */
 };
 
 enum {
@@ -44,6 +45,9 @@ enum {
 	CTA_OPT_FIRST_PRIVATE = 0x200, /* commands number their own long options from here */
 };
 
+/* Bit of a common option in struct cta_cli_common.seen. */
+#define CTA_CLI_SEEN(opt) (1u << ((opt)-CTA_OPT_ROOT))
+
 #define CTA_CLI_COMMON_LONGOPTS                                              \
 	{ "root", required_argument, NULL, CTA_OPT_ROOT },                   \
 		{ "netns", required_argument, NULL, CTA_OPT_NETNS },         \
@@ -56,7 +60,8 @@ enum {
 	}
 
 #define CTA_CLI_COMMON_HELP                                                                  \
-	"      --root DIR          read (and write) configuration files below DIR\n"         \
+	"      --root DIR          read configuration files below DIR (an existing\n"        \
+	"                          directory; apply and rollback also write there)\n"        \
 	"      --netns NAME        look at the network namespace /run/netns/NAME\n"          \
 	"      --netns-pid PID     look at the network namespace of process PID\n"           \
 	"      --offline           do not read the live kernel (image audit below --root)\n" \
@@ -82,6 +87,20 @@ int cta_cli_get_facts(const struct cta_cli_common *o, const char *const *extra_s
 		      json_t **ret_facts);
 
 struct cta_policy;
+struct cta_report;
+
+/* "YYYY-MM-DDTHH:MM:SSZ" and the NUL. */
+#define CTA_CLI_UTC_STRLEN 21
+
+/* The time now in UTC into @buf; returns @buf, or NULL when the clock fails. */
+const char *cta_cli_utc_now(char buf[static CTA_CLI_UTC_STRLEN]);
+
+/*
+ * Record where a fresh report comes from: this ctaudit's version, the time
+ * now (UTC) and, when the facts were collected rather than loaded, the --root
+ * they were read below.  Returns 0 or -ENOMEM.
+ */
+int cta_cli_stamp_report(struct cta_report *r, const struct cta_cli_common *o);
 
 /*
  * Append @s (borrowed, typically optarg) to the NULL-terminated list *@v of
