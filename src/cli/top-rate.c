@@ -6,8 +6,6 @@
  * lines.
  */
 #include <errno.h>
-#include <inttypes.h>
-#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,6 +16,7 @@
 #include "cli/cli.h"
 #include "cli/top-rate.h"
 #include "nf/rate.h"
+#include "render/top-rate.h"
 #include "util/fileio.h"
 #include "util/json.h"
 #include "util/macro.h"
@@ -60,47 +59,51 @@ static int read_u64(const char *path, uint64_t *ret)
 	return cta_parse_u64(s, ret);
 }
 
-/* "14m40s", "2h03m", "45s" */
-static void format_duration(double s, char *buf, size_t size)
+/* Format the interval's top keys and print @r.  Returns 0 or negative errno. */
+static int emit(struct cta_top_rate *r, const struct cta_agg *agg,
+		char *(*format)(int by, const unsigned char *key, char *buf, size_t size), int by,
+		const struct cta_top_rate_opts *o, bool in_place, bool bold)
 {
-	uint64_t v = (uint64_t)llround(s);
+	_cleanup_free_ struct cta_agg_item *top = NULL;
+	_cleanup_free_ struct cta_top_item *items = NULL;
+	_cleanup_free_ char *keys = NULL, *text = NULL;
+	_cleanup_json_ json_t *j = NULL;
+	ssize_t n = cta_agg_top(agg, o->n, &top);
 
-	if (v < 60)
-		snprintf(buf, size, "%" PRIu64 "s", v);
-	else if (v < 3600)
-		snprintf(buf, size, "%" PRIu64 "m%02" PRIu64 "s", v / 60, v % 60);
-	else
-		snprintf(buf, size, "%" PRIu64 "h%02" PRIu64 "m", v / 3600, (v % 3600) / 60);
+	if (n < 0)
+		return (int)n;
+	items = calloc((size_t)n + 1, sizeof(*items));
+	keys = calloc((size_t)n + 1, CTA_CT_KEY_STRLEN);
+	if (!items || !keys)
+		return -ENOMEM;
+	for (ssize_t i = 0; i < n; i++) {
+		char *k = keys + (size_t)i * CTA_CT_KEY_STRLEN;
+
+		items[i] = (struct cta_top_item){
+			.key = format(by, top[i].key, k, CTA_CT_KEY_STRLEN),
+			.count = top[i].count,
+		};
+	}
+	r->items = items;
+	r->n_items = (size_t)n;
+	r->keys = agg->n;
+	if (o->json) {
+		if (cta_render_top_rate_json(r, &j) < 0)
+			return -ENOMEM;
+		/* one line per interval: JSON lines */
+		if (json_dumpf(j, stdout, JSON_COMPACT | JSON_REAL_PRECISION(10)) < 0 ||
+		    fputc('\n', stdout) == EOF)
+			return -EIO;
+	} else {
+		text = cta_render_top_rate_text(r, in_place, bold);
+		if (!text)
+			return -ENOMEM;
+		fputs(text, stdout);
+	}
+	if (fflush(stdout) == EOF || ferror(stdout))
+		return -EIO;
+	return 0;
 }
-
-/* What one interval found, whichever table it is about. */
-struct rate_view {
-	const char *what; /* "conntrack" or "timewait" */
-	const char *unit; /* "new flows/s", "entering TIME_WAIT/s" */
-	const char *by;
-	const char *filter;
-	unsigned interval_no;
-	double seconds;
-	uint64_t total; /* counted (after the filter) */
-	uint64_t events; /* conntrack: events read before the filter */
-	const struct cta_agg *agg;
-	char *(*format)(int by, const unsigned char *key, char *buf, size_t size);
-	int by_enum;
-	uint64_t other;
-	size_t n;
-	/* conntrack table */
-	bool have_table;
-	uint64_t table_entries, table_max;
-	double growth_per_s;
-	/* loss */
-	bool have_lost;
-	int64_t lost; /* -1: unknown */
-	uint64_t overruns;
-	bool approximate;
-	/* timewait */
-	bool have_present;
-	uint64_t present;
-};
 
 static char *ct_format(int by, const unsigned char *key, char *buf, size_t size)
 {
@@ -110,155 +113,6 @@ static char *ct_format(int by, const unsigned char *key, char *buf, size_t size)
 static char *sd_format(int by, const unsigned char *key, char *buf, size_t size)
 {
 	return cta_sd_key_format((enum cta_sd_by)by, key, buf, size);
-}
-
-static double per_s(uint64_t c, double s)
-{
-	return s > 0 ? (double)c / s : 0.0;
-}
-
-static double round1(double v)
-{
-	return round(v * 10.0) / 10.0;
-}
-
-static int emit_json(const struct rate_view *v, const struct cta_agg_item *items, size_t n)
-{
-	_cleanup_json_ json_t *j = NULL;
-	json_t *top = json_array();
-	char key[CTA_CT_KEY_STRLEN];
-
-	if (!top)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		json_t *o = json_pack(
-			"{s:s, s:I, s:f, s:f}", "key",
-			v->format(v->by_enum, items[i].key, key, sizeof(key)), "count",
-			(json_int_t)items[i].count, "per_s",
-			round1(per_s(items[i].count, v->seconds)), "percent",
-			v->total ? round1(100.0 * (double)items[i].count / (double)v->total) : 0.0);
-
-		if (!o || json_array_append_new(top, o) < 0) {
-			json_decref(top);
-			return -ENOMEM;
-		}
-	}
-	j = json_pack("{s:s, s:I, s:f, s:s, s:I, s:f, s:I, s:I, s:b, s:o}", "table", v->what,
-		      "interval", (json_int_t)v->interval_no, "seconds",
-		      round(v->seconds * 1000) / 1000, "by", v->by, "count", (json_int_t)v->total,
-		      "per_s", round1(per_s(v->total, v->seconds)), "keys_total",
-		      (json_int_t)v->agg->n, "other", (json_int_t)v->other, "approximate",
-		      v->approximate, "top", top);
-	if (!j)
-		return -ENOMEM;
-	if (v->filter && json_object_set_new(j, "filter", json_string(v->filter)) < 0)
-		return -ENOMEM;
-	if (v->have_lost) {
-		if (json_object_set_new(j, "events", json_integer((json_int_t)v->events)) < 0 ||
-		    json_object_set_new(j, "events_lost",
-					v->lost >= 0 ? json_integer((json_int_t)v->lost) :
-						       json_null()) < 0 ||
-		    json_object_set_new(j, "overruns", json_integer((json_int_t)v->overruns)) < 0)
-			return -ENOMEM;
-	}
-	if (v->have_table) {
-		json_t *t = json_pack("{s:I, s:I, s:f}", "entries", (json_int_t)v->table_entries,
-				      "max", (json_int_t)v->table_max, "growth_per_s",
-				      round1(v->growth_per_s));
-
-		if (!t || json_object_set_new(j, "conntrack", t) < 0)
-			return -ENOMEM;
-		if (json_object_set_new(
-			    t, "full_in_s",
-			    v->growth_per_s > 0 && v->table_max > v->table_entries ?
-				    json_real(round((double)(v->table_max - v->table_entries) /
-						    v->growth_per_s)) :
-				    json_null()) < 0)
-			return -ENOMEM;
-	}
-	if (v->have_present &&
-	    json_object_set_new(j, "present", json_integer((json_int_t)v->present)) < 0)
-		return -ENOMEM;
-	/* one line per interval: JSON lines */
-	if (json_dumpf(j, stdout, JSON_COMPACT | JSON_REAL_PRECISION(10)) < 0 ||
-	    fputc('\n', stdout) == EOF)
-		return -EIO;
-	return 0;
-}
-
-static void emit_text(const struct rate_view *v, const struct cta_agg_item *items, size_t n,
-		      bool watch, bool bold)
-{
-	char key[CTA_CT_KEY_STRLEN], dur[32];
-	unsigned cw = 5;
-
-	if (watch)
-		fputs("\033[H\033[2J", stdout);
-	for (size_t i = 0; i < n; i++) {
-		int w = snprintf(NULL, 0, "%.1f", per_s(items[i].count, v->seconds));
-
-		cw = MAX(cw, (unsigned)w);
-	}
-	printf("%s%s: %.1f %s by %s over %.2f s%s%s%s%s\n", bold ? "\033[1m" : "", v->what,
-	       per_s(v->total, v->seconds), v->unit, v->by, v->seconds,
-	       v->filter ? " matching '" : "", v->filter ? v->filter : "", v->filter ? "'" : "",
-	       bold ? "\033[0m" : "");
-	if (n) {
-		printf("rank  %*s  %7s  %s\n", cw, "per_s", "percent", "key");
-		for (size_t i = 0; i < n; i++)
-			printf("%4zu  %*.1f  %6.1f%%  %s\n", i + 1, cw,
-			       per_s(items[i].count, v->seconds),
-			       v->total ? 100.0 * (double)items[i].count / (double)v->total : 0.0,
-			       v->format(v->by_enum, items[i].key, key, sizeof(key)));
-	}
-	printf("%" PRIu64 " in %.2f s, %zu key%s", v->total, v->seconds, v->agg->n,
-	       v->agg->n == 1 ? "" : "s");
-	if (v->other)
-		printf(" (+%" PRIu64 " past the key limit, counted as other)", v->other);
-	if (v->have_present)
-		printf("; %" PRIu64 " sockets in TIME_WAIT", v->present);
-	putchar('\n');
-	if (v->have_table) {
-		printf("table: %" PRIu64 " of %" PRIu64 " entries, net growth %+.1f/s",
-		       v->table_entries, v->table_max, v->growth_per_s);
-		if (v->growth_per_s > 0 && v->table_max > v->table_entries) {
-			format_duration((double)(v->table_max - v->table_entries) / v->growth_per_s,
-					dur, sizeof(dur));
-			printf(", full in about %s at this rate", dur);
-		} else if (v->table_entries >= v->table_max && v->table_max)
-			printf(", full");
-		putchar('\n');
-	}
-	if (v->have_lost) {
-		if (v->lost >= 0)
-			printf("events lost: %" PRId64 "%s\n", v->lost,
-			       v->lost ? " (approximate: counts above are low)" : "");
-		else
-			printf("events lost: unknown, %" PRIu64 " overrun%s (approximate)\n",
-			       v->overruns, v->overruns == 1 ? "" : "s");
-	} else if (v->approximate)
-		puts("(approximate: a dump was interrupted)");
-	if (!watch)
-		putchar('\n');
-}
-
-static int emit(const struct rate_view *v, const struct cta_top_rate_opts *o, bool watch, bool bold)
-{
-	_cleanup_free_ struct cta_agg_item *items = NULL;
-	ssize_t n = cta_agg_top(v->agg, o->n, &items);
-
-	if (n < 0)
-		return (int)n;
-	if (o->json) {
-		int r = emit_json(v, items, (size_t)n);
-
-		if (r < 0)
-			return r;
-	} else
-		emit_text(v, items, (size_t)n, watch, bold);
-	if (fflush(stdout) == EOF || ferror(stdout))
-		return -EIO;
-	return 0;
 }
 
 static void display_mode(const struct cta_top_rate_opts *o, bool *watch, bool *bold)
@@ -358,17 +212,13 @@ int cta_top_conntrack_rate(const struct cta_top_rate_opts *o)
 	for (unsigned i = 1; !o->count || i <= o->count; i++) {
 		uint64_t overruns = 0, count1 = count0, t1;
 		int64_t drops1;
-		struct rate_view v = {
-			.what = "conntrack",
+		struct cta_top_rate v = {
+			.table = "conntrack",
 			.unit = "new flows/s",
 			.by = cta_ct_by_name((enum cta_ct_by)o->by),
 			.filter = o->filter_expr,
-			.interval_no = i,
-			.agg = &rate.agg,
-			.format = ct_format,
-			.by_enum = o->by,
-			.n = o->n,
-			.have_lost = true,
+			.interval = i,
+			.have_events = true,
 		};
 
 		cta_ctrate_reset(&rate);
@@ -385,7 +235,7 @@ int cta_top_conntrack_rate(const struct cta_top_rate_opts *o)
 		(void)read_u64("/proc/sys/net/netfilter/nf_conntrack_max", &max);
 		(void)read_u64("/proc/sys/net/netfilter/nf_conntrack_count", &count1);
 		v.seconds = (double)(t1 - t0) / 1000.0;
-		v.total = rate.matched;
+		v.count = rate.matched;
 		v.events = rate.events;
 		v.other = rate.other;
 		v.overruns = overruns;
@@ -398,7 +248,7 @@ int cta_top_conntrack_rate(const struct cta_top_rate_opts *o)
 		v.growth_per_s = v.seconds > 0 ? ((double)count1 - (double)count0) / v.seconds : 0;
 		/* a stop in mid-interval still reports what it counted */
 		if (v.seconds > 0) {
-			r = emit(&v, o, watch, bold);
+			r = emit(&v, &rate.agg, ct_format, o->by, o, watch, bold);
 			if (r < 0) {
 				ret = output_error(r);
 				break;
@@ -429,15 +279,11 @@ int cta_top_timewait_rate(const struct cta_top_rate_opts *o)
 	r = cta_twrate_sample(&tw);
 	t0 = now_ms();
 	for (unsigned i = 1; r == 0 && (!o->count || i <= o->count); i++) {
-		struct rate_view v = {
-			.what = "timewait",
+		struct cta_top_rate v = {
+			.table = "timewait",
 			.unit = "sockets entering TIME_WAIT/s",
 			.by = cta_sd_by_name((enum cta_sd_by)o->by),
-			.interval_no = i,
-			.agg = &tw.agg,
-			.format = sd_format,
-			.by_enum = o->by,
-			.n = o->n,
+			.interval = i,
 			.have_present = true,
 		};
 
@@ -449,11 +295,11 @@ int cta_top_timewait_rate(const struct cta_top_rate_opts *o)
 			break;
 		t1 = now_ms();
 		v.seconds = (double)(t1 - t0) / 1000.0;
-		v.total = tw.entered;
+		v.count = tw.entered;
 		v.other = tw.other;
 		v.present = tw.present;
 		v.approximate = tw.approximate;
-		r = emit(&v, o, watch, bold);
+		r = emit(&v, &tw.agg, sd_format, o->by, o, watch, bold);
 		if (r < 0) {
 			ret = output_error(r);
 			r = 0;
