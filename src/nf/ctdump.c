@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <libmnl/libmnl.h>
 #include <libnetfilter_conntrack/libnetfilter_conntrack.h>
+#include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
 #include <linux/netlink.h>
@@ -482,6 +483,9 @@ int cta_ct_parse(const struct nlmsghdr *nlh, struct cta_ct_entry *e)
 		case CTA_MARK:
 			e->mark = attr_be32(a);
 			break;
+		case CTA_STATUS:
+			e->status = attr_be32(a);
+			break;
 		}
 	}
 	if (!orig)
@@ -688,7 +692,7 @@ char *cta_ct_key_format(enum cta_ct_by by, const unsigned char *key, char *buf, 
 
 /* ---- filter ---- */
 
-enum term_kind { T_PROTO, T_SRC, T_DST, T_DPORT, T_STATE, T_ZONE, T_MARK };
+enum term_kind { T_PROTO, T_SRC, T_DST, T_DPORT, T_STATE, T_ZONE, T_MARK, T_STATUS };
 
 struct cta_ct_term {
 	enum term_kind kind;
@@ -755,11 +759,70 @@ static bool prefix_match(const struct cta_ct_term *t, uint8_t family, const uint
 	return true;
 }
 
+/* include/uapi/linux/netfilter/nf_conntrack_common.h */
+static const struct {
+	const char *name;
+	uint32_t bit;
+} status_names[] = {
+	{ "EXPECTED", IPS_EXPECTED },
+	{ "SEEN_REPLY", IPS_SEEN_REPLY },
+	{ "ASSURED", IPS_ASSURED },
+	{ "CONFIRMED", IPS_CONFIRMED },
+	{ "SRC_NAT", IPS_SRC_NAT },
+	{ "DST_NAT", IPS_DST_NAT },
+	{ "SEQ_ADJUST", IPS_SEQ_ADJUST },
+	{ "SRC_NAT_DONE", IPS_SRC_NAT_DONE },
+	{ "DST_NAT_DONE", IPS_DST_NAT_DONE },
+	{ "DYING", IPS_DYING },
+	{ "FIXED_TIMEOUT", IPS_FIXED_TIMEOUT },
+	{ "TEMPLATE", IPS_TEMPLATE },
+	{ "HELPER", IPS_HELPER },
+	{ "OFFLOAD", IPS_OFFLOAD },
+	{ "HW_OFFLOAD", IPS_HW_OFFLOAD },
+};
+
+/* "ASSURED,!OFFLOAD,UNREPLIED": bits that must be set (@val) among @mask. */
+static int parse_status(const char *val, uint32_t *ret_val, uint32_t *ret_mask)
+{
+	_cleanup_free_ char *copy = strdup(val);
+	uint32_t v = 0, m = 0;
+	char *save = NULL;
+
+	if (!copy)
+		return -ENOMEM;
+	for (char *w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+		bool neg = *w == '!';
+		uint32_t bit = 0;
+
+		if (neg)
+			w++;
+		/* conntrack -L prints [UNREPLIED] for an entry without SEEN_REPLY */
+		if (strcasecmp(w, "UNREPLIED") == 0) {
+			bit = IPS_SEEN_REPLY;
+			neg = !neg;
+		}
+		for (size_t i = 0; !bit && i < ELEMENTSOF(status_names); i++)
+			if (strcasecmp(w, status_names[i].name) == 0)
+				bit = status_names[i].bit;
+		/* a flag asked both set and clear matches nothing: refuse it */
+		if (!bit || ((m & bit) && (!(v & bit)) != neg))
+			return -EINVAL;
+		m |= bit;
+		if (!neg)
+			v |= bit;
+	}
+	if (!m)
+		return -EINVAL;
+	*ret_val = v;
+	*ret_mask = m;
+	return 0;
+}
+
 static int parse_term(const char *word, struct cta_ct_term *t, char **ret_err)
 {
 	static const char *const keys[] = {
 		[T_PROTO] = "proto", [T_SRC] = "src",	[T_DST] = "dst",   [T_DPORT] = "dport",
-		[T_STATE] = "state", [T_ZONE] = "zone", [T_MARK] = "mark",
+		[T_STATE] = "state", [T_ZONE] = "zone", [T_MARK] = "mark", [T_STATUS] = "status",
 	};
 	const char *eq = strchr(word, '='), *val;
 	size_t klen;
@@ -780,7 +843,8 @@ static int parse_term(const char *word, struct cta_ct_term *t, char **ret_err)
 		if (strlen(keys[i]) == klen && strneq(word, keys[i], klen))
 			kind = (int)i;
 	if (kind < 0)
-		ERR("unknown filter key '%.*s' (proto, src, dst, dport, state, zone, mark)",
+		ERR("unknown filter key '%.*s' (proto, src, dst, dport, state, zone, mark, "
+		    "status)",
 		    (int)klen, word);
 	if (!*val)
 		ERR("filter term '%s' has no value", word);
@@ -863,6 +927,19 @@ static int parse_term(const char *word, struct cta_ct_term *t, char **ret_err)
 		t->lo &= t->mask;
 		break;
 	}
+	case T_STATUS: {
+		int r = parse_status(val, &t->lo, &t->mask);
+
+		if (r == -ENOMEM)
+			return r;
+		if (r < 0)
+			ERR("invalid status '%s' in '%s' ([!]FLAG,... of ASSURED, SEEN_REPLY, "
+			    "UNREPLIED, CONFIRMED, EXPECTED, SRC_NAT, DST_NAT, SEQ_ADJUST, "
+			    "SRC_NAT_DONE, DST_NAT_DONE, DYING, FIXED_TIMEOUT, TEMPLATE, HELPER, "
+			    "OFFLOAD, HW_OFFLOAD)",
+			    val, word);
+		break;
+	}
 	}
 #undef ERR
 	return 0;
@@ -928,6 +1005,8 @@ static bool term_match(const struct cta_ct_term *t, const struct cta_ct_entry *e
 		return e->zone == t->lo;
 	case T_MARK:
 		return (e->mark & t->mask) == t->lo;
+	case T_STATUS:
+		return (e->status & t->mask) == t->lo;
 	}
 	return false;
 }
@@ -971,6 +1050,8 @@ static unsigned term_ksel(enum term_kind kind)
 		return CTA_CT_KSEL_MARK;
 	case T_ZONE:
 		return CTA_CT_KSEL_ZONE;
+	case T_STATUS:
+		return CTA_CT_KSEL_STATUS;
 	case T_SRC:
 	case T_DST:
 	case T_PROTO:
@@ -1022,6 +1103,13 @@ void cta_ct_filter_translate(const struct cta_ct_filter *f, unsigned ksel,
 				k.mark = t->lo;
 				k.mark_mask = t->mask;
 			}
+			exact |= 1ull << i;
+			break;
+		case T_STATUS:
+			if (!(ksel & CTA_CT_KSEL_STATUS) || k.status_mask)
+				break;
+			k.status = t->lo;
+			k.status_mask = t->mask;
 			exact |= 1ull << i;
 			break;
 		case T_ZONE:
@@ -1292,6 +1380,8 @@ int cta_ctdump_run(struct cta_ctdump *d)
 			ksel &= ~(unsigned)CTA_CT_KSEL_TUPLE;
 		else if (d->kfilter.has_zone)
 			ksel &= ~(unsigned)CTA_CT_KSEL_ZONE;
+		else if (d->kfilter.status_mask)
+			ksel &= ~(unsigned)CTA_CT_KSEL_STATUS;
 		else if (d->kfilter.mark_mask)
 			ksel &= ~(unsigned)CTA_CT_KSEL_MARK;
 		else

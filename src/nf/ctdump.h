@@ -117,6 +117,7 @@ struct cta_ct_entry {
 	uint16_t dport;
 	uint16_t zone;
 	uint32_t mark;
+	uint32_t status; /* IPS_* bits */
 	char helper[17]; /* "" when no helper */
 };
 
@@ -165,7 +166,9 @@ const char *cta_ct_tcp_state_name(unsigned state);
 /*
  * Filter: space-separated terms, all of which must match:
  *   proto=NAME|NUM  src=IP[/PFX]  dst=IP[/PFX]  dport=N[-M]  state=NAME
- *   zone=N  mark=N[/MASK]
+ *   zone=N  mark=N[/MASK]  status=[!]FLAG[,[!]FLAG...]
+ * (status flags: the IPS_* names without the prefix, and UNREPLIED for
+ * !SEEN_REPLY, as conntrack -L prints it)
  */
 struct cta_ct_term;
 struct cta_ct_filter {
@@ -187,7 +190,8 @@ bool cta_ct_filter_match(const struct cta_ct_filter *f, const struct cta_ct_entr
  * Which entries the kernel sends in a dump (ctnetlink_alloc_filter,
  * ctnetlink_filter_match in net/netfilter/nf_conntrack_netlink.c): those with
  * (mark & mark_mask) == mark when mark_mask is not 0, (status & status_mask)
- * == status when status_mask is not 0 (IPS_* bits), of family @l3num when it
+ * == status when status_mask is not 0 (IPS_* bits; Linux 5.15, "netfilter:
+ * ctnetlink: allow to filter dump by status bits"), of family @l3num when it
  * is not 0, of zone @zone when @has_zone (Linux 6.8, "netfilter: ctnetlink:
  * support filtering by zone"; the kernel skips the test for zone 0), and
  * whose original tuple equals @src, @dst, @proto, @dport in the fields
@@ -235,7 +239,8 @@ enum {
 	CTA_CT_KSEL_MARK = 1u << 0, /* mark/mask and family */
 	CTA_CT_KSEL_ZONE = 1u << 1, /* CTA_ZONE */
 	CTA_CT_KSEL_TUPLE = 1u << 2, /* CTA_FILTER */
-	CTA_CT_KSEL_ALL = 7,
+	CTA_CT_KSEL_STATUS = 1u << 3, /* CTA_STATUS + CTA_STATUS_MASK */
+	CTA_CT_KSEL_ALL = 15,
 };
 
 /* Where a filter was evaluated. */

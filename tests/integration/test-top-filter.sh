@@ -13,9 +13,11 @@ cta_tmpdir T
 
 ins() { cta_in "$NS" conntrack -I "$@" >/dev/null 2>&1 || cta_fail "conntrack -I $*"; }
 # a table of known content: 3 IPv4 sources, 2 IPv6 sources, marks, zones,
-# TCP states, tcp/udp/icmp, several ports
+# TCP states, status bits (12 ASSURED, the rest UNREPLIED), tcp/udp/icmp,
+# several ports
 for i in $(seq 1 12); do
-	ins -s 10.1.0.1 -d 10.9.0.1 -p tcp --sport $((1000 + i)) --dport 443 --state ESTABLISHED -t 300
+	ins -s 10.1.0.1 -d 10.9.0.1 -p tcp --sport $((1000 + i)) --dport 443 --state ESTABLISHED -t 300 \
+		-u SEEN_REPLY,ASSURED
 done
 for i in $(seq 1 5); do
 	ins -s 10.1.0.2 -d 10.9.0.2 -p tcp --sport $((2000 + i)) --dport 80 --state TIME_WAIT -t 300 -m 7
@@ -79,6 +81,11 @@ dst=fd00::9 proto=tcp|both|4
 proto=tcp dport=80-443|both|22
 proto=tcp state=ESTABLISHED|both|17
 mark=7 state=TIME_WAIT|both|5
+status=ASSURED|kernel|12
+status=UNREPLIED|kernel|17
+status=!ASSURED proto=tcp|kernel|12
+status=ASSURED,UNREPLIED|kernel|0
+status=ASSURED status=CONFIRMED|both|12
 state=ESTABLISHED|userspace|17
 dport=53|userspace|5
 zone=0|userspace|23

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
 #include <linux/netlink.h>
@@ -190,6 +191,11 @@ static void test_filter(void **state)
 		{ "dport=443", 1 },
 		{ "  proto=tcp   src=10.0.0.1  ", 7 },
 		{ "src=10.0.0.0/8 src=10.0.0.1/32", 7 },
+		{ "status=ASSURED", 9 },
+		{ "status=unreplied", 12 },
+		{ "status=ASSURED,UNREPLIED", 7 },
+		{ "status=!ASSURED", 5 },
+		{ "status=SEEN_REPLY,CONFIRMED", 2 },
 	};
 
 	for (size_t i = 0; i < ELEMENTSOF(t); i++) {
@@ -218,7 +224,8 @@ static void test_filter_errors(void **state)
 	static const struct {
 		const char *expr, *msg;
 	} t[] = {
-		{ "foo=1", "unknown filter key 'foo' (proto, src, dst, dport, state, zone, mark)" },
+		{ "foo=1",
+		  "unknown filter key 'foo' (proto, src, dst, dport, state, zone, mark, status)" },
 		{ "src", "filter term 'src' is not KEY=VALUE" },
 		{ "src=", "filter term 'src=' has no value" },
 		{ "src=10.0.0.300", "invalid address or prefix '10.0.0.300' in 'src=10.0.0.300'" },
@@ -249,6 +256,22 @@ static void test_filter_errors(void **state)
 		assert_int_equal(cta_ct_filter_parse("state=BOGUS", &f, &err), -EINVAL);
 		assert_non_null(strstr(err, "unknown TCP conntrack state 'BOGUS'"));
 		free(err);
+	}
+	{
+		static const char *const bad[] = { "status=BOGUS", "status=ASSURED,!ASSURED",
+						   "status=SEEN_REPLY,UNREPLIED", "status=,",
+						   "status=!" };
+
+		for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+			struct cta_ct_filter f;
+			char *err = NULL;
+
+			assert_int_equal(cta_ct_filter_parse(bad[i], &f, &err), -EINVAL);
+			assert_non_null(err);
+			if (!strstr(err, "invalid status '"))
+				fail_msg("'%s': %s", bad[i], err);
+			free(err);
+		}
 	}
 }
 
@@ -548,6 +571,8 @@ static void test_translate(void **state)
 		{ "dport=443 proto=sctp", CTA_CT_KSEL_ALL, 0x2, 0, CTA_CT_ORIG_PROTO, 0, 0, -1 },
 		{ "dport=80-443 proto=udp", CTA_CT_KSEL_ALL, 0x2, 0, CTA_CT_ORIG_PROTO, 0, 0, -1 },
 		{ "state=ESTABLISHED", CTA_CT_KSEL_ALL, 0, 0, 0, 0, 0, -1 },
+		{ "status=ASSURED", CTA_CT_KSEL_ALL, 0x1, 0, 0, 0, 0, -1 },
+		{ "status=ASSURED", CTA_CT_KSEL_MARK, 0, 0, 0, 0, 0, -1 },
 		{ "src=10.0.0.1 dst=10.0.0.2 proto=udp dport=53 mark=1 zone=2 state=CLOSE",
 		  CTA_CT_KSEL_ALL, 0x3f, AF_INET,
 		  CTA_CT_ORIG_SRC | CTA_CT_ORIG_DST | CTA_CT_ORIG_PROTO | CTA_CT_ORIG_DPORT, 1,
@@ -573,6 +598,19 @@ static void test_translate(void **state)
 	}
 	cta_ct_filter_translate(NULL, CTA_CT_KSEL_ALL, &(struct cta_ct_dump_filter){ 0 },
 				&(uint64_t){ 0 });
+	{
+		struct cta_ct_filter f;
+		struct cta_ct_dump_filter k;
+		char *err = NULL;
+		uint64_t exact;
+
+		/* UNREPLIED is SEEN_REPLY clear: mask has it, value does not */
+		assert_int_equal(cta_ct_filter_parse("status=ASSURED,UNREPLIED", &f, &err), 0);
+		cta_ct_filter_translate(&f, CTA_CT_KSEL_ALL, &k, &exact);
+		assert_int_equal(k.status, IPS_ASSURED);
+		assert_int_equal(k.status_mask, IPS_ASSURED | IPS_SEEN_REPLY);
+		cta_ct_filter_done(&f);
+	}
 }
 
 /* A kernel that ignores a selection is noticed: it sends entries failing it. */
