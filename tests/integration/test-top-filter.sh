@@ -83,7 +83,7 @@ proto=tcp state=ESTABLISHED|both|17
 mark=7 state=TIME_WAIT|both|5
 status=ASSURED|kernel|12
 status=UNREPLIED|kernel|17
-status=!ASSURED proto=tcp|kernel|12
+status=!ASSURED proto=tcp|kernel|11
 status=ASSURED,UNREPLIED|kernel|0
 status=ASSURED status=CONFIRMED|both|12
 state=ESTABLISHED|userspace|17
