@@ -80,7 +80,6 @@ enum {
 	OPT_STATE,
 	OPT_TEST_FILTER_IN,
 	OPT_RATE,
-	OPT_INTERVAL,
 	OPT_COUNT,
 	OPT_WATCH,
 	OPT_MAX_KEYS,
@@ -395,7 +394,6 @@ int cmd_top(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "rate", no_argument, NULL, OPT_RATE },
-		{ "interval", required_argument, NULL, OPT_INTERVAL },
 		{ "count", required_argument, NULL, OPT_COUNT },
 		{ "watch", no_argument, NULL, OPT_WATCH },
 		{ "max-keys", required_argument, NULL, OPT_MAX_KEYS },
@@ -431,7 +429,11 @@ int cmd_top(int argc, char **argv)
 		case OPT_WATCH:
 			o.watch = true;
 			break;
-		case OPT_INTERVAL:
+		case CTA_OPT_INTERVAL:
+			/* the common --interval, in seconds with decimals here:
+			 * the length of a --rate interval */
+			if (o.interval_set)
+				return cta_cli_usage_error("top", "'--interval' given twice");
 			if (parse_interval(optarg, &o.interval_ms) < 0)
 				return cta_cli_usage_error(
 					"top", "invalid interval '%s' (seconds, 0.1 to 3600)",
@@ -470,8 +472,6 @@ int cmd_top(int argc, char **argv)
 		case OPT_STATE:
 			o.state = optarg;
 			break;
-		case CTA_OPT_INTERVAL:
-			return cta_cli_usage_error("top", "'--interval' does not apply to top");
 		case CTA_OPT_ROOT:
 		case CTA_OPT_OFFLINE:
 		case CTA_OPT_KERNEL:
