@@ -31,11 +31,20 @@ static void help(void)
 	      "      --offline           write files below --root only (an image tree)\n"
 	      "      --kernel RELEASE    with --offline: the kernel the image will boot\n"
 	      "      --format text|json  output format (default: text)\n"
+	      "      --allow-all-ports   allow NOTRACK rules that cover every port\n"
+	      "      --adopt-sysctl-file replace a --sysctl-file that ctaudit did not write\n"
+	      "      --boot-files        in a child network namespace of this host, also write\n"
+	      "                          the host's boot-time files (default: runtime only)\n"
 	      "  -h, --help               show this help\n\n"
+	      "Everything below --root is opened inside the root at the moment of use; a\n"
+	      "directory written into or the journal's must be root's and not writable by\n"
+	      "group or others, and symlinks where ctaudit's files belong are refused.\n\n"
 	      "Exit status: 0 applied, or nothing to do; 1 the apply failed (every step was\n"
-	      "undone) or was declined; 2 usage error, invalid input, or no terminal to ask\n"
-	      "on and no --yes; 3 not root, the lock is held, an interrupted apply needs\n"
-	      "'ctaudit rollback', or the host could not be read.\n",
+	      "undone) or was declined; 2 usage error, invalid input, a report from another\n"
+	      "host or namespace, a change outside what ctaudit may change, an untrusted\n"
+	      "path (nothing changed), or no terminal to ask on and no --yes; 3 not root,\n"
+	      "the lock is held, an interrupted apply needs 'ctaudit rollback', or the host\n"
+	      "(or its firewall) could not be read.\n",
 	      stdout);
 }
 
@@ -130,22 +139,58 @@ static int print_text_outcome(const char *id, json_t *fixed, json_t *failing)
 	return cta_cli_print(buf);
 }
 
+/*
+ * A report is for the host and namespace it was made on: its "host" section
+ * (a copy of its facts') must name the target the live facts describe.
+ */
+static int check_report_target(const char *file, json_t *report, json_t *facts)
+{
+	static const char *const fields[] = { "hostname", "netns", "netns_inode" };
+	json_t *was = json_object_get(report, "host"), *now = json_object_get(facts, "host");
+
+	for (size_t i = 0; i < ELEMENTSOF(fields); i++) {
+		json_t *a = json_object_get(was, fields[i]), *b = json_object_get(now, fields[i]);
+		_cleanup_free_ char *sa = a ? json_dumps(a, JSON_ENCODE_ANY) : NULL,
+				    *sb = b ? json_dumps(b, JSON_ENCODE_ANY) : NULL;
+
+		if (!b && i == 2)
+			continue;
+		if (!a || !b || !json_equal(a, b)) {
+			cta_cli_error("refusing the report '%s': it is for %s %s, the target has %s "
+				      "(nothing changed)",
+				      file, fields[i], sa ? sa : "(not recorded)",
+				      sb ? sb : "(unknown)");
+			return CTA_EXIT_USAGE;
+		}
+	}
+	return 0;
+}
+
 int cmd_apply(int argc, char **argv)
 {
+	enum {
+		OPT_ALL_PORTS = CTA_OPT_PLAN_LAST,
+		OPT_ADOPT,
+		OPT_BOOT_FILES,
+	};
 	static const struct option longopts[] = {
 		CTA_CLI_COMMON_LONGOPTS,
 		CTA_PLAN_CLI_LONGOPTS,
+		{ "allow-all-ports", no_argument, NULL, OPT_ALL_PORTS },
+		{ "adopt-sysctl-file", no_argument, NULL, OPT_ADOPT },
+		{ "boot-files", no_argument, NULL, OPT_BOOT_FILES },
 		{ "yes", no_argument, NULL, 'y' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
 	struct cta_plan_cli o = { 0 };
 	struct cta_plan *plan = NULL, *plan2 = NULL;
-	_cleanup_json_ json_t *report = NULL, *report2 = NULL, *fixed = NULL, *failing = NULL;
+	_cleanup_json_ json_t *report = NULL, *report2 = NULL, *fixed = NULL, *failing = NULL,
+			      *facts = NULL;
 	_cleanup_free_ char *text = NULL, *id = NULL, *err = NULL, *unfinished = NULL;
 	_cleanup_close_ int lock = -EBADF;
 	struct cta_apply_opts ao = { 0 };
-	bool yes = false;
+	bool yes = false, boot_files = false;
 	int c, r, ret;
 
 	while ((c = getopt_long(argc, argv, "hy", longopts, NULL)) != -1) {
@@ -156,6 +201,12 @@ int cmd_apply(int argc, char **argv)
 		}
 		if (c == 'y') {
 			yes = true;
+			continue;
+		}
+		if (c == OPT_ALL_PORTS || c == OPT_ADOPT || c == OPT_BOOT_FILES) {
+			ao.all_ports |= c == OPT_ALL_PORTS;
+			ao.adopt_sysctl_file |= c == OPT_ADOPT;
+			boot_files |= c == OPT_BOOT_FILES;
 			continue;
 		}
 		r = c == '?' ? -EINVAL : cta_plan_cli_opt(&o, c, optarg);
@@ -183,19 +234,21 @@ int cmd_apply(int argc, char **argv)
 			      "changes without it");
 		return CTA_EXIT_HOST;
 	}
-	lock = cta_apply_lock(o.common.root);
+	lock = cta_apply_lock(o.common.root, &err);
 	if (lock < 0) {
 		cta_plan_cli_done(&o);
-		if (lock == -EBUSY)
-			cta_cli_error(
-				"another ctaudit apply or rollback is running (lock '%s/run/ctaudit.lock')",
-				o.common.root ? o.common.root : "");
-		else
-			cta_cli_error("cannot take the lock '%s/run/ctaudit.lock': %s",
-				      o.common.root ? o.common.root : "", CTA_STRERROR(-lock));
-		return CTA_EXIT_HOST;
+		cta_cli_error("%s", err ? err : CTA_STRERROR(lock));
+		return lock != -EBUSY && cta_apply_refused(lock) ? CTA_EXIT_USAGE : CTA_EXIT_HOST;
 	}
 	r = cta_apply_find_unfinished(o.common.root, &unfinished);
+	if (r < 0 && r != -ENOENT) {
+		const char *t = cta_journal_trust_strerror(r);
+
+		cta_plan_cli_done(&o);
+		cta_cli_error("refusing the journal directory '%s%s': %s", o.common.root ? o.common.root : "",
+			      CTA_JOURNAL_DIR, t ? t : CTA_STRERROR(r));
+		return t ? CTA_EXIT_USAGE : CTA_EXIT_HOST;
+	}
 	if (r > 0) {
 		cta_plan_cli_done(&o);
 		cta_cli_error("an earlier apply was interrupted (journal '%s'); run 'ctaudit "
@@ -204,11 +257,17 @@ int cmd_apply(int argc, char **argv)
 		return CTA_EXIT_HOST;
 	}
 
-	r = cta_plan_cli_run(&o, NULL, &report, &plan);
+	r = cta_plan_cli_run(&o, &facts, &report, &plan);
 	if (r > 0) {
 		cta_plan_cli_done(&o);
 		return r;
 	}
+	if (o.report && (ret = check_report_target(o.report, report, facts)) != 0)
+		goto out;
+	/* boot-time configuration belongs to the initial namespace: a child's is its
+	 * container's business (issue: the audit says so itself) */
+	ao.runtime_only = plan->netns && streq(plan->netns, "other") && !boot_files &&
+			  (!o.common.root || streq(o.common.root, "/"));
 	if (!cta_plan_has_changes(plan)) {
 		if (o.common.format == CTA_FORMAT_JSON) {
 			ret = cta_cli_print("{\n  \"changes\": false,\n  \"journal\": null\n}\n");
@@ -258,11 +317,16 @@ int cmd_apply(int argc, char **argv)
 	ao.root = o.common.root;
 	ao.netns = o.common.netns;
 	ao.offline = o.common.offline;
+	if (ao.runtime_only && plan->n_files && o.common.format == CTA_FORMAT_TEXT)
+		fputs("a child network namespace: runtime values only; persist them with the "
+		      "container's or pod's own sysctl settings (--boot-files writes this host's "
+		      "files)\n",
+		      stderr);
 	r = cta_apply_run(plan, &ao, &id, &err);
 	if (r < 0) {
 		cta_cli_error("apply failed: %s%s%s", err ? err : CTA_STRERROR(-r),
 			      id ? "; journal " : "", id ? id : "");
-		ret = CTA_EXIT_FINDINGS;
+		ret = cta_apply_refused(r) ? CTA_EXIT_USAGE : CTA_EXIT_FINDINGS;
 		goto out;
 	}
 

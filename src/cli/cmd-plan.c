@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "apply/allow.h"
 #include "apply/fsroot.h"
 #include "cli/cli.h"
 #include "cli/cmd-plan.h"
@@ -30,19 +31,15 @@ int cta_plan_cli_opt(struct cta_plan_cli *o, int opt, const char *arg)
 		return cta_cli_strv_push(&o->profile_dirs, &o->n_profile_dirs, arg) < 0 ? -ENOMEM :
 											  1;
 	case CTA_OPT_SYSCTL_FILE:
-		/* the file is ctaudit's own and rewritten whole */
-		if (streq(arg, "/etc/sysctl.conf")) {
-			cta_cli_usage_error(
-				cta_cli_command,
-				"--sysctl-file must be a file of ctaudit's own, not '%s'", arg);
-			return -EINVAL;
-		}
-		if (arg[0] != '/') {
+		/* the file is ctaudit's own and rewritten whole: a *.conf in a
+		 * sysctl.d directory; apply checks it again once resolved in the root */
+		if (cta_allow_sysctl_file(arg, &o->sysctl_file) < 0) {
 			cta_cli_usage_error(cta_cli_command,
-					    "--sysctl-file needs an absolute path, not '%s'", arg);
+					    "--sysctl-file must be a *.conf file in a sysctl.d "
+					    "directory (sysctl.d(5)), not '%s'",
+					    arg);
 			return -EINVAL;
 		}
-		o->sysctl_file = arg;
 		return 1;
 	case CTA_OPT_FIX_OVERRIDES:
 		o->fix_overrides = true;
@@ -56,6 +53,7 @@ int cta_plan_cli_opt(struct cta_plan_cli *o, int opt, const char *arg)
 
 void cta_plan_cli_done(struct cta_plan_cli *o)
 {
+	free(o->sysctl_file);
 	free(o->profiles);
 	free(o->profile_dirs);
 }
@@ -127,11 +125,17 @@ int cta_plan_cli_run(const struct cta_plan_cli *o, json_t **ret_facts, json_t **
 		.fs = &fs,
 	};
 	struct cta_plan *plan = NULL;
+	_cleanup_free_ char *missing = NULL;
 	int r;
 
 	r = get_report(o, &facts, &report);
 	if (r > 0)
 		return r;
+	/* "nothing to do" is said only with full facts (a busy xtables lock) */
+	if (!o->common.offline && !o->common.facts && cta_allow_facts_incomplete(facts, &missing)) {
+		cta_cli_error("cannot plan: %s could not be read", missing);
+		return CTA_EXIT_HOST;
+	}
 	cta_fsroot_plan_fs(o->common.root, &fs);
 	r = cta_plan_compute(facts, report, &po, &plan);
 	if (r == -EINVAL) {

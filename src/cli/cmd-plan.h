@@ -15,7 +15,7 @@ struct cta_plan_cli {
 	size_t n_profiles;
 	const char **profile_dirs; /* NULL-terminated */
 	size_t n_profile_dirs;
-	const char *sysctl_file;
+	char *sysctl_file; /* normalised */
 	bool fix_overrides;
 	const char *report; /* --report FILE: a saved audit report instead of auditing */
 };

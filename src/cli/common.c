@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "cli/cli.h"
 #include "policy/policy.h"
 #include "util/fileio.h"
@@ -93,6 +94,7 @@ int cta_cli_common_opt(struct cta_cli_common *o, int opt, const char *arg)
 int cta_cli_common_check(const struct cta_cli_common *o)
 {
 	int sources = !!o->facts + !!o->offline + !!(o->netns || o->netns_pid);
+	struct stat st;
 
 	if (o->netns && o->netns_pid) {
 		cta_cli_usage_error(cta_cli_command, "--netns and --netns-pid exclude each other");
@@ -106,6 +108,12 @@ int cta_cli_common_check(const struct cta_cli_common *o)
 	}
 	if (o->kernel && !o->offline) {
 		cta_cli_usage_error(cta_cli_command, "--kernel needs --offline");
+		return -EINVAL;
+	}
+	/* a typo must not grow a new tree (and journal) somewhere */
+	if (o->root && (stat(o->root, &st) < 0 || !S_ISDIR(st.st_mode))) {
+		cta_cli_usage_error(cta_cli_command, "--root '%s' is not an existing directory",
+				    o->root);
 		return -EINVAL;
 	}
 	return 0;

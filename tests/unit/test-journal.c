@@ -26,10 +26,22 @@ static struct cta_journal *sample(void)
 	j->netns = strdup("cta-x");
 	j->n_files = 2;
 	j->files = calloc(2, sizeof(*j->files));
-	j->files[0] = (struct cta_journal_file){ strdup("/etc/sysctl.d/90-ctaudit-db-client.conf"),
-						 false, 0644, NULL };
-	j->files[1] = (struct cta_journal_file){ strdup("/etc/sysctl.conf"), true, 0600,
-						 strdup("files/1") };
+	j->files[0] = (struct cta_journal_file){
+		.path = strdup("/etc/sysctl.d/90-ctaudit-db-client.conf"),
+		.mode = 0644,
+		.written = strdup("files/0.new"),
+	};
+	j->files[1] = (struct cta_journal_file){ .path = strdup("/etc/sysctl.conf"),
+						 .existed = true,
+						 .mode = 0600,
+						 .uid = 12,
+						 .gid = 34,
+						 .backup = strdup("files/1"),
+						 .written = strdup("files/1.new") };
+	j->target = (struct cta_journal_target){ .netns_inode = 4026531840u,
+						 .netns_initial = false,
+						 .root = strdup("/tmp/r"),
+						 .hostname = strdup("h1") };
 	j->n_sysctls = 1;
 	j->sysctls = calloc(1, sizeof(*j->sysctls));
 	j->sysctls[0] = (struct cta_journal_sysctl){ strdup("net.ipv4.ip_local_port_range"),
@@ -60,11 +72,18 @@ static void assert_same(const struct cta_journal *a, const struct cta_journal *b
 	assert_string_equal(a->created_at, b->created_at);
 	assert_string_equal(a->profile, b->profile);
 	assert_string_equal(a->netns, b->netns);
+	assert_int_equal(a->target.netns_inode, b->target.netns_inode);
+	assert_int_equal(a->target.netns_initial, b->target.netns_initial);
+	assert_string_equal(a->target.root, b->target.root);
+	assert_string_equal(a->target.hostname, b->target.hostname);
 	assert_int_equal(a->n_files, b->n_files);
 	for (size_t i = 0; i < a->n_files; i++) {
 		assert_string_equal(a->files[i].path, b->files[i].path);
 		assert_int_equal(a->files[i].existed, b->files[i].existed);
 		assert_int_equal(a->files[i].mode, b->files[i].mode);
+		assert_int_equal(a->files[i].uid, b->files[i].uid);
+		assert_int_equal(a->files[i].gid, b->files[i].gid);
+		assert_string_equal(a->files[i].written, b->files[i].written);
 		if (a->files[i].backup)
 			assert_string_equal(a->files[i].backup, b->files[i].backup);
 		else
@@ -112,10 +131,9 @@ static void test_malformed(void **state)
 	struct cta_journal *j = sample(), *k = NULL;
 	json_t *o = NULL;
 
-	/* a backup that leaves the journal directory */
-	free(j->files[1].backup);
-	j->files[1].backup = strdup("../../etc/shadow");
+	/* no target: a journal that cannot be bound to what it changed */
 	assert_int_equal(cta_journal_to_json(j, &o), 0);
+	json_object_del(o, "target");
 	assert_int_equal(cta_journal_from_json(o, &k), -EINVAL);
 	json_decref(o);
 	/* unknown state */
@@ -125,7 +143,7 @@ static void test_malformed(void **state)
 	json_object_set_new(o, "state", json_string("half-done"));
 	assert_int_equal(cta_journal_from_json(o, &k), -EINVAL);
 	json_object_set_new(o, "state", json_string("rolled-back"));
-	json_object_set_new(o, "schema_version", json_integer(2));
+	json_object_set_new(o, "schema_version", json_integer(1));
 	assert_int_equal(cta_journal_from_json(o, &k), -EINVAL);
 	json_decref(o);
 	assert_null(k);
