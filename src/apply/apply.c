@@ -80,8 +80,7 @@ static const char *why_text(int r, char buf[static CTA_STRERROR_MAX])
 
 bool cta_apply_refused(int r)
 {
-	return r == -ELOOP || r == -EPERM || r == -EACCES || r == -ENOTDIR || r == -EINVAL ||
-	       r == -EXDEV || r == -EEXIST || r == -EFBIG;
+	return r == -CTA_EREFUSED;
 }
 
 /* Boot-time files are left alone when only runtime values may change. */
@@ -106,20 +105,21 @@ int cta_apply_lock(const char *root, char **ret_error)
 		return set_error(ret_error, "cannot open '/run' below the root: %s", WHY(dfd)), dfd;
 	r = cta_fd_check_trusted(dfd, (uid_t)-1);
 	if (r < 0)
-		return set_error(ret_error, "refusing the lock directory '/run': it %s", WHY(r)), r;
+		return set_error(ret_error, "refusing the lock directory '/run': it %s", WHY(r)),
+		       -CTA_EREFUSED;
 	fd = openat(dfd, "ctaudit.lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
 	if (fd < 0) {
 		r = cta_negerrno();
 		return set_error(ret_error, "refusing the lock '/run/ctaudit.lock': %s",
 				 r == -ELOOP ? "it is a symlink" : CTA_STRERROR(r)),
-		       r == -ELOOP ? -ELOOP : r;
+		       r == -ELOOP ? -CTA_EREFUSED : r;
 	}
 	if (fstat(fd, &st) < 0)
 		return cta_negerrno();
 	if (!S_ISREG(st.st_mode) || st.st_uid != 0)
 		return set_error(ret_error,
 				 "refusing the lock '/run/ctaudit.lock': not a regular file of root's"),
-		       -EPERM;
+		       -CTA_EREFUSED;
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		r = errno == EWOULDBLOCK ? -EBUSY : cta_negerrno();
 		set_error(ret_error,
@@ -192,12 +192,12 @@ int cta_apply_check_target(const struct cta_journal_target *was,
 	if (!was->root || !now->root || !streq(was->root, now->root))
 		return set_error(ret_error, "the journal is for the root '%s', not '%s'",
 				 was->root ? was->root : "?", now->root ? now->root : "?"),
-		       -EXDEV;
+		       -CTA_EREFUSED;
 	if (!was->hostname || !now->hostname || !streq(was->hostname, now->hostname))
 		return set_error(ret_error, "the journal is for the host '%s', not '%s'",
 				 was->hostname ? was->hostname : "?",
 				 now->hostname ? now->hostname : "?"),
-		       -EXDEV;
+		       -CTA_EREFUSED;
 	/* inode 0: an --offline apply changed files only */
 	if (was->netns_inode &&
 	    (was->netns_inode != now->netns_inode || was->netns_initial != now->netns_initial))
@@ -207,7 +207,7 @@ int cta_apply_check_target(const struct cta_journal_target *was,
 				 " (use --netns or --netns-pid to name it)",
 				 was->netns_initial ? "initial" : "child", was->netns_inode,
 				 now->netns_initial ? "initial" : "child", now->netns_inode),
-		       -EXDEV;
+		       -CTA_EREFUSED;
 	return 0;
 }
 
@@ -258,13 +258,15 @@ static int open_parent(const struct cta_apply_opts *o, const char *path, bool cr
 		       rootfd;
 	dfd = cta_root_open_dir(rootfd, dir, create ? CTA_ROOT_MKDIR : 0, 0755);
 	if (dfd < 0) {
-		if (dfd != -ENOENT)
-			set_error(ret_error, "cannot open '%s': %s", dir, CTA_STRERROR(dfd));
-		return dfd;
+		if (dfd == -ENOENT)
+			return dfd;
+		set_error(ret_error, "cannot open '%s': %s", dir, CTA_STRERROR(dfd));
+		return dfd == -ELOOP || dfd == -ENOTDIR || dfd == -EXDEV ? -CTA_EREFUSED : dfd;
 	}
 	r = cta_fd_check_trusted(dfd, (uid_t)-1);
 	if (r < 0)
-		return set_error(ret_error, "refusing to write into '%s': it %s", dir, WHY(r)), r;
+		return set_error(ret_error, "refusing to write into '%s': it %s", dir, WHY(r)),
+		       -CTA_EREFUSED;
 	*ret_base = TAKE_PTR(base);
 	return TAKE_FD(dfd);
 }
@@ -511,29 +513,29 @@ int cta_apply_check_plan(const struct cta_plan *p, const struct cta_apply_opts *
 		if (r < 0 || !streq(norm, pf->path))
 			return set_error(ret_error, "refusing to write '%s': not a normalised path",
 					 pf->path),
-			       -EINVAL;
+			       -CTA_EREFUSED;
 		r = cta_allow_file(pf->kind, pf->path, &why);
 		if (r < 0)
 			return set_error(ret_error, "refusing to write '%s': %s", pf->path,
 					 why ? why : "not allowed"),
-			       r;
+			       -CTA_EREFUSED;
 		if (streq(pf->kind, "sysctl")) {
 			/* ours is written where it is named, never through a symlink */
 			if (p->sysctl_file && !streq(p->sysctl_file, pf->path))
 				return set_error(ret_error,
 						 "refusing to write '%s': it is a symlink (to '%s')",
 						 p->sysctl_file, pf->path),
-				       -ELOOP;
+				       -CTA_EREFUSED;
 			if (pf->old && !written_by_ctaudit(pf->old) && !o->adopt_sysctl_file)
 				return set_error(ret_error,
 						 "refusing to replace '%s': ctaudit did not write "
 						 "it (--adopt-sysctl-file replaces it)",
 						 pf->path),
-				       -EEXIST;
+				       -CTA_EREFUSED;
 		}
 		if (memchr(pf->new, 0, strlen(pf->new)) || strlen(pf->new) > (1u << 20))
 			return set_error(ret_error, "refusing to write '%s': too large", pf->path),
-			       -EFBIG;
+			       -CTA_EREFUSED;
 	}
 	for (size_t i = 0; i < p->n_sysctls; i++) {
 		const struct cta_plan_sysctl *s = &p->sysctls[i];
@@ -544,12 +546,12 @@ int cta_apply_check_plan(const struct cta_plan *p, const struct cta_apply_opts *
 		if (r < 0)
 			return set_error(ret_error, "refusing %s: %s", s->key,
 					 why ? why : "not allowed"),
-			       r;
+			       -CTA_EREFUSED;
 	}
 	r = cta_allow_ports(&p->notrack.want, o->all_ports, &why);
 	if (r < 0)
 		return set_error(ret_error, "refusing the NOTRACK rules: %s", why ? why : "not allowed"),
-		       r;
+		       -CTA_EREFUSED;
 	return 0;
 }
 
@@ -580,10 +582,10 @@ int cta_apply_check_journal(const struct cta_journal *j, const struct cta_apply_
 		if (!journal_path_ok(f->path))
 			return set_error(ret_error, "journal '%s': ctaudit never writes '%s'", j->id,
 					 f->path),
-			       -EINVAL;
+			       -CTA_EREFUSED;
 		if (cta_allow_mode(f->mode, &why) < 0)
 			return set_error(ret_error, "journal '%s': '%s': %s", j->id, f->path, why),
-			       -EINVAL;
+			       -CTA_EREFUSED;
 	}
 	for (size_t i = 0; i < j->n_dirs; i++) {
 		bool parent = false;
@@ -595,19 +597,21 @@ int cta_apply_check_journal(const struct cta_journal *j, const struct cta_apply_
 			return set_error(ret_error,
 					 "journal '%s': '%s' is no directory of its files", j->id,
 					 j->dirs[i]),
-			       -EINVAL;
+			       -CTA_EREFUSED;
 	}
 	for (size_t i = 0; i < j->n_sysctls; i++) {
 		const struct cta_journal_sysctl *s = &j->sysctls[i];
 
 		if ((r = cta_allow_sysctl(s->key, s->value, &why)) < 0 ||
 		    (r = cta_allow_sysctl(s->key, s->previous, &why)) < 0)
-			return set_error(ret_error, "journal '%s': %s", j->id, why), r;
+			return set_error(ret_error, "journal '%s': %s", j->id, why),
+			       -CTA_EREFUSED;
 	}
 	if ((r = cta_allow_ports(&j->prev_v4, true, &why)) < 0 ||
 	    (r = cta_allow_ports(&j->prev_v6, true, &why)) < 0 ||
 	    (r = cta_allow_ports(&j->prev_nft, true, &why)) < 0)
-		return set_error(ret_error, "journal '%s': %s", j->id, why), r;
+		return set_error(ret_error, "journal '%s': %s", j->id, why),
+			       -CTA_EREFUSED;
 	return 0;
 }
 
@@ -653,7 +657,8 @@ static int journal_prepare(const struct cta_plan *p, const struct cta_apply_opts
 		if (n < 0)
 			return set_error(ret_error, "refusing to replace '%s': %s", pf->path,
 					 n == -ELOOP ? "it is a symlink" : CTA_STRERROR((int)n)),
-			       (int)n;
+			       n == -ELOOP || n == -CTA_ENOTREG || n == -EFBIG ? -CTA_EREFUSED :
+										 (int)n;
 		if (!pf->old || !streq(pf->old, bytes))
 			return set_error(ret_error,
 					 "'%s' changed since it was read; run plan again",
@@ -729,7 +734,7 @@ static int write_planned(const struct cta_plan_file *pf, const struct cta_journa
 	if (r < 0)
 		set_error(ret_error, "cannot write '%s': %s", pf->path,
 			  r == -ELOOP ? "it is a symlink now" : CTA_STRERROR(r));
-	return r;
+	return r == -ELOOP || r == -CTA_ENOTREG ? -CTA_EREFUSED : r;
 }
 
 int cta_apply_run(const struct cta_plan *p, const struct cta_apply_opts *o, char **ret_id,
@@ -758,9 +763,9 @@ int cta_apply_run(const struct cta_plan *p, const struct cta_apply_opts *o, char
 		       r;
 	r = cta_journal_create(o->root, &j->id);
 	if (r < 0) {
-		set_error(ret_error, "cannot create the journal in '%s%s': %s",
+		set_error(ret_error, "cannot create the journal in '%s%s': it %s",
 			  o->root ? o->root : "", CTA_JOURNAL_DIR, WHY(r));
-		return r;
+		return cta_journal_trust_strerror(r) ? -CTA_EREFUSED : r;
 	}
 	*ret_id = strdup(j->id);
 	r = journal_prepare(p, o, j, ret_error);
@@ -931,7 +936,9 @@ int cta_apply_select_journal(const char *root, const char *name, struct cta_jour
 
 	r = cta_journal_list(root, &ids);
 	if (r < 0)
-		return set_error(ret_error, "cannot read the journal: %s", WHY(r)), r;
+		return set_error(ret_error, "cannot read the journal '%s%s': it %s",
+				 root ? root : "", CTA_JOURNAL_DIR, WHY(r)),
+		       cta_journal_trust_strerror(r) ? -CTA_EREFUSED : r;
 	/* the newest active journal, or the one named; newer active ones block it */
 	for (size_t i = 0; ids[i]; i++) {
 		_cleanup_(cta_journal_freep) struct cta_journal *x = NULL;

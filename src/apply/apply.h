@@ -25,7 +25,14 @@ struct cta_apply_opts {
 	bool runtime_only; /* change runtime values and rules only, no boot-time file */
 };
 
-/* Whether error @r of this module means "refused" (bad or hostile input, exit 2), not a host failure. */
+/*
+ * The error of a refusal: a path, journal, report or plan that is not
+ * trusted or not allowed (bad or hostile input: exit 2, nothing changed),
+ * as opposed to an errno the host returned.
+ */
+#define CTA_EREFUSED EBADE
+
+/* Whether error @r of this module is a refusal (-CTA_EREFUSED). */
 bool cta_apply_refused(int r);
 
 /*

@@ -111,7 +111,8 @@ int cta_cli_common_check(const struct cta_cli_common *o)
 		return -EINVAL;
 	}
 	/* a typo must not grow a new tree (and journal) somewhere */
-	if (o->root && (stat(o->root, &st) < 0 || !S_ISDIR(st.st_mode))) {
+	if (o->root && (stat(o->root, &st) < 0 ? errno == ENOENT || errno == ENOTDIR :
+						 !S_ISDIR(st.st_mode))) {
 		cta_cli_usage_error(cta_cli_command, "--root '%s' is not an existing directory",
 				    o->root);
 		return -EINVAL;
