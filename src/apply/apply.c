@@ -514,18 +514,17 @@ int cta_apply_check_plan(const struct cta_plan *p, const struct cta_apply_opts *
 			return set_error(ret_error, "refusing to write '%s': not a normalised path",
 					 pf->path),
 			       -CTA_EREFUSED;
+		/* ours is written where it is named, never through a symlink */
+		if (streq(pf->kind, "sysctl") && p->sysctl_file && !streq(p->sysctl_file, pf->path))
+			return set_error(ret_error, "refusing to write '%s': it is a symlink (to '%s')",
+					 p->sysctl_file, pf->path),
+			       -CTA_EREFUSED;
 		r = cta_allow_file(pf->kind, pf->path, &why);
 		if (r < 0)
 			return set_error(ret_error, "refusing to write '%s': %s", pf->path,
 					 why ? why : "not allowed"),
 			       -CTA_EREFUSED;
 		if (streq(pf->kind, "sysctl")) {
-			/* ours is written where it is named, never through a symlink */
-			if (p->sysctl_file && !streq(p->sysctl_file, pf->path))
-				return set_error(ret_error,
-						 "refusing to write '%s': it is a symlink (to '%s')",
-						 p->sysctl_file, pf->path),
-				       -CTA_EREFUSED;
 			if (pf->old && !written_by_ctaudit(pf->old) && !o->adopt_sysctl_file)
 				return set_error(ret_error,
 						 "refusing to replace '%s': ctaudit did not write "
@@ -533,7 +532,7 @@ int cta_apply_check_plan(const struct cta_plan *p, const struct cta_apply_opts *
 						 pf->path),
 				       -CTA_EREFUSED;
 		}
-		if (memchr(pf->new, 0, strlen(pf->new)) || strlen(pf->new) > (1u << 20))
+		if (strlen(pf->new) > (1u << 20))
 			return set_error(ret_error, "refusing to write '%s': too large", pf->path),
 			       -CTA_EREFUSED;
 	}

@@ -264,6 +264,34 @@ int cta_fd_check_trusted(int fd, uid_t also_uid)
 	return 0;
 }
 
+int cta_path_check_trusted(const char *path, bool dir, char **ret_why)
+{
+	_cleanup_close_ int fd = -EBADF;
+	char buf[128];
+	struct stat st;
+	int r;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (dir ? O_DIRECTORY : 0));
+	if (fd < 0)
+		return cta_negerrno();
+	if (fstat(fd, &st) < 0)
+		return cta_negerrno();
+	if (!dir && !S_ISREG(st.st_mode)) {
+		*ret_why = strdup("not a regular file");
+		return -CTA_ENOTREG;
+	}
+	r = cta_fd_check_trusted(fd, geteuid());
+	if (r < 0) {
+		if (r == -EPERM)
+			snprintf(buf, sizeof(buf), "owned by uid %u, not root%s", (unsigned)st.st_uid,
+				 geteuid() ? " or the user running ctaudit" : "");
+		else
+			cta_trust_error(r, &st, buf, sizeof(buf));
+		*ret_why = strdup(buf);
+	}
+	return r;
+}
+
 const char *cta_trust_error(int r, const struct stat *st, char *buf, size_t size)
 {
 	if (r == -EPERM)

@@ -61,6 +61,15 @@ int cta_path_normalize(const char *path, char **ret);
  */
 int cta_fd_check_trusted(int fd, uid_t also_uid);
 
+/*
+ * The same for a file or directory by path (symlinks followed), where the
+ * caller reads policy from: trusted are root and the effective user (so a
+ * user may audit with their own profiles, and root only with root's).  A
+ * file must be a regular file.  Returns 0, or a negative errno with the
+ * reason (new string, "owned by uid 65534, not root") in @ret_why.
+ */
+int cta_path_check_trusted(const char *path, bool dir, char **ret_why);
+
 /* Text for a cta_fd_check_trusted() error: "owned by uid 65534" / "writable by group or others". */
 const char *cta_trust_error(int r, const struct stat *st, char *buf, size_t size);
 
