@@ -19,6 +19,7 @@ static const struct {
 	const char *key;
 	enum syntax syntax;
 } keys[] = {
+	{ "net.bridge.bridge-nf-call-iptables", NUM },
 	{ "net.core.somaxconn", NUM },
 	{ "net.ipv4.ip_forward", NUM },
 	{ "net.ipv4.ip_local_port_range", NUM_PAIR },
@@ -101,7 +102,8 @@ static bool value_ok(enum syntax syn, const char *v)
 int cta_allow_sysctl(const char *key, const char *value, char **ret_why)
 {
 	for (const char *p = value; *p; p++)
-		if (iscntrl((unsigned char)*p))
+		if (iscntrl((unsigned char)*p) &&
+		    *p != '\t') /* the kernel separates pairs with a tab */
 			return why(ret_why, "the value of '%s' contains a control character", key);
 	if (strlen(value) > CTA_ALLOW_VALUE_MAX)
 		return why(ret_why, "the value of '%s' is longer than %u bytes", key,
@@ -117,8 +119,8 @@ int cta_allow_sysctl(const char *key, const char *value, char **ret_why)
 }
 
 static const char *const sysctl_d_dirs[] = {
-	"/etc/sysctl.d/", "/run/sysctl.d/", "/usr/local/lib/sysctl.d/", "/usr/lib/sysctl.d/",
-	"/lib/sysctl.d/",
+	"/etc/sysctl.d/",     "/run/sysctl.d/", "/usr/local/lib/sysctl.d/",
+	"/usr/lib/sysctl.d/", "/lib/sysctl.d/",
 };
 
 /* A *.conf directly in a sysctl.d directory (sysctl.d(5)), not a hidden file. */
@@ -176,7 +178,8 @@ int cta_allow_ports(const struct cta_plan_ports *ps, bool all_ports, char **ret_
 		struct cta_port_range r;
 
 		if (!streq(p->proto, "tcp") && !streq(p->proto, "udp"))
-			return why(ret_why, "'%s' is not a NOTRACK protocol (tcp or udp)", p->proto);
+			return why(ret_why, "'%s' is not a NOTRACK protocol (tcp or udp)",
+				   p->proto);
 		if (cta_port_range_parse(p->port, CTA_PORT_NO_ZERO, &r) < 0)
 			return why(ret_why, "'%s' is not a port or port range", p->port);
 		if (r.lo <= 1 && r.hi == 65535 && !all_ports)

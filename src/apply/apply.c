@@ -107,7 +107,8 @@ int cta_apply_lock(const char *root, char **ret_error)
 	if (r < 0)
 		return set_error(ret_error, "refusing the lock directory '/run': it %s", WHY(r)),
 		       -CTA_EREFUSED;
-	fd = openat(dfd, "ctaudit.lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+	fd = openat(dfd, "ctaudit.lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,
+		    0600);
 	if (fd < 0) {
 		r = cta_negerrno();
 		return set_error(ret_error, "refusing the lock '/run/ctaudit.lock': %s",
@@ -117,8 +118,9 @@ int cta_apply_lock(const char *root, char **ret_error)
 	if (fstat(fd, &st) < 0)
 		return cta_negerrno();
 	if (!S_ISREG(st.st_mode) || st.st_uid != 0)
-		return set_error(ret_error,
-				 "refusing the lock '/run/ctaudit.lock': not a regular file of root's"),
+		return set_error(
+			       ret_error,
+			       "refusing the lock '/run/ctaudit.lock': not a regular file of root's"),
 		       -CTA_EREFUSED;
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		r = errno == EWOULDBLOCK ? -EBUSY : cta_negerrno();
@@ -176,10 +178,10 @@ int cta_apply_target(const struct cta_apply_opts *o, struct cta_journal_target *
 		if (stat(self, &st_self) < 0)
 			return cta_negerrno();
 		ret->netns_inode = st_self.st_ino;
-		ret->netns_initial =
-			stat(init, &st_init) == 0 ?
-				st_self.st_dev == st_init.st_dev && st_self.st_ino == st_init.st_ino :
-				st_self.st_ino == NET_NS_INIT_INO;
+		ret->netns_initial = stat(init, &st_init) == 0 ?
+					     st_self.st_dev == st_init.st_dev &&
+						     st_self.st_ino == st_init.st_ino :
+					     st_self.st_ino == NET_NS_INIT_INO;
 	}
 	ret->root = TAKE_PTR(root);
 	ret->hostname = strdup(u.nodename);
@@ -416,14 +418,15 @@ static int undo(struct cta_journal *j, const struct cta_apply_opts *o, size_t fi
 				set_error(ret_error, "cannot restore the IPv4 NOTRACK rules: %s",
 					  CTA_STRERROR(-r));
 		} else if ((r = set_rules(j->backend, AF_INET, &j->prev_nft)) < 0)
-			ret = r,
-			set_error(ret_error, "cannot restore table inet ctaudit: %s", CTA_STRERROR(-r));
+			ret = r, set_error(ret_error, "cannot restore table inet ctaudit: %s",
+					   CTA_STRERROR(-r));
 	}
 	for (size_t i = sysctls_done; i-- > 0;) {
 		r = sysctl_write(o->procfs, j->sysctls[i].key, j->sysctls[i].previous);
 		if (r < 0)
-			ret = r, set_error(ret_error, "cannot restore %s to '%s': %s",
-					   j->sysctls[i].key, j->sysctls[i].previous, CTA_STRERROR(-r));
+			ret = r,
+			set_error(ret_error, "cannot restore %s to '%s': %s", j->sysctls[i].key,
+				  j->sysctls[i].previous, CTA_STRERROR(-r));
 	}
 	for (size_t i = files_done; i-- > 0;) {
 		_cleanup_free_ char *err = NULL;
@@ -499,8 +502,7 @@ static bool written_by_ctaudit(const char *text)
 	return text && strneq(text, "# Written by ctaudit", 20);
 }
 
-int cta_apply_check_plan(const struct cta_plan *p, const struct cta_apply_opts *o,
-			 char **ret_error)
+int cta_apply_check_plan(const struct cta_plan *p, const struct cta_apply_opts *o, char **ret_error)
 {
 	_cleanup_free_ char *why = NULL;
 	int r;
@@ -516,7 +518,8 @@ int cta_apply_check_plan(const struct cta_plan *p, const struct cta_apply_opts *
 			       -CTA_EREFUSED;
 		/* ours is written where it is named, never through a symlink */
 		if (streq(pf->kind, "sysctl") && p->sysctl_file && !streq(p->sysctl_file, pf->path))
-			return set_error(ret_error, "refusing to write '%s': it is a symlink (to '%s')",
+			return set_error(ret_error,
+					 "refusing to write '%s': it is a symlink (to '%s')",
 					 p->sysctl_file, pf->path),
 			       -CTA_EREFUSED;
 		r = cta_allow_file(pf->kind, pf->path, &why);
@@ -549,7 +552,8 @@ int cta_apply_check_plan(const struct cta_plan *p, const struct cta_apply_opts *
 	}
 	r = cta_allow_ports(&p->notrack.want, o->all_ports, &why);
 	if (r < 0)
-		return set_error(ret_error, "refusing the NOTRACK rules: %s", why ? why : "not allowed"),
+		return set_error(ret_error, "refusing the NOTRACK rules: %s",
+				 why ? why : "not allowed"),
 		       -CTA_EREFUSED;
 	return 0;
 }
@@ -579,8 +583,8 @@ int cta_apply_check_journal(const struct cta_journal *j, const struct cta_apply_
 		const struct cta_journal_file *f = &j->files[i];
 
 		if (!journal_path_ok(f->path))
-			return set_error(ret_error, "journal '%s': ctaudit never writes '%s'", j->id,
-					 f->path),
+			return set_error(ret_error, "journal '%s': ctaudit never writes '%s'",
+					 j->id, f->path),
 			       -CTA_EREFUSED;
 		if (cta_allow_mode(f->mode, &why) < 0)
 			return set_error(ret_error, "journal '%s': '%s': %s", j->id, f->path, why),
@@ -603,14 +607,12 @@ int cta_apply_check_journal(const struct cta_journal *j, const struct cta_apply_
 
 		if ((r = cta_allow_sysctl(s->key, s->value, &why)) < 0 ||
 		    (r = cta_allow_sysctl(s->key, s->previous, &why)) < 0)
-			return set_error(ret_error, "journal '%s': %s", j->id, why),
-			       -CTA_EREFUSED;
+			return set_error(ret_error, "journal '%s': %s", j->id, why), -CTA_EREFUSED;
 	}
 	if ((r = cta_allow_ports(&j->prev_v4, true, &why)) < 0 ||
 	    (r = cta_allow_ports(&j->prev_v6, true, &why)) < 0 ||
 	    (r = cta_allow_ports(&j->prev_nft, true, &why)) < 0)
-		return set_error(ret_error, "journal '%s': %s", j->id, why),
-			       -CTA_EREFUSED;
+		return set_error(ret_error, "journal '%s': %s", j->id, why), -CTA_EREFUSED;
 	return 0;
 }
 
@@ -637,7 +639,8 @@ static int journal_prepare(const struct cta_plan *p, const struct cta_apply_opts
 		f->mode = pf->mode & 0755;
 		r = cta_journal_put(o->root, j->id, f->written, pf->new, strlen(pf->new));
 		if (r < 0)
-			return set_error(ret_error, "cannot write the journal: %s", CTA_STRERROR(r)),
+			return set_error(ret_error, "cannot write the journal: %s",
+					 CTA_STRERROR(r)),
 			       r;
 		dfd = open_parent(o, pf->path, false, &base, ret_error);
 		if (dfd < 0 && dfd != -ENOENT)
@@ -671,7 +674,8 @@ static int journal_prepare(const struct cta_plan *p, const struct cta_apply_opts
 			return -ENOMEM;
 		r = cta_journal_put(o->root, j->id, f->backup, bytes, (size_t)n);
 		if (r < 0)
-			return set_error(ret_error, "cannot write the journal: %s", CTA_STRERROR(r)),
+			return set_error(ret_error, "cannot write the journal: %s",
+					 CTA_STRERROR(r)),
 			       r;
 		cta_apply_step();
 	}
@@ -702,7 +706,8 @@ static int journal_prepare(const struct cta_plan *p, const struct cta_apply_opts
 		}
 		r = sysctl_read(o->procfs, s->key, &js->previous);
 		if (r < 0)
-			return set_error(ret_error, "cannot read %s: %s", s->key, CTA_STRERROR(-r)), r;
+			return set_error(ret_error, "cannot read %s: %s", s->key, CTA_STRERROR(-r)),
+			       r;
 	}
 	if (j->n_dirs > 1)
 		qsort(j->dirs, j->n_dirs, sizeof(*j->dirs), longer_first);
@@ -957,8 +962,9 @@ int cta_apply_select_journal(const char *root, const char *name, struct cta_jour
 			continue;
 		}
 		if (j && name && active(x->state))
-			return set_error(ret_error, "'%s' (%s) is newer than '%s': roll it back first",
-					 x->id, cta_journal_state_to_string(x->state), j->id),
+			return set_error(ret_error,
+					 "'%s' (%s) is newer than '%s': roll it back first", x->id,
+					 cta_journal_state_to_string(x->state), j->id),
 			       -EBUSY;
 		if (named || (!name && active(x->state))) {
 			cta_journal_free(j);
@@ -966,7 +972,8 @@ int cta_apply_select_journal(const char *root, const char *name, struct cta_jour
 		}
 	}
 	if (!j && name)
-		return set_error(ret_error, "no journal '%s' (see 'ctaudit rollback --list')", name),
+		return set_error(ret_error, "no journal '%s' (see 'ctaudit rollback --list')",
+				 name),
 		       -ENOENT;
 	*ret = TAKE_PTR(j);
 	return *ret ? 1 : 0;

@@ -125,13 +125,12 @@ int cta_journal_to_json(const struct cta_journal *j, json_t **ret)
 
 		if (asprintf(&mode, "%04o", (unsigned)f->mode) < 0)
 			return -ENOMEM;
-		if (json_array_append_new(files,
-					  json_pack("{s:s, s:b, s:s, s:I, s:I, s:o, s:o}", "path",
-						    f->path, "existed", f->existed, "mode", mode,
-						    "uid", (json_int_t)f->uid, "gid",
-						    (json_int_t)f->gid, "backup",
-						    str_or_null(f->backup), "written",
-						    str_or_null(f->written))) < 0)
+		if (json_array_append_new(files, json_pack("{s:s, s:b, s:s, s:I, s:I, s:o, s:o}",
+							   "path", f->path, "existed", f->existed,
+							   "mode", mode, "uid", (json_int_t)f->uid,
+							   "gid", (json_int_t)f->gid, "backup",
+							   str_or_null(f->backup), "written",
+							   str_or_null(f->written))) < 0)
 			return -ENOMEM;
 	}
 	for (size_t i = 0; i < j->n_dirs; i++)
@@ -310,7 +309,8 @@ int cta_journal_open_state(const char *root, bool create, char **ret_bad_path)
 		done = TAKE_PTR(next);
 		if (create && mkdirat(fd, parts[i].name, parts[i].mode) == 0) {
 			/* exactly the mode, whatever the umask */
-			sub = openat(fd, parts[i].name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			sub = openat(fd, parts[i].name,
+				     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (sub < 0 || fchmod(sub, parts[i].mode) < 0) {
 				r = cta_negerrno();
 				if (sub >= 0)
@@ -320,7 +320,8 @@ int cta_journal_open_state(const char *root, bool create, char **ret_bad_path)
 		} else {
 			if (create && errno != EEXIST)
 				return cta_negerrno();
-			sub = openat(fd, parts[i].name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			sub = openat(fd, parts[i].name,
+				     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		}
 		if (sub < 0) {
 			r = cta_negerrno();

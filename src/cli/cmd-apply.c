@@ -156,10 +156,10 @@ static int check_report_target(const char *file, json_t *report, json_t *facts)
 		if (!b && i == 2)
 			continue;
 		if (!a || !b || !json_equal(a, b)) {
-			cta_cli_error("refusing the report '%s': it is for %s %s, the target has %s "
-				      "(nothing changed)",
-				      file, fields[i], sa ? sa : "(not recorded)",
-				      sb ? sb : "(unknown)");
+			cta_cli_error(
+				"refusing the report '%s': it is for %s %s, the target has %s "
+				"(nothing changed)",
+				file, fields[i], sa ? sa : "(not recorded)", sb ? sb : "(unknown)");
 			return CTA_EXIT_USAGE;
 		}
 	}
@@ -245,8 +245,9 @@ int cmd_apply(int argc, char **argv)
 		const char *t = cta_journal_trust_strerror(r);
 
 		cta_plan_cli_done(&o);
-		cta_cli_error("refusing the journal directory '%s%s': %s", o.common.root ? o.common.root : "",
-			      CTA_JOURNAL_DIR, t ? t : CTA_STRERROR(r));
+		cta_cli_error("refusing the journal directory '%s%s': %s",
+			      o.common.root ? o.common.root : "", CTA_JOURNAL_DIR,
+			      t ? t : CTA_STRERROR(r));
 		return t ? CTA_EXIT_USAGE : CTA_EXIT_HOST;
 	}
 	if (r > 0) {

@@ -187,7 +187,8 @@ int cmd_rollback(int argc, char **argv)
 
 		r = cta_netns_enter_name(ns);
 		if (r < 0) {
-			cta_cli_error("cannot enter network namespace '%s': %s", ns, CTA_STRERROR(-r));
+			cta_cli_error("cannot enter network namespace '%s': %s", ns,
+				      CTA_STRERROR(-r));
 			return CTA_EXIT_HOST;
 		}
 	} else if (c.netns_pid) {
@@ -231,7 +232,8 @@ int cmd_rollback(int argc, char **argv)
 	}
 	r = cta_apply_rollback(j, &ao, &err);
 	if (r < 0) {
-		cta_cli_error("rollback of '%s' incomplete: %s", j->id, err ? err : CTA_STRERROR(-r));
+		cta_cli_error("rollback of '%s' incomplete: %s", j->id,
+			      err ? err : CTA_STRERROR(-r));
 		return CTA_EXIT_FINDINGS;
 	}
 	if (c.format == CTA_FORMAT_JSON)
@@ -239,7 +241,8 @@ int cmd_rollback(int argc, char **argv)
 	else
 		r = asprintf(&msg, "rolled back %s: %zu file%s, %zu runtime value%s%s restored\n",
 			     j->id, j->n_files, j->n_files == 1 ? "" : "s", j->n_sysctls,
-			     j->n_sysctls == 1 ? "" : "s", j->rules_changed ? ", NOTRACK rules" : "");
+			     j->n_sysctls == 1 ? "" : "s",
+			     j->rules_changed ? ", NOTRACK rules" : "");
 	if (r < 0)
 		return CTA_EXIT_HOST;
 	return cta_cli_print(msg);

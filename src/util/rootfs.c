@@ -283,7 +283,8 @@ int cta_path_check_trusted(const char *path, bool dir, char **ret_why)
 	r = cta_fd_check_trusted(fd, geteuid());
 	if (r < 0) {
 		if (r == -EPERM)
-			snprintf(buf, sizeof(buf), "owned by uid %u, not root%s", (unsigned)st.st_uid,
+			snprintf(buf, sizeof(buf), "owned by uid %u, not root%s",
+				 (unsigned)st.st_uid,
 				 geteuid() ? " or the user running ctaudit" : "");
 		else
 			cta_trust_error(r, &st, buf, sizeof(buf));
@@ -340,7 +341,8 @@ static int write_all(int fd, const char *p, size_t len)
 int cta_write_at_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
 			uid_t uid, gid_t gid)
 {
-	static const char chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	static const char chars[] =
+		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 	_cleanup_free_ char *tmp = NULL;
 	_cleanup_close_ int fd = -EBADF;
 	struct stat st;

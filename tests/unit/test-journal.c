@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "apply/fsroot.h"
 #include "util/fileio.h"
 #include "apply/journal.h"
@@ -197,6 +198,70 @@ static void test_save_load_list(void **state)
 	cta_journal_free(j);
 }
 
+/* The state directory: created 0755/0700, refused when a symlink, foreign or writable by others. */
+static void test_state_dir(void **state)
+{
+	char root[] = "/tmp/cta-state-XXXXXX", out[] = "/tmp/cta-state-out-XXXXXX";
+	char *cmd = NULL, *bad = NULL, *id = NULL, *p = NULL, **ids = NULL;
+	struct stat st;
+	mode_t old = umask(077);
+	int fd;
+
+	assert_non_null(mkdtemp(root));
+	assert_non_null(mkdtemp(out));
+	fd = cta_journal_open_state(root, true, &bad);
+	assert_true(fd >= 0);
+	close(fd);
+	umask(old);
+	assert_true(asprintf(&p, "%s/var/lib", root) > 0);
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0755);
+	free(p);
+	assert_true(asprintf(&p, "%s/var/lib/ctaudit/journal", root) > 0);
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0700);
+
+	/* writable by others */
+	assert_int_equal(chmod(p, 0777), 0);
+	assert_int_equal(cta_journal_open_state(root, false, &bad), -EACCES);
+	assert_string_equal(bad, "/var/lib/ctaudit/journal");
+	free(bad), bad = NULL;
+	assert_int_equal(cta_journal_create(root, &id), -EACCES);
+	assert_int_equal(cta_journal_list(root, &ids), -EACCES);
+	assert_int_equal(chmod(p, 0700), 0);
+	free(p);
+	/* a symlink to a directory outside */
+	assert_true(asprintf(&cmd, "rm -rf %1$s/var/lib/ctaudit && ln -s %2$s %1$s/var/lib/ctaudit",
+			     root, out) > 0);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	assert_int_equal(cta_journal_open_state(root, true, &bad), -ELOOP);
+	assert_string_equal(bad, "/var/lib/ctaudit");
+	free(bad), bad = NULL;
+	assert_int_equal(cta_journal_create(root, &id), -ELOOP);
+	assert_true(asprintf(&p, "%s/journal", out) > 0);
+	assert_int_equal(stat(p, &st), -1); /* nothing created outside */
+	free(p);
+	/* owned by another user */
+	if (geteuid() == 0) {
+		assert_true(
+			asprintf(
+				&cmd,
+				"rm %1$s/var/lib/ctaudit && mkdir -m 0700 %1$s/var/lib/ctaudit && chown 65534 %1$s/var/lib/ctaudit",
+				root) > 0);
+		assert_int_equal(system(cmd), 0);
+		free(cmd);
+		assert_int_equal(cta_journal_open_state(root, false, &bad), -EPERM);
+		free(bad), bad = NULL;
+	}
+	/* only files/N and files/N.new below a journal */
+	assert_int_equal(cta_journal_put(root, "x", "../../x", "a", 1), -EINVAL);
+	assert_int_equal(cta_journal_put(root, "x", "files/../0", "a", 1), -EINVAL);
+	assert_true(asprintf(&cmd, "rm -rf '%s' '%s'", root, out) > 0);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+}
+
 /* Symlinks below --root resolve inside the root, never on the real host. */
 static void test_fsroot(void **state)
 {
@@ -240,9 +305,8 @@ static void test_fsroot(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_roundtrip),
-		cmocka_unit_test(test_malformed),
-		cmocka_unit_test(test_save_load_list),
+		cmocka_unit_test(test_roundtrip),      cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_save_load_list), cmocka_unit_test(test_state_dir),
 		cmocka_unit_test(test_fsroot),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
