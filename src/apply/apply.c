@@ -22,6 +22,7 @@
 #include "util/fileio.h"
 #include "util/rootfs.h"
 #include "util/macro.h"
+#include "util/sysctl.h"
 #include "util/banned.h"
 
 #define TEMP_TAG ".ctaudit-"
@@ -273,67 +274,6 @@ static int open_parent(const struct cta_apply_opts *o, const char *path, bool cr
 	return TAKE_FD(dfd);
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t k = write(fd, p, len);
-
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return cta_negerrno();
-		}
-		p += k;
-		len -= (size_t)k;
-	}
-	return 0;
-}
-
-static char *sysctl_path(const char *procfs, const char *key)
-{
-	char *p, *s;
-
-	if (asprintf(&p, "%s/sys/%s", procfs ? procfs : "/proc", key) < 0)
-		return NULL;
-	for (s = p + strlen(procfs ? procfs : "/proc") + 5; *s; s++)
-		if (*s == '.')
-			*s = '/';
-	return p;
-}
-
-static int sysctl_read(const char *procfs, const char *key, char **ret)
-{
-	_cleanup_free_ char *path = sysctl_path(procfs, key), *v = NULL;
-	ssize_t n;
-
-	if (!path)
-		return -ENOMEM;
-	n = cta_read_file(path, 0, &v);
-	if (n < 0)
-		return (int)n;
-	while (n > 0 && (v[n - 1] == '\n' || v[n - 1] == ' '))
-		v[--n] = 0;
-	*ret = TAKE_PTR(v);
-	return 0;
-}
-
-static int sysctl_write(const char *procfs, const char *key, const char *value)
-{
-	_cleanup_free_ char *path = sysctl_path(procfs, key), *line = NULL;
-	_cleanup_close_ int fd = -EBADF;
-	int r;
-
-	if (!path || asprintf(&line, "%s\n", value) < 0)
-		return -ENOMEM;
-	fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return cta_negerrno();
-	r = write_all(fd, line, strlen(line));
-	if (r < 0)
-		return r;
-	return close(TAKE_FD(fd)) < 0 ? cta_negerrno() : 0;
-}
-
 /* ctaudit's rule set in the library's form: legacy rules for both families. */
 static int set_rules(enum cta_plan_backend b, int family, const struct cta_plan_ports *ps)
 {
@@ -422,7 +362,7 @@ static int undo(struct cta_journal *j, const struct cta_apply_opts *o, size_t fi
 					   CTA_STRERROR(-r));
 	}
 	for (size_t i = sysctls_done; i-- > 0;) {
-		r = sysctl_write(o->procfs, j->sysctls[i].key, j->sysctls[i].previous);
+		r = cta_sysctl_write(o->procfs, j->sysctls[i].key, j->sysctls[i].previous);
 		if (r < 0)
 			ret = r,
 			set_error(ret_error, "cannot restore %s to '%s': %s", j->sysctls[i].key,
@@ -691,11 +631,12 @@ static int journal_prepare(const struct cta_plan *p, const struct cta_apply_opts
 		/* a key the kernel made read-only here (a global key in a child
 		 * netns) is refused before anything changes, not undone after */
 		{
-			_cleanup_free_ char *path = sysctl_path(o->procfs, s->key);
+			_cleanup_free_ char *path = NULL;
 			struct stat st;
 
-			if (!path)
-				return -ENOMEM;
+			r = cta_sysctl_key_proc_path(o->procfs, s->key, &path);
+			if (r < 0)
+				return set_error(ret_error, "invalid sysctl key '%s'", s->key), r;
 			if (stat(path, &st) == 0 && !(st.st_mode & 0222))
 				return set_error(
 					       ret_error,
@@ -704,7 +645,7 @@ static int journal_prepare(const struct cta_plan *p, const struct cta_apply_opts
 					       s->key),
 				       -EROFS;
 		}
-		r = sysctl_read(o->procfs, s->key, &js->previous);
+		r = cta_sysctl_read(o->procfs, s->key, 0, &js->previous);
 		if (r < 0)
 			return set_error(ret_error, "cannot read %s: %s", s->key, CTA_STRERROR(-r)),
 			       r;
@@ -797,7 +738,7 @@ int cta_apply_run(const struct cta_plan *p, const struct cta_apply_opts *o, char
 	for (; sysctls_done < j->n_sysctls; sysctls_done++) {
 		const struct cta_journal_sysctl *s = &j->sysctls[sysctls_done];
 
-		r = sysctl_write(o->procfs, s->key, s->value);
+		r = cta_sysctl_write(o->procfs, s->key, s->value);
 		if (r < 0) {
 			set_error(ret_error, "the kernel refused %s = '%s': %s", s->key, s->value,
 				  CTA_STRERROR(-r));
@@ -896,7 +837,7 @@ int cta_apply_drift(const struct cta_journal *j, const struct cta_apply_opts *o,
 		const struct cta_journal_sysctl *s = &j->sysctls[i];
 		_cleanup_free_ char *now = NULL;
 
-		if (sysctl_read(o->procfs, s->key, &now) < 0)
+		if (cta_sysctl_read(o->procfs, s->key, 0, &now) < 0)
 			continue;
 		if (streq(now, s->value) || streq(now, s->previous))
 			continue;
