@@ -33,8 +33,6 @@ static void help(void)
 	      "      --format text|json  output format (default: text)\n"
 	      "      --allow-all-ports   allow NOTRACK rules that cover every port\n"
 	      "      --adopt-sysctl-file replace a --sysctl-file that ctaudit did not write\n"
-	      "      --boot-files        in a child network namespace of this host, also write\n"
-	      "                          the host's boot-time files (default: runtime only)\n"
 	      "  -h, --help               show this help\n\n"
 	      "Everything below --root is opened inside the root at the moment of use; a\n"
 	      "directory written into or the journal's must be root's and not writable by\n"
@@ -171,14 +169,12 @@ int cmd_apply(int argc, char **argv)
 	enum {
 		OPT_ALL_PORTS = CTA_OPT_PLAN_LAST,
 		OPT_ADOPT,
-		OPT_BOOT_FILES,
 	};
 	static const struct option longopts[] = {
 		CTA_CLI_COMMON_LONGOPTS,
 		CTA_PLAN_CLI_LONGOPTS,
 		{ "allow-all-ports", no_argument, NULL, OPT_ALL_PORTS },
 		{ "adopt-sysctl-file", no_argument, NULL, OPT_ADOPT },
-		{ "boot-files", no_argument, NULL, OPT_BOOT_FILES },
 		{ "yes", no_argument, NULL, 'y' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
@@ -190,7 +186,7 @@ int cmd_apply(int argc, char **argv)
 	_cleanup_free_ char *text = NULL, *id = NULL, *err = NULL, *unfinished = NULL;
 	_cleanup_close_ int lock = -EBADF;
 	struct cta_apply_opts ao = { 0 };
-	bool yes = false, boot_files = false;
+	bool yes = false;
 	int c, r, ret;
 
 	while ((c = getopt_long(argc, argv, "hy", longopts, NULL)) != -1) {
@@ -203,10 +199,9 @@ int cmd_apply(int argc, char **argv)
 			yes = true;
 			continue;
 		}
-		if (c == OPT_ALL_PORTS || c == OPT_ADOPT || c == OPT_BOOT_FILES) {
+		if (c == OPT_ALL_PORTS || c == OPT_ADOPT) {
 			ao.all_ports |= c == OPT_ALL_PORTS;
 			ao.adopt_sysctl_file |= c == OPT_ADOPT;
-			boot_files |= c == OPT_BOOT_FILES;
 			continue;
 		}
 		r = c == '?' ? -EINVAL : cta_plan_cli_opt(&o, c, optarg);
@@ -265,10 +260,8 @@ int cmd_apply(int argc, char **argv)
 	}
 	if (o.report && (ret = check_report_target(o.report, report, facts)) != 0)
 		goto out;
-	/* boot-time configuration belongs to the initial namespace: a child's is its
-	 * container's business (issue: the audit says so itself) */
-	ao.runtime_only = plan->netns && streq(plan->netns, "other") && !boot_files &&
-			  (!o.common.root || streq(o.common.root, "/"));
+	/* the plan has no boot-time file then; apply checks it again */
+	ao.runtime_only = cta_plan_cli_runtime_only(&o, plan);
 	if (!cta_plan_has_changes(plan)) {
 		if (o.common.format == CTA_FORMAT_JSON) {
 			ret = cta_cli_print("{\n  \"changes\": false,\n  \"journal\": null\n}\n");
@@ -318,11 +311,6 @@ int cmd_apply(int argc, char **argv)
 	ao.root = o.common.root;
 	ao.netns = o.common.netns;
 	ao.offline = o.common.offline;
-	if (ao.runtime_only && plan->n_files && o.common.format == CTA_FORMAT_TEXT)
-		fputs("a child network namespace: runtime values only; persist them with the "
-		      "container's or pod's own sysctl settings (--boot-files writes this host's "
-		      "files)\n",
-		      stderr);
 	r = cta_apply_run(plan, &ao, &id, &err);
 	if (r < 0) {
 		cta_cli_error("apply failed: %s%s%s", err ? err : CTA_STRERROR(-r),

@@ -44,6 +44,9 @@ int cta_plan_cli_opt(struct cta_plan_cli *o, int opt, const char *arg)
 	case CTA_OPT_FIX_OVERRIDES:
 		o->fix_overrides = true;
 		return 1;
+	case CTA_OPT_BOOT_FILES:
+		o->boot_files = true;
+		return 1;
 	case CTA_OPT_REPORT:
 		o->report = arg;
 		return 1;
@@ -113,6 +116,57 @@ static int get_report(const struct cta_plan_cli *o, json_t **ret_facts, json_t *
 	return 0;
 }
 
+bool cta_plan_cli_runtime_only(const struct cta_plan_cli *o, const struct cta_plan *p)
+{
+	return p->netns && streq(p->netns, "other") && !o->boot_files && !o->common.offline &&
+	       (!o->common.root || streq(o->common.root, "/"));
+}
+
+/*
+ * Boot-time configuration belongs to the initial namespace: for a child
+ * namespace of this host the plan changes runtime values and rules only, and
+ * says how to persist them instead.
+ */
+static int drop_boot_files(struct cta_plan *p)
+{
+	struct cta_plan_note *nv;
+
+	for (size_t i = 0; i < p->n_files; i++)
+		free(p->files[i].path), free(p->files[i].old), free(p->files[i].new);
+	free(p->files);
+	p->files = NULL;
+	p->n_files = 0;
+	for (size_t i = 0; i < p->n_edits; i++)
+		p->edits[i].fix = false;
+	nv = realloc(p->notes, (p->n_notes + 1) * sizeof(*nv));
+	if (!nv)
+		return -ENOMEM;
+	p->notes = nv;
+	nv[p->n_notes] = (struct cta_plan_note){
+		.rule = strdup("ctaudit"),
+		.text = strdup("a child network namespace: only runtime values and rules change; "
+			       "persist the values with the container's or pod's own sysctl settings "
+			       "(--boot-files also writes this host's files)"),
+	};
+	if (!nv[p->n_notes].rule || !nv[p->n_notes].text) {
+		free(nv[p->n_notes].rule), free(nv[p->n_notes].text);
+		return -ENOMEM;
+	}
+	p->n_notes++;
+	return 0;
+}
+
+bool cta_plan_cli_boot_differs(const struct cta_plan *p)
+{
+	for (size_t i = 0; p->netns && !streq(p->netns, "other") && i < p->n_sysctls; i++) {
+		const struct cta_plan_sysctl *s = &p->sysctls[i];
+
+		if (s->in_file && s->boot_file && s->boot_value && !streq(s->boot_value, s->value))
+			return true;
+	}
+	return false;
+}
+
 int cta_plan_cli_run(const struct cta_plan_cli *o, json_t **ret_facts, json_t **ret_report,
 		     struct cta_plan **ret_plan)
 {
@@ -147,6 +201,8 @@ int cta_plan_cli_run(const struct cta_plan_cli *o, json_t **ret_facts, json_t **
 		return CTA_EXIT_HOST;
 	}
 	r = cta_plan_render_files(plan);
+	if (r >= 0 && cta_plan_cli_runtime_only(o, plan))
+		r = drop_boot_files(plan);
 	if (r < 0) {
 		cta_plan_free(plan);
 		cta_cli_error("cannot render the plan: %s", CTA_STRERROR(-r));
@@ -249,8 +305,10 @@ int cmd_plan(int argc, char **argv)
 		return CTA_EXIT_HOST;
 	}
 	r = cta_cli_print(out);
+	/* pending too while another file would win over ours at boot */
 	if (r == 0)
-		r = cta_plan_has_changes(plan) ? CTA_EXIT_FINDINGS : CTA_EXIT_OK;
+		r = cta_plan_has_changes(plan) || cta_plan_cli_boot_differs(plan) ? CTA_EXIT_FINDINGS :
+										   CTA_EXIT_OK;
 	cta_plan_free(plan);
 	return r;
 }
