@@ -15,6 +15,7 @@ OUT=$T/outside
 mkdir -p "$OUT/victim"
 printf 'secret\n' >"$OUT/victim/shadow"
 printf 'keep me\n' >"$OUT/victim/x"
+printf 'not ctaudit'"'"'s\n' >"$OUT/victim/90-ctaudit-db-client.conf"
 chown -R 65534:65534 "$OUT"
 canary() { (cd "$OUT" && find . -printf '%p %m %u %s %y\n' | sort && find . -type f -exec sha256sum {} + | sort); }
 canary >"$T/canary.0"
@@ -137,11 +138,22 @@ if command -v script >/dev/null; then
 	# resolved in the root: the link's target below the root, never outside
 	[ -e "$R/$OUT/victim/90-ctaudit-db-client.conf" ] || grep -q 'refus' "$T/pty" ||
 		{ cat "$T/pty"; cta_fail "swap at the prompt: neither in the root nor refused"; }
-	# between apply and rollback: the swap again, then rollback
 	"$CTAUDIT" rollback --force --root "$R" >"$T/rb" 2>&1 || true
-	check_canary "swap before rollback"
+	check_canary "rollback after the swap at the prompt"
 	rm -f "$T/in"
 fi
+# between apply and rollback: sysctl.d becomes a symlink to a directory outside
+# holding a file of ctaudit's name; rollback removes nothing there
+newroot
+chown 65534:65534 "$R/etc"
+"$CTAUDIT" apply --yes "${A[@]}" >/dev/null 2>&1 || cta_fail "apply before the swap failed"
+"${NOBODY[@]}" mv "$R/etc/sysctl.d" "$R/etc/sysctl.d.old"
+"${NOBODY[@]}" ln -s "$OUT/victim" "$R/etc/sysctl.d"
+rc=0
+"$CTAUDIT" rollback --force --root "$R" >"$T/rb" 2>&1 || rc=$?
+check_canary "swap between apply and rollback"
+[ -e "$OUT/victim/90-ctaudit-db-client.conf" ] || cta_fail "rollback removed a file outside the root"
+cta_in "$NS" sysctl -qw net.ipv4.tcp_timestamps=0
 
 # 3. a symlink planted at ctaudit's own file
 newroot
