@@ -277,9 +277,9 @@ const char *cta_journal_trust_strerror(int r)
 	switch (r) {
 	case -ELOOP:
 		return "is a symlink, not a directory";
-	case -EPERM:
+	case -CTA_EBADOWNER:
 		return "is not owned by root";
-	case -EACCES:
+	case -CTA_EWRITABLE:
 		return "is writable by group or others";
 	case -ENOTDIR:
 		return "is not a directory";

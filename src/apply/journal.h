@@ -100,7 +100,7 @@ char *cta_journal_dir(const char *root, const char *id);
  * symlink), owned by root, not writable by group or others.  Missing parts
  * are created (ROOT/var and ROOT/var/lib 0755, the rest 0700).  Every function
  * below opens it this way at the moment of use and fails with -ELOOP
- * (symlink), -EPERM (owner) or -EACCES (writable by others) otherwise.
+ * (symlink), -CTA_EBADOWNER or -CTA_EWRITABLE (util/rootfs.h) otherwise.
  * Returns the directory fd; on a trust error the offending host path in
  * @ret_bad_path (may be NULL).
  */

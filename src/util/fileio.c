@@ -401,6 +401,10 @@ char *cta_strerror(int negerr, char buf[static CTA_STRERROR_MAX])
 
 	if (negerr == -EMEDIUMTYPE || negerr == EMEDIUMTYPE)
 		e = "not a regular file";
+	else if (negerr == -EOWNERDEAD || negerr == EOWNERDEAD)
+		e = "not owned by root";
+	else if (negerr == -ENOTRECOVERABLE || negerr == ENOTRECOVERABLE)
+		e = "writable by group or others";
 	snprintf(buf, CTA_STRERROR_MAX, "%s", e);
 	/* "Permission denied" -> "permission denied"; leave acronyms ("ENOMEM"...) alone */
 	if (isupper((unsigned char)buf[0]) && !isupper((unsigned char)buf[1]))

@@ -258,9 +258,9 @@ int cta_fd_check_trusted(int fd, uid_t also_uid)
 	if (fstat(fd, &st) < 0)
 		return cta_negerrno();
 	if (st.st_uid != 0 && st.st_uid != also_uid)
-		return -EPERM;
+		return -CTA_EBADOWNER;
 	if (st.st_mode & (S_IWGRP | S_IWOTH))
-		return -EACCES;
+		return -CTA_EWRITABLE;
 	return 0;
 }
 
@@ -282,7 +282,7 @@ int cta_path_check_trusted(const char *path, bool dir, char **ret_why)
 	}
 	r = cta_fd_check_trusted(fd, geteuid());
 	if (r < 0) {
-		if (r == -EPERM)
+		if (r == -CTA_EBADOWNER)
 			snprintf(buf, sizeof(buf), "owned by uid %u, not root%s",
 				 (unsigned)st.st_uid,
 				 geteuid() ? " or the user running ctaudit" : "");
@@ -295,9 +295,9 @@ int cta_path_check_trusted(const char *path, bool dir, char **ret_why)
 
 const char *cta_trust_error(int r, const struct stat *st, char *buf, size_t size)
 {
-	if (r == -EPERM)
+	if (r == -CTA_EBADOWNER)
 		snprintf(buf, size, "owned by uid %u, not root", (unsigned)st->st_uid);
-	else if (r == -EACCES)
+	else if (r == -CTA_EWRITABLE)
 		snprintf(buf, size, "writable by group or others (mode %04o)",
 			 (unsigned)(st->st_mode & 07777));
 	else

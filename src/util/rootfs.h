@@ -22,6 +22,9 @@
  */
 
 #define CTA_ENOTREG EMEDIUMTYPE
+/* Trust errors, distinct from the file system's EPERM and EACCES (errnos no file operation returns). */
+#define CTA_EBADOWNER EOWNERDEAD /* not owned by root (or the allowed user) */
+#define CTA_EWRITABLE ENOTRECOVERABLE /* writable by group or others */
 
 enum {
 	CTA_ROOT_MKDIR = 1 << 0, /* create missing directories (mode in @mkdir_mode) */
@@ -57,7 +60,7 @@ int cta_path_normalize(const char *path, char **ret);
  * Trust in the file or directory open at @fd, like sudo's and systemd's
  * checks: owned by root or by @also_uid ((uid_t)-1: root only), and not
  * writable by group or others (a sticky directory is no exception).  Returns
- * 0, -EPERM (owner) or -EACCES (writable by others).
+ * 0, -CTA_EBADOWNER or -CTA_EWRITABLE.
  */
 int cta_fd_check_trusted(int fd, uid_t also_uid);
 

@@ -15,6 +15,7 @@
 #include "util/fileio.h"
 #include "apply/journal.h"
 #include "util/json.h"
+#include "util/rootfs.h"
 
 static struct cta_journal *sample(void)
 {
@@ -223,11 +224,11 @@ static void test_state_dir(void **state)
 
 	/* writable by others */
 	assert_int_equal(chmod(p, 0777), 0);
-	assert_int_equal(cta_journal_open_state(root, false, &bad), -EACCES);
+	assert_int_equal(cta_journal_open_state(root, false, &bad), -CTA_EWRITABLE);
 	assert_string_equal(bad, "/var/lib/ctaudit/journal");
 	free(bad), bad = NULL;
-	assert_int_equal(cta_journal_create(root, &id), -EACCES);
-	assert_int_equal(cta_journal_list(root, &ids), -EACCES);
+	assert_int_equal(cta_journal_create(root, &id), -CTA_EWRITABLE);
+	assert_int_equal(cta_journal_list(root, &ids), -CTA_EWRITABLE);
 	assert_int_equal(chmod(p, 0700), 0);
 	free(p);
 	/* a symlink to a directory outside */
@@ -251,7 +252,7 @@ static void test_state_dir(void **state)
 				root) > 0);
 		assert_int_equal(system(cmd), 0);
 		free(cmd);
-		assert_int_equal(cta_journal_open_state(root, false, &bad), -EPERM);
+		assert_int_equal(cta_journal_open_state(root, false, &bad), -CTA_EBADOWNER);
 		free(bad), bad = NULL;
 	}
 	/* only files/N and files/N.new below a journal */

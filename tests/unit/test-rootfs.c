@@ -227,13 +227,13 @@ static void test_trust(void **state)
 	assert_true(asprintf(&p, "%s/etc", root) > 0);
 	assert_int_equal(cta_path_check_trusted(p, true, &why), 0);
 	assert_int_equal(chmod(p, 0777), 0);
-	assert_int_equal(cta_path_check_trusted(p, true, &why), -EACCES);
+	assert_int_equal(cta_path_check_trusted(p, true, &why), -CTA_EWRITABLE);
 	assert_non_null(strstr(why, "writable by group or others"));
 	free(why), why = NULL;
 	assert_int_equal(chmod(p, 0755), 0);
 	if (geteuid() == 0) {
 		assert_int_equal(chown(p, 65534, 65534), 0);
-		assert_int_equal(cta_path_check_trusted(p, true, &why), -EPERM);
+		assert_int_equal(cta_path_check_trusted(p, true, &why), -CTA_EBADOWNER);
 		assert_non_null(strstr(why, "owned by uid 65534"));
 		free(why), why = NULL;
 		assert_int_equal(chown(p, 0, 0), 0);
