@@ -18,13 +18,14 @@ static json_t *facts, *params;
 
 static void init(void)
 {
-	facts = json_loads("{\"sysctl\": {\"net.ipv4.tcp_tw_reuse\": \"2\","
-			   " \"net.ipv4.ip_local_port_range\": \"32768\\t60999\"},"
-			   " \"conntrack\": {\"count\": 10, \"max\": 262144, \"active\": true,"
-			   "  \"top\": {\"entries\": 3, \"by_src\": [{\"key\": \"10.0.0.1\", \"count\": 2}]}},"
-			   " \"sockets\": {\"tcp\": {\"time_wait\": 7}},"
-			   " \"firewall\": {\"notrack\": [{\"proto\": \"tcp\", \"dport\": \"8080\"}]}}",
-			   0, NULL);
+	facts = json_loads(
+		"{\"sysctl\": {\"net.ipv4.tcp_tw_reuse\": \"2\","
+		" \"net.ipv4.ip_local_port_range\": \"32768\\t60999\"},"
+		" \"conntrack\": {\"count\": 10, \"max\": 262144, \"active\": true,"
+		"  \"top\": {\"entries\": 3, \"by_src\": [{\"key\": \"10.0.0.1\", \"count\": 2}]}},"
+		" \"sockets\": {\"tcp\": {\"time_wait\": 7}},"
+		" \"firewall\": {\"notrack\": [{\"proto\": \"tcp\", \"dport\": \"8080\"}]}}",
+		0, NULL);
 	params = json_loads("{\"notrack_ports\": [\"8080\", \"9000-9100\"], \"max\": 5}", 0, NULL);
 	if (!facts || !params)
 		abort();
