@@ -174,7 +174,7 @@ int cta_allow_ports(const struct cta_plan_ports *ps, bool all_ports, char **ret_
 	if (ps->n > CTA_ALLOW_PORTS_MAX)
 		return why(ret_why, "%zu NOTRACK ports (at most %u)", ps->n, CTA_ALLOW_PORTS_MAX);
 	for (size_t i = 0; i < ps->n; i++) {
-		const struct cta_plan_port *p = &ps->v[i];
+		const struct cta_notrack_port *p = &ps->v[i];
 		struct cta_port_range r;
 
 		if (!streq(p->proto, "tcp") && !streq(p->proto, "udp"))

@@ -18,7 +18,7 @@
 #include "apply/allow.h"
 #include "apply/apply.h"
 #include "apply/journal.h"
-#include "collect/firewall.h"
+#include "nf/firewall.h"
 #include "util/fileio.h"
 #include "util/rootfs.h"
 #include "util/macro.h"
@@ -46,9 +46,12 @@ void cta_apply_step(void)
 }
 #endif
 
-static int set_error(char **ret_error, const char *fmt, ...) _printf_(2, 3);
-static int set_error(char **ret_error, const char *fmt, ...)
+/* Add a message to *@ret_error (joined with "; ") and return @r, so that a
+ * failure reads `return set_error(ret_error, r, ...)`.  errno is kept. */
+static int set_error(char **ret_error, int r, const char *fmt, ...) _printf_(3, 4);
+static int set_error(char **ret_error, int r, const char *fmt, ...)
 {
+	int saved = errno;
 	va_list ap;
 	char *s = NULL;
 
@@ -67,7 +70,8 @@ static int set_error(char **ret_error, const char *fmt, ...)
 		}
 		free(s);
 	}
-	return 0;
+	errno = saved;
+	return r;
 }
 
 /* "is not owned by root" for a trust error, else the errno text. */
@@ -98,39 +102,37 @@ int cta_apply_lock(const char *root, char **ret_error)
 
 	rootfd = cta_root_open(root);
 	if (rootfd < 0)
-		return set_error(ret_error, "cannot open the root '%s': %s", root ? root : "/",
-				 CTA_STRERROR(rootfd)),
-		       rootfd;
+		return set_error(ret_error, rootfd, "cannot open the root '%s': %s",
+				 root ? root : "/", CTA_STRERROR(rootfd));
 	dfd = cta_root_open_dir(rootfd, "/run", CTA_ROOT_MKDIR, 0755);
 	if (dfd < 0)
-		return set_error(ret_error, "cannot open '/run' below the root: %s", WHY(dfd)), dfd;
+		return set_error(ret_error, dfd, "cannot open '/run' below the root: %s", WHY(dfd));
 	r = cta_fd_check_trusted(dfd, (uid_t)-1);
 	if (r < 0)
-		return set_error(ret_error, "refusing the lock directory '/run': it %s", WHY(r)),
-		       -CTA_EREFUSED;
+		return set_error(ret_error, -CTA_EREFUSED,
+				 "refusing the lock directory '/run': it %s", WHY(r));
 	fd = openat(dfd, "ctaudit.lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,
 		    0600);
 	if (fd < 0) {
 		r = cta_negerrno();
-		return set_error(ret_error, "refusing the lock '/run/ctaudit.lock': %s",
-				 r == -ELOOP ? "it is a symlink" : CTA_STRERROR(r)),
-		       r == -ELOOP ? -CTA_EREFUSED : r;
+		return set_error(ret_error, r == -ELOOP ? -CTA_EREFUSED : r,
+				 "refusing the lock '/run/ctaudit.lock': %s",
+				 r == -ELOOP ? "it is a symlink" : CTA_STRERROR(r));
 	}
 	if (fstat(fd, &st) < 0)
 		return cta_negerrno();
 	if (!S_ISREG(st.st_mode) || st.st_uid != 0)
 		return set_error(
-			       ret_error,
-			       "refusing the lock '/run/ctaudit.lock': not a regular file of root's"),
-		       -CTA_EREFUSED;
+			ret_error, -CTA_EREFUSED,
+			"refusing the lock '/run/ctaudit.lock': not a regular file of root's");
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		r = errno == EWOULDBLOCK ? -EBUSY : cta_negerrno();
-		set_error(ret_error,
-			  r == -EBUSY ? "another ctaudit apply or rollback is running (lock "
-					"'/run/ctaudit.lock')" :
-					"cannot take the lock '/run/ctaudit.lock': %s",
-			  CTA_STRERROR(r));
-		return r;
+		if (r == -EBUSY)
+			return set_error(ret_error, r,
+					 "another ctaudit apply or rollback is running (lock "
+					 "'/run/ctaudit.lock')");
+		return set_error(ret_error, r, "cannot take the lock '/run/ctaudit.lock': %s",
+				 CTA_STRERROR(r));
 	}
 	return TAKE_FD(fd);
 }
@@ -193,24 +195,23 @@ int cta_apply_check_target(const struct cta_journal_target *was,
 			   const struct cta_journal_target *now, char **ret_error)
 {
 	if (!was->root || !now->root || !streq(was->root, now->root))
-		return set_error(ret_error, "the journal is for the root '%s', not '%s'",
-				 was->root ? was->root : "?", now->root ? now->root : "?"),
-		       -CTA_EREFUSED;
+		return set_error(ret_error, -CTA_EREFUSED,
+				 "the journal is for the root '%s', not '%s'",
+				 was->root ? was->root : "?", now->root ? now->root : "?");
 	if (!was->hostname || !now->hostname || !streq(was->hostname, now->hostname))
-		return set_error(ret_error, "the journal is for the host '%s', not '%s'",
+		return set_error(ret_error, -CTA_EREFUSED,
+				 "the journal is for the host '%s', not '%s'",
 				 was->hostname ? was->hostname : "?",
-				 now->hostname ? now->hostname : "?"),
-		       -CTA_EREFUSED;
+				 now->hostname ? now->hostname : "?");
 	/* inode 0: an --offline apply changed files only */
 	if (was->netns_inode &&
 	    (was->netns_inode != now->netns_inode || was->netns_initial != now->netns_initial))
-		return set_error(ret_error,
+		return set_error(ret_error, -CTA_EREFUSED,
 				 "the journal is for the %s network namespace %" PRIu64
 				 ", this is the %s namespace %" PRIu64
 				 " (use --netns or --netns-pid to name it)",
 				 was->netns_initial ? "initial" : "child", was->netns_inode,
-				 now->netns_initial ? "initial" : "child", now->netns_inode),
-		       -CTA_EREFUSED;
+				 now->netns_initial ? "initial" : "child", now->netns_inode);
 	return 0;
 }
 
@@ -253,42 +254,32 @@ static int open_parent(const struct cta_apply_opts *o, const char *path, bool cr
 
 	r = cta_path_split(path, &dir, &base);
 	if (r < 0)
-		return set_error(ret_error, "'%s' is not a file path", path), r;
+		return set_error(ret_error, r, "'%s' is not a file path", path);
 	rootfd = cta_root_open(o->root);
 	if (rootfd < 0)
-		return set_error(ret_error, "cannot open the root '%s': %s",
-				 o->root ? o->root : "/", CTA_STRERROR(rootfd)),
-		       rootfd;
+		return set_error(ret_error, rootfd, "cannot open the root '%s': %s",
+				 o->root ? o->root : "/", CTA_STRERROR(rootfd));
 	dfd = cta_root_open_dir(rootfd, dir, create ? CTA_ROOT_MKDIR : 0, 0755);
 	if (dfd < 0) {
 		if (dfd == -ENOENT)
 			return dfd;
-		set_error(ret_error, "cannot open '%s': %s", dir, CTA_STRERROR(dfd));
+		set_error(ret_error, 0, "cannot open '%s': %s", dir, CTA_STRERROR(dfd));
 		return dfd == -ELOOP || dfd == -ENOTDIR || dfd == -EXDEV ? -CTA_EREFUSED : dfd;
 	}
 	r = cta_fd_check_trusted(dfd, (uid_t)-1);
 	if (r < 0)
-		return set_error(ret_error, "refusing to write into '%s': it %s", dir, WHY(r)),
-		       -CTA_EREFUSED;
+		return set_error(ret_error, -CTA_EREFUSED, "refusing to write into '%s': it %s",
+				 dir, WHY(r));
 	*ret_base = TAKE_PTR(base);
 	return TAKE_FD(dfd);
 }
 
-/* ctaudit's rule set in the library's form: legacy rules for both families. */
+/* ctaudit's rule set: plan's entries (family 0) go to both legacy families. */
 static int set_rules(enum cta_plan_backend b, int family, const struct cta_plan_ports *ps)
 {
-	_cleanup_free_ struct cta_notrack_port *v = calloc(ps->n + 1, sizeof(*v));
-
-	if (!v)
-		return -ENOMEM;
-	for (size_t i = 0; i < ps->n; i++) {
-		v[i].family = family;
-		snprintf(v[i].proto, sizeof(v[i].proto), "%s", ps->v[i].proto);
-		snprintf(v[i].port, sizeof(v[i].port), "%s", ps->v[i].port);
-	}
 	if (b == CTA_PLAN_BACKEND_LEGACY)
-		return cta_iptc_set_notrack(family, v, ps->n);
-	return cta_nft_set_notrack(v, ps->n);
+		return cta_iptc_set_notrack(family, ps->v, ps->n);
+	return cta_nft_set_notrack(ps->v, ps->n);
 }
 
 static int ports_copy(struct cta_plan_ports *dst, const struct cta_plan_ports *src)
@@ -334,9 +325,8 @@ static int restore_file(const struct cta_journal *j, const struct cta_journal_fi
 	}
 	n = cta_journal_get(o->root, j->id, f->backup, &bytes);
 	if (n < 0)
-		return set_error(ret_error, "cannot read the saved bytes of '%s': %s", f->path,
-				 CTA_STRERROR((int)n)),
-		       (int)n;
+		return set_error(ret_error, (int)n, "cannot read the saved bytes of '%s': %s",
+				 f->path, CTA_STRERROR((int)n));
 	return cta_write_at_atomic(dfd, base, bytes, (size_t)n, f->mode, f->uid, f->gid);
 }
 
@@ -350,31 +340,31 @@ static int undo(struct cta_journal *j, const struct cta_apply_opts *o, size_t fi
 		if (j->backend == CTA_PLAN_BACKEND_LEGACY) {
 			if (rules_done >= 2 &&
 			    (r = set_rules(j->backend, AF_INET6, &j->prev_v6)) < 0)
-				ret = r,
-				set_error(ret_error, "cannot restore the IPv6 NOTRACK rules: %s",
-					  CTA_STRERROR(-r));
+				ret = set_error(ret_error, r,
+						"cannot restore the IPv6 NOTRACK rules: %s",
+						CTA_STRERROR(-r));
 			if ((r = set_rules(j->backend, AF_INET, &j->prev_v4)) < 0)
-				ret = r,
-				set_error(ret_error, "cannot restore the IPv4 NOTRACK rules: %s",
-					  CTA_STRERROR(-r));
+				ret = set_error(ret_error, r,
+						"cannot restore the IPv4 NOTRACK rules: %s",
+						CTA_STRERROR(-r));
 		} else if ((r = set_rules(j->backend, AF_INET, &j->prev_nft)) < 0)
-			ret = r, set_error(ret_error, "cannot restore table inet ctaudit: %s",
-					   CTA_STRERROR(-r));
+			ret = set_error(ret_error, r, "cannot restore table inet ctaudit: %s",
+					CTA_STRERROR(-r));
 	}
 	for (size_t i = sysctls_done; i-- > 0;) {
 		r = cta_sysctl_write(o->procfs, j->sysctls[i].key, j->sysctls[i].previous);
 		if (r < 0)
-			ret = r,
-			set_error(ret_error, "cannot restore %s to '%s': %s", j->sysctls[i].key,
-				  j->sysctls[i].previous, CTA_STRERROR(-r));
+			ret = set_error(ret_error, r, "cannot restore %s to '%s': %s",
+					j->sysctls[i].key, j->sysctls[i].previous,
+					CTA_STRERROR(-r));
 	}
 	for (size_t i = files_done; i-- > 0;) {
 		_cleanup_free_ char *err = NULL;
 
 		r = restore_file(j, &j->files[i], o, &err);
 		if (r < 0)
-			ret = r, set_error(ret_error, "cannot restore '%s': %s", j->files[i].path,
-					   err ? err : CTA_STRERROR(-r));
+			ret = set_error(ret_error, r, "cannot restore '%s': %s", j->files[i].path,
+					err ? err : CTA_STRERROR(-r));
 	}
 	/* directories the apply created, if it got as far as files; deepest first */
 	for (size_t i = 0; files_done && i < j->n_dirs; i++) {
@@ -384,14 +374,14 @@ static int undo(struct cta_journal *j, const struct cta_apply_opts *o, size_t fi
 		if (dfd == -ENOENT)
 			continue;
 		if (dfd < 0) {
-			ret = dfd, set_error(ret_error, "%s", err ? err : CTA_STRERROR(dfd));
+			ret = set_error(ret_error, dfd, "%s", err ? err : CTA_STRERROR(dfd));
 			continue;
 		}
 		if (unlinkat(dfd, base, AT_REMOVEDIR) < 0 && errno != ENOENT &&
 		    errno != ENOTEMPTY && errno != EEXIST) {
 			r = cta_negerrno();
-			ret = r,
-			set_error(ret_error, "cannot remove '%s': %s", j->dirs[i], CTA_STRERROR(r));
+			ret = set_error(ret_error, r, "cannot remove '%s': %s", j->dirs[i],
+					CTA_STRERROR(r));
 		}
 	}
 	return ret;
@@ -453,31 +443,27 @@ int cta_apply_check_plan(const struct cta_plan *p, const struct cta_apply_opts *
 
 		r = cta_path_normalize(pf->path, &norm);
 		if (r < 0 || !streq(norm, pf->path))
-			return set_error(ret_error, "refusing to write '%s': not a normalised path",
-					 pf->path),
-			       -CTA_EREFUSED;
+			return set_error(ret_error, -CTA_EREFUSED,
+					 "refusing to write '%s': not a normalised path", pf->path);
 		/* ours is written where it is named, never through a symlink */
 		if (streq(pf->kind, "sysctl") && p->sysctl_file && !streq(p->sysctl_file, pf->path))
-			return set_error(ret_error,
+			return set_error(ret_error, -CTA_EREFUSED,
 					 "refusing to write '%s': it is a symlink (to '%s')",
-					 p->sysctl_file, pf->path),
-			       -CTA_EREFUSED;
+					 p->sysctl_file, pf->path);
 		r = cta_allow_file(pf->kind, pf->path, &why);
 		if (r < 0)
-			return set_error(ret_error, "refusing to write '%s': %s", pf->path,
-					 why ? why : "not allowed"),
-			       -CTA_EREFUSED;
+			return set_error(ret_error, -CTA_EREFUSED, "refusing to write '%s': %s",
+					 pf->path, why ? why : "not allowed");
 		if (streq(pf->kind, "sysctl")) {
 			if (pf->old && !written_by_ctaudit(pf->old) && !o->adopt_sysctl_file)
-				return set_error(ret_error,
+				return set_error(ret_error, -CTA_EREFUSED,
 						 "refusing to replace '%s': ctaudit did not write "
 						 "it (--adopt-sysctl-file replaces it)",
-						 pf->path),
-				       -CTA_EREFUSED;
+						 pf->path);
 		}
 		if (strlen(pf->new) > (1u << 20))
-			return set_error(ret_error, "refusing to write '%s': too large", pf->path),
-			       -CTA_EREFUSED;
+			return set_error(ret_error, -CTA_EREFUSED,
+					 "refusing to write '%s': too large", pf->path);
 	}
 	for (size_t i = 0; i < p->n_sysctls; i++) {
 		const struct cta_plan_sysctl *s = &p->sysctls[i];
@@ -486,15 +472,13 @@ int cta_apply_check_plan(const struct cta_plan *p, const struct cta_apply_opts *
 			continue;
 		r = cta_allow_sysctl(s->key, s->value, &why);
 		if (r < 0)
-			return set_error(ret_error, "refusing %s: %s", s->key,
-					 why ? why : "not allowed"),
-			       -CTA_EREFUSED;
+			return set_error(ret_error, -CTA_EREFUSED, "refusing %s: %s", s->key,
+					 why ? why : "not allowed");
 	}
 	r = cta_allow_ports(&p->notrack.want, o->all_ports, &why);
 	if (r < 0)
-		return set_error(ret_error, "refusing the NOTRACK rules: %s",
-				 why ? why : "not allowed"),
-		       -CTA_EREFUSED;
+		return set_error(ret_error, -CTA_EREFUSED, "refusing the NOTRACK rules: %s",
+				 why ? why : "not allowed");
 	return 0;
 }
 
@@ -523,12 +507,11 @@ int cta_apply_check_journal(const struct cta_journal *j, const struct cta_apply_
 		const struct cta_journal_file *f = &j->files[i];
 
 		if (!journal_path_ok(f->path))
-			return set_error(ret_error, "journal '%s': ctaudit never writes '%s'",
-					 j->id, f->path),
-			       -CTA_EREFUSED;
+			return set_error(ret_error, -CTA_EREFUSED,
+					 "journal '%s': ctaudit never writes '%s'", j->id, f->path);
 		if (cta_allow_mode(f->mode, &why) < 0)
-			return set_error(ret_error, "journal '%s': '%s': %s", j->id, f->path, why),
-			       -CTA_EREFUSED;
+			return set_error(ret_error, -CTA_EREFUSED, "journal '%s': '%s': %s", j->id,
+					 f->path, why);
 	}
 	for (size_t i = 0; i < j->n_dirs; i++) {
 		bool parent = false;
@@ -537,22 +520,21 @@ int cta_apply_check_journal(const struct cta_journal *j, const struct cta_apply_
 			parent |= strneq(j->files[k].path, j->dirs[i], strlen(j->dirs[i])) &&
 				  j->files[k].path[strlen(j->dirs[i])] == '/';
 		if (!parent || strstr(j->dirs[i], "/../") || strstr(j->dirs[i], "/./"))
-			return set_error(ret_error,
+			return set_error(ret_error, -CTA_EREFUSED,
 					 "journal '%s': '%s' is no directory of its files", j->id,
-					 j->dirs[i]),
-			       -CTA_EREFUSED;
+					 j->dirs[i]);
 	}
 	for (size_t i = 0; i < j->n_sysctls; i++) {
 		const struct cta_journal_sysctl *s = &j->sysctls[i];
 
 		if ((r = cta_allow_sysctl(s->key, s->value, &why)) < 0 ||
 		    (r = cta_allow_sysctl(s->key, s->previous, &why)) < 0)
-			return set_error(ret_error, "journal '%s': %s", j->id, why), -CTA_EREFUSED;
+			return set_error(ret_error, -CTA_EREFUSED, "journal '%s': %s", j->id, why);
 	}
 	if ((r = cta_allow_ports(&j->prev_v4, true, &why)) < 0 ||
 	    (r = cta_allow_ports(&j->prev_v6, true, &why)) < 0 ||
 	    (r = cta_allow_ports(&j->prev_nft, true, &why)) < 0)
-		return set_error(ret_error, "journal '%s': %s", j->id, why), -CTA_EREFUSED;
+		return set_error(ret_error, -CTA_EREFUSED, "journal '%s': %s", j->id, why);
 	return 0;
 }
 
@@ -579,33 +561,32 @@ static int journal_prepare(const struct cta_plan *p, const struct cta_apply_opts
 		f->mode = pf->mode & 0755;
 		r = cta_journal_put(o->root, j->id, f->written, pf->new, strlen(pf->new));
 		if (r < 0)
-			return set_error(ret_error, "cannot write the journal: %s",
-					 CTA_STRERROR(r)),
-			       r;
+			return set_error(ret_error, r, "cannot write the journal: %s",
+					 CTA_STRERROR(r));
 		dfd = open_parent(o, pf->path, false, &base, ret_error);
 		if (dfd < 0 && dfd != -ENOENT)
 			return dfd;
 		n = dfd < 0 ? -ENOENT : cta_read_at(dfd, base, 0, &bytes, &st);
 		if (n == -ENOENT) {
 			if (pf->old)
-				return set_error(ret_error, "'%s' disappeared since it was read",
-						 pf->path),
-				       -ESTALE;
+				return set_error(ret_error, -ESTALE,
+						 "'%s' disappeared since it was read", pf->path);
 			r = note_new_dirs(j, o, pf->path);
 			if (r < 0)
 				return r;
 			continue;
 		}
 		if (n < 0)
-			return set_error(ret_error, "refusing to replace '%s': %s", pf->path,
-					 n == -ELOOP ? "it is a symlink" : CTA_STRERROR((int)n)),
-			       n == -ELOOP || n == -CTA_ENOTREG || n == -EFBIG ? -CTA_EREFUSED :
-										 (int)n;
-		if (!pf->old || !streq(pf->old, bytes))
 			return set_error(ret_error,
+					 n == -ELOOP || n == -CTA_ENOTREG || n == -EFBIG ?
+						 -CTA_EREFUSED :
+						 (int)n,
+					 "refusing to replace '%s': %s", pf->path,
+					 n == -ELOOP ? "it is a symlink" : CTA_STRERROR((int)n));
+		if (!pf->old || !streq(pf->old, bytes))
+			return set_error(ret_error, -ESTALE,
 					 "'%s' changed since it was read; run plan again",
-					 pf->path),
-			       -ESTALE;
+					 pf->path);
 		f->existed = true;
 		f->mode = st.st_mode & 0777;
 		f->uid = st.st_uid;
@@ -614,9 +595,8 @@ static int journal_prepare(const struct cta_plan *p, const struct cta_apply_opts
 			return -ENOMEM;
 		r = cta_journal_put(o->root, j->id, f->backup, bytes, (size_t)n);
 		if (r < 0)
-			return set_error(ret_error, "cannot write the journal: %s",
-					 CTA_STRERROR(r)),
-			       r;
+			return set_error(ret_error, r, "cannot write the journal: %s",
+					 CTA_STRERROR(r));
 		cta_apply_step();
 	}
 	for (size_t i = 0; !o->offline && i < p->n_sysctls; i++) {
@@ -636,19 +616,18 @@ static int journal_prepare(const struct cta_plan *p, const struct cta_apply_opts
 
 			r = cta_sysctl_key_proc_path(o->procfs, s->key, &path);
 			if (r < 0)
-				return set_error(ret_error, "invalid sysctl key '%s'", s->key), r;
+				return set_error(ret_error, r, "invalid sysctl key '%s'", s->key);
 			if (stat(path, &st) == 0 && !(st.st_mode & 0222))
 				return set_error(
-					       ret_error,
-					       "%s is read-only in this network namespace: it must "
-					       "be set on the host",
-					       s->key),
-				       -EROFS;
+					ret_error, -EROFS,
+					"%s is read-only in this network namespace: it must "
+					"be set on the host",
+					s->key);
 		}
 		r = cta_sysctl_read(o->procfs, s->key, 0, &js->previous);
 		if (r < 0)
-			return set_error(ret_error, "cannot read %s: %s", s->key, CTA_STRERROR(-r)),
-			       r;
+			return set_error(ret_error, r, "cannot read %s: %s", s->key,
+					 CTA_STRERROR(-r));
 	}
 	if (j->n_dirs > 1)
 		qsort(j->dirs, j->n_dirs, sizeof(*j->dirs), longer_first);
@@ -677,7 +656,7 @@ static int write_planned(const struct cta_plan_file *pf, const struct cta_journa
 	r = cta_write_at_atomic(dfd, base, pf->new, strlen(pf->new), f->mode & 0755,
 				f->existed ? f->uid : 0, f->existed ? f->gid : 0);
 	if (r < 0)
-		set_error(ret_error, "cannot write '%s': %s", pf->path,
+		set_error(ret_error, 0, "cannot write '%s': %s", pf->path,
 			  r == -ELOOP ? "it is a symlink now" : CTA_STRERROR(r));
 	return r == -ELOOP || r == -CTA_ENOTREG ? -CTA_EREFUSED : r;
 }
@@ -703,12 +682,11 @@ int cta_apply_run(const struct cta_plan *p, const struct cta_apply_opts *o, char
 		return -ENOMEM;
 	r = cta_apply_target(o, &j->target);
 	if (r < 0)
-		return set_error(ret_error, "cannot tell which host and namespace this is: %s",
-				 CTA_STRERROR(r)),
-		       r;
+		return set_error(ret_error, r, "cannot tell which host and namespace this is: %s",
+				 CTA_STRERROR(r));
 	r = cta_journal_create(o->root, &j->id);
 	if (r < 0) {
-		set_error(ret_error, "cannot create the journal in '%s%s': it %s",
+		set_error(ret_error, 0, "cannot create the journal in '%s%s': it %s",
 			  o->root ? o->root : "", CTA_JOURNAL_DIR, WHY(r));
 		return cta_journal_trust_strerror(r) ? -CTA_EREFUSED : r;
 	}
@@ -723,7 +701,7 @@ int cta_apply_run(const struct cta_plan *p, const struct cta_apply_opts *o, char
 	/* the point of no return: from here every change can be undone */
 	r = cta_journal_save(o->root, j);
 	if (r < 0) {
-		set_error(ret_error, "cannot write the journal: %s", CTA_STRERROR(-r));
+		set_error(ret_error, 0, "cannot write the journal: %s", CTA_STRERROR(-r));
 		return r;
 	}
 	cta_apply_step();
@@ -740,8 +718,8 @@ int cta_apply_run(const struct cta_plan *p, const struct cta_apply_opts *o, char
 
 		r = cta_sysctl_write(o->procfs, s->key, s->value);
 		if (r < 0) {
-			set_error(ret_error, "the kernel refused %s = '%s': %s", s->key, s->value,
-				  CTA_STRERROR(-r));
+			set_error(ret_error, 0, "the kernel refused %s = '%s': %s", s->key,
+				  s->value, CTA_STRERROR(-r));
 			/* a refused write changed nothing, but restore it anyway */
 			sysctls_done++;
 			goto fail;
@@ -752,7 +730,7 @@ int cta_apply_run(const struct cta_plan *p, const struct cta_apply_opts *o, char
 		if (j->backend == CTA_PLAN_BACKEND_LEGACY) {
 			r = set_rules(j->backend, AF_INET, &j->rules);
 			if (r < 0) {
-				set_error(ret_error, "cannot install the IPv4 NOTRACK rules: %s",
+				set_error(ret_error, 0, "cannot install the IPv4 NOTRACK rules: %s",
 					  CTA_STRERROR(-r));
 				goto fail;
 			}
@@ -760,7 +738,7 @@ int cta_apply_run(const struct cta_plan *p, const struct cta_apply_opts *o, char
 			cta_apply_step();
 			r = set_rules(j->backend, AF_INET6, &j->rules);
 			if (r < 0) {
-				set_error(ret_error, "cannot install the IPv6 NOTRACK rules: %s",
+				set_error(ret_error, 0, "cannot install the IPv6 NOTRACK rules: %s",
 					  CTA_STRERROR(-r));
 				goto fail;
 			}
@@ -768,7 +746,7 @@ int cta_apply_run(const struct cta_plan *p, const struct cta_apply_opts *o, char
 		} else {
 			r = set_rules(j->backend, AF_INET, &j->rules);
 			if (r < 0) {
-				set_error(ret_error, "cannot install table inet ctaudit: %s",
+				set_error(ret_error, 0, "cannot install table inet ctaudit: %s",
 					  CTA_STRERROR(-r));
 				goto fail;
 			}
@@ -779,7 +757,7 @@ int cta_apply_run(const struct cta_plan *p, const struct cta_apply_opts *o, char
 	j->state = CTA_JOURNAL_APPLIED;
 	r = cta_journal_save(o->root, j);
 	if (r < 0) {
-		set_error(ret_error, "cannot mark the journal applied: %s", CTA_STRERROR(-r));
+		set_error(ret_error, 0, "cannot mark the journal applied: %s", CTA_STRERROR(-r));
 		goto fail;
 	}
 	cta_apply_step();
@@ -787,10 +765,10 @@ int cta_apply_run(const struct cta_plan *p, const struct cta_apply_opts *o, char
 
 fail:
 	if (undo(j, o, files_done, sysctls_done, rules_done, ret_error) < 0)
-		set_error(ret_error, "the host may be half-changed: run 'ctaudit rollback %s'",
+		set_error(ret_error, 0, "the host may be half-changed: run 'ctaudit rollback %s'",
 			  j->id);
 	else
-		set_error(ret_error, "every change was undone");
+		set_error(ret_error, 0, "every change was undone");
 	j->state = CTA_JOURNAL_FAILED;
 	free(j->error);
 	j->error = *ret_error ? strdup(*ret_error) : NULL;
@@ -863,7 +841,8 @@ int cta_apply_rollback(struct cta_journal *j, const struct cta_apply_opts *o, ch
 	j->state = CTA_JOURNAL_ROLLED_BACK;
 	r = cta_journal_save(o->root, j);
 	if (r < 0)
-		set_error(ret_error, "cannot mark the journal rolled back: %s", CTA_STRERROR(-r));
+		set_error(ret_error, 0, "cannot mark the journal rolled back: %s",
+			  CTA_STRERROR(-r));
 	return r;
 }
 
@@ -881,9 +860,9 @@ int cta_apply_select_journal(const char *root, const char *name, struct cta_jour
 
 	r = cta_journal_list(root, &ids);
 	if (r < 0)
-		return set_error(ret_error, "cannot read the journal '%s%s': it %s",
-				 root ? root : "", CTA_JOURNAL_DIR, WHY(r)),
-		       cta_journal_trust_strerror(r) ? -CTA_EREFUSED : r;
+		return set_error(ret_error, cta_journal_trust_strerror(r) ? -CTA_EREFUSED : r,
+				 "cannot read the journal '%s%s': it %s", root ? root : "",
+				 CTA_JOURNAL_DIR, WHY(r));
 	/* the newest active journal, or the one named; newer active ones block it */
 	for (size_t i = 0; ids[i]; i++) {
 		_cleanup_(cta_journal_freep) struct cta_journal *x = NULL;
@@ -892,30 +871,26 @@ int cta_apply_select_journal(const char *root, const char *name, struct cta_jour
 		r = cta_journal_load(root, ids[i], &x);
 		if (r < 0) {
 			if (named && r == -ENOENT)
-				return set_error(ret_error,
+				return set_error(ret_error, -ENODATA,
 						 "journal '%s' is incomplete: nothing was changed",
-						 ids[i]),
-				       -ENODATA;
+						 ids[i]);
 			if (named)
-				return set_error(ret_error, "journal '%s' is invalid: %s", ids[i],
-						 CTA_STRERROR(r)),
-				       -EINVAL;
+				return set_error(ret_error, -EINVAL, "journal '%s' is invalid: %s",
+						 ids[i], CTA_STRERROR(r));
 			continue;
 		}
 		if (j && name && active(x->state))
-			return set_error(ret_error,
+			return set_error(ret_error, -EBUSY,
 					 "'%s' (%s) is newer than '%s': roll it back first", x->id,
-					 cta_journal_state_to_string(x->state), j->id),
-			       -EBUSY;
+					 cta_journal_state_to_string(x->state), j->id);
 		if (named || (!name && active(x->state))) {
 			cta_journal_free(j);
 			j = TAKE_PTR(x);
 		}
 	}
 	if (!j && name)
-		return set_error(ret_error, "no journal '%s' (see 'ctaudit rollback --list')",
-				 name),
-		       -ENOENT;
+		return set_error(ret_error, -ENOENT,
+				 "no journal '%s' (see 'ctaudit rollback --list')", name);
 	*ret = TAKE_PTR(j);
 	return *ret ? 1 : 0;
 }

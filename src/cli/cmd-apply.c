@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "apply/apply.h"
+#include "apply/outcome.h"
 #include "cli/cli.h"
 #include "cli/cmd-plan.h"
 #include "render/plan-render.h"
@@ -58,110 +59,81 @@ static bool confirm(void)
 	return line[0] == 'y' || line[0] == 'Y';
 }
 
-static const char *jstr(json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
-
-static bool failed_before(json_t *before, json_t *res)
-{
-	json_t *e;
-	size_t i;
-
-	json_array_foreach(json_object_get(before, "results"), i, e) {
-		const char *st = jstr(e, "status"), *r1 = jstr(e, "rule"), *r2 = jstr(res, "rule");
-		const char *s1 = jstr(e, "subject"), *s2 = jstr(res, "subject");
-
-		if (st && streq(st, "fail") && r1 && r2 && streq(r1, r2) &&
-		    streq(s1 ? s1 : "", s2 ? s2 : ""))
-			return true;
-	}
-	return false;
-}
-
-/* What the re-audit says: results that failed before and pass now, and what still fails. */
-static int outcome(json_t *before, json_t *after, json_t **ret_fixed, json_t **ret_failing)
-{
-	json_t *fixed = json_array(), *failing = json_array(), *e;
-	size_t i;
-
-	if (!fixed || !failing)
-		goto oom;
-	json_array_foreach(json_object_get(after, "results"), i, e) {
-		const char *st = jstr(e, "status");
-		json_t *x;
-
-		if (!st)
-			continue;
-		if (streq(st, "fail")) {
-			x = json_pack("{s:s?, s:s?, s:s?, s:s?}", "rule", jstr(e, "rule"),
-				      "severity", jstr(e, "severity"), "subject",
-				      jstr(e, "subject"), "message", jstr(e, "message"));
-			if (!x || json_array_append_new(failing, x) < 0)
-				goto oom;
-		} else if (streq(st, "pass") && failed_before(before, e)) {
-			x = json_pack("{s:s?, s:s?}", "rule", jstr(e, "rule"), "subject",
-				      jstr(e, "subject"));
-			if (!x || json_array_append_new(fixed, x) < 0)
-				goto oom;
-		}
-	}
-	*ret_fixed = fixed;
-	*ret_failing = failing;
-	return 0;
-oom:
-	json_decref(fixed);
-	json_decref(failing);
-	return -ENOMEM;
-}
-
-static int print_text_outcome(const char *id, json_t *fixed, json_t *failing)
+static int print_text_outcome(const char *id, const struct cta_apply_outcome *oc)
 {
 	_cleanup_free_ char *buf = NULL;
-	size_t size, i;
-	json_t *e;
+	size_t size;
 	FILE *f = open_memstream(&buf, &size);
 
 	if (!f)
 		return CTA_EXIT_HOST;
 	fprintf(f, "\napplied; journal %s (undo with 'ctaudit rollback %s')\n", id, id);
-	fprintf(f, "\nre-audit: %zu fixed, %zu still failing\n", json_array_size(fixed),
-		json_array_size(failing));
-	json_array_foreach(fixed, i, e)
-		fprintf(f, "  fixed: %s (%s)\n", jstr(e, "rule"), jstr(e, "subject"));
-	json_array_foreach(failing, i, e)
-		fprintf(f, "  still failing [%s]: %s: %s\n", jstr(e, "severity"), jstr(e, "rule"),
-			jstr(e, "message"));
+	fprintf(f, "\nre-audit: %zu fixed, %zu still failing\n", oc->n_fixed, oc->n_failing);
+	for (size_t i = 0; i < oc->n_fixed; i++)
+		fprintf(f, "  fixed: %s (%s)\n", oc->fixed[i]->rule,
+			oc->fixed[i]->subject ? oc->fixed[i]->subject : "");
+	for (size_t i = 0; i < oc->n_failing; i++)
+		fprintf(f, "  still failing [%s]: %s: %s\n",
+			cta_severity_to_string(oc->failing[i]->severity), oc->failing[i]->rule,
+			oc->failing[i]->message ? oc->failing[i]->message : "");
 	if (fclose(f) != 0)
 		return CTA_EXIT_HOST;
 	return cta_cli_print(buf);
 }
 
-/*
- * A report is for the host and namespace it was made on: its "host" section
- * (a copy of its facts') must name the target the live facts describe.
- */
-static int check_report_target(const char *file, json_t *report, json_t *facts)
+static int print_json_outcome(const char *id, const struct cta_plan *plan,
+			      const struct cta_plan *after, const struct cta_apply_outcome *oc)
 {
-	static const char *const fields[] = { "hostname", "netns", "netns_inode" };
-	json_t *was = json_object_get(report, "host"), *now = json_object_get(facts, "host");
+	_cleanup_json_ json_t *pj = NULL, *out = NULL, *fixed = json_array(),
+			      *failing = json_array();
+	_cleanup_free_ char *s = NULL;
 
-	for (size_t i = 0; i < ELEMENTSOF(fields); i++) {
-		json_t *a = json_object_get(was, fields[i]), *b = json_object_get(now, fields[i]);
-		_cleanup_free_ char *sa = a ? json_dumps(a, JSON_ENCODE_ANY) : NULL,
-				    *sb = b ? json_dumps(b, JSON_ENCODE_ANY) : NULL;
+	if (!fixed || !failing)
+		return CTA_EXIT_HOST;
+	for (size_t i = 0; i < oc->n_fixed; i++)
+		if (json_array_append_new(fixed,
+					  json_pack("{s:s?, s:s?}", "rule", oc->fixed[i]->rule,
+						    "subject", oc->fixed[i]->subject)) < 0)
+			return CTA_EXIT_HOST;
+	for (size_t i = 0; i < oc->n_failing; i++) {
+		const struct cta_result *e = oc->failing[i];
 
-		if (!b && i == 2)
-			continue;
-		if (!a || !b || !json_equal(a, b)) {
-			cta_cli_error(
-				"refusing the report '%s': it is for %s %s, the target has %s "
-				"(nothing changed)",
-				file, fields[i], sa ? sa : "(not recorded)", sb ? sb : "(unknown)");
-			return CTA_EXIT_USAGE;
-		}
+		if (json_array_append_new(
+			    failing, json_pack("{s:s?, s:s?, s:s?, s:s?}", "rule", e->rule,
+					       "severity", cta_severity_to_string(e->severity),
+					       "subject", e->subject, "message", e->message)) < 0)
+			return CTA_EXIT_HOST;
 	}
-	return 0;
+	if (cta_render_plan_json(plan, &pj) < 0 ||
+	    !(out = json_pack("{s:b, s:s, s:O, s:O, s:O, s:b}", "changes", 1, "journal", id, "plan",
+			      pj, "fixed", fixed, "still_failing", failing, "changes_left",
+			      cta_plan_has_changes(after))) ||
+	    !(s = cta_json_dumps(out)))
+		return CTA_EXIT_HOST;
+	return cta_cli_print(s);
+}
+
+/* "nothing to do", and what ctaudit cannot do from here, which is still worth saying. */
+static int print_nothing_to_do(const struct cta_plan *plan, enum cta_format format)
+{
+	int ret;
+
+	if (format == CTA_FORMAT_JSON)
+		return cta_cli_print("{\n  \"changes\": false,\n  \"journal\": null\n}\n");
+	ret = cta_cli_print("nothing to do: the host already matches the plan\n");
+	for (size_t i = 0; ret == 0 && i < plan->n_sysctls; i++) {
+		const struct cta_plan_sysctl *s = &plan->sysctls[i];
+		_cleanup_free_ char *line = NULL;
+
+		if (s->runtime != CTA_PLAN_RT_HOST_ONLY ||
+		    (s->current && streq(s->current, s->value)))
+			continue;
+		if (asprintf(&line, "  %s = %s must be set on the host (rule %s)\n", s->key,
+			     s->value, s->rule) < 0)
+			return CTA_EXIT_HOST;
+		ret = cta_cli_print(line);
+	}
+	return ret;
 }
 
 int cmd_apply(int argc, char **argv)
@@ -179,74 +151,59 @@ int cmd_apply(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	struct cta_plan_cli o = { 0 };
-	struct cta_plan *plan = NULL, *plan2 = NULL;
-	_cleanup_json_ json_t *report = NULL, *report2 = NULL, *fixed = NULL, *failing = NULL,
-			      *facts = NULL;
+	_cleanup_(cta_plan_cli_done) struct cta_plan_cli o = { 0 };
+	_cleanup_(cta_plan_freep) struct cta_plan *plan = NULL, *plan2 = NULL;
+	_cleanup_report_ struct cta_report *report = NULL, *report2 = NULL;
+	_cleanup_(cta_apply_outcome_done) struct cta_apply_outcome oc = { 0 };
+	_cleanup_json_ json_t *facts = NULL;
 	_cleanup_free_ char *text = NULL, *id = NULL, *err = NULL, *unfinished = NULL;
 	_cleanup_close_ int lock = -EBADF;
 	struct cta_apply_opts ao = { 0 };
 	bool yes = false;
-	int c, r, ret;
+	int c, r;
 
 	while ((c = getopt_long(argc, argv, "hy", longopts, NULL)) != -1) {
 		if (c == 'h') {
 			help();
-			cta_plan_cli_done(&o);
 			return cta_cli_print("");
 		}
-		if (c == 'y') {
-			yes = true;
-			continue;
-		}
-		if (c == OPT_ALL_PORTS || c == OPT_ADOPT) {
+		if (c == 'y' || c == OPT_ALL_PORTS || c == OPT_ADOPT) {
+			yes |= c == 'y';
 			ao.all_ports |= c == OPT_ALL_PORTS;
 			ao.adopt_sysctl_file |= c == OPT_ADOPT;
 			continue;
 		}
 		r = c == '?' ? -EINVAL : cta_plan_cli_opt(&o, c, optarg);
-		if (r <= 0) {
-			cta_plan_cli_done(&o);
+		if (r <= 0)
 			return r == -ENOMEM ? CTA_EXIT_HOST : CTA_EXIT_USAGE;
-		}
 	}
-	if (optind < argc) {
-		cta_plan_cli_done(&o);
+	if (optind < argc)
 		return cta_cli_usage_error("apply", "unexpected argument '%s'", argv[optind]);
-	}
-	if (o.common.facts) {
-		cta_plan_cli_done(&o);
+	if (o.common.facts)
 		return cta_cli_usage_error("apply",
 					   "apply works on the live host: --facts is for plan");
-	}
-	if (cta_cli_common_check(&o.common) < 0) {
-		cta_plan_cli_done(&o);
+	if (cta_cli_common_check(&o.common) < 0)
 		return CTA_EXIT_USAGE;
-	}
 	if (geteuid() != 0) {
-		cta_plan_cli_done(&o);
 		cta_cli_error("apply changes the host and needs root; 'ctaudit plan' shows the "
 			      "changes without it");
 		return CTA_EXIT_HOST;
 	}
 	lock = cta_apply_lock(o.common.root, &err);
 	if (lock < 0) {
-		cta_plan_cli_done(&o);
 		cta_cli_error("%s", err ? err : CTA_STRERROR(lock));
-		return lock != -EBUSY && cta_apply_refused(lock) ? CTA_EXIT_USAGE : CTA_EXIT_HOST;
+		return cta_apply_refused(lock) ? CTA_EXIT_USAGE : CTA_EXIT_HOST;
 	}
 	r = cta_apply_find_unfinished(o.common.root, &unfinished);
-	if (r < 0 && r != -ENOENT) {
+	if (r < 0) {
 		const char *t = cta_journal_trust_strerror(r);
 
-		cta_plan_cli_done(&o);
 		cta_cli_error("refusing the journal directory '%s%s': %s",
 			      o.common.root ? o.common.root : "", CTA_JOURNAL_DIR,
 			      t ? t : CTA_STRERROR(r));
 		return t ? CTA_EXIT_USAGE : CTA_EXIT_HOST;
 	}
 	if (r > 0) {
-		cta_plan_cli_done(&o);
 		cta_cli_error("an earlier apply was interrupted (journal '%s'); run 'ctaudit "
 			      "rollback %s' first",
 			      unfinished, unfinished);
@@ -254,57 +211,38 @@ int cmd_apply(int argc, char **argv)
 	}
 
 	r = cta_plan_cli_run(&o, &facts, &report, &plan);
-	if (r > 0) {
-		cta_plan_cli_done(&o);
+	if (r > 0)
 		return r;
+	if (o.report) {
+		_cleanup_free_ char *why = NULL;
+
+		r = cta_apply_check_report(report, facts, o.common.root, &why);
+		if (r < 0) {
+			cta_cli_error("refusing the report '%s': %s (nothing changed)", o.report,
+				      why ? why : CTA_STRERROR(r));
+			return r == -ENOMEM ? CTA_EXIT_HOST : CTA_EXIT_USAGE;
+		}
 	}
-	if (o.report && (ret = check_report_target(o.report, report, facts)) != 0)
-		goto out;
 	/* the plan has no boot-time file then; apply checks it again */
 	ao.runtime_only = cta_plan_cli_runtime_only(&o, plan);
-	if (!cta_plan_has_changes(plan)) {
-		if (o.common.format == CTA_FORMAT_JSON) {
-			ret = cta_cli_print("{\n  \"changes\": false,\n  \"journal\": null\n}\n");
-			goto out;
-		}
-		ret = cta_cli_print("nothing to do: the host already matches the plan\n");
-		/* what ctaudit cannot do from here is still worth saying */
-		for (size_t i = 0; ret == 0 && i < plan->n_sysctls; i++) {
-			const struct cta_plan_sysctl *s = &plan->sysctls[i];
-			_cleanup_free_ char *line = NULL;
-
-			if (s->runtime != CTA_PLAN_RT_HOST_ONLY ||
-			    (s->current && streq(s->current, s->value)))
-				continue;
-			if (asprintf(&line, "  %s = %s must be set on the host (rule %s)\n", s->key,
-				     s->value, s->rule) < 0) {
-				ret = CTA_EXIT_HOST;
-				break;
-			}
-			ret = cta_cli_print(line);
-		}
-		goto out;
-	}
+	if (!cta_plan_has_changes(plan))
+		return print_nothing_to_do(plan, o.common.format);
 	if (o.common.format == CTA_FORMAT_TEXT) {
-		if (cta_render_plan_text(plan, &text) < 0) {
-			ret = CTA_EXIT_HOST;
-			goto out;
-		}
-		ret = cta_cli_print(text);
-		if (ret)
-			goto out;
+		if (cta_render_plan_text(plan, &text) < 0)
+			return CTA_EXIT_HOST;
+		r = cta_cli_print(text);
+		if (r)
+			return r;
 	}
 	if (!yes) {
 		if (!isatty(STDIN_FILENO)) {
 			cta_cli_error("no terminal to ask on: nothing changed; use --yes to apply "
 				      "without asking");
-			ret = CTA_EXIT_USAGE;
-			goto out;
+			return CTA_EXIT_USAGE;
 		}
 		if (!confirm()) {
 			cta_cli_error("not applied: nothing changed");
-			ret = CTA_EXIT_FINDINGS;
-			goto out;
+			return CTA_EXIT_FINDINGS;
 		}
 	}
 
@@ -315,14 +253,13 @@ int cmd_apply(int argc, char **argv)
 	if (r < 0) {
 		cta_cli_error("apply failed: %s%s%s", err ? err : CTA_STRERROR(-r),
 			      id ? "; journal " : "", id ? id : "");
-		ret = cta_apply_refused(r) ? CTA_EXIT_USAGE : CTA_EXIT_FINDINGS;
-		goto out;
+		return cta_apply_refused(r) ? CTA_EXIT_USAGE : CTA_EXIT_FINDINGS;
 	}
 
 	/* the proof: collect and audit again, with the engine even after --report */
 	{
 		struct cta_plan_cli o2 = o;
-		const char *prof[2] = { jstr(report, "profile"), NULL };
+		const char *prof[2] = { report->profile, NULL };
 
 		o2.report = NULL;
 		if (o.report && !o.n_profiles && prof[0]) {
@@ -331,29 +268,11 @@ int cmd_apply(int argc, char **argv)
 		}
 		r = cta_plan_cli_run(&o2, NULL, &report2, &plan2);
 	}
-	if (r > 0 || outcome(report, report2, &fixed, &failing) < 0) {
+	if (r > 0 || cta_apply_outcome(report, report2, &oc) < 0) {
 		cta_cli_error("applied (journal %s), but the re-audit failed", id);
-		ret = CTA_EXIT_HOST;
-		goto out;
+		return CTA_EXIT_HOST;
 	}
-	if (o.common.format == CTA_FORMAT_JSON) {
-		_cleanup_json_ json_t *pj = NULL, *out = NULL;
-		_cleanup_free_ char *s = NULL;
-
-		if (cta_render_plan_json(plan, &pj) < 0 ||
-		    !(out = json_pack("{s:b, s:s, s:O, s:O, s:O, s:b}", "changes", 1, "journal", id,
-				      "plan", pj, "fixed", fixed, "still_failing", failing,
-				      "changes_left", cta_plan_has_changes(plan2))) ||
-		    !(s = cta_json_dumps(out))) {
-			ret = CTA_EXIT_HOST;
-			goto out;
-		}
-		ret = cta_cli_print(s);
-	} else
-		ret = print_text_outcome(id, fixed, failing);
-out:
-	cta_plan_free(plan);
-	cta_plan_free(plan2);
-	cta_plan_cli_done(&o);
-	return ret;
+	if (o.common.format == CTA_FORMAT_JSON)
+		return print_json_outcome(id, plan, plan2, &oc);
+	return print_text_outcome(id, &oc);
 }

@@ -118,7 +118,7 @@ static void test_sysctl_file(void **state)
 
 static void test_ports(void **state)
 {
-	struct cta_plan_port v[3] = { { "tcp", "8080" }, { "udp", "53" }, { "tcp", "1-65535" } };
+	struct cta_notrack_port v[3] = { { 0, "tcp", "8080" }, { 0, "udp", "53" }, { 0, "tcp", "1-65535" } };
 	struct cta_plan_ports ps = { v, 2 };
 	char *why = NULL;
 
