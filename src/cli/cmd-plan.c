@@ -224,8 +224,9 @@ static void help(void)
 	      "                           the raw-table iptables-restore fragment, or the nft\n"
 	      "                           fragment for table inet ctaudit)\n" CTA_CLI_COMMON_HELP
 	      "  -h, --help               show this help\n\n"
-	      "Exit status: 0 nothing to change; 1 changes pending; 2 usage error or invalid\n"
-	      "input; 3 the host could not be read.\n",
+	      "Exit status: 0 nothing to change; 1 changes pending, or another file would\n"
+	      "win over a value of ctaudit's at boot; 2 usage error or invalid input; 3 the\n"
+	      "host, or a fact the plan needs (a busy xtables lock), could not be read.\n",
 	      stdout);
 }
 
