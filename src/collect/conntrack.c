@@ -142,27 +142,37 @@ static int parse_proc_stat(char *text, struct ct_stats *st, uint64_t *ret_entrie
 
 /* ---- /dev/kmsg ---------------------------------------------------------- */
 
-static bool is_table_full(const char *rec)
+/*
+ * "nf_conntrack: table full, dropping packet" (the initial namespace, or any
+ * on older kernels) and "nf_conntrack: table full in netns N, dropping
+ * packet" (nf_conntrack_core.c __nf_conntrack_alloc(), N = net->ns.inum):
+ * those count only for namespace @netns_ino (0: unknown, count them all).
+ */
+static bool is_table_full(const char *rec, uint64_t netns_ino)
 {
-	/* "nf_conntrack: table full, dropping packet" (init netns) and, on
-	 * recent kernels, "nf_conntrack: table full in netns N, dropping packet" */
 	const char *p = strstr(rec, "nf_conntrack: table full");
+	unsigned long long n;
 
-	return p && strstr(p, "dropping packet");
+	if (!p || !strstr(p, "dropping packet"))
+		return false;
+	p += strlen("nf_conntrack: table full");
+	if (netns_ino && sscanf(p, " in netns %llu", &n) == 1)
+		return n == netns_ino;
+	return true;
 }
 
-static unsigned count_lines(char *text)
+static unsigned count_lines(char *text, uint64_t netns_ino)
 {
 	unsigned n = 0;
 	char *save = NULL;
 
 	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
-		n += is_table_full(l);
+		n += is_table_full(l, netns_ino);
 	return n;
 }
 
 /* Returns the count or negative errno. */
-static long count_table_full(const char *path)
+static long count_table_full(const char *path, uint64_t netns_ino)
 {
 	/* a kmsg record is at most about 8 KiB (CONSOLE_EXT_LOG_MAX); a smaller buffer gives EINVAL */
 	const size_t bufsz = 16384;
@@ -182,7 +192,7 @@ static long count_table_full(const char *path)
 		k = cta_read_file(path, 0, &buf);
 		if (k < 0)
 			return k;
-		return count_lines(buf);
+		return count_lines(buf, netns_ino);
 	}
 	buf = malloc(bufsz);
 	if (!buf)
@@ -202,7 +212,7 @@ static long count_table_full(const char *path)
 		if (k == 0)
 			break;
 		buf[k] = 0;
-		n += is_table_full(buf);
+		n += is_table_full(buf, netns_ino);
 	}
 	return n;
 }
@@ -364,7 +374,15 @@ int cta_collect_conntrack(struct cta_collect_ctx *c)
 
 	if (asprintf(&kmsg, "%s/kmsg", c->opts->devfs ? c->opts->devfs : "/dev") < 0)
 		return -ENOMEM;
-	tf = count_table_full(kmsg);
+	{
+		_cleanup_free_ char *self = cta_collect_proc_path(c, "self/ns/net");
+		struct stat sns;
+
+		if (!self)
+			return -ENOMEM;
+		/* messages of other namespaces are theirs, not this one's */
+		tf = count_table_full(kmsg, stat(self, &sns) == 0 ? (uint64_t)sns.st_ino : 0);
+	}
 	if (tf == -ENOMEM)
 		return -ENOMEM;
 	if (tf < 0) {

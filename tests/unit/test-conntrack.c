@@ -58,8 +58,10 @@ static void test_proc_fallback(void **state)
 	assert_true(json_is_true(cta_json_path(facts, "conntrack.active")));
 	assert_string_equal(json_string_value(cta_json_path(facts, "conntrack.active_reason")),
 			    "120 entries in the table");
-	/* 3 of 6 kmsg lines: old, doubled-prefix and per-netns spellings */
-	assert_int_equal(geti(facts, "conntrack.table_full_messages"), 3);
+	/* 2 of 6 kmsg lines: the old and doubled-prefix spellings; the line "in
+	 * netns 4026532177" is another namespace's (the fixture's self/ns/net
+	 * has another inode) */
+	assert_int_equal(geti(facts, "conntrack.table_full_messages"), 2);
 	assert_null(json_object_get(facts, "unavailable"));
 	json_decref(facts);
 }
