@@ -239,6 +239,68 @@ int cta_root_open_dir(int rootfd, const char *path, unsigned flags, mode_t mkdir
 	return walk(rootfd, path, flags, mkdir_mode);
 }
 
+ssize_t cta_root_read(int rootfd, const char *path, size_t max, char **ret)
+{
+	struct open_how how = {
+		.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	_cleanup_free_ char *dir = NULL, *base = NULL;
+	_cleanup_close_ int fd = -EBADF, dfd = -EBADF;
+	struct stat st;
+	int r;
+
+	if (!force_walk) {
+		fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+		if (fd < 0 && errno != ENOSYS)
+			return cta_negerrno();
+	}
+	if (fd < 0) {
+		/* the walk resolves the directories; a final symlink is read and its
+		 * target resolved from the root (absolute) or its directory */
+		_cleanup_free_ char *cur = strdup(path);
+
+		if (!cur)
+			return -ENOMEM;
+		for (unsigned links = 0;; links++) {
+			char target[4096], *next = NULL;
+			ssize_t k;
+
+			free(dir), free(base);
+			dir = base = NULL;
+			r = cta_path_split(cur, &dir, &base);
+			if (r < 0)
+				return r;
+			if (dfd >= 0)
+				close(TAKE_FD(dfd));
+			dfd = cta_root_open_dir(rootfd, dir, 0, 0);
+			if (dfd < 0)
+				return dfd;
+			fd = openat(dfd, base, how.flags | O_NOFOLLOW);
+			if (fd >= 0 || errno != ELOOP)
+				break;
+			if (links >= MAX_SYMLINKS)
+				return -ELOOP;
+			k = readlinkat(dfd, base, target, sizeof(target) - 1);
+			if (k < 0 || k == (ssize_t)sizeof(target) - 1)
+				return k < 0 ? cta_negerrno() : -ENAMETOOLONG;
+			target[k] = 0;
+			if (asprintf(&next, "%s/%s", target[0] == '/' || streq(dir, "/") ? "" : dir,
+				     target) < 0)
+				return -ENOMEM;
+			free(cur);
+			cur = next;
+		}
+		if (fd < 0)
+			return cta_negerrno();
+	}
+	if (fstat(fd, &st) < 0)
+		return cta_negerrno();
+	if (!S_ISREG(st.st_mode))
+		return S_ISDIR(st.st_mode) ? -EISDIR : -CTA_ENOTREG;
+	return cta_read_fd(fd, max, ret);
+}
+
 bool cta_root_exists(int rootfd, const char *path)
 {
 	_cleanup_free_ char *dir = NULL, *base = NULL;

@@ -94,6 +94,13 @@ ssize_t cta_read_at(int dirfd, const char *name, size_t max, char **ret, struct 
 int cta_write_at_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
 			uid_t uid, gid_t gid);
 
+/*
+ * Read host path @path below @rootfd, following symlinks inside the root only
+ * (as cta_root_open_dir, for the whole path): a regular file of at most @max
+ * bytes (0: 64 MiB).  Returns the length or negative errno.
+ */
+ssize_t cta_root_read(int rootfd, const char *path, size_t max, char **ret);
+
 /* Test hook: take the O_NOFOLLOW walk even when openat2 exists. */
 void cta_root_force_walk(bool on);
 

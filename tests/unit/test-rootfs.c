@@ -30,7 +30,10 @@ static int setup(void **state)
 		     "ln -s %2$s %1$s/etc/out && ln -s loop %1$s/etc/loop && "
 		     "ln -s /proc/self/root %1$s/etc/magic && "
 		     "ln -s /etc/shadow %1$s/etc/sysctl.d/link.conf && mkfifo %1$s/etc/fifo && "
-		     "echo secret > %2$s/shadow",
+		     "echo secret > %2$s/shadow && echo x=1 > %1$s/etc/real.conf && "
+		     "ln -s ../real.conf %1$s/etc/sysctl.d/rel.conf && "
+		     "ln -s /etc/real.conf %1$s/etc/sysctl.d/absl.conf && "
+		     "ln -s %2$s/shadow %1$s/etc/sysctl.d/out.conf",
 		     root, outside) < 0)
 		return -1;
 	r = system(cmd);
@@ -193,6 +196,34 @@ static void test_write_read(void **state)
 	assert_int_equal(cta_read_at(dfd, "big.conf", 5, &text, NULL), -EFBIG);
 }
 
+static void read_cases(void)
+{
+	_cleanup_close_ int rootfd = cta_root_open(root);
+	char *text = NULL;
+
+	assert_int_equal(cta_root_read(rootfd, "/etc/sysctl.d/rel.conf", 0, &text), 4);
+	assert_string_equal(text, "x=1\n");
+	free(text);
+	assert_int_equal(cta_root_read(rootfd, "/etc/sysctl.d/absl.conf", 0, &text), 4);
+	free(text);
+	assert_int_equal(cta_root_read(rootfd, "/etc/abs/../real.conf", 0, &text), -ENOENT);
+	/* links to outside the root resolve inside it: not found, never read */
+	assert_int_equal(cta_root_read(rootfd, "/etc/sysctl.d/link.conf", 0, &text), -ENOENT);
+	assert_int_equal(cta_root_read(rootfd, "/etc/sysctl.d/out.conf", 0, &text), -ENOENT);
+	assert_int_equal(cta_root_read(rootfd, "/etc/out/shadow", 0, &text), -ENOENT);
+	assert_int_equal(cta_root_read(rootfd, "/etc/fifo", 0, &text), -CTA_ENOTREG);
+	assert_int_equal(cta_root_read(rootfd, "/etc/loop", 0, &text), -ELOOP);
+}
+
+static void test_read(void **state)
+{
+	cta_root_force_walk(false);
+	read_cases();
+	cta_root_force_walk(true);
+	read_cases();
+	cta_root_force_walk(false);
+}
+
 static void test_normalize(void **state)
 {
 	static const struct {
@@ -247,9 +278,13 @@ static void test_trust(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_resolve_openat2), cmocka_unit_test(test_resolve_walk),
-		cmocka_unit_test(test_mkdir),		cmocka_unit_test(test_write_read),
-		cmocka_unit_test(test_normalize),	cmocka_unit_test(test_trust),
+		cmocka_unit_test(test_resolve_openat2),
+		cmocka_unit_test(test_resolve_walk),
+		cmocka_unit_test(test_mkdir),
+		cmocka_unit_test(test_write_read),
+		cmocka_unit_test(test_read),
+		cmocka_unit_test(test_normalize),
+		cmocka_unit_test(test_trust),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
