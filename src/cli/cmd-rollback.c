@@ -117,7 +117,7 @@ int cmd_rollback(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	struct cta_cli_common c = { 0 };
+	_cleanup_(cta_cli_common_done) struct cta_cli_common c = { 0 };
 	_cleanup_(cta_journal_freep) struct cta_journal *j = NULL;
 	_cleanup_free_ char *err = NULL, *msg = NULL;
 	_cleanup_(cta_strv_freep) char **drift = NULL;
@@ -137,6 +137,9 @@ int cmd_rollback(int argc, char **argv)
 			ao.force |= opt == OPT_FORCE;
 			continue;
 		}
+		if (opt == CTA_OPT_INTERVAL)
+			return cta_cli_usage_error("rollback",
+						   "'--interval' does not apply to rollback");
 		if (opt == CTA_OPT_FACTS || opt == CTA_OPT_KERNEL || opt == CTA_OPT_OFFLINE)
 			return cta_cli_usage_error("rollback", "'%s' does not apply to rollback",
 						   argv[optind - 1]);
@@ -147,6 +150,10 @@ int cmd_rollback(int argc, char **argv)
 	if (argc - optind > 1)
 		return cta_cli_usage_error("rollback", "unexpected argument '%s'",
 					   argv[optind + 1]);
+	if (c.all_netns)
+		return cta_cli_usage_error("rollback",
+					   "rollback restores one network namespace per "
+					   "run: --netns NAME or --netns-pid PID");
 	if (cta_cli_common_check(&c) < 0)
 		return CTA_EXIT_USAGE;
 	if (do_list) {
