@@ -538,6 +538,15 @@ static const struct rcase cases[] = {
 	  "{\"sysctl\":{\"net.ipv4.conf.all.route_localnet\":\"1\"}}", "fail", "low", NULL },
 	{ "forwarding.route_localnet", HM, "nat-gateway", NULL, "pass", "low", NULL },
 
+	{ "neigh.gc_thresh3", NATG, "nat-gateway",
+	  "{\"netstat\":{\"ArpCache\":{\"entries\":820}}}", "fail", "medium",
+	  "sysctl:net.ipv4.neigh.default.gc_thresh3" },
+	{ "neigh.gc_thresh3", NATG, "nat-gateway",
+	  "{\"netstat\":{\"ArpCache\":{\"entries\":819}}}", "pass", "medium", NULL },
+	{ "neigh.gc_thresh3", NATG, "nat-gateway",
+	  "{\"netstat\":{\"NdiscCache\":{\"entries\":10,\"table_fulls\":1}}}", "fail", "high", NULL },
+	{ "neigh.gc_thresh3", NATG, "nat-gateway", NULL, "pass", "medium", NULL },
+
 	{ "forwarding.bridge_nf_call_iptables", NATG, "k8s-node", NULL, "skip", NULL, NULL },
 
 	/* drift.yaml; the whitespace-only difference in ip_local_port_range is no drift */
