@@ -456,6 +456,16 @@ static const struct rcase cases[] = {
 	{ "helpers.in_use", NATB, "nat-gateway", NULL, "fail", "high", "helper:sip" },
 	{ "helpers.in_use", NATG, "nat-gateway", NULL, "pass", "high", NULL },
 
+	{ "helpers.expect_max", NATB, "nat-gateway",
+	  "{\"sysctl\":{\"net.netfilter.nf_conntrack_expect_max\":\"4095\"}}", "fail", "medium",
+	  "sysctl:net.netfilter.nf_conntrack_expect_max" },
+	{ "helpers.expect_max", NATB, "nat-gateway", NULL, "pass", "medium", NULL },
+	{ "helpers.expect_max", NATB, "nat-gateway", "{\"helpers\":{\"in_use\":{\"sip\":3277}}}",
+	  "fail", "medium", NULL },
+	{ "helpers.expect_max", NATB, "nat-gateway", "{\"helpers\":{\"in_use\":{\"sip\":3276}}}",
+	  "pass", "medium", NULL },
+	{ "helpers.expect_max", NATG, "nat-gateway", NULL, "skip", NULL, NULL },
+
 	/* notrack.yaml */
 	{ "notrack.missing_for_role", HM, "api-server-notrack", NULL, "fail", "medium",
 	  "notrack:tcp/8080" },
