@@ -35,6 +35,7 @@
 #define K8SD "k8s-node-defaults.json"
 #define DRIFT "drift.json"
 #define IDLE "healthy-6.18-idle.json"
+#define RHEL9 "healthy-rhel9.json"
 /* k8s-node-defaults without kube-proxy's evidence (no listener on 10256/10249, no KUBE- chains) */
 #define NOKP "{\"sockets\":{\"listening\":[{\"proto\":\"tcp\",\"addr\":\"0.0.0.0\",\"port\":22}]}}"
 
@@ -782,7 +783,7 @@ static void test_every_rule_covered(void **state)
 static void test_healthy_host(void **state)
 {
 	const struct env *env = *state;
-	static const char *const fixtures[] = { HM, IDLE };
+	static const char *const fixtures[] = { HM, IDLE, RHEL9 };
 	static const char *const profiles[] = { "api-server", "db-client", "base" };
 
 	for (size_t f = 0; f < ELEMENTSOF(fixtures); f++)
