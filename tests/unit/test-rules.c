@@ -560,6 +560,19 @@ static const struct rcase cases[] = {
 	  "{\"sysctl\":{\"net.ipv4.conf.all.route_localnet\":\"1\"}}", "fail", "low", NULL },
 	{ "forwarding.route_localnet", HM, "nat-gateway", NULL, "pass", "low", NULL },
 
+	/* nat.yaml */
+	{ "nat.snat_insert_clashes", NATG, "nat-gateway",
+	  "{\"conntrack\":{\"stats\":{\"insert_failed\":1}}}", "fail", "medium",
+	  "conntrack:insert_failed" },
+	{ "nat.snat_insert_clashes", NATG, "nat-gateway",
+	  "{\"host\":{\"kernel\":\"5.4.0\"},\"conntrack\":{\"stats\":{\"insert_failed\":1}}}", "fail",
+	  "low", NULL },
+	{ "nat.snat_insert_clashes", NATG, "nat-gateway",
+	  "{\"conntrack\":{\"stats\":{\"insert_failed\":1}},\"firewall\":{\"nat\":[{\"family\":\"ipv4\",\"kind\":\"masquerade\",\"random_fully\":true}]}}",
+	  "pass", "low", NULL },
+	{ "nat.snat_insert_clashes", NATG, "nat-gateway", NULL, "pass", "low", NULL },
+	{ "nat.snat_insert_clashes", HM, "nat-gateway", NULL, "skip", NULL, NULL },
+
 	{ "neigh.gc_thresh3", NATG, "nat-gateway", "{\"netstat\":{\"ArpCache\":{\"entries\":820}}}",
 	  "fail", "medium", "sysctl:net.ipv4.neigh.default.gc_thresh3" },
 	{ "neigh.gc_thresh3", NATG, "nat-gateway", "{\"netstat\":{\"ArpCache\":{\"entries\":819}}}",
