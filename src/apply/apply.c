@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include "apply/apply.h"
 #include "apply/journal.h"
-#include "collect/firewall.h"
+#include "nf/firewall.h"
 #include "util/fileio.h"
 #include "util/macro.h"
 #include "util/sysctl.h"
@@ -191,21 +191,12 @@ static int commit_temp(const char *tmp, const char *full)
 	return cta_fsync_parent(full);
 }
 
-/* ctaudit's rule set in the library's form: legacy rules for both families. */
+/* ctaudit's rule set: plan's entries (family 0) go to both legacy families. */
 static int set_rules(enum cta_plan_backend b, int family, const struct cta_plan_ports *ps)
 {
-	_cleanup_free_ struct cta_notrack_port *v = calloc(ps->n + 1, sizeof(*v));
-
-	if (!v)
-		return -ENOMEM;
-	for (size_t i = 0; i < ps->n; i++) {
-		v[i].family = family;
-		snprintf(v[i].proto, sizeof(v[i].proto), "%s", ps->v[i].proto);
-		snprintf(v[i].port, sizeof(v[i].port), "%s", ps->v[i].port);
-	}
 	if (b == CTA_PLAN_BACKEND_LEGACY)
-		return cta_iptc_set_notrack(family, v, ps->n);
-	return cta_nft_set_notrack(v, ps->n);
+		return cta_iptc_set_notrack(family, ps->v, ps->n);
+	return cta_nft_set_notrack(ps->v, ps->n);
 }
 
 static int ports_copy(struct cta_plan_ports *dst, const struct cta_plan_ports *src)

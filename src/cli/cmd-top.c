@@ -8,8 +8,8 @@
 #include <string.h>
 #include "cli/cli.h"
 #include "collect/collect.h"
-#include "collect/ctdump.h"
-#include "collect/sockdiag.h"
+#include "nf/ctdump.h"
+#include "nf/sockdiag.h"
 #include "util/fileio.h"
 #include "util/json.h"
 #include "util/macro.h"

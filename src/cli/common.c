@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli/cli.h"
+#include "policy/derive-fw.h"
 #include "policy/policy.h"
 #include "util/fileio.h"
 #include "util/macro.h"
@@ -153,6 +154,9 @@ int cta_cli_get_facts(const struct cta_cli_common *o, const char *const *extra_s
 		}
 	}
 	r = cta_collect_all(&co, ret_facts);
+	/* the facts command shows the derived firewall fact as evaluation sees it */
+	if (r >= 0)
+		r = cta_derive_fw(*ret_facts);
 	if (r < 0) {
 		cta_cli_error("cannot collect facts: %s", CTA_STRERROR(-r));
 		return CTA_EXIT_HOST;

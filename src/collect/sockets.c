@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "collect/collect.h"
-#include "collect/sockdiag.h"
+#include "nf/sockdiag.h"
 #include "util/fileio.h"
 #include "util/json.h"
 #include "util/macro.h"

@@ -96,23 +96,9 @@ char *cta_plan_default_sysctl_file(const char *profile)
 	return r;
 }
 
-int cta_plan_port_cmp(const struct cta_plan_port *a, const struct cta_plan_port *b)
-{
-	int c = strcmp(a->proto, b->proto);
-	unsigned long x, y;
-
-	if (c)
-		return c;
-	x = strtoul(a->port, NULL, 10);
-	y = strtoul(b->port, NULL, 10);
-	if (x != y)
-		return x < y ? -1 : 1;
-	return strcmp(a->port, b->port);
-}
-
 static int port_cmp_qsort(const void *a, const void *b)
 {
-	return cta_plan_port_cmp(a, b);
+	return cta_notrack_port_cmp(a, b);
 }
 
 bool cta_plan_ports_equal(const struct cta_plan_ports *a, const struct cta_plan_ports *b)
@@ -120,47 +106,20 @@ bool cta_plan_ports_equal(const struct cta_plan_ports *a, const struct cta_plan_
 	if (a->n != b->n)
 		return false;
 	for (size_t i = 0; i < a->n; i++)
-		if (cta_plan_port_cmp(&a->v[i], &b->v[i]) != 0)
+		if (cta_notrack_port_cmp(&a->v[i], &b->v[i]) != 0)
 			return false;
-	return true;
-}
-
-/* Port spec as the facts write it ("8080", "8000-8100"); also accept "8000:8100". */
-static bool port_valid(const char *s, char out[12])
-{
-	unsigned long lo, hi;
-	char *end;
-
-	if (!s || !isdigit((unsigned char)*s))
-		return false;
-	lo = strtoul(s, &end, 10);
-	hi = lo;
-	if (*end == '-' || *end == ':') {
-		if (!isdigit((unsigned char)end[1]))
-			return false;
-		hi = strtoul(end + 1, &end, 10);
-	}
-	if (*end || lo == 0 || lo > 65535 || hi > 65535 || hi < lo)
-		return false;
-	if (lo == hi)
-		snprintf(out, 12, "%lu", lo);
-	else
-		snprintf(out, 12, "%lu-%lu", lo, hi);
 	return true;
 }
 
 /* Add a port unless present; returns 1 added, 0 present or invalid, -ENOMEM. */
 static int ports_add(struct cta_plan_ports *ps, const char *proto, const char *port)
 {
-	struct cta_plan_port x = { 0 }, *e;
+	struct cta_notrack_port x, *e;
 
-	if (!proto || (!streq(proto, "tcp") && !streq(proto, "udp")))
+	if (cta_notrack_port_init(&x, 0, proto, port) < 0)
 		return 0;
-	if (!port_valid(port, x.port))
-		return 0;
-	snprintf(x.proto, sizeof(x.proto), "%s", proto);
 	for (size_t i = 0; i < ps->n; i++)
-		if (cta_plan_port_cmp(&ps->v[i], &x) == 0)
+		if (cta_notrack_port_cmp(&ps->v[i], &x) == 0)
 			return 0;
 	e = grow(&ps->v, &ps->n, sizeof(*e));
 	if (!e)
@@ -788,9 +747,9 @@ static int plan_notrack(struct cta_plan *p, const struct cta_plan_fs *fs, json_t
 		if (r < 0)
 			return r;
 		if (r == 0 && jstr(e, "port") && jstr(e, "proto")) {
-			char tmp[12];
+			struct cta_port_range tmp;
 
-			if (!port_valid(jstr(e, "port"), tmp) &&
+			if (cta_port_range_parse(jstr(e, "port"), CTA_PORT_NO_ZERO, &tmp) < 0 &&
 			    add_note(&p->notes, &p->n_notes, jstr(e, "rule"),
 				     "ignoring NOTRACK port '%s/%s': not a tcp or udp port or range",
 				     jstr(e, "proto"), jstr(e, "port")) < 0)
@@ -804,13 +763,12 @@ static int plan_notrack(struct cta_plan *p, const struct cta_plan_fs *fs, json_t
 	if (!nt->rules)
 		return -ENOMEM;
 	json_array_foreach(ports, i, e) {
-		struct cta_plan_port x = { 0 };
+		struct cta_notrack_port x;
 
-		if (!jstr(e, "proto") || !port_valid(jstr(e, "port"), x.port))
+		if (cta_notrack_port_init(&x, 0, jstr(e, "proto"), jstr(e, "port")) < 0)
 			continue;
-		snprintf(x.proto, sizeof(x.proto), "%s", jstr(e, "proto"));
 		for (size_t j = 0; j < nt->want.n; j++)
-			if (!nt->rules[j] && cta_plan_port_cmp(&nt->want.v[j], &x) == 0 &&
+			if (!nt->rules[j] && cta_notrack_port_cmp(&nt->want.v[j], &x) == 0 &&
 			    !(nt->rules[j] = strdup(jstr(e, "rule"))))
 				return -ENOMEM;
 	}

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 #include <jansson.h>
+#include "util/ports.h"
 
 /*
  * The plan stage: facts + audit report -> the changes that fix the failing
@@ -83,13 +84,9 @@ struct cta_plan_edit {
 	char *note; /* why it is not fixed although asked (line changed on disk ...); may be NULL */
 };
 
-struct cta_plan_port {
-	char proto[4]; /* "tcp" or "udp" */
-	char port[12]; /* "8080" or "8000-8100" */
-};
-
+/* Entries are built by cta_notrack_port_init() (family 0: both families). */
 struct cta_plan_ports {
-	struct cta_plan_port *v;
+	struct cta_notrack_port *v;
 	size_t n;
 };
 
@@ -193,8 +190,6 @@ char *cta_plan_default_sysctl_file(const char *profile);
 /* Keys that are global and read-only in a child network namespace (KNOWLEDGE.md: Namespaces). */
 bool cta_plan_key_host_only(const char *key);
 
-/* Compare ports: proto, then numeric start. */
-int cta_plan_port_cmp(const struct cta_plan_port *a, const struct cta_plan_port *b);
 bool cta_plan_ports_equal(const struct cta_plan_ports *a, const struct cta_plan_ports *b);
 
 const char *cta_plan_backend_to_string(enum cta_plan_backend b);

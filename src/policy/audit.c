@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "policy/derive-fw.h"
 #include "policy/policy-internal.h"
 #include "util/fileio.h"
 #include "util/json.h"
@@ -668,6 +669,10 @@ int cta_policy_audit(const struct cta_policy *p, const char *const *profiles, js
 	int counts[_CTA_SEVERITY_MAX] = { 0 }, pass = 0, skip = 0, k;
 	json_t *host;
 
+	/* derived facts first: rules and role detection read them */
+	k = cta_derive_fw(facts);
+	if (k < 0)
+		return k;
 	if (!profiles || !profiles[0])
 		profiles = auto_only;
 	for (n = 0; profiles[n]; n++)

@@ -21,7 +21,7 @@
 #include <string.h>
 #include <linux/netlink.h>
 #include "collect/collect.h"
-#include "collect/sockdiag.h"
+#include "nf/sockdiag.h"
 #include "util/fileio.h"
 #include "util/json.h"
 #include "util/macro.h"

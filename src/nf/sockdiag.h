@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#ifndef CTA_COLLECT_SOCKDIAG_H
-#define CTA_COLLECT_SOCKDIAG_H
+#ifndef CTA_NF_SOCKDIAG_H
+#define CTA_NF_SOCKDIAG_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "collect/ctdump.h"
+#include "nf/ctdump.h"
 
 /*
  * NETLINK_SOCK_DIAG adapter: inet_diag dumps of the current network

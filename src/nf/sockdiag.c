@@ -9,7 +9,7 @@
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
-#include "collect/sockdiag.h"
+#include "nf/sockdiag.h"
 #include "util/macro.h"
 #include "util/banned.h"
 
