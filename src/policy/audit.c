@@ -8,222 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include "policy/derive-fw.h"
+#include "policy/derive.h"
 #include "policy/policy-internal.h"
 #include "util/fileio.h"
 #include "util/json.h"
 #include "util/banned.h"
-
-/* ---- auto detection -------------------------------------------------------- */
-
-static const int db_ports[] = { 3306, 5432, 1521, 1433, 27017, 6379, 9042, 11211 };
-
-/* Minimum TIME_WAIT sockets before their destinations say anything about a role. */
-#define DB_CLIENT_MIN_TW 10
-#define API_SERVER_MIN_TW 100
-
-static long json_num(json_t *j)
-{
-	if (json_is_integer(j))
-		return (long)json_integer_value(j);
-	if (json_is_real(j))
-		return json_real_value(j) >= 0 && json_real_value(j) < 1e15 ?
-			       (long)json_real_value(j) :
-			       -1;
-	if (json_is_string(j)) {
-		int64_t v;
-
-		if (cta_parse_i64(json_string_value(j), &v) >= 0)
-			return (long)v;
-	}
-	return -1;
-}
-
-/* Port of "10.0.0.1:3306" or "[::1]:3306"; -1 if none. */
-static long peer_port(const char *peer)
-{
-	const char *c = peer ? strrchr(peer, ':') : NULL;
-	int64_t v;
-
-	if (!c || cta_parse_i64(c + 1, &v) < 0 || v < 0 || v > 65535)
-		return -1;
-	return (long)v;
-}
-
-static bool is_db_port(long p)
-{
-	for (size_t i = 0; i < ELEMENTSOF(db_ports); i++)
-		if (db_ports[i] == p)
-			return true;
-	return false;
-}
-
-static long listen_port(json_t *l)
-{
-	return json_num(json_object_get(l, "port"));
-}
-
-static bool is_tcp(json_t *l)
-{
-	json_t *p = json_object_get(l, "proto");
-
-	return !p || (json_is_string(p) && strneq(json_string_value(p), "tcp", 3));
-}
-
-static bool loopback_addr(json_t *l)
-{
-	const char *a = json_string_value(json_object_get(l, "addr"));
-
-	return a && (strneq(a, "127.", 4) || streq(a, "::1") || streq(a, "[::1]"));
-}
-
-/* Decide the role; the reason names the evidence. */
-static int detect(const struct cta_policy *p, json_t *facts, const char **ret_name,
-		  char **ret_reason)
-{
-	json_t *listening = cta_json_path(facts, "sockets.listening");
-	json_t *nat = cta_json_path(facts, "firewall.nat");
-	json_t *x;
-	size_t i;
-	char *reason = NULL;
-	const char *name = NULL;
-
-	/* k8s-node first: a Kubernetes node also forwards and masquerades */
-	json_array_foreach(listening, i, x) {
-		long port = listen_port(x);
-
-		if (is_tcp(x) && (port == 10250 || port == 10256)) {
-			name = "k8s-node";
-			if (asprintf(&reason, "%s listening on port %ld",
-				     port == 10250 ? "kubelet" : "kube-proxy", port) < 0)
-				return -ENOMEM;
-			goto found;
-		}
-	}
-	json_array_foreach(nat, i, x) {
-		const char *chain = json_string_value(json_object_get(x, "chain"));
-
-		if (chain && strneq(chain, "KUBE-", 5)) {
-			name = "k8s-node";
-			if (asprintf(&reason, "kube-proxy NAT chain '%s' present", chain) < 0)
-				return -ENOMEM;
-			goto found;
-		}
-	}
-
-	json_t *ipf = json_object_get(json_object_get(facts, "sysctl"), "net.ipv4.ip_forward");
-
-	if (json_is_string(ipf) && streq(json_string_value(ipf), "1")) {
-		size_t masq = 0;
-
-		json_array_foreach(nat, i, x) {
-			const char *kind = json_string_value(json_object_get(x, "kind"));
-
-			if (kind && (streq(kind, "masquerade") || streq(kind, "snat")))
-				masq++;
-		}
-		if (masq) {
-			name = "nat-gateway";
-			if (asprintf(&reason,
-				     "ip_forward is 1 and %zu masquerade/SNAT rule%s exist%s", masq,
-				     masq == 1 ? "" : "s", masq == 1 ? "s" : "") < 0)
-				return -ENOMEM;
-			goto found;
-		}
-	}
-
-	long tw = json_num(cta_json_path(facts, "sockets.tcp.TIME_WAIT"));
-
-	if (tw < 0)
-		tw = json_num(cta_json_path(facts, "sockets.sockstat_tw"));
-	if (tw >= DB_CLIENT_MIN_TW) {
-		json_t *top = cta_json_path(facts, "sockets.time_wait_top");
-		long db = 0, best_port = -1, best = 0;
-		long per_port[ELEMENTSOF(db_ports)] = { 0 };
-
-		json_array_foreach(top, i, x) {
-			long port = peer_port(json_string_value(json_object_get(x, "peer")));
-			long cnt = json_num(json_object_get(x, "count"));
-
-			if (cnt <= 0 || !is_db_port(port))
-				continue;
-			db += cnt;
-			for (size_t k = 0; k < ELEMENTSOF(db_ports); k++)
-				if (db_ports[k] == port)
-					per_port[k] += cnt;
-		}
-		for (size_t k = 0; k < ELEMENTSOF(db_ports); k++)
-			if (per_port[k] > best) {
-				best = per_port[k];
-				best_port = db_ports[k];
-			}
-		if (db * 2 > tw) {
-			name = "db-client";
-			if (asprintf(
-				    &reason,
-				    "%.3g %% of TIME_WAIT sockets (%ld of %ld) go to database port%s %ld%s",
-				    floor(db * 1000.0 / tw) / 10, db, tw, best == db ? "" : "s",
-				    best_port, best == db ? "" : " and others") < 0)
-				return -ENOMEM;
-			goto found;
-		}
-	}
-	if (tw >= API_SERVER_MIN_TW) {
-		char *ports = NULL;
-		size_t len = 0, n = 0;
-		FILE *f = open_memstream(&ports, &len);
-
-		if (!f)
-			return -ENOMEM;
-		json_array_foreach(listening, i, x) {
-			long port = listen_port(x);
-
-			if (!is_tcp(x) || loopback_addr(x) || port <= 0)
-				continue;
-			if (n < 5)
-				fprintf(f, "%s%ld", n ? ", " : "", port);
-			n++;
-		}
-		if (fclose(f) != 0) {
-			free(ports);
-			return -ENOMEM;
-		}
-		if (n) {
-			name = "api-server";
-			if (asprintf(
-				    &reason,
-				    "%ld TIME_WAIT sockets while TCP services listen on port%s %s%s",
-				    tw, n == 1 ? "" : "s", ports, n > 5 ? ", ..." : "") < 0) {
-				free(ports);
-				return -ENOMEM;
-			}
-			free(ports);
-			goto found;
-		}
-		free(ports);
-	}
-	name = "base";
-	reason =
-		strdup("no role evidence (no forwarding with NAT, no kubelet, no TIME_WAIT pattern "
-		       "towards databases or from busy services)");
-	if (!reason)
-		return -ENOMEM;
-found:
-	if (!cta_policy_find_profile(p, name)) {
-		char *r2;
-
-		if (asprintf(&r2, "%s; profile '%s' is not installed, using 'base'", reason, name) <
-		    0) {
-			free(reason);
-			return -ENOMEM;
-		}
-		free(reason);
-		reason = r2;
-		name = "base";
-	}
-	*ret_name = name;
-	*ret_reason = reason;
-	return 0;
-}
 
 /* ---- rule evaluation ------------------------------------------------------- */
 
@@ -669,7 +458,13 @@ int cta_policy_audit(const struct cta_policy *p, const char *const *profiles, js
 	int counts[_CTA_SEVERITY_MAX] = { 0 }, pass = 0, skip = 0, k;
 	json_t *host;
 
-	/* derived facts first: rules and role detection read them */
+	_cleanup_json_ json_t *derived = NULL;
+
+	/* derived facts first, on a copy: rules and role detection read them */
+	k = cta_derive_facts(facts, &derived);
+	if (k < 0)
+		return k;
+	facts = derived;
 	k = cta_derive_fw(facts);
 	if (k < 0)
 		return k;
@@ -690,7 +485,7 @@ int cta_policy_audit(const struct cta_policy *p, const char *const *profiles, js
 		bool dup = false;
 
 		if (streq(name, "auto")) {
-			k = detect(p, facts, &name, &why);
+			k = cta_policy_detect(p, facts, &name, &why);
 			if (k < 0)
 				return k;
 		}
