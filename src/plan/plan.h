@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 #include <jansson.h>
+#include "policy/policy.h"
 #include "util/ports.h"
 
 /*
@@ -40,6 +41,9 @@ struct cta_plan_opts {
 	/* No live kernel (--offline): no runtime changes, no rule changes. */
 	bool offline;
 	const struct cta_plan_fs *fs;
+	/* When the plan is made (UTC, YYYY-MM-DDTHH:MM:SSZ; the caller's clock,
+	 * the stage is pure); NULL: not recorded. */
+	const char *generated_at;
 };
 
 /* What happens to a key at runtime. */
@@ -137,6 +141,11 @@ struct cta_plan {
 	char *profile;
 	char *sysctl_file; /* host path */
 	char *netns; /* facts.host.netns: "init", "other", or NULL */
+	/* Report identity: what the audit looked at, when the report was made
+	 * (NULL: not recorded), and when this plan was. */
+	struct cta_report_target target;
+	char *report_generated_at;
+	char *generated_at;
 	bool offline;
 	bool fix_overrides;
 
@@ -162,15 +171,16 @@ struct cta_plan {
 };
 
 /*
- * Compute the plan.  @facts is a snapshot (docs/facts.md), @report an audit
- * report (docs/audit-json.md).  Returns 0 and a new plan in @ret, -EINVAL when
- * the report is not an audit report, -ENOMEM, or an error from opts->fs other
+ * Compute the plan.  @facts is a snapshot (docs/facts.md), @report the
+ * evaluate stage's report of it (borrowed; the plan copies what it keeps).
+ * Returns 0 and a new plan in @ret, -ENOMEM, or an error from opts->fs other
  * than -ENOENT.
  */
-int cta_plan_compute(json_t *facts, json_t *report, const struct cta_plan_opts *opts,
-		     struct cta_plan **ret);
+int cta_plan_compute(json_t *facts, const struct cta_report *report,
+		     const struct cta_plan_opts *opts, struct cta_plan **ret);
 
 void cta_plan_free(struct cta_plan *p);
+CTA_DEFINE_CLEANUP(struct cta_plan *, cta_plan_free)
 
 /* Whether the plan changes anything: a file, a runtime value or the NOTRACK rules. */
 bool cta_plan_has_changes(const struct cta_plan *p);

@@ -129,7 +129,6 @@ void cta_policy_free(struct cta_policy *p)
 	free(p->datadir);
 	free(p);
 }
-CTA_DEFINE_CLEANUP(struct cta_policy *, cta_policy_free)
 
 const char *const *cta_policy_sysctl_keys(const struct cta_policy *p)
 {
