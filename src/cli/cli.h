@@ -31,6 +31,7 @@ struct cta_cli_common {
 	const char *facts; /* --facts FILE */
 	enum cta_format format; /* --format text|json */
 	bool deep; /* audit --deep: also collect conntrack top talkers */
+	unsigned seen; /* CTA_CLI_SEEN(CTA_OPT_*) of the common options given */
 };
 
 enum {
@@ -44,6 +45,9 @@ enum {
 	CTA_OPT_FIRST_PRIVATE = 0x200, /* commands number their own long options from here */
 };
 
+/* Bit of a common option in struct cta_cli_common.seen. */
+#define CTA_CLI_SEEN(opt) (1u << ((opt)-CTA_OPT_ROOT))
+
 #define CTA_CLI_COMMON_LONGOPTS                                              \
 	{ "root", required_argument, NULL, CTA_OPT_ROOT },                   \
 		{ "netns", required_argument, NULL, CTA_OPT_NETNS },         \
@@ -56,7 +60,8 @@ enum {
 	}
 
 #define CTA_CLI_COMMON_HELP                                                                  \
-	"      --root DIR          read (and write) configuration files below DIR\n"         \
+	"      --root DIR          read configuration files below DIR (an existing\n"        \
+	"                          directory; apply and rollback also write there)\n"        \
 	"      --netns NAME        look at the network namespace /run/netns/NAME\n"          \
 	"      --netns-pid PID     look at the network namespace of process PID\n"           \
 	"      --offline           do not read the live kernel (image audit below --root)\n" \

@@ -208,6 +208,9 @@ int cmd_plan(int argc, char **argv)
 		return cta_cli_usage_error("plan", "unexpected argument '%s'", argv[optind]);
 	if (cta_cli_common_check(&o.common) < 0)
 		return CTA_EXIT_USAGE;
+	if (emit && (o.common.seen & CTA_CLI_SEEN(CTA_OPT_FORMAT)))
+		/* an artefact has one format of its own */
+		return cta_cli_usage_error("plan", "'--emit' and '--format' exclude each other");
 	r = cta_plan_cli_run(&o, NULL, NULL, &plan);
 	if (r > 0)
 		return r;

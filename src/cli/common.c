@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include "cli/cli.h"
 #include "policy/derive-fw.h"
 #include "policy/policy.h"
@@ -47,9 +48,37 @@ int cta_cli_print(const char *s)
 	return CTA_EXIT_OK;
 }
 
+/* The spelling of a common option, for messages. */
+static const char *common_opt_name(int opt)
+{
+	static const char *const names[] = {
+		[CTA_OPT_ROOT - CTA_OPT_ROOT] = "--root",
+		[CTA_OPT_NETNS - CTA_OPT_ROOT] = "--netns",
+		[CTA_OPT_NETNS_PID - CTA_OPT_ROOT] = "--netns-pid",
+		[CTA_OPT_OFFLINE - CTA_OPT_ROOT] = "--offline",
+		[CTA_OPT_KERNEL - CTA_OPT_ROOT] = "--kernel",
+		[CTA_OPT_FACTS - CTA_OPT_ROOT] = "--facts",
+		[CTA_OPT_FORMAT - CTA_OPT_ROOT] = "--format",
+	};
+	unsigned i = (unsigned)(opt - CTA_OPT_ROOT);
+
+	return i < ELEMENTSOF(names) && names[i] ? names[i] : "?";
+}
+
 int cta_cli_common_opt(struct cta_cli_common *o, int opt, const char *arg)
 {
 	int64_t pid;
+
+	if (opt >= CTA_OPT_ROOT && opt < CTA_OPT_FIRST_PRIVATE &&
+	    !streq(common_opt_name(opt), "?")) {
+		/* none of them accumulates: a second one would silently win */
+		if (o->seen & CTA_CLI_SEEN(opt)) {
+			cta_cli_usage_error(cta_cli_command, "'%s' given twice",
+					    common_opt_name(opt));
+			return -EINVAL;
+		}
+		o->seen |= CTA_CLI_SEEN(opt);
+	}
 
 	switch (opt) {
 	case CTA_OPT_ROOT:
@@ -93,22 +122,57 @@ int cta_cli_common_opt(struct cta_cli_common *o, int opt, const char *arg)
 	return 0;
 }
 
+/* The first two of @opts (CTA_OPT_*, 0-terminated) that were given, or NULL. */
+static bool two_given(const struct cta_cli_common *o, const int *opts, const char **a,
+		      const char **b)
+{
+	*a = *b = NULL;
+	for (; *opts; opts++) {
+		if (!(o->seen & CTA_CLI_SEEN(*opts)))
+			continue;
+		if (!*a)
+			*a = common_opt_name(*opts);
+		else {
+			*b = common_opt_name(*opts);
+			return true;
+		}
+	}
+	return false;
+}
+
 int cta_cli_common_check(const struct cta_cli_common *o)
 {
-	int sources = !!o->facts + !!o->offline + !!(o->netns || o->netns_pid);
+	static const int sources[] = { CTA_OPT_FACTS, CTA_OPT_OFFLINE, CTA_OPT_NETNS,
+				       CTA_OPT_NETNS_PID, 0 };
+	const char *a, *b;
 
-	if (o->netns && o->netns_pid) {
-		cta_cli_usage_error(cta_cli_command, "--netns and --netns-pid exclude each other");
+	/* where the facts come from: exactly one place */
+	if (two_given(o, sources, &a, &b)) {
+		cta_cli_usage_error(cta_cli_command, "'%s' and '%s' exclude each other", a, b);
 		return -EINVAL;
 	}
-	if (sources > 1) {
-		cta_cli_usage_error(
-			cta_cli_command,
-			"--facts, --offline and --netns/--netns-pid exclude each other");
-		return -EINVAL;
+	if (o->root) {
+		struct stat st;
+
+		/*
+		 * A typo must not become a fresh tree that apply fills.  What
+		 * cannot be looked at (EACCES) is left to the command, which
+		 * says what it needs (apply: root).
+		 */
+		if (stat(o->root, &st) < 0 ? errno != EACCES : !S_ISDIR(st.st_mode)) {
+			cta_cli_usage_error(cta_cli_command, "'--root': '%s' is not a directory",
+					    o->root);
+			return -EINVAL;
+		}
 	}
 	if (o->kernel && !o->offline) {
-		cta_cli_usage_error(cta_cli_command, "--kernel needs --offline");
+		cta_cli_usage_error(cta_cli_command, "'--kernel' needs '--offline'");
+		return -EINVAL;
+	}
+	if (o->deep && (o->facts || o->offline)) {
+		/* a snapshot or an image has no conntrack table to dump */
+		cta_cli_usage_error(cta_cli_command, "'--deep' and '%s' exclude each other",
+				    o->facts ? "--facts" : "--offline");
 		return -EINVAL;
 	}
 	return 0;
