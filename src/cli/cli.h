@@ -31,6 +31,8 @@ struct cta_cli_common {
 	const char *facts; /* --facts FILE */
 	enum cta_format format; /* --format text|json */
 	bool deep; /* audit --deep: also collect conntrack top talkers */
+	unsigned interval; /* --interval SECONDS (0: none) */
+	bool save_baseline; /* audit: leave the counters as the namespace's baseline */
 	unsigned seen; /* CTA_CLI_SEEN(CTA_OPT_*) of the common options given */
 };
 
@@ -42,6 +44,7 @@ enum {
 	CTA_OPT_KERNEL,
 	CTA_OPT_FACTS,
 	CTA_OPT_FORMAT,
+	CTA_OPT_INTERVAL,
 	CTA_OPT_FIRST_PRIVATE = 0x200, /* commands number their own long options from here */
 };
 
@@ -55,6 +58,7 @@ enum {
 		{ "offline", no_argument, NULL, CTA_OPT_OFFLINE },           \
 		{ "kernel", required_argument, NULL, CTA_OPT_KERNEL },       \
 		{ "facts", required_argument, NULL, CTA_OPT_FACTS },         \
+		{ "interval", required_argument, NULL, CTA_OPT_INTERVAL },   \
 	{                                                                    \
 		"format", required_argument, NULL, CTA_OPT_FORMAT            \
 	}
@@ -67,6 +71,7 @@ enum {
 	"      --offline           do not read the live kernel (image audit below --root)\n" \
 	"      --kernel RELEASE    with --offline: the kernel the image will boot\n"         \
 	"      --facts FILE        use a saved facts snapshot instead of the host\n"         \
+	"      --interval SECONDS  judge counters over SECONDS: sample, wait, sample\n"      \
 	"      --format text|json  output format (default: text)\n"
 
 /*

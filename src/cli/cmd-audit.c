@@ -55,7 +55,7 @@ int cmd_audit(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cta_cli_common common = { 0 };
+	struct cta_cli_common common = { .save_baseline = true };
 	_cleanup_free_ const char **profiles = NULL, **dirs = NULL;
 	size_t n_profiles = 0, n_dirs = 0;
 	int fail_on = CTA_SEVERITY_HIGH, color = -1, c, r;

@@ -31,6 +31,7 @@ static const char facts_help[] =
 	"      --netns-pid PID     look at the network namespace of process PID\n"
 	"      --offline           do not read the live kernel (image audit below --root)\n"
 	"      --kernel RELEASE    with --offline: the kernel the image will boot\n"
+	"      --interval SECONDS  counters' movement over SECONDS: sample, wait, sample\n"
 	"      --format text|json  output format (default: text)\n"
 	"  -h, --help              show this help\n"
 	"\n"

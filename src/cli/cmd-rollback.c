@@ -129,6 +129,9 @@ int cmd_rollback(int argc, char **argv)
 			do_list = true;
 			continue;
 		}
+		if (opt == CTA_OPT_INTERVAL)
+			return cta_cli_usage_error("rollback",
+						   "'--interval' does not apply to rollback");
 		if (opt == CTA_OPT_FACTS || opt == CTA_OPT_KERNEL || opt == CTA_OPT_OFFLINE)
 			return cta_cli_usage_error("rollback", "'%s' does not apply to rollback",
 						   argv[optind - 1]);

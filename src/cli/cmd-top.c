@@ -278,6 +278,8 @@ int cmd_top(int argc, char **argv)
 		case OPT_STATE:
 			o.state = optarg;
 			break;
+		case CTA_OPT_INTERVAL:
+			return cta_cli_usage_error("top", "'--interval' does not apply to top");
 		case CTA_OPT_ROOT:
 		case CTA_OPT_OFFLINE:
 		case CTA_OPT_KERNEL:

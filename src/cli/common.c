@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 #include <sys/stat.h>
 #include "cli/cli.h"
@@ -59,6 +60,7 @@ static const char *common_opt_name(int opt)
 		[CTA_OPT_KERNEL - CTA_OPT_ROOT] = "--kernel",
 		[CTA_OPT_FACTS - CTA_OPT_ROOT] = "--facts",
 		[CTA_OPT_FORMAT - CTA_OPT_ROOT] = "--format",
+		[CTA_OPT_INTERVAL - CTA_OPT_ROOT] = "--interval",
 	};
 	unsigned i = (unsigned)(opt - CTA_OPT_ROOT);
 
@@ -106,6 +108,15 @@ int cta_cli_common_opt(struct cta_cli_common *o, int opt, const char *arg)
 		return 1;
 	case CTA_OPT_FACTS:
 		o->facts = arg;
+		return 1;
+	case CTA_OPT_INTERVAL:
+		/* an hour bounds a command that only sleeps; a baseline covers longer spans */
+		if (cta_parse_i64(arg, &pid) < 0 || pid < 1 || pid > 3600) {
+			cta_cli_usage_error(cta_cli_command,
+					    "invalid interval '%s' (1 to 3600 seconds)", arg);
+			return -EINVAL;
+		}
+		o->interval = (unsigned)pid;
 		return 1;
 	case CTA_OPT_FORMAT:
 		if (streq(arg, "text"))
@@ -175,6 +186,12 @@ int cta_cli_common_check(const struct cta_cli_common *o)
 				    o->facts ? "--facts" : "--offline");
 		return -EINVAL;
 	}
+	if (o->interval && (o->facts || o->offline)) {
+		cta_cli_usage_error(
+			cta_cli_command,
+			"--interval samples the live kernel: not with --facts or --offline");
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -187,6 +204,8 @@ int cta_cli_get_facts(const struct cta_cli_common *o, const char *const *extra_s
 		.kernel = o->kernel,
 		.extra_sysctls = extra_sysctls,
 		.deep = o->deep,
+		.baseline = true,
+		.interval = o->interval,
 	};
 	int r;
 
@@ -226,6 +245,14 @@ int cta_cli_get_facts(const struct cta_cli_common *o, const char *const *extra_s
 	if (r < 0) {
 		cta_cli_error("cannot collect facts: %s", CTA_STRERROR(-r));
 		return CTA_EXIT_HOST;
+	}
+	if (o->save_baseline && !o->offline) {
+		r = cta_baseline_save(o->root, *ret_facts);
+		/* the audit itself is fine: the next one just has no interval; an
+		 * unprivileged audit cannot write root's state and need not say so */
+		if (r < 0 && r != -ENODATA &&
+		    !(geteuid() != 0 && (r == -EACCES || r == -EPERM || r == -EROFS)))
+			cta_cli_error("cannot save the counters' baseline: %s", CTA_STRERROR(-r));
 	}
 	return 0;
 }
