@@ -142,8 +142,16 @@ int cmd_rollback(int argc, char **argv)
 	if (argc - optind > 1)
 		return cta_cli_usage_error("rollback", "unexpected argument '%s'",
 					   argv[optind + 1]);
-	if (cta_cli_common_check(&c) < 0)
+	if (c.all_netns) {
+		cta_cli_common_done(&c);
+		return cta_cli_usage_error("rollback",
+					   "rollback restores one network namespace per "
+					   "run: --netns NAME or --netns-pid PID");
+	}
+	if (cta_cli_common_check(&c) < 0) {
+		cta_cli_common_done(&c);
 		return CTA_EXIT_USAGE;
+	}
 	if (do_list) {
 		if (optind < argc)
 			return cta_cli_usage_error("rollback", "--list takes no ID");
@@ -241,7 +249,8 @@ int cmd_rollback(int argc, char **argv)
 	ao.root = c.root;
 	r = cta_apply_rollback(j, &ao, &err);
 	if (r < 0) {
-		cta_cli_error("rollback of '%s' incomplete: %s", j->id, err ? err : CTA_STRERROR(-r));
+		cta_cli_error("rollback of '%s' incomplete: %s", j->id,
+			      err ? err : CTA_STRERROR(-r));
 		return CTA_EXIT_FINDINGS;
 	}
 	{

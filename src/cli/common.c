@@ -61,6 +61,8 @@ static const char *common_opt_name(int opt)
 		[CTA_OPT_FACTS - CTA_OPT_ROOT] = "--facts",
 		[CTA_OPT_FORMAT - CTA_OPT_ROOT] = "--format",
 		[CTA_OPT_INTERVAL - CTA_OPT_ROOT] = "--interval",
+		[CTA_OPT_ALL_NETNS - CTA_OPT_ROOT] = "--all-netns",
+		[CTA_OPT_JOBS - CTA_OPT_ROOT] = "--jobs",
 	};
 	unsigned i = (unsigned)(opt - CTA_OPT_ROOT);
 
@@ -102,6 +104,25 @@ int cta_cli_common_opt(struct cta_cli_common *o, int opt, const char *arg)
 		return 1;
 	case CTA_OPT_OFFLINE:
 		o->offline = true;
+		return 1;
+	case CTA_OPT_ALL_NETNS:
+		o->all_netns = true;
+		return 1;
+	case CTA_OPT_NETNS_FILTER:
+		/* repeatable: namespaces matching any of them */
+		if (cta_cli_strv_push(&o->netns_filters, &o->n_netns_filters, arg) < 0) {
+			cta_cli_error("out of memory");
+			return -ENOMEM;
+		}
+		o->seen |= CTA_CLI_SEEN(opt);
+		return 1;
+	case CTA_OPT_JOBS:
+		if (cta_parse_i64(arg, &pid) < 0 || pid < 1 || pid > 256) {
+			cta_cli_usage_error(cta_cli_command, "invalid number of jobs '%s' (1-256)",
+					    arg);
+			return -EINVAL;
+		}
+		o->jobs = (unsigned)pid;
 		return 1;
 	case CTA_OPT_KERNEL:
 		o->kernel = arg;
@@ -151,10 +172,17 @@ static bool two_given(const struct cta_cli_common *o, const int *opts, const cha
 	return false;
 }
 
+void cta_cli_common_done(struct cta_cli_common *o)
+{
+	free(o->netns_filters);
+	o->netns_filters = NULL;
+	o->n_netns_filters = 0;
+}
+
 int cta_cli_common_check(const struct cta_cli_common *o)
 {
-	static const int sources[] = { CTA_OPT_FACTS, CTA_OPT_OFFLINE, CTA_OPT_NETNS,
-				       CTA_OPT_NETNS_PID, 0 };
+	static const int sources[] = { CTA_OPT_FACTS,	  CTA_OPT_OFFLINE,   CTA_OPT_NETNS,
+				       CTA_OPT_NETNS_PID, CTA_OPT_ALL_NETNS, 0 };
 	const char *a, *b;
 
 	/* where the facts come from: exactly one place */
@@ -176,6 +204,11 @@ int cta_cli_common_check(const struct cta_cli_common *o)
 			return -EINVAL;
 		}
 	}
+	if ((o->netns_filters || o->jobs) && !o->all_netns) {
+		cta_cli_usage_error(cta_cli_command, "'%s' needs '--all-netns'",
+				    o->netns_filters ? "--netns-filter" : "--jobs");
+		return -EINVAL;
+	}
 	if (o->kernel && !o->offline) {
 		cta_cli_usage_error(cta_cli_command, "'--kernel' needs '--offline'");
 		return -EINVAL;
@@ -184,6 +217,12 @@ int cta_cli_common_check(const struct cta_cli_common *o)
 		/* a snapshot or an image has no conntrack table to dump */
 		cta_cli_usage_error(cta_cli_command, "'--deep' and '%s' exclude each other",
 				    o->facts ? "--facts" : "--offline");
+		return -EINVAL;
+	}
+	if (o->interval && o->all_netns) {
+		/* every child would sleep: sample one namespace at a time instead */
+		cta_cli_usage_error(cta_cli_command,
+				    "'--interval' and '--all-netns' exclude each other");
 		return -EINVAL;
 	}
 	if (o->interval && (o->facts || o->offline)) {

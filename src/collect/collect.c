@@ -136,7 +136,8 @@ int cta_collect_all(const struct cta_collect_opts *opts, json_t **ret_facts)
 	if (r >= 0)
 		r = set_collected_at(facts);
 	for (size_t i = 0; r >= 0 && i < ELEMENTSOF(collectors); i++)
-		r = collectors[i](&c);
+		if (!opts->netns_only || collectors[i] != cta_collect_persisted)
+			r = collectors[i](&c);
 	if (r >= 0)
 		r = cta_counters_finish(&c, &counters);
 	cta_counters_done(&counters);

@@ -43,6 +43,10 @@ struct cta_collect_opts {
 	/* Judge counters over an interval (facts "counters", docs/facts.md): read
 	 * the baseline the previous live audit left below @root.  Live only. */
 	bool baseline;
+	/* Only what belongs to the current network namespace: no persisted* (the
+	 * boot files apply to the initial namespace) and no kernel log (host-wide);
+	 * see collect/netns-run.h. */
+	bool netns_only;
 	/* --interval SECONDS: sample the counters, wait, collect (0: none).
 	 * Takes precedence over the baseline.  Live only. */
 	unsigned interval;

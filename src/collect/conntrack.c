@@ -555,6 +555,9 @@ int cta_collect_conntrack(struct cta_collect_ctx *c)
 			return r;
 	}
 
+	/* the kernel log is the host's: read once, not per namespace */
+	if (c->opts->netns_only)
+		return json_object_set(c->facts, "conntrack", ct) < 0 ? -ENOMEM : 0;
 	if (asprintf(&kmsg, "%s/kmsg", c->opts->devfs ? c->opts->devfs : "/dev") < 0)
 		return -ENOMEM;
 	self = json_object_get(json_object_get(c->facts, "host"), "netns_inode");
