@@ -368,6 +368,18 @@ static void test_top_text(void **state)
 	assert_int_equal(json_integer_value(json_object_get(j, "scanned")), 40);
 	assert_true(json_real_value(json_object_get(json_array_get(json_object_get(j, "top"), 0),
 						    "percent")) == 80.0);
+	assert_null(json_object_get(j, "filtered_in"));
+	json_decref(j);
+	j = NULL;
+
+	/* the kernel selected the entries: "N of M" counts the whole table */
+	t.filtered_in = "kernel";
+	t.table = 100;
+	free(s);
+	s = cta_render_top_text(&t);
+	assert_non_null(strstr(s, "'dport=443': 15 of 100 (by src)\n"));
+	assert_int_equal(cta_render_top_json(&t, &j), 0);
+	assert_string_equal(json_string_value(json_object_get(j, "filtered_in")), "kernel");
 
 	t = (struct cta_top){ .kind = CTA_TOP_SOCKETS,
 			      .by = "peer",
