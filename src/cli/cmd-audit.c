@@ -58,7 +58,7 @@ int cmd_audit(int argc, char **argv)
 	struct cta_cli_common common = { 0 };
 	_cleanup_free_ const char **profiles = NULL, **dirs = NULL;
 	size_t n_profiles = 0, n_dirs = 0;
-	int fail_on = CTA_SEVERITY_HIGH, color = -1, c, r;
+	int fail_on = -1, color = -1, c, r;
 	bool verbose = false;
 	struct cta_diags diags = { 0 };
 	struct cta_policy *p = NULL;
@@ -132,7 +132,8 @@ int cmd_audit(int argc, char **argv)
 		cta_policy_free(p);
 		return r;
 	}
-	r = cta_policy_audit(p, profiles, facts, &diags, &report);
+	fail_on = cta_cli_default_fail_on(fail_on);
+	r = cta_policy_audit(p, cta_cli_default_profiles(profiles), facts, &diags, &report);
 	cta_policy_free(p);
 	if (r < 0) {
 		cta_diags_print(&diags, stderr);

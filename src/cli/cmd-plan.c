@@ -62,7 +62,6 @@ void cta_plan_cli_done(struct cta_plan_cli *o)
 
 static int get_report(const struct cta_plan_cli *o, json_t **ret_facts, json_t **ret_report)
 {
-	static const char *const auto_profile[] = { "auto", NULL };
 	_cleanup_(cta_diags_done) struct cta_diags diags = { 0 };
 	struct cta_policy *pol = NULL;
 	_cleanup_json_ json_t *facts = NULL, *report = NULL;
@@ -99,7 +98,7 @@ static int get_report(const struct cta_plan_cli *o, json_t **ret_facts, json_t *
 		cta_policy_free(pol);
 		return r;
 	}
-	r = cta_policy_audit(pol, o->n_profiles ? o->profiles : auto_profile, facts, &diags,
+	r = cta_policy_audit(pol, cta_cli_default_profiles(o->profiles), facts, &diags,
 			     &report);
 	cta_policy_free(pol);
 	if (r == -EINVAL) {
