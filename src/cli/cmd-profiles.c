@@ -19,12 +19,13 @@ static void help(void)
 {
 	printf("usage: ctaudit profiles [OPTIONS] [list]\n"
 	       "       ctaudit profiles [OPTIONS] show NAME\n\n"
-	       "List the role profiles (name and description), or show one profile as it is\n"
-	       "in effect after 'extends': its parameters and its rules with their severity.\n\n"
+	       "List the role profiles (name, description and the file each came from), or\n"
+	       "show one profile as it is in effect after 'extends': its parameters and its\n"
+	       "rules with their severity.\n\n"
 	       "Options:\n"
 	       "      --format text|json  output format (default: text)\n"
 	       "      --profile-dir DIR   look for profiles in DIR first (repeatable)\n"
-	       "      --root DIR          read /etc/ctaudit/profiles below DIR\n"
+	       "      --root DIR          read /etc/ctaudit (profiles, defaults) below DIR\n"
 	       "  -h, --help              show this help\n\n"
 	       "Exit status: 0 success; 2 unknown profile, usage error or invalid policy.\n");
 }
@@ -114,10 +115,13 @@ int cmd_profiles(int argc, char **argv)
 		json_array_foreach(j, i, x)
 			w = MAX(w, strlen(json_string_value(json_object_get(x, "profile"))));
 		if (f) {
+			/* where each came from: a site file in /etc/ctaudit may hide the
+			 * shipped profile of the same name */
 			json_array_foreach(j, i, x)
-				fprintf(f, "%-*s  %s\n", (int)w,
+				fprintf(f, "%-*s  %s  (%s)\n", (int)w,
 					json_string_value(json_object_get(x, "profile")),
-					json_string_value(json_object_get(x, "description")));
+					json_string_value(json_object_get(x, "description")),
+					json_string_value(json_object_get(x, "file")));
 			if (fclose(f) != 0) {
 				free(out);
 				out = NULL;
