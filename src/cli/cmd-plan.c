@@ -98,8 +98,7 @@ static int get_report(const struct cta_plan_cli *o, json_t **ret_facts, json_t *
 		cta_policy_free(pol);
 		return r;
 	}
-	r = cta_policy_audit(pol, cta_cli_default_profiles(o->profiles), facts, &diags,
-			     &report);
+	r = cta_policy_audit(pol, cta_cli_default_profiles(o->profiles), facts, &diags, &report);
 	cta_policy_free(pol);
 	if (r == -EINVAL) {
 		cta_diags_print(&diags, stderr);
