@@ -12,28 +12,85 @@
 #include "util/macro.h"
 #include "util/banned.h"
 
+static bool has_catalog(const char *dir)
+{
+	_cleanup_free_ char *p = NULL;
+	struct stat st;
+
+	return asprintf(&p, "%s/policies", dir) >= 0 && stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/*
+ * ${datadir}/ctaudit relative to the running binary, so that
+ * `cmake --install build --prefix /usr` works although the build was
+ * configured for /usr/local.  NULL when it holds no catalog.
+ */
+static const char *datadir_near_exe(void)
+{
+	static char *dir;
+	static bool done;
+	_cleanup_free_ char *exe = NULL;
+	ssize_t n;
+	size_t size = 256;
+	char *slash;
+
+	if (done)
+		return dir;
+	done = true;
+	for (;;) {
+		free(exe);
+		exe = malloc(size);
+		if (!exe)
+			return NULL;
+		n = readlink("/proc/self/exe", exe, size);
+		if (n < 0)
+			return NULL;
+		if ((size_t)n < size)
+			break;
+		size *= 2;
+	}
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (!slash)
+		return NULL;
+	*slash = '\0';
+	if (asprintf(&dir, "%s/" CTA_DATADIR_FROM_SBINDIR, exe) < 0) {
+		dir = NULL;
+		return NULL;
+	}
+	if (!has_catalog(dir)) {
+		free(dir);
+		dir = NULL;
+	} else {
+		char *canon = realpath(dir, NULL);
+
+		if (canon) {
+			free(dir);
+			dir = canon;
+		}
+	}
+	return dir;
+}
+
 const char *cta_datadir(const char **ret_origin)
 {
-	const char *env = getenv("CTAUDIT_DATADIR"), *origin, *dir;
-	struct stat st;
+	const char *env = getenv("CTAUDIT_DATADIR"), *origin = "installed", *dir = CTA_DATADIR;
 
 	if (env && *env) {
 		dir = env;
 		origin = "$CTAUDIT_DATADIR";
-	} else {
-		dir = CTA_DATADIR;
-		origin = "installed";
-#ifdef CTA_SOURCE_DATADIR
-		/* only a developer build asks for this: an installed binary must
-		 * never read a source tree that happens to be on the machine */
-		if (stat(CTA_DATADIR "/policies", &st) < 0 || !S_ISDIR(st.st_mode)) {
-			dir = CTA_SOURCE_DATADIR;
-			origin = "source tree, developer build";
-		}
-#else
-		(void)st;
-#endif
+	} else if (!has_catalog(CTA_DATADIR) && datadir_near_exe()) {
+		dir = datadir_near_exe();
+		origin = "installed, next to the program";
 	}
+#ifdef CTA_SOURCE_DATADIR
+	/* only a developer build asks for this: an installed binary must never
+	 * read a source tree that happens to be on the machine */
+	else if (!has_catalog(CTA_DATADIR)) {
+		dir = CTA_SOURCE_DATADIR;
+		origin = "source tree, developer build";
+	}
+#endif
 	if (ret_origin)
 		*ret_origin = origin;
 	return dir;

@@ -6,8 +6,9 @@
  * Where ctaudit's own data and configuration live (docs/install.md):
  *  - the shipped catalog and profiles: DATADIR/policies, DATADIR/profiles, where
  *    DATADIR is $CTAUDIT_DATADIR, else the configured ${datadir}/ctaudit, else
- *    (only in a developer build configured with -DCTA_SOURCE_DATA=ON) the
- *    source tree;
+ *    the same relative to the program's directory (installed with another
+ *    --prefix), else (only in a developer build configured with
+ *    -DCTA_SOURCE_DATA=ON) the source tree;
  *  - the site's own: /etc/ctaudit/policies, /etc/ctaudit/profiles (file by
  *    file over the shipped ones, like sysctl.d) and /etc/ctaudit/ctaudit.yaml.
  */
@@ -20,8 +21,8 @@
 
 /*
  * The data directory to use and, in @ret_origin (may be NULL), a phrase
- * saying why: "$CTAUDIT_DATADIR", "installed" or "source tree (developer
- * build)".  Does not check that it holds a catalog: the caller's error then
+ * saying why: "$CTAUDIT_DATADIR", "installed", "installed, next to the
+ * program" or "source tree, developer build".  Does not check that it holds a catalog: the caller's error then
  * names the path it looked in.  Returns a static or environment string.
  */
 const char *cta_datadir(const char **ret_origin);
