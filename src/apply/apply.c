@@ -17,6 +17,7 @@
 #include "collect/firewall.h"
 #include "util/fileio.h"
 #include "util/macro.h"
+#include "util/sysctl.h"
 #include "util/banned.h"
 
 #define TEMP_TAG ".ctaudit-"
@@ -190,51 +191,6 @@ static int commit_temp(const char *tmp, const char *full)
 	return cta_fsync_parent(full);
 }
 
-static char *sysctl_path(const char *procfs, const char *key)
-{
-	char *p, *s;
-
-	if (asprintf(&p, "%s/sys/%s", procfs ? procfs : "/proc", key) < 0)
-		return NULL;
-	for (s = p + strlen(procfs ? procfs : "/proc") + 5; *s; s++)
-		if (*s == '.')
-			*s = '/';
-	return p;
-}
-
-static int sysctl_read(const char *procfs, const char *key, char **ret)
-{
-	_cleanup_free_ char *path = sysctl_path(procfs, key), *v = NULL;
-	ssize_t n;
-
-	if (!path)
-		return -ENOMEM;
-	n = cta_read_file(path, 0, &v);
-	if (n < 0)
-		return (int)n;
-	while (n > 0 && (v[n - 1] == '\n' || v[n - 1] == ' '))
-		v[--n] = 0;
-	*ret = TAKE_PTR(v);
-	return 0;
-}
-
-static int sysctl_write(const char *procfs, const char *key, const char *value)
-{
-	_cleanup_free_ char *path = sysctl_path(procfs, key), *line = NULL;
-	_cleanup_close_ int fd = -EBADF;
-	int r;
-
-	if (!path || asprintf(&line, "%s\n", value) < 0)
-		return -ENOMEM;
-	fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return cta_negerrno();
-	r = write_all(fd, line, strlen(line));
-	if (r < 0)
-		return r;
-	return close(TAKE_FD(fd)) < 0 ? cta_negerrno() : 0;
-}
-
 /* ctaudit's rule set in the library's form: legacy rules for both families. */
 static int set_rules(enum cta_plan_backend b, int family, const struct cta_plan_ports *ps)
 {
@@ -323,10 +279,12 @@ static int undo(struct cta_journal *j, const struct cta_apply_opts *o, size_t fi
 			set_error(ret_error, "cannot restore table inet ctaudit: %s", CTA_STRERROR(-r));
 	}
 	for (size_t i = sysctls_done; i-- > 0;) {
-		r = sysctl_write(o->procfs, j->sysctls[i].key, j->sysctls[i].previous);
-		if (r < 0)
-			ret = r, set_error(ret_error, "cannot restore %s to '%s': %s",
-					   j->sysctls[i].key, j->sysctls[i].previous, CTA_STRERROR(-r));
+		r = cta_sysctl_write(o->procfs, j->sysctls[i].key, j->sysctls[i].previous);
+		if (r < 0) {
+			ret = r;
+			set_error(ret_error, "cannot restore %s to '%s': %s", j->sysctls[i].key,
+				  j->sysctls[i].previous, CTA_STRERROR(-r));
+		}
 	}
 	for (size_t i = files_done; i-- > 0;) {
 		r = restore_file(j, &j->files[i], o->root);
@@ -463,22 +421,27 @@ static int journal_prepare(const struct cta_plan *p, const struct cta_apply_opts
 		/* a key the kernel made read-only here (a global key in a child
 		 * netns) is refused before anything changes, not undone after */
 		{
-			_cleanup_free_ char *path = sysctl_path(o->procfs, s->key);
+			_cleanup_free_ char *path = NULL;
 			struct stat st;
 
-			if (!path)
-				return -ENOMEM;
-			if (stat(path, &st) == 0 && !(st.st_mode & 0222))
-				return set_error(
-					       ret_error,
-					       "%s is read-only in this network namespace: it must "
-					       "be set on the host",
-					       s->key),
-				       -EROFS;
+			r = cta_sysctl_key_proc_path(o->procfs, s->key, &path);
+			if (r < 0) {
+				set_error(ret_error, "invalid sysctl key '%s'", s->key);
+				return r;
+			}
+			if (stat(path, &st) == 0 && !(st.st_mode & 0222)) {
+				set_error(ret_error,
+					  "%s is read-only in this network namespace: it must be "
+					  "set on the host",
+					  s->key);
+				return -EROFS;
+			}
 		}
-		r = sysctl_read(o->procfs, s->key, &js->previous);
-		if (r < 0)
-			return set_error(ret_error, "cannot read %s: %s", s->key, CTA_STRERROR(-r)), r;
+		r = cta_sysctl_read(o->procfs, s->key, 0, &js->previous);
+		if (r < 0) {
+			set_error(ret_error, "cannot read %s: %s", s->key, CTA_STRERROR(-r));
+			return r;
+		}
 	}
 	if (j->n_dirs > 1)
 		qsort(j->dirs, j->n_dirs, sizeof(*j->dirs), longer_first);
@@ -557,7 +520,7 @@ int cta_apply_run(const struct cta_plan *p, const struct cta_apply_opts *o, char
 	for (; sysctls_done < j->n_sysctls; sysctls_done++) {
 		const struct cta_journal_sysctl *s = &j->sysctls[sysctls_done];
 
-		r = sysctl_write(o->procfs, s->key, s->value);
+		r = cta_sysctl_write(o->procfs, s->key, s->value);
 		if (r < 0) {
 			set_error(ret_error, "the kernel refused %s = '%s': %s", s->key, s->value,
 				  CTA_STRERROR(-r));

@@ -8,48 +8,14 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "collect/collect.h"
-#include "collect/sysctl.h"
 #include "util/fileio.h"
 #include "util/json.h"
 #include "util/macro.h"
+#include "util/sysctl.h"
 #include "util/banned.h"
 
 /* Longest sysctl value we accept (ip_local_reserved_ports can be long). */
 #define SYSCTL_VALUE_MAX (1u << 20)
-
-static char *swap_separators(const char *s)
-{
-	char *r = strdup(s);
-
-	if (!r)
-		return NULL;
-	for (char *p = r; *p; p++) {
-		if (*p == '.')
-			*p = '/';
-		else if (*p == '/')
-			*p = '.';
-	}
-	return r;
-}
-
-char *cta_sysctl_normalize_key(const char *key)
-{
-	size_t n = strcspn(key, "./");
-
-	if (key[n] == '/')
-		return swap_separators(key);
-	return strdup(key);
-}
-
-char *cta_sysctl_key_to_path(const char *key)
-{
-	return swap_separators(key);
-}
-
-char *cta_sysctl_path_to_key(const char *path)
-{
-	return swap_separators(path);
-}
 
 /* Which "sysctl.<dir>" sections were already reported unavailable. */
 struct sysctl_state {
@@ -124,33 +90,32 @@ static bool key_is_secret(const char *key)
 /* Read one key given by its path relative to /proc/sys.  Absent keys stay absent. */
 static int read_key(struct sysctl_state *s, const char *path_rel)
 {
-	_cleanup_free_ char *rel = NULL, *path = NULL, *value = NULL, *key = NULL;
+	_cleanup_free_ char *path = NULL, *value = NULL, *key = NULL;
 	struct stat st;
-	ssize_t n;
+	int r;
 
-	if (asprintf(&rel, "sys/%s", path_rel) < 0)
-		return -ENOMEM;
-	path = cta_collect_proc_path(s->c, rel);
-	if (!path)
+	r = cta_sysctl_proc_path(s->c->opts->procfs, path_rel, &path);
+	if (r == -EINVAL) /* ".." from a policy's key: nothing below /proc/sys */
+		return 0;
+	if (r < 0)
+		return r;
+	key = cta_sysctl_path_to_key(path_rel);
+	if (!key)
 		return -ENOMEM;
 	if (stat(path, &st) < 0) {
-		int r = cta_negerrno();
-
+		r = cta_negerrno();
 		return r == -EACCES || r == -EPERM ? report_denied(s, path_rel, r) : 0;
 	}
 	/* Write-only keys (route/flush and friends) have no value to show. */
 	if (!S_ISREG(st.st_mode) || !(st.st_mode & 0444))
 		return 0;
-	n = cta_read_file(path, SYSCTL_VALUE_MAX, &value);
-	if (n == -ENOMEM)
-		return -ENOMEM;
-	if (n == -EACCES || n == -EPERM)
-		return report_denied(s, path_rel, (int)n);
-	if (n < 0)
+	r = cta_sysctl_read(s->c->opts->procfs, key, SYSCTL_VALUE_MAX, &value);
+	if (r == -ENOMEM)
+		return r;
+	if (r == -EACCES || r == -EPERM)
+		return report_denied(s, path_rel, r);
+	if (r < 0)
 		return 0;
-	key = cta_sysctl_path_to_key(path_rel);
-	if (!key)
-		return -ENOMEM;
 	cta_collapse_ws(value);
 	if (json_object_set_new(s->out, key,
 				json_string(key_is_secret(key) ? "<redacted>" : value)) < 0)
@@ -232,22 +197,6 @@ static int read_glob(struct sysctl_state *s, const char *pattern_rel)
 	return r;
 }
 
-/* A path below /proc/sys that cannot climb out of it ("..") and names a key. */
-static bool valid_rel(const char *rel)
-{
-	const char *p = rel;
-
-	for (;;) {
-		size_t n = strcspn(p, "/");
-
-		if (n == 0 || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
-			return false;
-		if (!p[n])
-			return true;
-		p += n + 1;
-	}
-}
-
 int cta_collect_sysctl(struct cta_collect_ctx *c)
 {
 	static const struct {
@@ -295,7 +244,7 @@ int cta_collect_sysctl(struct cta_collect_ctx *c)
 		rel = cta_sysctl_key_to_path(norm);
 		if (!rel)
 			return -ENOMEM;
-		if (!valid_rel(rel))
+		if (!cta_sysctl_path_valid(rel))
 			continue;
 		r = strpbrk(rel, "*?[") ? read_glob(&s, rel) : read_key(&s, rel);
 		if (r < 0)

@@ -10,6 +10,7 @@
 #include "util/fileio.h"
 #include "util/json.h"
 #include "util/macro.h"
+#include "util/sysctl.h"
 #include "util/banned.h"
 
 /* Global keys, read-only in a child netns (KNOWLEDGE.md "Namespaces"), and
@@ -93,46 +94,6 @@ char *cta_plan_default_sysctl_file(const char *profile)
 		if (!isalnum((unsigned char)*s) && !strchr("-_.", *s))
 			*s = '-';
 	return r;
-}
-
-int cta_plan_parse_sysctl_line(const char *line, char **ret_key, char **ret_value,
-			       bool *ret_optional)
-{
-	const char *p = line, *eq, *ke;
-	_cleanup_free_ char *key = NULL, *value = NULL;
-	bool optional = false;
-
-	while (isspace((unsigned char)*p))
-		p++;
-	if (!*p || *p == '#' || *p == ';')
-		return 0;
-	if (*p == '-') {
-		optional = true;
-		p++;
-	}
-	eq = strchr(p, '=');
-	if (!eq)
-		return 0;
-	ke = eq;
-	while (ke > p && isspace((unsigned char)ke[-1]))
-		ke--;
-	if (ke == p)
-		return 0;
-	key = strndup(p, (size_t)(ke - p));
-	value = strdup(eq + 1);
-	if (!key || !value)
-		return -ENOMEM;
-	/* systemd-sysctl accepts both separators; the first one used decides */
-	/* as sysctl does: when the first separator is '/', '/' and '.' swap */
-	if (strchr(key, '/') && (!strchr(key, '.') || strchr(key, '/') < strchr(key, '.')))
-		for (char *s = key; *s; s++)
-			*s = *s == '/' ? '.' : *s == '.' ? '/' : *s;
-	cta_collapse_ws(value);
-	*ret_key = TAKE_PTR(key);
-	*ret_value = TAKE_PTR(value);
-	if (ret_optional)
-		*ret_optional = optional;
-	return 1;
 }
 
 int cta_plan_port_cmp(const struct cta_plan_port *a, const struct cta_plan_port *b)
@@ -363,14 +324,12 @@ static int load_own_file(struct cta_plan *p, const char *text)
 {
 	_cleanup_free_ char *copy = strdup(text), *rule = NULL, *reason = NULL;
 	char *save = NULL, *line;
-	int r;
 
 	if (!copy)
 		return -ENOMEM;
 	for (line = strtok_r(copy, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		_cleanup_free_ char *key = NULL, *value = NULL;
+		struct cta_sysctl_line pl;
 		struct cta_plan_sysctl *s;
-		bool optional;
 
 		if (line[0] == '#' && line[1] == ' ') {
 			const char *colon = strstr(line + 2, ": ");
@@ -385,19 +344,15 @@ static int load_own_file(struct cta_plan *p, const char *text)
 			}
 			continue;
 		}
-		r = cta_plan_parse_sysctl_line(line, &key, &value, &optional);
-		if (r < 0)
-			return r;
-		if (r == 0)
+		if (cta_sysctl_parse_line(line, &pl) != CTA_SYSCTL_LINE_ASSIGN)
 			continue;
-		s = find_sysctl(p, key);
+		s = find_sysctl(p, pl.key);
 		if (!s) {
 			s = grow(&p->sysctls, &p->n_sysctls, sizeof(*s));
-			if (!s)
+			if (!s || !(s->key = strdup(pl.key)))
 				return -ENOMEM;
-			s->key = TAKE_PTR(key);
 		}
-		if (set_str(&s->value, value) < 0 ||
+		if (set_str(&s->value, pl.value) < 0 ||
 		    set_str(&s->rule, rule ? rule : "ctaudit") < 0 ||
 		    set_str(&s->reason, reason ? reason : "set by an earlier ctaudit apply") < 0)
 			return -ENOMEM;
@@ -494,35 +449,6 @@ static const char *base_name(const char *path)
 	return s ? s + 1 : path;
 }
 
-static bool in_dir(const char *path, const char *dir)
-{
-	size_t n = strlen(dir);
-
-	return strneq(path, dir, n) && path[n] == '/' && !strchr(path + n + 1, '/');
-}
-
-static bool is_sysctl_d(const char *path)
-{
-	return in_dir(path, "/etc/sysctl.d") || in_dir(path, "/run/sysctl.d") ||
-	       in_dir(path, "/usr/local/lib/sysctl.d") || in_dir(path, "/usr/lib/sysctl.d") ||
-	       in_dir(path, "/lib/sysctl.d");
-}
-
-/*
- * Boot order (KNOWLEDGE.md "sysctl.d precedence"): sysctl.d files by file
- * name whatever their directory, then /etc/sysctl.conf.  Returns <0, 0, >0 as
- * @a is read before, at the same place as (same name: one hides the other),
- * or after @b.
- */
-static int boot_order(const char *a, const char *b)
-{
-	bool ca = streq(a, "/etc/sysctl.conf"), cb = streq(b, "/etc/sysctl.conf");
-
-	if (ca || cb)
-		return ca - cb;
-	return strcmp(base_name(a), base_name(b));
-}
-
 struct assign {
 	const char *value, *file;
 	unsigned line;
@@ -531,7 +457,7 @@ struct assign {
 static int assign_cmp(const void *x, const void *y)
 {
 	const struct assign *a = x, *b = y;
-	int c = boot_order(a->file, b->file);
+	int c = cta_sysctl_boot_cmp(a->file, b->file);
 
 	if (c)
 		return c;
@@ -584,14 +510,14 @@ static int line_assigns(struct cta_plan *p, const struct cta_plan_fs *fs, const 
 	if (!s || !*s)
 		return 0;
 	{
-		_cleanup_free_ char *l = strndup(s, strcspn(s, "\n")), *k = NULL, *v = NULL;
+		_cleanup_free_ char *l = strndup(s, strcspn(s, "\n"));
+		struct cta_sysctl_line pl;
 
 		if (!l)
 			return -ENOMEM;
-		r = cta_plan_parse_sysctl_line(l, &k, &v, NULL);
-		if (r <= 0)
-			return r;
-		return streq(k, key);
+		if (cta_sysctl_parse_line(l, &pl) != CTA_SYSCTL_LINE_ASSIGN)
+			return 0;
+		return streq(pl.key, key);
 	}
 }
 
@@ -614,7 +540,7 @@ static int add_edit(struct cta_plan *p, const struct cta_plan_fs *fs, enum cta_p
 		return -ENOMEM;
 	if (!fix)
 		return 0;
-	if (!is_sysctl_d(a->file) && !streq(a->file, "/etc/sysctl.conf")) {
+	if (!cta_sysctl_in_conf_dir(a->file) && !streq(a->file, CTA_SYSCTL_CONF)) {
 		e->note = strdup("not a sysctl.d file; edit it by hand");
 		return e->note ? 0 : -ENOMEM;
 	}
@@ -657,7 +583,7 @@ static int plan_precedence(struct cta_plan *p, const struct cta_plan_fs *fs, jso
 				return r;
 			if (streq(in->real, own_real))
 				continue;
-			c = boot_order(v[j].file, p->sysctl_file);
+			c = cta_sysctl_boot_cmp(v[j].file, p->sysctl_file);
 			/* same name elsewhere: hidden by ours in /etc/sysctl.d */
 			if (c <= 0)
 				continue;
@@ -958,7 +884,7 @@ int cta_plan_compute(json_t *facts, json_t *report, const struct cta_plan_opts *
 		size_t n = strlen(p->sysctl_file);
 
 		/* systemd-sysctl and sysctl --system read only *.conf in sysctl.d */
-		if ((!is_sysctl_d(p->sysctl_file) || n < 5 ||
+		if ((!cta_sysctl_in_conf_dir(p->sysctl_file) || n < 5 ||
 		     !streq(p->sysctl_file + n - 5, ".conf")) &&
 		    add_note(&p->notes, &p->n_notes, NULL,
 			     "'%s' is not read at boot: values are set now but not after a reboot "

@@ -190,12 +190,6 @@ const struct cta_plan_input *cta_plan_input_get(const struct cta_plan *p, const 
 /* Default sysctl.d file for a profile name ("db-client", "a+b"). New string or NULL. */
 char *cta_plan_default_sysctl_file(const char *profile);
 
-/* "net/ipv4/tcp_tw_reuse" -> "net.ipv4.tcp_tw_reuse"; parse a sysctl.d line.
- * Returns 1 and the key and value (new strings) when @line assigns a key,
- * 0 for comments and blank lines, -ENOMEM.  @ret_optional: "-" prefix. */
-int cta_plan_parse_sysctl_line(const char *line, char **ret_key, char **ret_value,
-			       bool *ret_optional);
-
 /* Keys that are global and read-only in a child network namespace (KNOWLEDGE.md: Namespaces). */
 bool cta_plan_key_host_only(const char *key);
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,17 +11,22 @@
 #include "util/banned.h"
 
 /*
- * Common prefix and suffix are trimmed first, so that a small change in a
- * large file (rules.v4) costs only the changed middle; the middle gets an
- * exact LCS.  A middle too large for the table is diffed as "all removed, all
- * added": still a correct diff, just not a minimal one.
+ * Myers' O(ND) difference algorithm in linear space ("An O(ND) Difference
+ * Algorithm and Its Variations", Algorithmica 1986, section 4b): find the
+ * middle snake of a shortest edit script by searching forward and backward at
+ * once, then solve both halves.  The search mirrors GNU diffutils' diag() and
+ * compareseq() without their speed heuristics, so the script is minimal, and
+ * shift_boundaries() then slides the changes as diff does, so that where
+ * several minimal scripts exist it is nearly always the one `diff -u` prints.
+ * Memory is O(N+M); time O((N+M)·D) for D changed lines, bounded by
+ * DIFF_BUDGET.
  */
-#define LCS_MAX_CELLS (16u << 20)
 
 struct line {
 	const char *p;
 	size_t len;
 	bool nl; /* ends with '\n' */
+	uint64_t hash;
 };
 
 struct lines {
@@ -35,6 +41,15 @@ struct edit {
 	size_t o, n; /* line index in old / new (position for the other side) */
 };
 
+static uint64_t line_hash(const char *p, size_t len, bool nl)
+{
+	uint64_t h = 0xcbf29ce484222325ULL ^ nl; /* FNV-1a */
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)p[i]) * 0x100000001b3ULL;
+	return h;
+}
+
 static int split(const char *s, struct lines *ret)
 {
 	size_t cap = 0;
@@ -45,6 +60,7 @@ static int split(const char *s, struct lines *ret)
 		return 0;
 	while (*s) {
 		const char *e = strchr(s, '\n');
+		struct line *l;
 
 		if (ret->n == cap) {
 			size_t ncap = cap ? cap * 2 : 16;
@@ -55,10 +71,11 @@ static int split(const char *s, struct lines *ret)
 			ret->v = nv;
 			cap = ncap;
 		}
-		ret->v[ret->n].p = s;
-		ret->v[ret->n].len = e ? (size_t)(e - s) : strlen(s);
-		ret->v[ret->n].nl = !!e;
-		ret->n++;
+		l = &ret->v[ret->n++];
+		l->p = s;
+		l->len = e ? (size_t)(e - s) : strlen(s);
+		l->nl = !!e;
+		l->hash = line_hash(l->p, l->len, l->nl);
 		if (!e)
 			break;
 		s = e + 1;
@@ -68,61 +85,224 @@ static int split(const char *s, struct lines *ret)
 
 static bool line_eq(const struct line *a, const struct line *b)
 {
-	return a->len == b->len && a->nl == b->nl && memcmp(a->p, b->p, a->len) == 0;
+	return a->hash == b->hash && a->len == b->len && a->nl == b->nl &&
+	       memcmp(a->p, b->p, a->len) == 0;
 }
 
-static int push(struct edit **v, size_t *n, enum op op, size_t o, size_t nn)
-{
-	/* the script never exceeds old + new lines: callers size it up front */
-	(*v)[*n] = (struct edit){ op, o, nn };
-	(*n)++;
-	return 0;
-}
+struct myers {
+	const struct line *a, *b;
+	bool *del, *ins; /* changed lines of a and b */
+	ptrdiff_t *fd, *bd; /* furthest x per diagonal k = x - y */
+	uint64_t budget; /* diagonal extensions left before giving up on minimality */
+};
 
-/* Edit script for a[lo_a..hi_a) vs b[lo_b..hi_b), appended to @v. */
-static int lcs_middle(const struct lines *a, const struct lines *b, size_t lo_a, size_t hi_a,
-		      size_t lo_b, size_t hi_b, struct edit **v, size_t *n)
-{
-	size_t na = hi_a - lo_a, nb = hi_b - lo_b, i, j;
-	_cleanup_free_ uint32_t *t = NULL;
+/*
+ * Two unrelated large texts cost (N+M)·D/2 diagonal extensions, about 10^10
+ * for 100,000 lines each.  Past this many a range that is still undecided is
+ * diffed as "all removed, all added": a correct diff, not a minimal one (GNU
+ * diff has its own "too expensive" cut-off for the same reason).  It is far
+ * above anything a configuration file with edits needs: 100,000 lines with
+ * 500 changes take about 10^8.
+ */
+#define DIFF_BUDGET (1ULL << 28)
 
-	if (na == 0 || nb == 0 || (na + 1) > LCS_MAX_CELLS / (nb + 1)) {
-		for (i = lo_a; i < hi_a; i++)
-			push(v, n, OP_DEL, i, lo_b);
-		for (j = lo_b; j < hi_b; j++)
-			push(v, n, OP_INS, hi_a, j);
-		return 0;
-	}
-	/* t[i][j] = LCS length of a[lo_a+i..) and b[lo_b+j..) */
-	t = calloc((na + 1) * (nb + 1), sizeof(*t));
-	if (!t)
-		return -ENOMEM;
-#define T(x, y) t[(x) * (nb + 1) + (y)]
-	for (i = na; i-- > 0;)
-		for (j = nb; j-- > 0;)
-			T(i, j) = line_eq(&a->v[lo_a + i], &b->v[lo_b + j]) ?
-					  T(i + 1, j + 1) + 1 :
-					  MAX(T(i + 1, j), T(i, j + 1));
-	i = j = 0;
-	while (i < na || j < nb) {
-		if (i < na && j < nb && line_eq(&a->v[lo_a + i], &b->v[lo_b + j])) {
-			push(v, n, OP_EQ, lo_a + i, lo_b + j);
-			i++, j++;
-		} else if (j < nb && (i == na || T(i, j + 1) >= T(i + 1, j))) {
-			/* deletions before insertions, like GNU diff, when tied */
-			if (i < na && T(i + 1, j) == T(i, j + 1)) {
-				push(v, n, OP_DEL, lo_a + i, lo_b + j);
-				i++;
-			} else {
-				push(v, n, OP_INS, lo_a + i, lo_b + j);
-				j++;
+#define EQ(m, x, y) line_eq(&(m)->a[x], &(m)->b[y])
+
+/*
+ * The middle snake of a[xoff..xlim) vs b[yoff..ylim): a point on it in *px,
+ * *py.  Returns false when the budget ran out first.
+ */
+static bool middle_snake(struct myers *m, ptrdiff_t xoff, ptrdiff_t xlim, ptrdiff_t yoff,
+			 ptrdiff_t ylim, ptrdiff_t *px, ptrdiff_t *py)
+{
+	ptrdiff_t *fd = m->fd, *bd = m->bd;
+	const ptrdiff_t dmin = xoff - ylim, dmax = xlim - yoff;
+	const ptrdiff_t fmid = xoff - yoff, bmid = xlim - ylim;
+	ptrdiff_t fmin = fmid, fmax = fmid, bmin = bmid, bmax = bmid;
+	const bool odd = (fmid - bmid) & 1;
+
+	fd[fmid] = xoff;
+	bd[bmid] = xlim;
+	for (;;) {
+		uint64_t cost = (uint64_t)(fmax - fmin + bmax - bmin) + 4;
+
+		if (m->budget < cost)
+			return false;
+		m->budget -= cost;
+		/* one more step forward on every diagonal in reach */
+		if (fmin > dmin)
+			fd[--fmin - 1] = -1;
+		else
+			++fmin;
+		if (fmax < dmax)
+			fd[++fmax + 1] = -1;
+		else
+			--fmax;
+		for (ptrdiff_t d = fmax; d >= fmin; d -= 2) {
+			ptrdiff_t tlo = fd[d - 1], thi = fd[d + 1];
+			ptrdiff_t x = tlo >= thi ? tlo + 1 : thi, y = x - d;
+
+			while (x < xlim && y < ylim && EQ(m, x, y))
+				x++, y++;
+			fd[d] = x;
+			if (odd && bmin <= d && d <= bmax && bd[d] <= x) {
+				*px = x;
+				*py = y;
+				return true;
 			}
-		} else {
-			push(v, n, OP_DEL, lo_a + i, lo_b + j);
-			i++;
+		}
+		/* and one backward */
+		if (bmin > dmin)
+			bd[--bmin - 1] = PTRDIFF_MAX;
+		else
+			++bmin;
+		if (bmax < dmax)
+			bd[++bmax + 1] = PTRDIFF_MAX;
+		else
+			--bmax;
+		for (ptrdiff_t d = bmax; d >= bmin; d -= 2) {
+			ptrdiff_t tlo = bd[d - 1], thi = bd[d + 1];
+			ptrdiff_t x = tlo < thi ? tlo : thi - 1, y = x - d;
+
+			while (x > xoff && y > yoff && EQ(m, x - 1, y - 1))
+				x--, y--;
+			bd[d] = x;
+			if (!odd && fmin <= d && d <= fmax && x <= fd[d]) {
+				*px = x;
+				*py = y;
+				return true;
+			}
 		}
 	}
-#undef T
+}
+
+/*
+ * Mark the changed lines of a[xoff..xlim) vs b[yoff..ylim).  Each split at
+ * least halves the edit distance of the parts, so the depth is O(log D).
+ */
+static void compare(struct myers *m, ptrdiff_t xoff, ptrdiff_t xlim, ptrdiff_t yoff, ptrdiff_t ylim)
+{
+	while (xoff < xlim && yoff < ylim && EQ(m, xoff, yoff))
+		xoff++, yoff++;
+	while (xlim > xoff && ylim > yoff && EQ(m, xlim - 1, ylim - 1))
+		xlim--, ylim--;
+	if (xoff == xlim) {
+		while (yoff < ylim)
+			m->ins[yoff++] = true;
+	} else if (yoff == ylim) {
+		while (xoff < xlim)
+			m->del[xoff++] = true;
+	} else {
+		ptrdiff_t x, y;
+
+		if (!middle_snake(m, xoff, xlim, yoff, ylim, &x, &y)) {
+			while (xoff < xlim)
+				m->del[xoff++] = true;
+			while (yoff < ylim)
+				m->ins[yoff++] = true;
+			return;
+		}
+		compare(m, xoff, x, yoff, y);
+		compare(m, x, xlim, y, ylim);
+	}
+}
+
+#undef EQ
+
+/* The changed lines as an edit script: each change lists its deletions first, like diff -u. */
+/*
+ * Slide each run of changes as GNU diff's shift_boundaries() does: back while
+ * the line before it equals its last line (merging with an earlier run), then
+ * forward while its first line equals the line after it, and finally back to
+ * where it lines up with a run in the other file.  The script stays minimal;
+ * among the minimal ones this picks the one diff -u prints, with fewer hunks.
+ * @changed and @other have a false sentinel at [-1] and [n].
+ */
+static void shift_boundaries(const struct line *v, bool *changed, ptrdiff_t n, const bool *other)
+{
+	ptrdiff_t i = 0, j = 0;
+
+	for (;;) {
+		ptrdiff_t runlength, start, corresponding;
+
+		while (i < n && !changed[i]) {
+			while (other[j++])
+				;
+			i++;
+		}
+		if (i == n)
+			break;
+		start = i;
+		while (changed[++i])
+			;
+		while (other[j])
+			j++;
+		do {
+			runlength = i - start;
+			while (start && line_eq(&v[start - 1], &v[i - 1])) {
+				changed[--start] = true;
+				changed[--i] = false;
+				while (changed[start - 1])
+					start--;
+				while (other[--j])
+					;
+			}
+			corresponding = other[j - 1] ? i : n;
+			while (i != n && line_eq(&v[start], &v[i])) {
+				changed[start++] = false;
+				changed[i++] = true;
+				while (changed[i])
+					i++;
+				while (other[++j])
+					corresponding = i;
+			}
+		} while (runlength != i - start);
+		while (corresponding < i) {
+			changed[--start] = true;
+			changed[--i] = false;
+			while (other[--j])
+				;
+		}
+	}
+}
+
+/* The changed lines as an edit script: each change lists its deletions first, like diff -u. */
+static int edit_script(const struct lines *a, const struct lines *b, struct edit **ret,
+		       size_t *ret_n)
+{
+	/* one false sentinel on either side for shift_boundaries() */
+	_cleanup_free_ bool *dflags = calloc(a->n + 2, sizeof(bool)),
+			    *iflags = calloc(b->n + 2, sizeof(bool));
+	size_t nd = a->n + b->n + 3;
+	_cleanup_free_ ptrdiff_t *fd = calloc(nd, sizeof(ptrdiff_t)),
+				 *bd = calloc(nd, sizeof(ptrdiff_t));
+	bool *del, *ins;
+	struct myers m;
+	struct edit *v;
+	size_t n = 0, i = 0, j = 0;
+
+	if (!dflags || !iflags || !fd || !bd)
+		return -ENOMEM;
+	del = dflags + 1;
+	ins = iflags + 1;
+	/* diagonals run from -(b->n + 1) to a->n + 1 */
+	m = (struct myers){ a->v, b->v, del, ins, fd + b->n + 1, bd + b->n + 1, DIFF_BUDGET };
+	compare(&m, 0, (ptrdiff_t)a->n, 0, (ptrdiff_t)b->n);
+	shift_boundaries(a->v, del, (ptrdiff_t)a->n, ins);
+	shift_boundaries(b->v, ins, (ptrdiff_t)b->n, del);
+	v = calloc(a->n + b->n + 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	while (i < a->n || j < b->n) {
+		if (i < a->n && del[i])
+			v[n++] = (struct edit){ OP_DEL, i++, j };
+		else if (j < b->n && ins[j])
+			v[n++] = (struct edit){ OP_INS, i, j++ };
+		else
+			v[n++] = (struct edit){ OP_EQ, i++, j++ };
+	}
+	*ret = v;
+	*ret_n = n;
 	return 0;
 }
 
@@ -152,7 +332,8 @@ int cta_diff_unified(const char *old, const char *new, const char *old_label, co
 	_cleanup_free_ struct edit *ed = NULL;
 	_cleanup_free_ char *buf = NULL;
 	struct lines a, b;
-	size_t pre = 0, suf = 0, n = 0, size = 0, i;
+	size_t n = 0, size = 0, i;
+	bool changed;
 	FILE *f;
 	int r;
 
@@ -165,27 +346,16 @@ int cta_diff_unified(const char *old, const char *new, const char *old_label, co
 	if (r < 0)
 		return r;
 
-	while (pre < a.n && pre < b.n && line_eq(&a.v[pre], &b.v[pre]))
-		pre++;
-	while (suf < a.n - pre && suf < b.n - pre &&
-	       line_eq(&a.v[a.n - 1 - suf], &b.v[b.n - 1 - suf]))
-		suf++;
-
-	if (pre == a.n && pre == b.n && !old == !new) {
+	r = edit_script(&a, &b, &ed, &n);
+	if (r < 0)
+		return r;
+	changed = false;
+	for (i = 0; i < n && !changed; i++)
+		changed = ed[i].op != OP_EQ;
+	if (!changed && !old == !new) {
 		*ret = strdup("");
 		return *ret ? 0 : -ENOMEM;
 	}
-
-	ed = calloc(a.n + b.n + 1, sizeof(*ed));
-	if (!ed)
-		return -ENOMEM;
-	for (i = 0; i < pre; i++)
-		push(&ed, &n, OP_EQ, i, i);
-	r = lcs_middle(&a, &b, pre, a.n - suf, pre, b.n - suf, &ed, &n);
-	if (r < 0)
-		return r;
-	for (i = 0; i < suf; i++)
-		push(&ed, &n, OP_EQ, a.n - suf + i, b.n - suf + i);
 
 	f = open_memstream(&buf, &size);
 	if (!f)

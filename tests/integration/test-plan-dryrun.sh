@@ -58,6 +58,17 @@ cmp "$T/emit.conf" "$T/planned.conf" || cta_fail "--emit sysctl differs from the
 grep -qx -- '+#net.ipv4.tcp_timestamps = 0' "$T/fix.txt" || cta_fail "no override fix in the diff"
 grep -qx -- '-net.ipv4.tcp_timestamps = 0' "$T/fix.txt" || cta_fail "no override fix in the diff"
 
+# "- key = value" (a leading '-' ignores errors, sysctl.d(5)) is the same
+# assignment: it once read as " net.ipv4..." and the fix was never offered
+R2=$T/root-dash
+cp -a "$R" "$R2"
+printf '# local\n- net.ipv4.tcp_timestamps = 0\n' >"$R2/etc/sysctl.d/99-local.conf"
+"$CTAUDIT" plan --profile db-client --netns "$NS" --root "$R2" --fix-overrides >"$T/fix-dash.txt" || true
+grep -qx -- '+#- net.ipv4.tcp_timestamps = 0' "$T/fix-dash.txt" || cta_fail "no override fix for '- key = value'"
+if grep -qF 'the line changed since the facts were collected' "$T/fix-dash.txt"; then
+	cta_fail "'- key = value' read as a changed line"
+fi
+
 snapshot >"$T/after"
 diff -u "$T/before" "$T/after" || cta_fail "plan changed something"
 cta_pass "plan shows the diff and changes nothing"

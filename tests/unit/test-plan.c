@@ -507,31 +507,69 @@ static void test_json(void **state)
 	json_decref(facts), json_decref(report);
 }
 
-static void test_parse_line(void **state)
+/* The own-file reader and the override fixer share util/sysctl's line grammar. */
+static void test_default_sysctl_file(void **state)
 {
-	char *k = NULL, *v = NULL;
-	bool opt = false;
+	char *d = cta_plan_default_sysctl_file("db-client+k8s/node");
 
-	assert_int_equal(cta_plan_parse_sysctl_line("  -net/ipv4/tcp_tw_reuse =  1 ", &k, &v, &opt),
-			 1);
-	assert_string_equal(k, "net.ipv4.tcp_tw_reuse");
-	assert_string_equal(v, "1");
-	assert_true(opt);
-	free(k), free(v);
-	assert_int_equal(cta_plan_parse_sysctl_line("net.ipv4.ip_local_port_range=1024\t65000", &k,
-						    &v, &opt),
-			 1);
-	assert_string_equal(v, "1024 65000");
-	free(k), free(v);
-	assert_int_equal(cta_plan_parse_sysctl_line("# net.ipv4.x = 1", &k, &v, &opt), 0);
-	assert_int_equal(cta_plan_parse_sysctl_line("; x = 1", &k, &v, &opt), 0);
-	assert_int_equal(cta_plan_parse_sysctl_line("", &k, &v, &opt), 0);
-	{
-		char *d = cta_plan_default_sysctl_file("db-client+k8s/node");
+	assert_string_equal(d, "/etc/sysctl.d/90-ctaudit-db-client-k8s-node.conf");
+	free(d);
+}
 
-		assert_string_equal(d, "/etc/sysctl.d/90-ctaudit-db-client-k8s-node.conf");
-		free(d);
+/*
+ * "- key = value" (ignore errors, sysctl.d(5)) in another file: plan once kept
+ * a space in the key, so --fix-overrides always said the line had changed.
+ */
+static void test_fix_override_ignore_errors_line(void **state)
+{
+	static const char *const forms[] = {
+		"- net.ipv4.tcp_tw_reuse = 0",
+		"-net.ipv4.tcp_tw_reuse=0",
+		"  -   net/ipv4/tcp_tw_reuse\t=  0  ",
+	};
+	json_t *facts = load("facts-db-client.json"), *report = load("report-db-client.json");
+
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		char *text = NULL, *want = NULL;
+		const struct cta_plan_edit *e = NULL;
+		const struct cta_plan_file *f;
+		struct cta_plan *p;
+
+		assert_true(asprintf(&text, "# local tuning\n%s\nnet.core.somaxconn = 1024\n",
+				     forms[i]) > 0);
+		{
+			const struct memfile local[] = {
+				{ "/etc/sysctl.d/99-local.conf", text, NULL },
+				{},
+			};
+			struct memfs m = { base_tree, local };
+
+			p = compute(facts, report, true, &m);
+		}
+		for (size_t j = 0; j < p->n_edits; j++)
+			if (p->edits[j].kind == CTA_PLAN_EDIT_OVERRIDE)
+				e = &p->edits[j];
+		assert_non_null(e);
+		assert_string_equal(e->file, "/etc/sysctl.d/99-local.conf");
+		assert_true(e->fix);
+		assert_null(e->note);
+		f = file(p, "/etc/sysctl.d/99-local.conf");
+		assert_non_null(f);
+		assert_true(
+			asprintf(&want,
+				 "# local tuning\n"
+				 "# ctaudit: commented out, it overrode net.ipv4.tcp_tw_reuse = 0 "
+				 "in /etc/sysctl.d/90-ctaudit-db-client.conf (rule "
+				 "tcp.tw_reuse.client_under_pressure)\n"
+				 "#%s\n"
+				 "net.core.somaxconn = 1024\n",
+				 forms[i]) > 0);
+		assert_string_equal(f->new, want);
+		assert_string_equal(sys(p, "net.ipv4.tcp_tw_reuse")->boot_value, "1");
+		free(want), free(text);
+		cta_plan_free(p);
 	}
+	json_decref(facts), json_decref(report);
 }
 
 static void test_not_a_report(void **state)
@@ -555,7 +593,8 @@ int main(void)
 		cmocka_unit_test(test_idempotent),
 		cmocka_unit_test(test_notrack),
 		cmocka_unit_test(test_json),
-		cmocka_unit_test(test_parse_line),
+		cmocka_unit_test(test_default_sysctl_file),
+		cmocka_unit_test(test_fix_override_ignore_errors_line),
 		cmocka_unit_test(test_not_a_report),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "collect/collect.h"
-#include "collect/sysctl.h"
+#include "util/sysctl.h"
 #include "util/json.h"
 
 #define PROC CTA_FIXTURES "/collect/proc"
