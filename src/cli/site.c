@@ -155,6 +155,9 @@ int cta_cli_load_site(const char *root, struct cta_policy *p, struct cta_diags *
 
 	if (!path)
 		return -ENOMEM;
+	/* loaded again for each policy load (apply re-audits): start afresh */
+	cta_strv_free(TAKE_PTR(cta_cli_site.profiles));
+	cta_cli_site.fail_on = -1;
 	/* the file is optional; every other problem with it is an error */
 	if (stat(path, &st) < 0 && errno == ENOENT)
 		return 0;
