@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include "apply/apply.h"
 #include "apply/journal.h"
-#include "collect/firewall.h"
+#include "nf/firewall.h"
 #include "util/fileio.h"
 #include "util/macro.h"
 #include "util/sysctl.h"
@@ -81,9 +81,12 @@ int cta_apply_find_unfinished(const char *root, char **ret_id)
 	return r;
 }
 
-static int set_error(char **ret_error, const char *fmt, ...) _printf_(2, 3);
-static int set_error(char **ret_error, const char *fmt, ...)
+/* Add a message to *@ret_error (joined with "; ") and return @r, so that a
+ * failure reads `return set_error(ret_error, r, ...)`.  errno is kept. */
+static int set_error(char **ret_error, int r, const char *fmt, ...) _printf_(3, 4);
+static int set_error(char **ret_error, int r, const char *fmt, ...)
 {
+	int saved = errno;
 	va_list ap;
 	char *s = NULL;
 
@@ -102,7 +105,8 @@ static int set_error(char **ret_error, const char *fmt, ...)
 		}
 		free(s);
 	}
-	return 0;
+	errno = saved;
+	return r;
 }
 
 /* Remove temporaries an interrupted apply left next to @full (never *.conf). */
@@ -191,21 +195,12 @@ static int commit_temp(const char *tmp, const char *full)
 	return cta_fsync_parent(full);
 }
 
-/* ctaudit's rule set in the library's form: legacy rules for both families. */
+/* ctaudit's rule set: plan's entries (family 0) go to both legacy families. */
 static int set_rules(enum cta_plan_backend b, int family, const struct cta_plan_ports *ps)
 {
-	_cleanup_free_ struct cta_notrack_port *v = calloc(ps->n + 1, sizeof(*v));
-
-	if (!v)
-		return -ENOMEM;
-	for (size_t i = 0; i < ps->n; i++) {
-		v[i].family = family;
-		snprintf(v[i].proto, sizeof(v[i].proto), "%s", ps->v[i].proto);
-		snprintf(v[i].port, sizeof(v[i].port), "%s", ps->v[i].port);
-	}
 	if (b == CTA_PLAN_BACKEND_LEGACY)
-		return cta_iptc_set_notrack(family, v, ps->n);
-	return cta_nft_set_notrack(v, ps->n);
+		return cta_iptc_set_notrack(family, ps->v, ps->n);
+	return cta_nft_set_notrack(ps->v, ps->n);
 }
 
 static int ports_copy(struct cta_plan_ports *dst, const struct cta_plan_ports *src)
@@ -267,30 +262,30 @@ static int undo(struct cta_journal *j, const struct cta_apply_opts *o, size_t fi
 		if (j->backend == CTA_PLAN_BACKEND_LEGACY) {
 			if (rules_done >= 2 &&
 			    (r = set_rules(j->backend, AF_INET6, &j->prev_v6)) < 0)
-				ret = r,
-				set_error(ret_error, "cannot restore the IPv6 NOTRACK rules: %s",
-					  CTA_STRERROR(-r));
+				ret = set_error(ret_error, r,
+						"cannot restore the IPv6 NOTRACK rules: %s",
+						CTA_STRERROR(-r));
 			if ((r = set_rules(j->backend, AF_INET, &j->prev_v4)) < 0)
-				ret = r,
-				set_error(ret_error, "cannot restore the IPv4 NOTRACK rules: %s",
-					  CTA_STRERROR(-r));
+				ret = set_error(ret_error, r,
+						"cannot restore the IPv4 NOTRACK rules: %s",
+						CTA_STRERROR(-r));
 		} else if ((r = set_rules(j->backend, AF_INET, &j->prev_nft)) < 0)
-			ret = r,
-			set_error(ret_error, "cannot restore table inet ctaudit: %s", CTA_STRERROR(-r));
+			ret = set_error(ret_error, r, "cannot restore table inet ctaudit: %s",
+					CTA_STRERROR(-r));
 	}
 	for (size_t i = sysctls_done; i-- > 0;) {
 		r = cta_sysctl_write(o->procfs, j->sysctls[i].key, j->sysctls[i].previous);
 		if (r < 0) {
-			ret = r;
-			set_error(ret_error, "cannot restore %s to '%s': %s", j->sysctls[i].key,
-				  j->sysctls[i].previous, CTA_STRERROR(-r));
+			ret = set_error(ret_error, r, "cannot restore %s to '%s': %s",
+					j->sysctls[i].key, j->sysctls[i].previous,
+					CTA_STRERROR(-r));
 		}
 	}
 	for (size_t i = files_done; i-- > 0;) {
 		r = restore_file(j, &j->files[i], o->root);
 		if (r < 0)
-			ret = r, set_error(ret_error, "cannot restore '%s': %s", j->files[i].path,
-					   CTA_STRERROR(-r));
+			ret = set_error(ret_error, r, "cannot restore '%s': %s", j->files[i].path,
+					CTA_STRERROR(-r));
 	}
 	/* directories the apply created, if it got as far as files; deepest first */
 	for (size_t i = 0; files_done && i < j->n_dirs; i++) {
@@ -299,8 +294,8 @@ static int undo(struct cta_journal *j, const struct cta_apply_opts *o, size_t fi
 		if (!full)
 			return -ENOMEM;
 		if (rmdir(full) < 0 && errno != ENOENT && errno != ENOTEMPTY && errno != EEXIST)
-			ret = cta_negerrno(),
-			set_error(ret_error, "cannot remove '%s': %s", j->dirs[i], CTA_STRERROR(errno));
+			ret = set_error(ret_error, cta_negerrno(), "cannot remove '%s': %s",
+					j->dirs[i], CTA_STRERROR(errno));
 	}
 	return ret;
 }
@@ -373,31 +368,27 @@ static int journal_prepare(const struct cta_plan *p, const struct cta_apply_opts
 		f->mode = pf->mode;
 		if (lstat(full, &st) < 0) {
 			if (errno != ENOENT)
-				return set_error(ret_error, "cannot read '%s': %s", pf->path,
-						 CTA_STRERROR(errno)),
-				       -errno;
+				return set_error(ret_error, -errno, "cannot read '%s': %s",
+						 pf->path, CTA_STRERROR(errno));
 			if (pf->old)
-				return set_error(ret_error, "'%s' disappeared since it was read",
-						 pf->path),
-				       -ESTALE;
+				return set_error(ret_error, -ESTALE,
+						 "'%s' disappeared since it was read", pf->path);
 			r = note_new_dirs(j, o->root, pf->path);
 			if (r < 0)
 				return r;
 			continue;
 		}
 		if (!S_ISREG(st.st_mode))
-			return set_error(ret_error, "'%s' is not a regular file", pf->path),
-			       -EINVAL;
+			return set_error(ret_error, -EINVAL, "'%s' is not a regular file",
+					 pf->path);
 		n = cta_read_file(full, 0, &bytes);
 		if (n < 0)
-			return set_error(ret_error, "cannot read '%s': %s", pf->path,
-					 CTA_STRERROR((int)-n)),
-			       (int)n;
+			return set_error(ret_error, (int)n, "cannot read '%s': %s", pf->path,
+					 CTA_STRERROR((int)-n));
 		if (!pf->old || !streq(pf->old, bytes))
-			return set_error(ret_error,
+			return set_error(ret_error, -ESTALE,
 					 "'%s' changed since it was read; run plan again",
-					 pf->path),
-			       -ESTALE;
+					 pf->path);
 		f->existed = true;
 		f->mode = st.st_mode & 07777;
 		if (asprintf(&f->backup, "files/%zu", i) < 0 ||
@@ -405,8 +396,8 @@ static int journal_prepare(const struct cta_plan *p, const struct cta_apply_opts
 			return -ENOMEM;
 		r = cta_write_file_atomic(bpath, bytes, (size_t)n, 0600);
 		if (r < 0)
-			return set_error(ret_error, "cannot write the journal: %s", CTA_STRERROR(-r)),
-			       r;
+			return set_error(ret_error, r, "cannot write the journal: %s",
+					 CTA_STRERROR(-r));
 		cta_apply_step();
 	}
 	for (size_t i = 0; !o->offline && i < p->n_sysctls; i++) {
@@ -426,21 +417,20 @@ static int journal_prepare(const struct cta_plan *p, const struct cta_apply_opts
 
 			r = cta_sysctl_key_proc_path(o->procfs, s->key, &path);
 			if (r < 0) {
-				set_error(ret_error, "invalid sysctl key '%s'", s->key);
-				return r;
+				return set_error(ret_error, r, "invalid sysctl key '%s'", s->key);
 			}
 			if (stat(path, &st) == 0 && !(st.st_mode & 0222)) {
-				set_error(ret_error,
-					  "%s is read-only in this network namespace: it must be "
-					  "set on the host",
-					  s->key);
-				return -EROFS;
+				return set_error(
+					ret_error, -EROFS,
+					"%s is read-only in this network namespace: it must be "
+					"set on the host",
+					s->key);
 			}
 		}
 		r = cta_sysctl_read(o->procfs, s->key, 0, &js->previous);
 		if (r < 0) {
-			set_error(ret_error, "cannot read %s: %s", s->key, CTA_STRERROR(-r));
-			return r;
+			return set_error(ret_error, r, "cannot read %s: %s", s->key,
+					 CTA_STRERROR(-r));
 		}
 	}
 	if (j->n_dirs > 1)
@@ -474,9 +464,8 @@ int cta_apply_run(const struct cta_plan *p, const struct cta_apply_opts *o, char
 		return -ENOMEM;
 	r = cta_journal_create(o->root, &j->id);
 	if (r < 0) {
-		set_error(ret_error, "cannot create the journal below '%s': %s",
-			  o->root ? o->root : "/", CTA_STRERROR(-r));
-		return r;
+		return set_error(ret_error, r, "cannot create the journal below '%s': %s",
+				 o->root ? o->root : "/", CTA_STRERROR(-r));
 	}
 	*ret_id = strdup(j->id);
 	r = journal_prepare(p, o, j, ret_error);
@@ -489,8 +478,7 @@ int cta_apply_run(const struct cta_plan *p, const struct cta_apply_opts *o, char
 	/* the point of no return: from here every change can be undone */
 	r = cta_journal_save(o->root, j);
 	if (r < 0) {
-		set_error(ret_error, "cannot write the journal: %s", CTA_STRERROR(-r));
-		return r;
+		return set_error(ret_error, r, "cannot write the journal: %s", CTA_STRERROR(-r));
 	}
 	cta_apply_step();
 
@@ -505,14 +493,16 @@ int cta_apply_run(const struct cta_plan *p, const struct cta_apply_opts *o, char
 		clean_temps(full);
 		r = write_temp(full, pf->new, j->files[files_done].mode, &tmp);
 		if (r < 0) {
-			set_error(ret_error, "cannot write '%s': %s", pf->path, CTA_STRERROR(-r));
+			set_error(ret_error, r, "cannot write '%s': %s", pf->path,
+				  CTA_STRERROR(-r));
 			goto fail;
 		}
 		cta_apply_step();
 		r = commit_temp(tmp, full);
 		tmp = (free(tmp), NULL);
 		if (r < 0) {
-			set_error(ret_error, "cannot replace '%s': %s", pf->path, CTA_STRERROR(-r));
+			set_error(ret_error, r, "cannot replace '%s': %s", pf->path,
+				  CTA_STRERROR(-r));
 			goto fail;
 		}
 		cta_apply_step();
@@ -522,8 +512,8 @@ int cta_apply_run(const struct cta_plan *p, const struct cta_apply_opts *o, char
 
 		r = cta_sysctl_write(o->procfs, s->key, s->value);
 		if (r < 0) {
-			set_error(ret_error, "the kernel refused %s = '%s': %s", s->key, s->value,
-				  CTA_STRERROR(-r));
+			set_error(ret_error, r, "the kernel refused %s = '%s': %s", s->key,
+				  s->value, CTA_STRERROR(-r));
 			/* a refused write changed nothing, but restore it anyway */
 			sysctls_done++;
 			goto fail;
@@ -534,7 +524,7 @@ int cta_apply_run(const struct cta_plan *p, const struct cta_apply_opts *o, char
 		if (j->backend == CTA_PLAN_BACKEND_LEGACY) {
 			r = set_rules(j->backend, AF_INET, &j->rules);
 			if (r < 0) {
-				set_error(ret_error, "cannot install the IPv4 NOTRACK rules: %s",
+				set_error(ret_error, r, "cannot install the IPv4 NOTRACK rules: %s",
 					  CTA_STRERROR(-r));
 				goto fail;
 			}
@@ -542,7 +532,7 @@ int cta_apply_run(const struct cta_plan *p, const struct cta_apply_opts *o, char
 			cta_apply_step();
 			r = set_rules(j->backend, AF_INET6, &j->rules);
 			if (r < 0) {
-				set_error(ret_error, "cannot install the IPv6 NOTRACK rules: %s",
+				set_error(ret_error, r, "cannot install the IPv6 NOTRACK rules: %s",
 					  CTA_STRERROR(-r));
 				goto fail;
 			}
@@ -550,7 +540,7 @@ int cta_apply_run(const struct cta_plan *p, const struct cta_apply_opts *o, char
 		} else {
 			r = set_rules(j->backend, AF_INET, &j->rules);
 			if (r < 0) {
-				set_error(ret_error, "cannot install table inet ctaudit: %s",
+				set_error(ret_error, r, "cannot install table inet ctaudit: %s",
 					  CTA_STRERROR(-r));
 				goto fail;
 			}
@@ -561,7 +551,7 @@ int cta_apply_run(const struct cta_plan *p, const struct cta_apply_opts *o, char
 	j->state = CTA_JOURNAL_APPLIED;
 	r = cta_journal_save(o->root, j);
 	if (r < 0) {
-		set_error(ret_error, "cannot mark the journal applied: %s", CTA_STRERROR(-r));
+		set_error(ret_error, r, "cannot mark the journal applied: %s", CTA_STRERROR(-r));
 		goto fail;
 	}
 	cta_apply_step();
@@ -569,10 +559,10 @@ int cta_apply_run(const struct cta_plan *p, const struct cta_apply_opts *o, char
 
 fail:
 	if (undo(j, o, files_done, sysctls_done, rules_done, ret_error) < 0)
-		set_error(ret_error, "the host may be half-changed: run 'ctaudit rollback %s'",
+		set_error(ret_error, r, "the host may be half-changed: run 'ctaudit rollback %s'",
 			  j->id);
 	else
-		set_error(ret_error, "every change was undone");
+		set_error(ret_error, r, "every change was undone");
 	j->state = CTA_JOURNAL_FAILED;
 	free(j->error);
 	j->error = *ret_error ? strdup(*ret_error) : NULL;
@@ -592,6 +582,7 @@ int cta_apply_rollback(struct cta_journal *j, const struct cta_apply_opts *o, ch
 	j->state = CTA_JOURNAL_ROLLED_BACK;
 	r = cta_journal_save(o->root, j);
 	if (r < 0)
-		set_error(ret_error, "cannot mark the journal rolled back: %s", CTA_STRERROR(-r));
+		set_error(ret_error, r, "cannot mark the journal rolled back: %s",
+			  CTA_STRERROR(-r));
 	return r;
 }

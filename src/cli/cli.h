@@ -83,6 +83,20 @@ int cta_cli_get_facts(const struct cta_cli_common *o, const char *const *extra_s
 		      json_t **ret_facts);
 
 struct cta_policy;
+struct cta_report;
+
+/* "YYYY-MM-DDTHH:MM:SSZ" and the NUL. */
+#define CTA_CLI_UTC_STRLEN 21
+
+/* The time now in UTC into @buf; returns @buf, or NULL when the clock fails. */
+const char *cta_cli_utc_now(char buf[static CTA_CLI_UTC_STRLEN]);
+
+/*
+ * Record where a fresh report comes from: this ctaudit's version, the time
+ * now (UTC) and, when the facts were collected rather than loaded, the --root
+ * they were read below.  Returns 0 or -ENOMEM.
+ */
+int cta_cli_stamp_report(struct cta_report *r, const struct cta_cli_common *o);
 
 /*
  * Append @s (borrowed, typically optarg) to the NULL-terminated list *@v of

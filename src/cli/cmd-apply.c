@@ -56,45 +56,38 @@ static const char *jstr(json_t *o, const char *k)
 	return json_string_value(json_object_get(o, k));
 }
 
-static bool failed_before(json_t *before, json_t *res)
+static bool failed_before(const struct cta_report *before, const struct cta_result *res)
 {
-	json_t *e;
-	size_t i;
+	for (size_t i = 0; i < before->n_results; i++) {
+		const struct cta_result *e = &before->results[i];
 
-	json_array_foreach(json_object_get(before, "results"), i, e) {
-		const char *st = jstr(e, "status"), *r1 = jstr(e, "rule"), *r2 = jstr(res, "rule");
-		const char *s1 = jstr(e, "subject"), *s2 = jstr(res, "subject");
-
-		if (st && streq(st, "fail") && r1 && r2 && streq(r1, r2) &&
-		    streq(s1 ? s1 : "", s2 ? s2 : ""))
+		if (e->status == CTA_RESULT_FAIL && streq(e->rule, res->rule) &&
+		    streq(e->subject ? e->subject : "", res->subject ? res->subject : ""))
 			return true;
 	}
 	return false;
 }
 
 /* What the re-audit says: results that failed before and pass now, and what still fails. */
-static int outcome(json_t *before, json_t *after, json_t **ret_fixed, json_t **ret_failing)
+static int outcome(const struct cta_report *before, const struct cta_report *after,
+		   json_t **ret_fixed, json_t **ret_failing)
 {
-	json_t *fixed = json_array(), *failing = json_array(), *e;
-	size_t i;
+	json_t *fixed = json_array(), *failing = json_array();
 
 	if (!fixed || !failing)
 		goto oom;
-	json_array_foreach(json_object_get(after, "results"), i, e) {
-		const char *st = jstr(e, "status");
+	for (size_t i = 0; i < after->n_results; i++) {
+		const struct cta_result *e = &after->results[i];
 		json_t *x;
 
-		if (!st)
-			continue;
-		if (streq(st, "fail")) {
-			x = json_pack("{s:s?, s:s?, s:s?, s:s?}", "rule", jstr(e, "rule"),
-				      "severity", jstr(e, "severity"), "subject",
-				      jstr(e, "subject"), "message", jstr(e, "message"));
+		if (e->status == CTA_RESULT_FAIL) {
+			x = json_pack("{s:s?, s:s?, s:s?, s:s?}", "rule", e->rule, "severity",
+				      cta_severity_to_string(e->severity), "subject", e->subject,
+				      "message", e->message);
 			if (!x || json_array_append_new(failing, x) < 0)
 				goto oom;
-		} else if (streq(st, "pass") && failed_before(before, e)) {
-			x = json_pack("{s:s?, s:s?}", "rule", jstr(e, "rule"), "subject",
-				      jstr(e, "subject"));
+		} else if (e->status == CTA_RESULT_PASS && failed_before(before, e)) {
+			x = json_pack("{s:s?, s:s?}", "rule", e->rule, "subject", e->subject);
 			if (!x || json_array_append_new(fixed, x) < 0)
 				goto oom;
 		}
@@ -141,7 +134,8 @@ int cmd_apply(int argc, char **argv)
 	};
 	struct cta_plan_cli o = { 0 };
 	struct cta_plan *plan = NULL, *plan2 = NULL;
-	_cleanup_json_ json_t *report = NULL, *report2 = NULL, *fixed = NULL, *failing = NULL;
+	_cleanup_report_ struct cta_report *report = NULL, *report2 = NULL;
+	_cleanup_json_ json_t *fixed = NULL, *failing = NULL;
 	_cleanup_free_ char *text = NULL, *id = NULL, *err = NULL, *unfinished = NULL;
 	_cleanup_close_ int lock = -EBADF;
 	struct cta_apply_opts ao = { 0 };
@@ -269,7 +263,7 @@ int cmd_apply(int argc, char **argv)
 	/* the proof: collect and audit again, with the engine even after --report */
 	{
 		struct cta_plan_cli o2 = o;
-		const char *prof[2] = { jstr(report, "profile"), NULL };
+		const char *prof[2] = { report->profile, NULL };
 
 		o2.report = NULL;
 		if (o.report && !o.n_profiles && prof[0]) {

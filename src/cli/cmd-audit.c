@@ -60,9 +60,10 @@ int cmd_audit(int argc, char **argv)
 	size_t n_profiles = 0, n_dirs = 0;
 	int fail_on = -1, color = -1, c, r;
 	bool verbose = false;
-	struct cta_diags diags = { 0 };
-	struct cta_policy *p = NULL;
-	_cleanup_json_ json_t *facts = NULL, *report = NULL;
+	_cleanup_(cta_diags_done) struct cta_diags diags = { 0 };
+	_cleanup_(cta_policy_freep) struct cta_policy *p = NULL;
+	_cleanup_report_ struct cta_report *report = NULL;
+	_cleanup_json_ json_t *facts = NULL;
 	_cleanup_free_ char *out = NULL;
 
 	optind = 0;
@@ -128,26 +129,23 @@ int cmd_audit(int argc, char **argv)
 	if (r > 0)
 		return r;
 	r = cta_cli_get_facts(&common, cta_policy_sysctl_keys(p), &facts);
-	if (r > 0) {
-		cta_policy_free(p);
+	if (r > 0)
 		return r;
-	}
 	fail_on = cta_cli_default_fail_on(fail_on);
 	r = cta_policy_audit(p, cta_cli_default_profiles(profiles), facts, &diags, &report);
-	cta_policy_free(p);
+	if (r >= 0)
+		r = cta_cli_stamp_report(report, &common);
 	if (r < 0) {
 		cta_diags_print(&diags, stderr);
-		cta_diags_done(&diags);
 		if (r == -ENOMEM) {
 			cta_cli_error("out of memory");
 			return CTA_EXIT_HOST;
 		}
 		return CTA_EXIT_USAGE;
 	}
-	cta_diags_done(&diags);
 
 	if (common.format == CTA_FORMAT_JSON)
-		out = cta_json_dumps(report);
+		out = cta_report_render_json(report);
 	else {
 		const char *nc = getenv("NO_COLOR");
 		struct cta_report_opts ro = {
@@ -164,11 +162,5 @@ int cmd_audit(int argc, char **argv)
 	r = cta_cli_print(out);
 	if (r != CTA_EXIT_OK)
 		return r;
-
-	json_t *sum = json_object_get(report, "summary");
-
-	for (int s = 0; s <= fail_on; s++)
-		if (json_integer_value(json_object_get(sum, cta_severity_to_string(s))) > 0)
-			return CTA_EXIT_FINDINGS;
-	return CTA_EXIT_OK;
+	return cta_report_fails_at(report, fail_on) ? CTA_EXIT_FINDINGS : CTA_EXIT_OK;
 }

@@ -46,7 +46,7 @@ int cmd_explain(int argc, char **argv)
 	size_t n_dirs = 0;
 	const char *format = "text", *root = NULL;
 	bool all = false;
-	struct cta_policy *p = NULL;
+	_cleanup_(cta_policy_freep) struct cta_policy *p = NULL;
 	_cleanup_json_ json_t *j = NULL;
 	_cleanup_free_ char *out = NULL;
 	int c, r;
@@ -95,7 +95,6 @@ int cmd_explain(int argc, char **argv)
 		r = cta_policy_catalog_json(p, &j);
 	else
 		r = cta_policy_rule_json(p, argv[optind], &j);
-	cta_policy_free(p);
 	if (r == -ENOENT) {
 		cta_cli_error("unknown rule '%s' (see 'ctaudit explain --all')", argv[optind]);
 		return CTA_EXIT_USAGE;
@@ -108,23 +107,9 @@ int cmd_explain(int argc, char **argv)
 		out = cta_json_dumps(j);
 	else if (streq(format, "markdown"))
 		out = cta_report_explain_markdown(j);
-	else if (all) {
-		size_t len = 0, i;
-		json_t *x;
-		FILE *f = open_memstream(&out, &len);
-
-		if (f) {
-			json_array_foreach(j, i, x) {
-				_cleanup_free_ char *s = cta_report_explain_text(x);
-
-				fprintf(f, "%s%s", i ? "\n----\n\n" : "", s ? s : "");
-			}
-			if (fclose(f) != 0) {
-				free(out);
-				out = NULL;
-			}
-		}
-	} else
+	else if (all)
+		out = cta_report_explain_all_text(j);
+	else
 		out = cta_report_explain_text(j);
 	if (!out) {
 		cta_cli_error("out of memory");

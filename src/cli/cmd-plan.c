@@ -11,6 +11,7 @@
 #include "plan/plan.h"
 #include "policy/policy.h"
 #include "render/plan-render.h"
+#include "render/report.h"
 #include "util/diag.h"
 #include "util/json.h"
 #include "util/fileio.h"
@@ -60,27 +61,25 @@ void cta_plan_cli_done(struct cta_plan_cli *o)
 	free(o->profile_dirs);
 }
 
-static int get_report(const struct cta_plan_cli *o, json_t **ret_facts, json_t **ret_report)
+static int get_report(const struct cta_plan_cli *o, json_t **ret_facts,
+		      struct cta_report **ret_report)
 {
 	_cleanup_(cta_diags_done) struct cta_diags diags = { 0 };
-	struct cta_policy *pol = NULL;
-	_cleanup_json_ json_t *facts = NULL, *report = NULL;
+	_cleanup_(cta_policy_freep) struct cta_policy *pol = NULL;
+	_cleanup_report_ struct cta_report *report = NULL;
+	_cleanup_json_ json_t *facts = NULL;
 	int r;
 
 	if (o->report) {
 		_cleanup_free_ char *err = NULL;
 
-		r = cta_json_load_file(o->report, &report, &err);
+		r = cta_report_load_file(o->report, &report, &err);
 		if (r < 0) {
 			if (err)
 				fprintf(stderr, "%s\n", err);
 			else
 				cta_cli_error("cannot read '%s': %s", o->report, CTA_STRERROR(-r));
 			return r == -EINVAL || r == -ENOENT ? CTA_EXIT_USAGE : CTA_EXIT_HOST;
-		}
-		if (!json_is_array(json_object_get(report, "results"))) {
-			cta_cli_error("'%s' is not an audit report (no 'results')", o->report);
-			return CTA_EXIT_USAGE;
 		}
 		r = cta_cli_get_facts(&o->common, NULL, &facts);
 		if (r > 0)
@@ -94,16 +93,15 @@ static int get_report(const struct cta_plan_cli *o, json_t **ret_facts, json_t *
 	if (r > 0)
 		return r;
 	r = cta_cli_get_facts(&o->common, cta_policy_sysctl_keys(pol), &facts);
-	if (r > 0) {
-		cta_policy_free(pol);
+	if (r > 0)
 		return r;
-	}
 	r = cta_policy_audit(pol, cta_cli_default_profiles(o->profiles), facts, &diags, &report);
-	cta_policy_free(pol);
 	if (r == -EINVAL) {
 		cta_diags_print(&diags, stderr);
 		return CTA_EXIT_USAGE;
 	}
+	if (r >= 0)
+		r = cta_cli_stamp_report(report, &o->common);
 	if (r < 0) {
 		cta_cli_error("audit failed: %s", CTA_STRERROR(-r));
 		return CTA_EXIT_HOST;
@@ -113,18 +111,21 @@ static int get_report(const struct cta_plan_cli *o, json_t **ret_facts, json_t *
 	return 0;
 }
 
-int cta_plan_cli_run(const struct cta_plan_cli *o, json_t **ret_facts, json_t **ret_report,
-		     struct cta_plan **ret_plan)
+int cta_plan_cli_run(const struct cta_plan_cli *o, json_t **ret_facts,
+		     struct cta_report **ret_report, struct cta_plan **ret_plan)
 {
-	_cleanup_json_ json_t *facts = NULL, *report = NULL;
+	_cleanup_json_ json_t *facts = NULL;
+	_cleanup_report_ struct cta_report *report = NULL;
+	_cleanup_(cta_plan_freep) struct cta_plan *plan = NULL;
+	char now[CTA_CLI_UTC_STRLEN];
 	struct cta_plan_fs fs;
 	struct cta_plan_opts po = {
 		.sysctl_file = o->sysctl_file,
 		.fix_overrides = o->fix_overrides,
 		.offline = o->common.offline,
 		.fs = &fs,
+		.generated_at = cta_cli_utc_now(now),
 	};
-	struct cta_plan *plan = NULL;
 	int r;
 
 	r = get_report(o, &facts, &report);
@@ -132,17 +133,12 @@ int cta_plan_cli_run(const struct cta_plan_cli *o, json_t **ret_facts, json_t **
 		return r;
 	cta_fsroot_plan_fs(o->common.root, &fs);
 	r = cta_plan_compute(facts, report, &po, &plan);
-	if (r == -EINVAL) {
-		cta_cli_error("the audit report has no results");
-		return CTA_EXIT_USAGE;
-	}
 	if (r < 0) {
 		cta_cli_error("cannot compute the plan: %s", CTA_STRERROR(-r));
 		return CTA_EXIT_HOST;
 	}
 	r = cta_plan_render_files(plan);
 	if (r < 0) {
-		cta_plan_free(plan);
 		cta_cli_error("cannot render the plan: %s", CTA_STRERROR(-r));
 		return CTA_EXIT_HOST;
 	}
@@ -150,7 +146,7 @@ int cta_plan_cli_run(const struct cta_plan_cli *o, json_t **ret_facts, json_t **
 		*ret_facts = TAKE_PTR(facts);
 	if (ret_report)
 		*ret_report = TAKE_PTR(report);
-	*ret_plan = plan;
+	*ret_plan = TAKE_PTR(plan);
 	return 0;
 }
 
@@ -182,8 +178,8 @@ int cmd_plan(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	struct cta_plan_cli o = { 0 };
-	struct cta_plan *plan = NULL;
+	_cleanup_(cta_plan_cli_done) struct cta_plan_cli o = { 0 };
+	_cleanup_(cta_plan_freep) struct cta_plan *plan = NULL;
 	_cleanup_free_ char *out = NULL;
 	const char *emit = NULL;
 	int c, r;
@@ -191,36 +187,26 @@ int cmd_plan(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		if (c == 'h') {
 			help();
-			cta_plan_cli_done(&o);
 			return cta_cli_print("");
 		}
 		if (c == OPT_EMIT) {
 			if (!streq(optarg, "sysctl") && !streq(optarg, "iptables") &&
-			    !streq(optarg, "nft")) {
-				cta_plan_cli_done(&o);
+			    !streq(optarg, "nft"))
 				return cta_cli_usage_error(
 					"plan", "unknown artefact '%s' (sysctl, iptables or nft)",
 					optarg);
-			}
 			emit = optarg;
 			continue;
 		}
 		r = c == '?' ? -EINVAL : cta_plan_cli_opt(&o, c, optarg);
-		if (r <= 0) {
-			cta_plan_cli_done(&o);
+		if (r <= 0)
 			return r == -ENOMEM ? CTA_EXIT_HOST : CTA_EXIT_USAGE;
-		}
 	}
-	if (optind < argc) {
-		cta_plan_cli_done(&o);
+	if (optind < argc)
 		return cta_cli_usage_error("plan", "unexpected argument '%s'", argv[optind]);
-	}
-	if (cta_cli_common_check(&o.common) < 0) {
-		cta_plan_cli_done(&o);
+	if (cta_cli_common_check(&o.common) < 0)
 		return CTA_EXIT_USAGE;
-	}
 	r = cta_plan_cli_run(&o, NULL, NULL, &plan);
-	cta_plan_cli_done(&o);
 	if (r > 0)
 		return r;
 
@@ -238,13 +224,11 @@ int cmd_plan(int argc, char **argv)
 	} else if (cta_render_plan_text(plan, &out) < 0)
 		out = NULL;
 	if (!out) {
-		cta_plan_free(plan);
 		cta_cli_error("out of memory");
 		return CTA_EXIT_HOST;
 	}
 	r = cta_cli_print(out);
-	if (r == 0)
-		r = cta_plan_has_changes(plan) ? CTA_EXIT_FINDINGS : CTA_EXIT_OK;
-	cta_plan_free(plan);
-	return r;
+	if (r != CTA_EXIT_OK)
+		return r;
+	return cta_plan_has_changes(plan) ? CTA_EXIT_FINDINGS : CTA_EXIT_OK;
 }

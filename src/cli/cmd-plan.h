@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include "cli/cli.h"
 #include "plan/plan.h"
+#include "policy/policy.h"
 
 /* Options shared by `plan` and `apply` (apply runs the same pipeline). */
 struct cta_plan_cli {
@@ -56,7 +57,7 @@ void cta_plan_cli_done(struct cta_plan_cli *o);
  * audit, plan, render the files.  Prints its own errors.  Returns 0 or a
  * CTA_EXIT_* code; on 0 the outputs are set (caller frees).
  */
-int cta_plan_cli_run(const struct cta_plan_cli *o, json_t **ret_facts, json_t **ret_report,
-		     struct cta_plan **ret_plan);
+int cta_plan_cli_run(const struct cta_plan_cli *o, json_t **ret_facts,
+		     struct cta_report **ret_report, struct cta_plan **ret_plan);
 
 #endif

@@ -43,7 +43,7 @@ int cmd_profiles(int argc, char **argv)
 	size_t n_dirs = 0;
 	const char *root = NULL, *action = "list", *name = NULL;
 	bool json = false;
-	struct cta_policy *p = NULL;
+	_cleanup_(cta_policy_freep) struct cta_policy *p = NULL;
 	_cleanup_json_ json_t *j = NULL;
 	_cleanup_free_ char *out = NULL;
 	int c, r;
@@ -94,7 +94,6 @@ int cmd_profiles(int argc, char **argv)
 	if (r > 0)
 		return r;
 	r = name ? cta_policy_profile_json(p, name, &j) : cta_policy_profiles_json(p, &j);
-	cta_policy_free(p);
 	if (r == -ENOENT) {
 		cta_cli_error("unknown profile '%s' (see 'ctaudit profiles list')", name);
 		return CTA_EXIT_USAGE;
@@ -107,27 +106,8 @@ int cmd_profiles(int argc, char **argv)
 		out = cta_json_dumps(j);
 	else if (name)
 		out = cta_report_profile_text(j);
-	else {
-		size_t len = 0, i, w = 0;
-		json_t *x;
-		FILE *f = open_memstream(&out, &len);
-
-		json_array_foreach(j, i, x)
-			w = MAX(w, strlen(json_string_value(json_object_get(x, "profile"))));
-		if (f) {
-			/* where each came from: a site file in /etc/ctaudit may hide the
-			 * shipped profile of the same name */
-			json_array_foreach(j, i, x)
-				fprintf(f, "%-*s  %s  (%s)\n", (int)w,
-					json_string_value(json_object_get(x, "profile")),
-					json_string_value(json_object_get(x, "description")),
-					json_string_value(json_object_get(x, "file")));
-			if (fclose(f) != 0) {
-				free(out);
-				out = NULL;
-			}
-		}
-	}
+	else
+		out = cta_report_profiles_text(j);
 	if (!out) {
 		cta_cli_error("out of memory");
 		return CTA_EXIT_HOST;

@@ -8,8 +8,9 @@
 #include <string.h>
 #include "cli/cli.h"
 #include "collect/collect.h"
-#include "collect/ctdump.h"
-#include "collect/sockdiag.h"
+#include "nf/ctdump.h"
+#include "nf/sockdiag.h"
+#include "render/top.h"
 #include "util/fileio.h"
 #include "util/json.h"
 #include "util/macro.h"
@@ -68,65 +69,11 @@ struct top_item {
 	uint64_t count;
 };
 
-static double percent(uint64_t count, uint64_t total)
-{
-	return total ? round((double)count * 1000.0 / (double)total) / 10.0 : 0.0;
-}
-
-static unsigned digits(uint64_t v)
-{
-	unsigned d = 1;
-
-	while (v >= 10) {
-		v /= 10;
-		d++;
-	}
-	return d;
-}
-
-/* Text table: header, ranked rows, footer.  @unit is "entries" or "sockets". */
-static void print_text(FILE *f, const char *header, const struct top_item *v, size_t n,
-		       uint64_t total, size_t keys, const char *unit_one, const char *unit,
-		       bool approximate)
-{
-	unsigned rw = MAX(4u, digits(n)), cw = MAX(5u, digits(n ? v[0].count : 0));
-
-	fprintf(f, "%s\n", header);
-	if (n) {
-		fprintf(f, "%*s  %*s  %7s  %s\n", rw, "rank", cw, "count", "percent", "key");
-		for (size_t i = 0; i < n; i++)
-			fprintf(f, "%*zu  %*" PRIu64 "  %6.1f%%  %s\n", rw, i + 1, cw, v[i].count,
-				percent(v[i].count, total), v[i].key);
-	}
-	fprintf(f, "%zu key%s, %" PRIu64 " %s\n", keys, keys == 1 ? "" : "s", total,
-		total == 1 ? unit_one : unit);
-	if (approximate)
-		fputs("(approximate: dump interrupted)\n", f);
-}
-
-static json_t *json_top(const struct top_item *v, size_t n, uint64_t total)
-{
-	json_t *a = json_array();
-
-	if (!a)
-		return NULL;
-	for (size_t i = 0; i < n; i++) {
-		json_t *o = json_pack("{s:s, s:I, s:f}", "key", v[i].key, "count",
-				      (json_int_t)v[i].count, "percent",
-				      percent(v[i].count, total));
-
-		if (!o || json_array_append_new(a, o) < 0) {
-			json_decref(a);
-			return NULL;
-		}
-	}
-	return a;
-}
-
 static int finish_stdout(void)
 {
 	if (fflush(stdout) == EOF || ferror(stdout)) {
-		fprintf(stderr, "ctaudit: error writing to standard output: %s\n", CTA_STRERROR(errno));
+		fprintf(stderr, "ctaudit: error writing to standard output: %s\n",
+			CTA_STRERROR(errno));
 		return CTA_EXIT_HOST;
 	}
 	return CTA_EXIT_OK;
@@ -141,13 +88,40 @@ static int host_error(const char *what, int r)
 	return CTA_EXIT_HOST;
 }
 
+/* Print @t in the chosen format.  Returns a CTA_EXIT_* status. */
+static int print_top(const struct top_opts *o, const struct top_item *v, size_t n,
+		     struct cta_top *t)
+{
+	_cleanup_free_ struct cta_top_item *items = calloc(n + 1, sizeof(*items));
+	_cleanup_free_ char *out = NULL;
+	_cleanup_json_ json_t *j = NULL;
+
+	if (!items)
+		return host_error("cannot format", -ENOMEM);
+	for (size_t i = 0; i < n; i++)
+		items[i] = (struct cta_top_item){ .key = v[i].key, .count = v[i].count };
+	t->items = items;
+	t->n_items = n;
+	if (o->common.format == CTA_FORMAT_JSON) {
+		if (cta_render_top_json(t, &j) < 0)
+			return host_error("cannot format", -ENOMEM);
+		if (cta_json_dumpf(j, stdout) < 0)
+			return finish_stdout();
+	} else {
+		out = cta_render_top_text(t);
+		if (!out)
+			return host_error("cannot format", -ENOMEM);
+		fputs(out, stdout);
+	}
+	return finish_stdout();
+}
+
 static int top_conntrack(const struct top_opts *o)
 {
 	struct cta_ct_filter filter = { 0 };
 	struct cta_ctdump d;
 	_cleanup_free_ struct cta_agg_item *items = NULL;
 	_cleanup_free_ struct top_item *v = NULL;
-	_cleanup_free_ char *header = NULL;
 	enum cta_ct_by by = CTA_CT_BY_SRC;
 	ssize_t n;
 	int r, ret = CTA_EXIT_HOST;
@@ -191,40 +165,14 @@ static int top_conntrack(const struct top_opts *o)
 		v[i].count = items[i].count;
 	}
 
-	if (o->common.format == CTA_FORMAT_JSON) {
-		_cleanup_json_ json_t *j = json_pack(
-			"{s:s, s:I, s:I, s:I, s:b, s:o?}", "by", cta_ct_by_name(by), "entries",
-			(json_int_t)d.entries, "scanned", (json_int_t)d.scanned, "keys_total",
-			(json_int_t)d.agg[0].n, "approximate", d.approximate, "top",
-			json_top(v, (size_t)n, d.entries));
-
-		if (!j || !json_object_get(j, "top") ||
-		    (o->filter && json_object_set_new(j, "filter", json_string(o->filter)) < 0)) {
-			host_error("cannot format", -ENOMEM);
-			goto out;
-		}
-		if (cta_json_dumpf(j, stdout) < 0) {
-			ret = finish_stdout();
-			goto out;
-		}
-	} else {
-		if (o->filter)
-			r = asprintf(&header,
-				     "conntrack entries matching '%s': %" PRIu64 " of %" PRIu64
-				     " (by %s)",
-				     o->filter, d.entries, d.scanned, cta_ct_by_name(by));
-		else
-			r = asprintf(&header, "conntrack entries: %" PRIu64 " (by %s)", d.entries,
-				     cta_ct_by_name(by));
-		if (r < 0) {
-			header = NULL;
-			host_error("cannot format", -ENOMEM);
-			goto out;
-		}
-		print_text(stdout, header, v, (size_t)n, d.entries, d.agg[0].n, "entry", "entries",
-			   d.approximate);
-	}
-	ret = finish_stdout();
+	ret = print_top(o, v, (size_t)n,
+			&(struct cta_top){ .kind = CTA_TOP_CONNTRACK,
+					   .by = cta_ct_by_name(by),
+					   .filter = o->filter,
+					   .total = d.entries,
+					   .scanned = d.scanned,
+					   .keys = d.agg[0].n,
+					   .approximate = d.approximate });
 out:
 	cta_ctdump_done(&d);
 	cta_ct_filter_done(&filter);
@@ -236,7 +184,6 @@ static int top_timewait(const struct top_opts *o)
 	struct cta_sdtop t;
 	_cleanup_free_ struct cta_agg_item *items = NULL;
 	_cleanup_free_ struct top_item *v = NULL;
-	_cleanup_free_ char *header = NULL;
 	enum cta_sd_by by = CTA_SD_BY_PEER;
 	const char *state_name = "TIME_WAIT";
 	uint32_t states = 1u << 6; /* TCP_TIME_WAIT */
@@ -286,33 +233,13 @@ static int top_timewait(const struct top_opts *o)
 		cta_sd_key_format(by, items[i].key, v[i].key, sizeof(v[i].key));
 		v[i].count = items[i].count;
 	}
-	if (o->common.format == CTA_FORMAT_JSON) {
-		_cleanup_json_ json_t *j =
-			json_pack("{s:s, s:s, s:I, s:I, s:b, s:o?}", "by", cta_sd_by_name(by),
-				  "state", state_name, "sockets", (json_int_t)t.sockets,
-				  "keys_total", (json_int_t)t.agg.n, "approximate", t.approximate,
-				  "top", json_top(v, (size_t)n, t.sockets));
-
-		if (!j || !json_object_get(j, "top")) {
-			host_error("cannot format", -ENOMEM);
-			goto out;
-		}
-		if (cta_json_dumpf(j, stdout) < 0) {
-			ret = finish_stdout();
-			goto out;
-		}
-	} else {
-		if (asprintf(&header, "%s sockets: %" PRIu64 " (by %s)",
-			     streq(state_name, "all") ? "TCP" : state_name, t.sockets,
-			     cta_sd_by_name(by)) < 0) {
-			header = NULL;
-			host_error("cannot format", -ENOMEM);
-			goto out;
-		}
-		print_text(stdout, header, v, (size_t)n, t.sockets, t.agg.n, "socket", "sockets",
-			   t.approximate);
-	}
-	ret = finish_stdout();
+	ret = print_top(o, v, (size_t)n,
+			&(struct cta_top){ .kind = CTA_TOP_SOCKETS,
+					   .by = cta_sd_by_name(by),
+					   .state = state_name,
+					   .total = t.sockets,
+					   .keys = t.agg.n,
+					   .approximate = t.approximate });
 out:
 	cta_sdtop_done(&t);
 	return ret;

@@ -37,8 +37,8 @@ int cmd_validate(int argc, char **argv)
 	_cleanup_free_ const char **dirs = NULL;
 	size_t n_dirs = 0;
 	const char *root = NULL;
-	struct cta_diags diags = { 0 };
-	struct cta_policy *p = NULL;
+	_cleanup_(cta_diags_done) struct cta_diags diags = { 0 };
+	_cleanup_(cta_policy_freep) struct cta_policy *p = NULL;
 	int c, r, rc = CTA_EXIT_OK;
 
 	optind = 0;
@@ -70,9 +70,7 @@ int cmd_validate(int argc, char **argv)
 	};
 
 	r = cta_policy_load(&popts, &diags, &p);
-	cta_policy_free(p);
 	if (r == -ENOMEM) {
-		cta_diags_done(&diags);
 		cta_cli_error("out of memory");
 		return CTA_EXIT_HOST;
 	}
@@ -87,17 +85,11 @@ int cmd_validate(int argc, char **argv)
 		else {
 			_cleanup_free_ char *line = NULL;
 
-			if (asprintf(&line, "%s: ok\n", argv[i]) < 0) {
-				cta_diags_done(&diags);
+			if (asprintf(&line, "%s: ok\n", argv[i]) < 0 ||
+			    cta_cli_print(line) != CTA_EXIT_OK)
 				return CTA_EXIT_HOST;
-			}
-			if (cta_cli_print(line) != CTA_EXIT_OK) {
-				cta_diags_done(&diags);
-				return CTA_EXIT_HOST;
-			}
 		}
 	}
-	cta_diags_done(&diags);
 	if (r < 0)
 		rc = CTA_EXIT_USAGE;
 	return rc;

@@ -4,7 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "cli/cli.h"
+#include "policy/derive-fw.h"
 #include "policy/policy.h"
 #include "util/fileio.h"
 #include "util/macro.h"
@@ -38,7 +40,8 @@ int cta_cli_usage_error(const char *cmd, const char *fmt, ...)
 int cta_cli_print(const char *s)
 {
 	if (fputs(s, stdout) == EOF || fflush(stdout) == EOF || ferror(stdout)) {
-		fprintf(stderr, "ctaudit: error writing to standard output: %s\n", CTA_STRERROR(errno));
+		fprintf(stderr, "ctaudit: error writing to standard output: %s\n",
+			CTA_STRERROR(errno));
 		return CTA_EXIT_HOST;
 	}
 	return CTA_EXIT_OK;
@@ -153,6 +156,9 @@ int cta_cli_get_facts(const struct cta_cli_common *o, const char *const *extra_s
 		}
 	}
 	r = cta_collect_all(&co, ret_facts);
+	/* the facts command shows the derived firewall fact as evaluation sees it */
+	if (r >= 0)
+		r = cta_derive_fw(*ret_facts);
 	if (r < 0) {
 		cta_cli_error("cannot collect facts: %s", CTA_STRERROR(-r));
 		return CTA_EXIT_HOST;
@@ -193,4 +199,23 @@ int cta_cli_load_policy(const char *root, const char *const *profile_dirs, struc
 	if (r == -ENOMEM)
 		return CTA_EXIT_HOST;
 	return r < 0 ? CTA_EXIT_USAGE : 0;
+}
+
+const char *cta_cli_utc_now(char buf[static CTA_CLI_UTC_STRLEN])
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	if (!gmtime_r(&t, &tm) || strftime(buf, CTA_CLI_UTC_STRLEN, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		return NULL;
+	return buf;
+}
+
+int cta_cli_stamp_report(struct cta_report *r, const struct cta_cli_common *o)
+{
+	char now[CTA_CLI_UTC_STRLEN];
+
+	/* a loaded snapshot does not say which root it was read below */
+	return cta_report_set_origin(r, CTA_VERSION, cta_cli_utc_now(now),
+				     o->facts ? NULL : o->root);
 }

@@ -10,6 +10,7 @@
 #include <time.h>
 #include "collect/collect.h"
 #include "util/fileio.h"
+#include "util/facts-schema.h"
 #include "util/json.h"
 #include "util/macro.h"
 #include "util/banned.h"
@@ -181,29 +182,11 @@ int cta_netns_enter_pid(int pid)
 	return r == -ENOENT ? -ESRCH : r;
 }
 
-/* Top-level sections and the JSON type each must have when present. */
-static const struct {
-	const char *key;
-	json_type type;
-} facts_sections[] = {
-	{ "schema_version", JSON_INTEGER },
-	{ "collected_at", JSON_STRING },
-	{ "host", JSON_OBJECT },
-	{ "sysctl", JSON_OBJECT },
-	{ "persisted", JSON_OBJECT },
-	{ "conntrack", JSON_OBJECT },
-	{ "sockets", JSON_OBJECT },
-	{ "netstat", JSON_OBJECT },
-	{ "helpers", JSON_OBJECT },
-	{ "firewall", JSON_OBJECT },
-	{ "unavailable", JSON_ARRAY },
-};
-
 int cta_facts_load(const char *path, json_t **ret_facts, char **ret_err)
 {
 	_cleanup_json_ json_t *facts = NULL;
-	json_t *v, *sysctl;
-	const char *key;
+	_cleanup_free_ char *ptr = NULL, *msg = NULL;
+	json_t *v;
 	int r;
 
 	r = cta_json_load_file(path, &facts, ret_err);
@@ -230,18 +213,11 @@ int cta_facts_load(const char *path, json_t **ret_facts, char **ret_err)
 	if (!json_is_integer(v) || json_integer_value(v) != CTA_FACTS_SCHEMA_VERSION)
 		FAIL("%s:1:1: unsupported 'schema_version' (this ctaudit reads %d)", path,
 		     CTA_FACTS_SCHEMA_VERSION);
-	json_object_foreach(facts, key, v) {
-		for (size_t i = 0; i < ELEMENTSOF(facts_sections); i++)
-			if (streq(key, facts_sections[i].key) &&
-			    json_typeof(v) != facts_sections[i].type)
-				FAIL("%s:1:1: section '%s' has the wrong type", path, key);
-	}
-	sysctl = json_object_get(facts, "sysctl");
-	json_object_foreach(sysctl, key, v) {
-		if (!json_is_string(v))
-			FAIL("%s:1:1: sysctl '%s' must be a string as the kernel prints it", path,
-			     key);
-	}
+	r = cta_facts_validate(facts, &ptr, &msg);
+	if (r == -EINVAL)
+		FAIL("%s: %s: %s", path, ptr, msg);
+	if (r < 0)
+		return r;
 #undef FAIL
 	*ret_facts = TAKE_PTR(facts);
 	return 0;

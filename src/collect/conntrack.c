@@ -2,7 +2,7 @@
 /*
  * Connection tracking counters.  Counts come from counters only, never from
  * a dump of the table: a table with a million entries must cost nothing.
- * This is the one file that talks ctnetlink for statistics (libmnl).
+ * The ctnetlink counters are read by nf/ctdump.c (cta_ct_stats_read).
  */
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -16,10 +16,10 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include <libmnl/libmnl.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
 #include "collect/collect.h"
+#include "nf/ctdump.h"
 #include "util/fileio.h"
 #include "util/json.h"
 #include "util/macro.h"
@@ -64,119 +64,17 @@ struct ct_stats {
 
 /* ---- ctnetlink ---------------------------------------------------------- */
 
-struct nl_stats {
-	struct ct_stats *st;
-	uint32_t global[CTA_STATS_GLOBAL_MAX + 1];
-	bool have_global[CTA_STATS_GLOBAL_MAX + 1];
-	unsigned cpus;
-};
-
-static int cpu_attr_cb(const struct nlattr *attr, void *data)
+static int stats_netlink(struct ct_stats *st, struct cta_ct_stats *ns)
 {
-	struct nl_stats *ns = data;
-	int type = mnl_attr_get_type(attr);
+	int r = cta_ct_stats_read(ns);
 
-	if (mnl_attr_type_valid(attr, CTA_STATS_MAX) < 0)
-		return MNL_CB_OK; /* newer kernel, unknown counter */
-	if (mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
-		return MNL_CB_OK;
-	for (int i = 0; i < ST_MAX; i++)
-		if (stat_names[i].attr == type) {
-			ns->st->v[i] += ntohl(mnl_attr_get_u32(attr));
-			ns->st->have[i] = true;
-		}
-	return MNL_CB_OK;
-}
-
-static int cpu_msg_cb(const struct nlmsghdr *nlh, void *data)
-{
-	struct nl_stats *ns = data;
-
-	ns->cpus++;
-	return mnl_attr_parse(nlh, sizeof(struct nfgenmsg), cpu_attr_cb, data) < 0 ? MNL_CB_ERROR :
-										     MNL_CB_OK;
-}
-
-static int global_attr_cb(const struct nlattr *attr, void *data)
-{
-	struct nl_stats *ns = data;
-	int type = mnl_attr_get_type(attr);
-
-	if (mnl_attr_type_valid(attr, CTA_STATS_GLOBAL_MAX) < 0 ||
-	    mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
-		return MNL_CB_OK;
-	ns->global[type] = ntohl(mnl_attr_get_u32(attr));
-	ns->have_global[type] = true;
-	return MNL_CB_OK;
-}
-
-static int global_msg_cb(const struct nlmsghdr *nlh, void *data)
-{
-	return mnl_attr_parse(nlh, sizeof(struct nfgenmsg), global_attr_cb, data) < 0 ?
-		       MNL_CB_ERROR :
-		       MNL_CB_STOP; /* one reply, no NLMSG_DONE follows */
-}
-
-static void mnl_socket_closep(struct mnl_socket **nl)
-{
-	if (*nl)
-		mnl_socket_close(*nl);
-}
-
-static int ct_request(struct mnl_socket *nl, uint8_t msg, uint16_t flags, mnl_cb_t cb, void *data)
-{
-	_cleanup_free_ char *buf = malloc(MNL_SOCKET_BUFFER_SIZE);
-	unsigned portid = mnl_socket_get_portid(nl);
-	struct nlmsghdr *nlh;
-	struct nfgenmsg *nfg;
-	uint32_t seq = (uint32_t)time(NULL) + msg;
-	ssize_t n;
-	int r;
-
-	if (!buf)
-		return -ENOMEM;
-	nlh = mnl_nlmsg_put_header(buf);
-	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | msg;
-	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
-	nlh->nlmsg_seq = seq;
-	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
-	nfg->nfgen_family = AF_UNSPEC;
-	nfg->version = NFNETLINK_V0;
-	nfg->res_id = 0;
-	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
-		return cta_negerrno();
-	for (;;) {
-		n = mnl_socket_recvfrom(nl, buf, MNL_SOCKET_BUFFER_SIZE);
-		if (n < 0)
-			return cta_negerrno();
-		r = mnl_cb_run(buf, (size_t)n, seq, portid, cb, data);
-		if (r < 0)
-			return cta_negerrno();
-		if (r == MNL_CB_STOP)
-			return 0;
-	}
-}
-
-static int stats_netlink(struct ct_stats *st, struct nl_stats *ns)
-{
-	_cleanup_(mnl_socket_closep) struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
-	struct timeval tv = { .tv_sec = 2 };
-	int r;
-
-	if (!nl)
-		return cta_negerrno();
-	if (mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
-		return cta_negerrno();
-	/* never hang the audit on a kernel that does not answer */
-	(void)setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	*ns = (struct nl_stats){ .st = st };
-	r = ct_request(nl, IPCTNL_MSG_CT_GET_STATS_CPU, NLM_F_DUMP, cpu_msg_cb, ns);
 	if (r < 0)
 		return r;
-	if (ns->cpus == 0)
-		return -ENODATA;
-	/* count and max cross-check; optional */
-	(void)ct_request(nl, IPCTNL_MSG_CT_GET_STATS, 0, global_msg_cb, ns);
+	for (int i = 0; i < ST_MAX; i++)
+		if (ns->have_cpu[stat_names[i].attr]) {
+			st->v[i] = ns->cpu[stat_names[i].attr];
+			st->have[i] = true;
+		}
 	return 0;
 }
 
@@ -344,7 +242,7 @@ int cta_collect_conntrack(struct cta_collect_ctx *c)
 	_cleanup_json_ json_t *ct = json_object(), *stats = json_object();
 	_cleanup_free_ char *kmsg = NULL;
 	struct ct_stats st = {};
-	struct nl_stats ns = {};
+	struct cta_ct_stats ns = {};
 	const char *source = NULL;
 	uint64_t count = 0, proc_entries = 0;
 	bool have_count = false, have_max = false;

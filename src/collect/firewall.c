@@ -1,504 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The firewall collector: runs the iptables-legacy (iptc.c) and nf_tables
- * (nft.c) readers, decodes x_tables payloads shared by both, and turns the
- * decoded rules into facts.firewall and facts.helpers.assigned.
+ * The firewall collector: runs the iptables-legacy and nf_tables readers of
+ * src/nf and turns the decoded rules into facts.firewall and
+ * facts.helpers.assigned.
  */
-#include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <linux/netfilter.h>
-#include <linux/netfilter/nf_conntrack_common.h>
-#include <linux/netfilter/nf_nat.h>
-#include <linux/netfilter/xt_CT.h>
-#include <linux/netfilter/xt_conntrack.h>
-#include <linux/netfilter/xt_multiport.h>
-#include <linux/netfilter/xt_state.h>
-#include <linux/netfilter/xt_tcpudp.h>
 #include "collect/collect.h"
 #include "collect/firewall.h"
-#include "collect/fwrule.h"
+#include "nf/firewall.h"
 #include "util/json.h"
 #include "util/macro.h"
 #include "util/banned.h"
-
-/* ---- the decoded rule set ---- */
-
-static void strv_free(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
-
-void cta_fwrule_done(struct cta_fwrule *r)
-{
-	free(r->proto);
-	strv_free(r->protos, r->n_protos);
-	free(r->saddr);
-	free(r->daddr);
-	free(r->iif);
-	free(r->oif);
-	strv_free(r->sports, r->n_sports);
-	strv_free(r->dports, r->n_dports);
-	free(r->target);
-	strv_free(r->vmap_targets, r->n_vmap_targets);
-	free(r->to);
-	free(r->helper);
-	free(r->helper_proto);
-	*r = (struct cta_fwrule){ 0 };
-}
-
-void cta_fwset_done(struct cta_fwset *s)
-{
-	for (size_t i = 0; i < s->n_tables; i++) {
-		struct cta_fwtable *t = &s->tables[i];
-
-		for (size_t j = 0; j < t->n_chains; j++) {
-			struct cta_fwchain *ch = &t->chains[j];
-
-			for (size_t k = 0; k < ch->n_rules; k++)
-				cta_fwrule_done(&ch->rules[k]);
-			free(ch->rules);
-			free(ch->name);
-			free(ch->type);
-		}
-		free(t->chains);
-		free(t->name);
-	}
-	free(s->tables);
-	*s = (struct cta_fwset){ 0 };
-}
-
-static void *grow(void *v, size_t *n, size_t size)
-{
-	uint8_t *p = reallocarray(v, *n + 1, size);
-
-	if (!p)
-		return NULL;
-	memset(p + *n * size, 0, size);
-	(*n)++;
-	return p;
-}
-
-struct cta_fwtable *cta_fwset_add_table(struct cta_fwset *s)
-{
-	size_t n = s->n_tables;
-	struct cta_fwtable *v = grow(s->tables, &n, sizeof(*v));
-
-	if (!v)
-		return NULL;
-	s->tables = v;
-	s->n_tables = n;
-	return &v[n - 1];
-}
-
-struct cta_fwchain *cta_fwtable_add_chain(struct cta_fwtable *t)
-{
-	size_t n = t->n_chains;
-	struct cta_fwchain *v = grow(t->chains, &n, sizeof(*v));
-
-	if (!v)
-		return NULL;
-	t->chains = v;
-	t->n_chains = n;
-	return &v[n - 1];
-}
-
-struct cta_fwrule *cta_fwchain_add_rule(struct cta_fwchain *ch)
-{
-	size_t n = ch->n_rules;
-	struct cta_fwrule *v = grow(ch->rules, &n, sizeof(*v));
-
-	if (!v)
-		return NULL;
-	ch->rules = v;
-	ch->n_rules = n;
-	return &v[n - 1];
-}
-
-struct cta_fwchain *cta_fwtable_find_chain(const struct cta_fwtable *t, const char *name)
-{
-	for (size_t i = 0; i < t->n_chains; i++)
-		if (streq(t->chains[i].name, name))
-			return &t->chains[i];
-	return NULL;
-}
-
-int cta_fwrule_add_port(char ***v, size_t *n, uint16_t lo, uint16_t hi)
-{
-	char *s, **nv;
-	int r;
-
-	if (lo == hi)
-		r = asprintf(&s, "%u", lo);
-	else
-		r = asprintf(&s, "%u-%u", MIN(lo, hi), MAX(lo, hi));
-	if (r < 0)
-		return -ENOMEM;
-	nv = reallocarray(*v, *n + 1, sizeof(char *));
-	if (!nv) {
-		free(s);
-		return -ENOMEM;
-	}
-	nv[(*n)++] = s;
-	*v = nv;
-	return 0;
-}
-
-char *cta_fw_proto_name(unsigned proto)
-{
-	static const struct {
-		unsigned num;
-		const char *name;
-	} names[] = {
-		{ IPPROTO_TCP, "tcp" },		{ IPPROTO_UDP, "udp" },	  { IPPROTO_ICMP, "icmp" },
-		{ IPPROTO_ICMPV6, "icmpv6" },	{ IPPROTO_SCTP, "sctp" }, { IPPROTO_DCCP, "dccp" },
-		{ IPPROTO_UDPLITE, "udplite" }, { IPPROTO_GRE, "gre" },	  { IPPROTO_ESP, "esp" },
-		{ IPPROTO_AH, "ah" },
-	};
-	char *s;
-
-	for (size_t i = 0; i < ELEMENTSOF(names); i++)
-		if (names[i].num == proto)
-			return strdup(names[i].name);
-	if (asprintf(&s, "%u", proto) < 0)
-		return NULL;
-	return s;
-}
-
-char *cta_fw_addr_str(int af, const void *addr, unsigned prefix)
-{
-	char buf[INET6_ADDRSTRLEN];
-	unsigned full = af == AF_INET ? 32 : 128;
-	char *s;
-
-	if (!inet_ntop(af, addr, buf, sizeof(buf)))
-		return NULL;
-	if (prefix >= full)
-		return strdup(buf);
-	if (asprintf(&s, "%s/%u", buf, prefix) < 0)
-		return NULL;
-	return s;
-}
-
-int cta_fw_mask_prefix(const uint8_t *mask, size_t len)
-{
-	int prefix = 0;
-	bool ended = false;
-
-	for (size_t i = 0; i < len; i++)
-		for (int b = 7; b >= 0; b--) {
-			bool set = mask[i] & (1u << b);
-
-			if (set && ended)
-				return -1;
-			if (set)
-				prefix++;
-			else
-				ended = true;
-		}
-	return prefix;
-}
-
-char *cta_fw_nat_to(int af, bool have_addr, const void *amin, const void *amax, bool have_port,
-		    uint16_t pmin_be, uint16_t pmax_be)
-{
-	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
-	_cleanup_free_ char *addr = NULL, *port = NULL;
-	size_t alen = af == AF_INET ? 4 : 16;
-	char *s = NULL;
-	int r = 0;
-
-	if (have_addr) {
-		if (!inet_ntop(af, amin, a, sizeof(a)) || !inet_ntop(af, amax, b, sizeof(b)))
-			return NULL;
-		if (memcmp(amin, amax, alen) == 0)
-			r = asprintf(&addr, "%s", a);
-		else
-			r = asprintf(&addr, "%s-%s", a, b);
-		if (r < 0)
-			return NULL;
-	}
-	if (have_port) {
-		uint16_t lo = ntohs(pmin_be), hi = ntohs(pmax_be);
-
-		if (lo == hi || hi == 0)
-			r = asprintf(&port, "%u", lo);
-		else
-			r = asprintf(&port, "%u-%u", lo, hi);
-		if (r < 0)
-			return NULL;
-	}
-	if (addr && port)
-		r = af == AF_INET6 ? asprintf(&s, "[%s]:%s", addr, port) :
-				     asprintf(&s, "%s:%s", addr, port);
-	else if (addr)
-		return TAKE_PTR(addr);
-	else if (port)
-		return TAKE_PTR(port);
-	return r < 0 ? NULL : s;
-}
-
-/* ---- x_tables payloads (legacy entries and iptables-nft xt expressions) ---- */
-
-static int set_proto_if_unset(struct cta_fwrule *r, const char *proto)
-{
-	if (r->proto)
-		return 0;
-	r->proto = strdup(proto);
-	return r->proto ? 0 : -ENOMEM;
-}
-
-static int add_xt_ports(struct cta_fwrule *r, const uint16_t spts[2], const uint16_t dpts[2],
-			bool inv_s, bool inv_d)
-{
-	int k;
-
-	/* "any port" is stored as {0, 0xFFFF} */
-	if (!(spts[0] == 0 && spts[1] == 0xFFFF)) {
-		k = cta_fwrule_add_port(&r->sports, &r->n_sports, spts[0], spts[1]);
-		if (k < 0)
-			return k;
-		if (inv_s)
-			r->neg |= CTA_FWNEG_SPORT;
-	}
-	if (!(dpts[0] == 0 && dpts[1] == 0xFFFF)) {
-		k = cta_fwrule_add_port(&r->dports, &r->n_dports, dpts[0], dpts[1]);
-		if (k < 0)
-			return k;
-		if (inv_d)
-			r->neg |= CTA_FWNEG_DPORT;
-	}
-	return 0;
-}
-
-static int decode_multiport(struct cta_fwrule *r, unsigned rev, const void *data, size_t len)
-{
-	const struct xt_multiport_v1 *m1 = data;
-	const struct xt_multiport *m0 = data;
-	char ***v;
-	size_t *n;
-	uint8_t flags, count;
-	int k;
-
-	if (rev == 0 ? len < sizeof(*m0) : len < sizeof(*m1)) {
-		r->other_match = true;
-		return 0;
-	}
-	flags = m0->flags;
-	count = MIN(m0->count, XT_MULTI_PORTS);
-	if (flags == XT_MULTIPORT_SOURCE) {
-		v = &r->sports;
-		n = &r->n_sports;
-	} else if (flags == XT_MULTIPORT_DESTINATION) {
-		v = &r->dports;
-		n = &r->n_dports;
-	} else {
-		/* --ports (either direction) has no single field to report */
-		r->other_match = true;
-		return 0;
-	}
-	for (unsigned i = 0; i < count; i++) {
-		uint16_t lo = m0->ports[i], hi = lo;
-
-		if (rev >= 1 && m1->pflags[i] && i + 1 < count)
-			hi = m1->ports[++i];
-		k = cta_fwrule_add_port(v, n, lo, hi);
-		if (k < 0)
-			return k;
-	}
-	if (rev >= 1 && m1->invert)
-		r->neg |= flags == XT_MULTIPORT_SOURCE ? CTA_FWNEG_SPORT : CTA_FWNEG_DPORT;
-	return 0;
-}
-
-/* xt_conntrack state bits -> CTA_CT_*: the low four bits are the same. */
-static unsigned ct_bits_from_conntrack(unsigned m)
-{
-	unsigned out = m & (CTA_CT_INVALID | CTA_CT_ESTABLISHED | CTA_CT_RELATED | CTA_CT_NEW);
-
-	if (m & XT_CONNTRACK_STATE_UNTRACKED)
-		out |= CTA_CT_UNTRACKED;
-	return out;
-}
-
-static int decode_conntrack(struct cta_fwrule *r, unsigned rev, const void *data, size_t len)
-{
-	uint16_t match_flags, invert_flags;
-	unsigned state;
-
-	if (rev == 1 && len >= sizeof(struct xt_conntrack_mtinfo1)) {
-		const struct xt_conntrack_mtinfo1 *m = data;
-
-		match_flags = m->match_flags;
-		invert_flags = m->invert_flags;
-		state = m->state_mask;
-	} else if (rev == 2 && len >= sizeof(struct xt_conntrack_mtinfo2)) {
-		const struct xt_conntrack_mtinfo2 *m = data;
-
-		match_flags = m->match_flags;
-		invert_flags = m->invert_flags;
-		state = m->state_mask;
-	} else if (rev == 3 && len >= sizeof(struct xt_conntrack_mtinfo3)) {
-		const struct xt_conntrack_mtinfo3 *m = data;
-
-		match_flags = m->match_flags;
-		invert_flags = m->invert_flags;
-		state = m->state_mask;
-	} else {
-		r->other_match = true;
-		return 0;
-	}
-	if (match_flags & XT_CONNTRACK_STATE) {
-		r->has_ctstate = true;
-		r->ctstate = ct_bits_from_conntrack(state);
-		if (invert_flags & XT_CONNTRACK_STATE)
-			r->neg |= CTA_FWNEG_CTSTATE;
-	}
-	if (match_flags & ~(XT_CONNTRACK_STATE | XT_CONNTRACK_STATE_ALIAS))
-		r->other_match = true;
-	return 0;
-}
-
-int cta_xt_decode_match(struct cta_fwrule *r, int af, const char *name, unsigned rev,
-			const void *data, size_t len)
-{
-	if (streq(name, "tcp") && len >= sizeof(struct xt_tcp)) {
-		const struct xt_tcp *m = data;
-		int k = set_proto_if_unset(r, "tcp");
-
-		if (k < 0)
-			return k;
-		if (m->option || m->flg_mask)
-			r->other_match = true;
-		return add_xt_ports(r, m->spts, m->dpts, m->invflags & XT_TCP_INV_SRCPT,
-				    m->invflags & XT_TCP_INV_DSTPT);
-	}
-	if (streq(name, "udp") && len >= sizeof(struct xt_udp)) {
-		const struct xt_udp *m = data;
-		int k = set_proto_if_unset(r, "udp");
-
-		if (k < 0)
-			return k;
-		return add_xt_ports(r, m->spts, m->dpts, m->invflags & XT_UDP_INV_SRCPT,
-				    m->invflags & XT_UDP_INV_DSTPT);
-	}
-	if (streq(name, "multiport"))
-		return decode_multiport(r, rev, data, len);
-	if (streq(name, "conntrack"))
-		return decode_conntrack(r, rev, data, len);
-	if (streq(name, "state") && len >= sizeof(struct xt_state_info)) {
-		const struct xt_state_info *m = data;
-
-		/* XT_STATE_* bits equal nf_tables' ct state bits */
-		r->has_ctstate = true;
-		r->ctstate = m->statemask & (CTA_CT_INVALID | CTA_CT_ESTABLISHED | CTA_CT_RELATED |
-					     CTA_CT_NEW | CTA_CT_UNTRACKED);
-		return 0;
-	}
-	if (streq(name, "comment"))
-		return 0;
-	(void)af;
-	r->other_match = true;
-	return 0;
-}
-
-static int decode_nat_target(struct cta_fwrule *r, int af, unsigned rev, const void *data,
-			     size_t len)
-{
-	unsigned flags;
-	bool ports;
-
-	if (af == AF_INET && rev == 0 && len >= sizeof(struct nf_nat_ipv4_multi_range_compat)) {
-		const struct nf_nat_ipv4_multi_range_compat *m = data;
-		const struct nf_nat_ipv4_range *rg = &m->range[0];
-
-		flags = rg->flags;
-		ports = flags & NF_NAT_RANGE_PROTO_SPECIFIED;
-		/* masquerade and redirect choose the address themselves */
-		if (r->verdict == CTA_FW_MASQUERADE || r->verdict == CTA_FW_REDIRECT)
-			flags &= ~NF_NAT_RANGE_MAP_IPS;
-		if (!(flags & NF_NAT_RANGE_MAP_IPS) && !ports)
-			return 0;
-		r->to = cta_fw_nat_to(AF_INET, flags & NF_NAT_RANGE_MAP_IPS, &rg->min_ip,
-				      &rg->max_ip, ports, rg->min.all, rg->max.all);
-		return r->to ? 0 : -ENOMEM;
-	}
-	if (len >= sizeof(struct nf_nat_range)) {
-		/* nf_nat_range2 starts with nf_nat_range */
-		const struct nf_nat_range *m = data;
-		const void *amin = af == AF_INET ? (const void *)&m->min_addr.in :
-						   (const void *)&m->min_addr.in6;
-		const void *amax = af == AF_INET ? (const void *)&m->max_addr.in :
-						   (const void *)&m->max_addr.in6;
-
-		flags = m->flags;
-		ports = flags & NF_NAT_RANGE_PROTO_SPECIFIED;
-		if (r->verdict == CTA_FW_MASQUERADE || r->verdict == CTA_FW_REDIRECT)
-			flags &= ~NF_NAT_RANGE_MAP_IPS;
-		if (!(flags & NF_NAT_RANGE_MAP_IPS) && !ports)
-			return 0;
-		r->to = cta_fw_nat_to(af, flags & NF_NAT_RANGE_MAP_IPS, amin, amax, ports,
-				      m->min_proto.all, m->max_proto.all);
-		return r->to ? 0 : -ENOMEM;
-	}
-	return 0;
-}
-
-int cta_xt_decode_target(struct cta_fwrule *r, int af, const char *name, unsigned rev,
-			 const void *data, size_t len)
-{
-	if (streq(name, "CT")) {
-		/* revision 0 is xt_ct_target_info, 1 and 2 xt_ct_target_info_v1;
-		 * both start with flags and helper at the same offsets */
-		const struct xt_ct_target_info *ct = data;
-
-		if (len < offsetof(struct xt_ct_target_info, ct)) {
-			r->verdict = CTA_FW_OTHER;
-			return 0;
-		}
-		if (ct->flags & XT_CT_NOTRACK) {
-			r->verdict = CTA_FW_NOTRACK;
-			return 0;
-		}
-		if (ct->helper[0]) {
-			r->verdict = CTA_FW_HELPER;
-			r->helper = strndup(ct->helper, sizeof(ct->helper));
-			return r->helper ? 0 : -ENOMEM;
-		}
-		r->verdict = CTA_FW_NONE; /* zone, timeout, events: not terminal */
-		return 0;
-	}
-	if (streq(name, "NOTRACK")) {
-		r->verdict = CTA_FW_NOTRACK;
-		return 0;
-	}
-	if (streq(name, "SNAT") || streq(name, "DNAT") || streq(name, "MASQUERADE") ||
-	    streq(name, "REDIRECT")) {
-		r->verdict = name[0] == 'S' ? CTA_FW_SNAT :
-			     name[0] == 'D' ? CTA_FW_DNAT :
-			     name[0] == 'M' ? CTA_FW_MASQUERADE :
-					      CTA_FW_REDIRECT;
-		return decode_nat_target(r, af, rev, data, len);
-	}
-	if (streq(name, "REJECT")) {
-		r->verdict = CTA_FW_REJECT;
-		return 0;
-	}
-	if (streq(name, "LOG") || streq(name, "NFLOG") || streq(name, "MARK") ||
-	    streq(name, "CONNMARK") || streq(name, "TCPMSS") || streq(name, "DSCP")) {
-		r->verdict = CTA_FW_NONE;
-		return 0;
-	}
-	r->verdict = CTA_FW_OTHER;
-	return 0;
-}
 
 /* ---- facts ---- */
 
@@ -518,12 +35,18 @@ struct chain_hooks {
 	unsigned mask; /* bit = index in hook_order */
 };
 
-static void reach(const struct cta_fwtable *t, size_t ci, unsigned bit, struct chain_hooks *h,
-		  unsigned depth)
+/*
+ * A chain is marked before its jumps are followed, so each chain is entered
+ * at most once per hook and the recursion ends; its depth is the length of a
+ * jump path, which the kernel bounds: nf_tables refuses paths longer than
+ * NFT_JUMP_STACK_SIZE (16), x_tables refuses loops, so a path holds each
+ * chain at most once.
+ */
+static void reach(const struct cta_fwtable *t, size_t ci, unsigned bit, struct chain_hooks *h)
 {
 	const struct cta_fwchain *ch = &t->chains[ci];
 
-	if (depth > 64 || (h[ci].mask & bit))
+	if (h[ci].mask & bit)
 		return;
 	h[ci].mask |= bit;
 	for (size_t i = 0; i < ch->n_rules; i++) {
@@ -533,13 +56,13 @@ static void reach(const struct cta_fwtable *t, size_t ci, unsigned bit, struct c
 		for (size_t k = 0; k < r->n_vmap_targets; k++) {
 			to = cta_fwtable_find_chain(t, r->vmap_targets[k]);
 			if (to)
-				reach(t, (size_t)(to - t->chains), bit, h, depth + 1);
+				reach(t, (size_t)(to - t->chains), bit, h);
 		}
 		if ((r->verdict != CTA_FW_JUMP && r->verdict != CTA_FW_GOTO) || !r->target)
 			continue;
 		to = cta_fwtable_find_chain(t, r->target);
 		if (to)
-			reach(t, (size_t)(to - t->chains), bit, h, depth + 1);
+			reach(t, (size_t)(to - t->chains), bit, h);
 	}
 }
 
@@ -714,92 +237,125 @@ static bool rule_unconditional(const struct cta_fwrule *r)
 	       !r->n_sports && !r->n_dports && !r->has_ctstate && !r->other_match;
 }
 
-enum walk_result { WALK_FALL, WALK_ACCEPT, WALK_DROP };
-
-struct walk_state {
-	bool est_accepted;
-	bool untracked_accepted;
-};
-
-/* Follow a filter chain in order, as a packet with an unknown state would. */
-static enum walk_result walk(const struct cta_fwtable *t, const struct cta_fwchain *ch,
-			     struct walk_state *st, unsigned depth)
+static const char *filter_verdict(enum cta_fw_verdict v)
 {
-	if (depth > 16)
-		return WALK_FALL;
-	for (size_t i = 0; i < ch->n_rules; i++) {
-		const struct cta_fwrule *r = &ch->rules[i];
-		bool uncond = rule_unconditional(r);
-		const struct cta_fwchain *to;
-		enum walk_result w;
-
-		if (r->never)
-			continue;
-		/* a verdict map jumps conditionally: what its chains accept counts,
-		 * how they end does not */
-		for (size_t k = 0; k < r->n_vmap_targets; k++) {
-			to = cta_fwtable_find_chain(t, r->vmap_targets[k]);
-			if (to)
-				walk(t, to, st, depth + 1);
-		}
-		switch (r->verdict) {
-		case CTA_FW_ACCEPT:
-			if (uncond)
-				return WALK_ACCEPT;
-			if (r->has_ctstate && !(r->neg & CTA_FWNEG_CTSTATE)) {
-				if (r->ctstate & CTA_CT_UNTRACKED)
-					st->untracked_accepted = true;
-				if (r->ctstate & (CTA_CT_ESTABLISHED | CTA_CT_RELATED))
-					st->est_accepted = true;
-			}
-			break;
-		case CTA_FW_DROP:
-		case CTA_FW_REJECT:
-			if (uncond)
-				return WALK_DROP;
-			break;
-		case CTA_FW_RETURN:
-			if (uncond)
-				return WALK_FALL;
-			break;
-		case CTA_FW_JUMP:
-		case CTA_FW_GOTO:
-			to = r->target ? cta_fwtable_find_chain(t, r->target) : NULL;
-			if (!to)
-				break;
-			w = walk(t, to, st, depth + 1);
-			if (w != WALK_FALL && uncond)
-				return w;
-			if (r->verdict == CTA_FW_GOTO && uncond)
-				return WALK_FALL;
-			break;
-		default:
-			break;
-		}
+	switch (v) {
+	case CTA_FW_ACCEPT:
+		return "accept";
+	case CTA_FW_DROP:
+		return "drop";
+	case CTA_FW_REJECT:
+		return "reject";
+	case CTA_FW_RETURN:
+		return "return";
+	case CTA_FW_JUMP:
+		return "jump";
+	case CTA_FW_GOTO:
+		return "goto";
+	default:
+		return NULL;
 	}
-	return WALK_FALL;
 }
 
-static bool stateful_drops_untracked(const struct cta_fwtable *t)
+static int add_strv(json_t *o, const char *key, char *const *v, size_t n)
 {
-	bool legacy = streq(t->source, "iptables-legacy");
+	json_t *a = json_array();
 
-	for (size_t i = 0; i < t->n_chains; i++) {
-		const struct cta_fwchain *ch = &t->chains[i];
-		struct walk_state st = { 0 };
-		enum walk_result w;
+	if (!a || json_object_set_new(o, key, a) < 0)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		if (json_array_append_new(a, json_string(v[i])) < 0)
+			return -ENOMEM;
+	return 0;
+}
 
-		if (!ch->hook || (!streq(ch->hook, "input") && !streq(ch->hook, "forward")))
-			continue;
-		if (legacy ? !streq(t->name, "filter") : !(ch->type && streq(ch->type, "filter")))
-			continue;
-		w = walk(t, ch, &st, 0);
-		if (w == WALK_FALL && ch->policy == CTA_FW_DROP)
-			w = WALK_DROP;
-		if (w == WALK_DROP && st.est_accepted && !st.untracked_accepted)
-			return true;
+/* One firewall.filter rule: what decides where a packet goes next (the
+ * verdict, its target, whether anything but the verdict is matched, the
+ * conntrack states it matches); NULL for a rule that cannot decide. */
+static json_t *filter_rule(const struct cta_fwrule *r)
+{
+	static const struct {
+		unsigned bit;
+		const char *name;
+	} states[] = {
+		{ CTA_CT_INVALID, "invalid" },	   { CTA_CT_ESTABLISHED, "established" },
+		{ CTA_CT_RELATED, "related" },	   { CTA_CT_NEW, "new" },
+		{ CTA_CT_UNTRACKED, "untracked" },
+	};
+	const char *verdict = filter_verdict(r->verdict);
+	_cleanup_json_ json_t *o = NULL;
+
+	if (r->never || (!verdict && r->n_vmap_targets == 0))
+		return NULL;
+	o = json_object();
+	if (!o || json_object_set_new(o, "conditional", json_boolean(!rule_unconditional(r))) < 0)
+		return NULL;
+	if (verdict && json_set_str(o, "verdict", verdict) < 0)
+		return NULL;
+	if ((r->verdict == CTA_FW_JUMP || r->verdict == CTA_FW_GOTO) &&
+	    json_set_str(o, "target", r->target) < 0)
+		return NULL;
+	if (r->n_vmap_targets && add_strv(o, "vmap", r->vmap_targets, r->n_vmap_targets) < 0)
+		return NULL;
+	if (r->has_ctstate) {
+		json_t *a = json_array();
+
+		if (!a || json_object_set_new(o, "ctstate", a) < 0)
+			return NULL;
+		for (size_t i = 0; i < ELEMENTSOF(states); i++)
+			if ((r->ctstate & states[i].bit) &&
+			    json_array_append_new(a, json_string(states[i].name)) < 0)
+				return NULL;
+		if ((r->neg & CTA_FWNEG_CTSTATE) &&
+		    json_object_set_new(o, "ctstate_negated", json_true()) < 0)
+			return NULL;
 	}
-	return false;
+	return TAKE_PTR(o);
+}
+
+/*
+ * firewall.filter: the chains that see packets at hook input or forward,
+ * with the rules that can decide a packet's fate.  policy/derive-fw.c
+ * computes firewall.stateful_filter_drops_untracked from them.
+ */
+static int emit_filter(json_t *list, const struct cta_fwtable *t, const struct chain_hooks *h)
+{
+	const unsigned in_fwd = (1u << hook_rank("input")) | (1u << hook_rank("forward"));
+
+	for (size_t j = 0; j < t->n_chains; j++) {
+		const struct cta_fwchain *ch = &t->chains[j];
+		const char *policy = !ch->hook			 ? NULL :
+				     ch->policy == CTA_FW_DROP	 ? "drop" :
+				     ch->policy == CTA_FW_ACCEPT ? "accept" :
+								   NULL;
+		json_t *o, *rules;
+
+		if (!(h[j].mask & in_fwd))
+			continue;
+		o = json_object();
+		rules = json_array();
+		if (!o || json_array_append_new(list, o) < 0 || !rules ||
+		    json_object_set_new(o, "rules", rules) < 0)
+			return -ENOMEM;
+		if (json_set_str(o, "family", t->family) < 0 ||
+		    json_set_str(o, "table", t->name) < 0 ||
+		    json_set_str(o, "source", t->source) < 0 ||
+		    json_set_str(o, "chain", ch->name) < 0 ||
+		    json_set_str(o, "hook", ch->hook) < 0 ||
+		    json_set_str(o, "type", ch->type) < 0 || json_set_str(o, "policy", policy) < 0)
+			return -ENOMEM;
+		for (size_t k = 0; k < ch->n_rules; k++) {
+			const struct cta_fwrule *r = &ch->rules[k];
+			json_t *jr;
+
+			if (r->never || (!filter_verdict(r->verdict) && r->n_vmap_targets == 0))
+				continue;
+			jr = filter_rule(r);
+			if (!jr || json_array_append_new(rules, jr) < 0)
+				return -ENOMEM;
+		}
+	}
+	return 0;
 }
 
 static json_t *array_child(json_t *obj, const char *key)
@@ -818,15 +374,15 @@ int cta_fw_facts_add(json_t *facts, const struct cta_fwset *s)
 {
 	json_t *fw = cta_json_object_child(facts, "firewall");
 	json_t *helpers = cta_json_object_child(facts, "helpers");
-	json_t *notrack, *nat, *assigned, *sfd;
-	bool drops = false;
+	json_t *notrack, *nat, *assigned, *filter;
 
 	if (!fw || !helpers)
 		return -ENOMEM;
 	notrack = array_child(fw, "notrack");
 	nat = array_child(fw, "nat");
 	assigned = array_child(helpers, "assigned");
-	if (!notrack || !nat || !assigned)
+	filter = array_child(fw, "filter");
+	if (!notrack || !nat || !assigned || !filter)
 		return -ENOMEM;
 
 	for (size_t i = 0; i < s->n_tables; i++) {
@@ -839,7 +395,7 @@ int cta_fw_facts_add(json_t *facts, const struct cta_fwset *s)
 			int rank = t->chains[j].hook ? hook_rank(t->chains[j].hook) : -1;
 
 			if (rank >= 0 && rank < (int)ELEMENTSOF(hook_order))
-				reach(t, j, 1u << rank, h, 0);
+				reach(t, j, 1u << rank, h);
 		}
 		for (size_t j = 0; j < t->n_chains; j++) {
 			const struct cta_fwchain *ch = &t->chains[j];
@@ -859,13 +415,9 @@ int cta_fw_facts_add(json_t *facts, const struct cta_fwset *s)
 					return e;
 			}
 		}
-		drops = drops || stateful_drops_untracked(t);
+		if (emit_filter(filter, t, h) < 0)
+			return -ENOMEM;
 	}
-	sfd = json_object_get(fw, "stateful_filter_drops_untracked");
-	if (json_is_true(sfd))
-		drops = true;
-	if (json_object_set_new(fw, "stateful_filter_drops_untracked", json_boolean(drops)) < 0)
-		return -ENOMEM;
 	return 0;
 }
 
@@ -926,14 +478,13 @@ int cta_fw_facts_finish(json_t *facts)
 	if (!fw || !helpers)
 		return -ENOMEM;
 	if (!array_child(fw, "backends") || !array_child(fw, "notrack") ||
-	    !array_child(fw, "nat") || !array_child(helpers, "assigned"))
-		return -ENOMEM;
-	if (!json_object_get(fw, "stateful_filter_drops_untracked") &&
-	    json_object_set_new(fw, "stateful_filter_drops_untracked", json_false()) < 0)
+	    !array_child(fw, "nat") || !array_child(fw, "filter") ||
+	    !array_child(helpers, "assigned"))
 		return -ENOMEM;
 	r = sort_dedup(json_object_get(fw, "backends"));
 	r = r ?: sort_dedup(json_object_get(fw, "notrack"));
 	r = r ?: sort_dedup(json_object_get(fw, "nat"));
+	r = r ?: sort_dedup(json_object_get(fw, "filter"));
 	r = r ?: sort_dedup(json_object_get(helpers, "assigned"));
 	return r;
 }
@@ -1055,13 +606,14 @@ int cta_collect_firewall(struct cta_collect_ctx *c)
 	r = r ?: cta_fw_facts_finish(c->facts);
 	if (r < 0)
 		return r;
-	/* A filter we could not read may drop UNTRACKED: unknown, not false.
+	/* A filter we could not read may drop UNTRACKED: unknown, not false
+	 * (without firewall.filter nothing derives the fact).
 	 * And when no backend could be read at all, empty rule lists would claim
 	 * "no NOTRACK, no NAT": leave them out. */
 	if (firewall_partly_unavailable(c->facts)) {
 		json_t *fw = json_object_get(c->facts, "firewall");
 
-		(void)json_object_del(fw, "stateful_filter_drops_untracked");
+		(void)json_object_del(fw, "filter");
 		if (json_array_size(json_object_get(fw, "backends")) == 0) {
 			(void)json_object_del(fw, "backends");
 			(void)json_object_del(fw, "notrack");

@@ -8,7 +8,7 @@
 #include <strings.h>
 #include <sys/utsname.h>
 #include "collect/collect.h"
-#include "collect/ctdump.h"
+#include "nf/ctdump.h"
 #include "util/fileio.h"
 #include "util/json.h"
 #include "util/macro.h"

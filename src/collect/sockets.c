@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "collect/collect.h"
-#include "collect/sockdiag.h"
+#include "nf/sockdiag.h"
 #include "util/fileio.h"
 #include "util/json.h"
 #include "util/macro.h"
@@ -187,12 +187,68 @@ static int listen_cmp(const void *x, const void *y)
 	return memcmp(a->key, b->key, CTA_SD_LISTEN_KEY_LEN);
 }
 
+/*
+ * TIME_WAIT is held by the side that closed first.  On a TCP listening port
+ * it is this host's server side; on any other local port (normally one of
+ * ip_local_port_range) this host was the client.
+ */
+static int tw_by_local_port(const struct cta_sd_summary *s, const struct cta_agg_item *ls,
+			    ssize_t n_ls, json_t *sock)
+{
+	_cleanup_free_ struct cta_agg_item *tw = NULL;
+	_cleanup_free_ uint8_t *listen = calloc(65536 / 8, 1);
+	uint64_t on_listener = 0, other = 0;
+	json_t *a;
+	ssize_t n;
+
+	if (!listen)
+		return -ENOMEM;
+	for (ssize_t i = 0; i < n_ls; i++) {
+		char addr[INET6_ADDRSTRLEN];
+		unsigned port;
+		int proto;
+
+		cta_sd_listen_format(ls[i].key, &proto, &port, addr, sizeof(addr));
+		if (proto != IPPROTO_UDP && port < 65536)
+			listen[port / 8] |= (uint8_t)(1u << (port % 8));
+	}
+	json_t *ports = json_array();
+
+	if (!ports || json_object_set_new(sock, "time_wait_by_local_port",
+					  json_pack("{s:o}", "listening_ports", ports)) < 0)
+		return -ENOMEM;
+	/* most first: the busy service, not whichever port listens first */
+	n = cta_agg_top(&s->tw_local, 0, &tw);
+	if (n < 0)
+		return (int)n;
+	for (ssize_t i = 0; i < n; i++) {
+		uint16_t port;
+
+		memcpy(&port, tw[i].key, sizeof(port));
+		if (!(listen[port / 8] & (1u << (port % 8)))) {
+			other += tw[i].count;
+			continue;
+		}
+		on_listener += tw[i].count;
+		if (json_array_size(ports) < TIME_WAIT_TOP &&
+		    json_array_append_new(ports, json_pack("{s:i, s:I}", "port", (int)port, "count",
+							   (json_int_t)tw[i].count)) < 0)
+			return -ENOMEM;
+	}
+	a = json_object_get(sock, "time_wait_by_local_port");
+	if (json_object_set_new(a, "listening", json_integer((json_int_t)on_listener)) < 0 ||
+	    json_object_set_new(a, "other", json_integer((json_int_t)other)) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
 static int summary_to_json(const struct cta_sd_summary *s, json_t *sock)
 {
 	_cleanup_free_ struct cta_agg_item *tw = NULL, *ls = NULL;
 	uint64_t sum[CTA_TCP_STATE_MAX + 1];
 	json_t *byfam, *a;
 	ssize_t n;
+	int r;
 
 	for (unsigned st = 0; st <= CTA_TCP_STATE_MAX; st++)
 		sum[st] = s->tcp[0][st] + s->tcp[1][st];
@@ -237,6 +293,9 @@ static int summary_to_json(const struct cta_sd_summary *s, json_t *sock)
 						       addr, "port", (int)port)) < 0)
 			return -ENOMEM;
 	}
+	r = tw_by_local_port(s, ls, n, sock);
+	if (r < 0)
+		return r;
 	if (s->approximate && json_object_set_new(sock, "approximate", json_true()) < 0)
 		return -ENOMEM;
 	return 0;

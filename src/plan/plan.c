@@ -96,23 +96,9 @@ char *cta_plan_default_sysctl_file(const char *profile)
 	return r;
 }
 
-int cta_plan_port_cmp(const struct cta_plan_port *a, const struct cta_plan_port *b)
-{
-	int c = strcmp(a->proto, b->proto);
-	unsigned long x, y;
-
-	if (c)
-		return c;
-	x = strtoul(a->port, NULL, 10);
-	y = strtoul(b->port, NULL, 10);
-	if (x != y)
-		return x < y ? -1 : 1;
-	return strcmp(a->port, b->port);
-}
-
 static int port_cmp_qsort(const void *a, const void *b)
 {
-	return cta_plan_port_cmp(a, b);
+	return cta_notrack_port_cmp(a, b);
 }
 
 bool cta_plan_ports_equal(const struct cta_plan_ports *a, const struct cta_plan_ports *b)
@@ -120,47 +106,20 @@ bool cta_plan_ports_equal(const struct cta_plan_ports *a, const struct cta_plan_
 	if (a->n != b->n)
 		return false;
 	for (size_t i = 0; i < a->n; i++)
-		if (cta_plan_port_cmp(&a->v[i], &b->v[i]) != 0)
+		if (cta_notrack_port_cmp(&a->v[i], &b->v[i]) != 0)
 			return false;
-	return true;
-}
-
-/* Port spec as the facts write it ("8080", "8000-8100"); also accept "8000:8100". */
-static bool port_valid(const char *s, char out[12])
-{
-	unsigned long lo, hi;
-	char *end;
-
-	if (!s || !isdigit((unsigned char)*s))
-		return false;
-	lo = strtoul(s, &end, 10);
-	hi = lo;
-	if (*end == '-' || *end == ':') {
-		if (!isdigit((unsigned char)end[1]))
-			return false;
-		hi = strtoul(end + 1, &end, 10);
-	}
-	if (*end || lo == 0 || lo > 65535 || hi > 65535 || hi < lo)
-		return false;
-	if (lo == hi)
-		snprintf(out, 12, "%lu", lo);
-	else
-		snprintf(out, 12, "%lu-%lu", lo, hi);
 	return true;
 }
 
 /* Add a port unless present; returns 1 added, 0 present or invalid, -ENOMEM. */
 static int ports_add(struct cta_plan_ports *ps, const char *proto, const char *port)
 {
-	struct cta_plan_port x = { 0 }, *e;
+	struct cta_notrack_port x, *e;
 
-	if (!proto || (!streq(proto, "tcp") && !streq(proto, "udp")))
+	if (cta_notrack_port_init(&x, 0, proto, port) < 0)
 		return 0;
-	if (!port_valid(port, x.port))
-		return 0;
-	snprintf(x.proto, sizeof(x.proto), "%s", proto);
 	for (size_t i = 0; i < ps->n; i++)
-		if (cta_plan_port_cmp(&ps->v[i], &x) == 0)
+		if (cta_notrack_port_cmp(&ps->v[i], &x) == 0)
 			return 0;
 	e = grow(&ps->v, &ps->n, sizeof(*e));
 	if (!e)
@@ -182,6 +141,9 @@ void cta_plan_free(struct cta_plan *p)
 	free(p->profile);
 	free(p->sysctl_file);
 	free(p->netns);
+	cta_report_target_done(&p->target);
+	free(p->report_generated_at);
+	free(p->generated_at);
 	for (size_t i = 0; i < p->n_sysctls; i++) {
 		struct cta_plan_sysctl *s = &p->sysctls[i];
 
@@ -216,8 +178,6 @@ void cta_plan_free(struct cta_plan *p)
 	free(p->files);
 	free(p);
 }
-
-CTA_DEFINE_CLEANUP(struct cta_plan *, cta_plan_free)
 
 const struct cta_plan_input *cta_plan_input_get(const struct cta_plan *p, const char *path)
 {
@@ -367,41 +327,25 @@ static const char *jstr(json_t *o, const char *key)
 	return json_string_value(json_object_get(o, key));
 }
 
-/* Remediations of the failing results. */
-static int collect_remediations(struct cta_plan *p, json_t *results, json_t *stale_keys,
-				json_t *stale_rules, json_t *ports)
+/* The fixes of the failing results, in report order: @fn is called for each. */
+#define FOREACH_FIX(report, res, rem)                                                        \
+	for (size_t _i = 0; _i < (report)->n_results; _i++)                                  \
+		for (const struct cta_result *res = &(report)->results[_i]; res; res = NULL) \
+			for (const struct cta_remediation *rem = res->remediation;           \
+			     rem && res->status == CTA_RESULT_FAIL; rem = NULL)
+
+/* Sysctl values and advice of the failing results. */
+static int collect_remediations(struct cta_plan *p, const struct cta_report *report)
 {
-	size_t i;
-	json_t *res;
+	FOREACH_FIX(report, res, rem)
+	{
+		const char *rule = res->rule;
+		const char *reason = res->message ? res->message : res->title;
 
-	json_array_foreach(results, i, res) {
-		json_t *rem = json_object_get(res, "remediation"), *v, *x;
-		const char *rule = jstr(res, "rule"), *status = jstr(res, "status"), *key;
-		const char *reason = jstr(res, "message");
-		size_t k;
-
-		if (!status || !streq(status, "fail") || !json_is_object(rem))
-			continue;
-		if (!rule)
-			rule = "unknown";
-		if (!reason)
-			reason = jstr(res, "title");
-		json_object_foreach(json_object_get(rem, "sysctl"), key, v) {
+		for (size_t k = 0; k < rem->n_sysctl; k++) {
+			const char *key = rem->sysctl[k].key, *val = rem->sysctl[k].value;
 			struct cta_plan_sysctl *s = find_sysctl(p, key);
-			const char *val = json_string_value(v);
-			_cleanup_free_ char *num = NULL;
 
-			if (!val && json_is_number(v)) {
-				if (json_is_integer(v) && asprintf(&num, "%" JSON_INTEGER_FORMAT,
-								   json_integer_value(v)) < 0)
-					return -ENOMEM;
-				else if (!json_is_integer(v) &&
-					 asprintf(&num, "%g", json_real_value(v)) < 0)
-					return -ENOMEM;
-				val = num;
-			}
-			if (!val)
-				continue;
 			if (s && s->in_file) {
 				/* asked by an earlier result of this run */
 				if (!value_eq(s->value, val) &&
@@ -422,21 +366,7 @@ static int collect_remediations(struct cta_plan *p, json_t *results, json_t *sta
 			/* marks "decided in this run"; recomputed below */
 			s->in_file = true;
 		}
-		json_array_foreach(json_object_get(rem, "remove_persisted"), k, v) {
-			if (!json_is_string(v))
-				continue;
-			if (json_array_append(stale_keys, v) < 0 ||
-			    json_array_append_new(stale_rules, json_string(rule)) < 0)
-				return -ENOMEM;
-		}
-		json_array_foreach(json_object_get(rem, "notrack"), k, v) {
-			x = json_pack("{s:O?, s:O?, s:s}", "proto", json_object_get(v, "proto"),
-				      "port", json_object_get(v, "port"), "rule", rule);
-			if (!x || json_array_append_new(ports, x) < 0)
-				return -ENOMEM;
-		}
-		if (jstr(rem, "advice") &&
-		    add_note(&p->advice, &p->n_advice, rule, "%s", jstr(rem, "advice")) < 0)
+		if (rem->advice && add_note(&p->advice, &p->n_advice, rule, "%s", rem->advice) < 0)
 			return -ENOMEM;
 	}
 	return 0;
@@ -610,15 +540,14 @@ static int plan_precedence(struct cta_plan *p, const struct cta_plan_fs *fs, jso
 }
 
 static int plan_stale(struct cta_plan *p, const struct cta_plan_fs *fs, json_t *persisted,
-		      json_t *stale_keys, json_t *stale_rules, const char *own_real)
+		      const struct cta_report *report, const char *own_real)
 {
-	size_t i;
-	json_t *k;
 	int r;
 
-	json_array_foreach(stale_keys, i, k) {
-		const char *key = json_string_value(k);
-		const char *rule = json_string_value(json_array_get(stale_rules, i));
+	FOREACH_FIX(report, res, rem)
+	for (size_t i = 0; i < rem->n_remove_persisted; i++) {
+		const char *key = rem->remove_persisted[i];
+		const char *rule = res->rule;
 		_cleanup_free_ struct assign *v = NULL;
 		size_t n = persisted_assignments(json_object_get(persisted, key), &v);
 
@@ -763,10 +692,9 @@ static int choose_persist(struct cta_plan *p, const struct cta_plan_fs *fs)
 }
 
 static int plan_notrack(struct cta_plan *p, const struct cta_plan_fs *fs, json_t *facts,
-			json_t *ports)
+			const struct cta_report *report)
 {
 	struct cta_plan_notrack *nt = &p->notrack;
-	json_t *e;
 	size_t i;
 	int r;
 
@@ -783,17 +711,20 @@ static int plan_notrack(struct cta_plan *p, const struct cta_plan_fs *fs, json_t
 	for (i = 0; i < nt->cur_nft.n; i++)
 		if (ports_add(&nt->want, nt->cur_nft.v[i].proto, nt->cur_nft.v[i].port) < 0)
 			return -ENOMEM;
-	json_array_foreach(ports, i, e) {
-		r = ports_add(&nt->want, jstr(e, "proto"), jstr(e, "port"));
+	FOREACH_FIX(report, res, rem)
+	for (i = 0; i < rem->n_notrack; i++) {
+		const struct cta_remediation_notrack *e = &rem->notrack[i];
+
+		r = ports_add(&nt->want, e->proto, e->port);
 		if (r < 0)
 			return r;
-		if (r == 0 && jstr(e, "port") && jstr(e, "proto")) {
-			char tmp[12];
+		if (r == 0) {
+			struct cta_port_range tmp;
 
-			if (!port_valid(jstr(e, "port"), tmp) &&
-			    add_note(&p->notes, &p->n_notes, jstr(e, "rule"),
+			if (cta_port_range_parse(e->port, CTA_PORT_NO_ZERO, &tmp) < 0 &&
+			    add_note(&p->notes, &p->n_notes, res->rule,
 				     "ignoring NOTRACK port '%s/%s': not a tcp or udp port or range",
-				     jstr(e, "proto"), jstr(e, "port")) < 0)
+				     e->proto, e->port) < 0)
 				return -ENOMEM;
 		}
 	}
@@ -803,15 +734,16 @@ static int plan_notrack(struct cta_plan *p, const struct cta_plan_fs *fs, json_t
 	nt->rules = calloc(nt->want.n, sizeof(char *));
 	if (!nt->rules)
 		return -ENOMEM;
-	json_array_foreach(ports, i, e) {
-		struct cta_plan_port x = { 0 };
+	FOREACH_FIX(report, res, rem)
+	for (i = 0; i < rem->n_notrack; i++) {
+		const struct cta_remediation_notrack *e = &rem->notrack[i];
+		struct cta_notrack_port x;
 
-		if (!jstr(e, "proto") || !port_valid(jstr(e, "port"), x.port))
+		if (cta_notrack_port_init(&x, 0, e->proto, e->port) < 0)
 			continue;
-		snprintf(x.proto, sizeof(x.proto), "%s", jstr(e, "proto"));
 		for (size_t j = 0; j < nt->want.n; j++)
-			if (!nt->rules[j] && cta_plan_port_cmp(&nt->want.v[j], &x) == 0 &&
-			    !(nt->rules[j] = strdup(jstr(e, "rule"))))
+			if (!nt->rules[j] && cta_notrack_port_cmp(&nt->want.v[j], &x) == 0 &&
+			    !(nt->rules[j] = strdup(res->rule)))
 				return -ENOMEM;
 	}
 	r = choose_backend(p, fs, facts);
@@ -849,30 +781,26 @@ static int plan_runtime(struct cta_plan *p, json_t *facts)
 	return 0;
 }
 
-int cta_plan_compute(json_t *facts, json_t *report, const struct cta_plan_opts *opts,
-		     struct cta_plan **ret)
+int cta_plan_compute(json_t *facts, const struct cta_report *report,
+		     const struct cta_plan_opts *opts, struct cta_plan **ret)
 {
 	_cleanup_(cta_plan_freep) struct cta_plan *p = NULL;
-	_cleanup_json_ json_t *stale_keys = json_array(), *stale_rules = json_array(),
-			      *ports = json_array();
 	const struct cta_plan_fs *fs = opts->fs;
-	json_t *results = json_object_get(report, "results");
 	json_t *persisted = json_object_get(facts, "persisted");
 	const struct cta_plan_input *own;
 	_cleanup_free_ char *own_real = NULL;
-	const char *prof = jstr(report, "profile");
+	const char *prof = report->profile && *report->profile ? report->profile : NULL;
 	int r;
 
-	if (!json_is_array(results))
-		return -EINVAL;
-	if (!stale_keys || !stale_rules || !ports)
-		return -ENOMEM;
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		return -ENOMEM;
 	p->offline = opts->offline;
 	p->fix_overrides = opts->fix_overrides;
 	if (set_str(&p->profile, prof ? prof : "base") < 0 ||
+	    cta_report_target_copy(&p->target, &report->target) < 0 ||
+	    set_str(&p->report_generated_at, report->generated_at) < 0 ||
+	    set_str(&p->generated_at, opts->generated_at) < 0 ||
 	    set_str(&p->netns, jstr(json_object_get(facts, "host"), "netns")) < 0)
 		return -ENOMEM;
 	p->sysctl_file = opts->sysctl_file ? strdup(opts->sysctl_file) :
@@ -907,14 +835,14 @@ int cta_plan_compute(json_t *facts, json_t *report, const struct cta_plan_opts *
 	/* in_file marks keys decided by this run's results while collecting */
 	for (size_t i = 0; i < p->n_sysctls; i++)
 		p->sysctls[i].in_file = false;
-	r = collect_remediations(p, results, stale_keys, stale_rules, ports);
+	r = collect_remediations(p, report);
 	if (r < 0)
 		return r;
 
 	/* stale keys are not written again by us */
-	for (size_t i = 0; i < json_array_size(stale_keys); i++) {
-		struct cta_plan_sysctl *s =
-			find_sysctl(p, json_string_value(json_array_get(stale_keys, i)));
+	FOREACH_FIX(report, res, rem)
+	for (size_t i = 0; i < rem->n_remove_persisted; i++) {
+		struct cta_plan_sysctl *s = find_sysctl(p, rem->remove_persisted[i]);
 
 		if (s) {
 			size_t idx = (size_t)(s - p->sysctls);
@@ -931,10 +859,10 @@ int cta_plan_compute(json_t *facts, json_t *report, const struct cta_plan_opts *
 	r = plan_precedence(p, fs, persisted, own_real);
 	if (r < 0)
 		return r;
-	r = plan_stale(p, fs, persisted, stale_keys, stale_rules, own_real);
+	r = plan_stale(p, fs, persisted, report, own_real);
 	if (r < 0)
 		return r;
-	r = plan_notrack(p, fs, facts, ports);
+	r = plan_notrack(p, fs, facts, report);
 	if (r < 0)
 		return r;
 	*ret = TAKE_PTR(p);

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 #include <jansson.h>
+#include "policy/policy.h"
+#include "util/ports.h"
 
 /*
  * The plan stage: facts + audit report -> the changes that fix the failing
@@ -39,6 +41,9 @@ struct cta_plan_opts {
 	/* No live kernel (--offline): no runtime changes, no rule changes. */
 	bool offline;
 	const struct cta_plan_fs *fs;
+	/* When the plan is made (UTC, YYYY-MM-DDTHH:MM:SSZ; the caller's clock,
+	 * the stage is pure); NULL: not recorded. */
+	const char *generated_at;
 };
 
 /* What happens to a key at runtime. */
@@ -83,13 +88,9 @@ struct cta_plan_edit {
 	char *note; /* why it is not fixed although asked (line changed on disk ...); may be NULL */
 };
 
-struct cta_plan_port {
-	char proto[4]; /* "tcp" or "udp" */
-	char port[12]; /* "8080" or "8000-8100" */
-};
-
+/* Entries are built by cta_notrack_port_init() (family 0: both families). */
 struct cta_plan_ports {
-	struct cta_plan_port *v;
+	struct cta_notrack_port *v;
 	size_t n;
 };
 
@@ -140,6 +141,11 @@ struct cta_plan {
 	char *profile;
 	char *sysctl_file; /* host path */
 	char *netns; /* facts.host.netns: "init", "other", or NULL */
+	/* Report identity: what the audit looked at, when the report was made
+	 * (NULL: not recorded), and when this plan was. */
+	struct cta_report_target target;
+	char *report_generated_at;
+	char *generated_at;
 	bool offline;
 	bool fix_overrides;
 
@@ -165,15 +171,16 @@ struct cta_plan {
 };
 
 /*
- * Compute the plan.  @facts is a snapshot (docs/facts.md), @report an audit
- * report (docs/audit-json.md).  Returns 0 and a new plan in @ret, -EINVAL when
- * the report is not an audit report, -ENOMEM, or an error from opts->fs other
+ * Compute the plan.  @facts is a snapshot (docs/facts.md), @report the
+ * evaluate stage's report of it (borrowed; the plan copies what it keeps).
+ * Returns 0 and a new plan in @ret, -ENOMEM, or an error from opts->fs other
  * than -ENOENT.
  */
-int cta_plan_compute(json_t *facts, json_t *report, const struct cta_plan_opts *opts,
-		     struct cta_plan **ret);
+int cta_plan_compute(json_t *facts, const struct cta_report *report,
+		     const struct cta_plan_opts *opts, struct cta_plan **ret);
 
 void cta_plan_free(struct cta_plan *p);
+CTA_DEFINE_CLEANUP(struct cta_plan *, cta_plan_free)
 
 /* Whether the plan changes anything: a file, a runtime value or the NOTRACK rules. */
 bool cta_plan_has_changes(const struct cta_plan *p);
@@ -193,8 +200,6 @@ char *cta_plan_default_sysctl_file(const char *profile);
 /* Keys that are global and read-only in a child network namespace (KNOWLEDGE.md: Namespaces). */
 bool cta_plan_key_host_only(const char *key);
 
-/* Compare ports: proto, then numeric start. */
-int cta_plan_port_cmp(const struct cta_plan_port *a, const struct cta_plan_port *b);
 bool cta_plan_ports_equal(const struct cta_plan_ports *a, const struct cta_plan_ports *b);
 
 const char *cta_plan_backend_to_string(enum cta_plan_backend b);

@@ -7,222 +7,12 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "policy/derive-fw.h"
+#include "policy/derive.h"
 #include "policy/policy-internal.h"
 #include "util/fileio.h"
 #include "util/json.h"
 #include "util/banned.h"
-
-/* ---- auto detection -------------------------------------------------------- */
-
-static const int db_ports[] = { 3306, 5432, 1521, 1433, 27017, 6379, 9042, 11211 };
-
-/* Minimum TIME_WAIT sockets before their destinations say anything about a role. */
-#define DB_CLIENT_MIN_TW 10
-#define API_SERVER_MIN_TW 100
-
-static long json_num(json_t *j)
-{
-	if (json_is_integer(j))
-		return (long)json_integer_value(j);
-	if (json_is_real(j))
-		return json_real_value(j) >= 0 && json_real_value(j) < 1e15 ?
-			       (long)json_real_value(j) :
-			       -1;
-	if (json_is_string(j)) {
-		int64_t v;
-
-		if (cta_parse_i64(json_string_value(j), &v) >= 0)
-			return (long)v;
-	}
-	return -1;
-}
-
-/* Port of "10.0.0.1:3306" or "[::1]:3306"; -1 if none. */
-static long peer_port(const char *peer)
-{
-	const char *c = peer ? strrchr(peer, ':') : NULL;
-	int64_t v;
-
-	if (!c || cta_parse_i64(c + 1, &v) < 0 || v < 0 || v > 65535)
-		return -1;
-	return (long)v;
-}
-
-static bool is_db_port(long p)
-{
-	for (size_t i = 0; i < ELEMENTSOF(db_ports); i++)
-		if (db_ports[i] == p)
-			return true;
-	return false;
-}
-
-static long listen_port(json_t *l)
-{
-	return json_num(json_object_get(l, "port"));
-}
-
-static bool is_tcp(json_t *l)
-{
-	json_t *p = json_object_get(l, "proto");
-
-	return !p || (json_is_string(p) && strneq(json_string_value(p), "tcp", 3));
-}
-
-static bool loopback_addr(json_t *l)
-{
-	const char *a = json_string_value(json_object_get(l, "addr"));
-
-	return a && (strneq(a, "127.", 4) || streq(a, "::1") || streq(a, "[::1]"));
-}
-
-/* Decide the role; the reason names the evidence. */
-static int detect(const struct cta_policy *p, json_t *facts, const char **ret_name,
-		  char **ret_reason)
-{
-	json_t *listening = cta_json_path(facts, "sockets.listening");
-	json_t *nat = cta_json_path(facts, "firewall.nat");
-	json_t *x;
-	size_t i;
-	char *reason = NULL;
-	const char *name = NULL;
-
-	/* k8s-node first: a Kubernetes node also forwards and masquerades */
-	json_array_foreach(listening, i, x) {
-		long port = listen_port(x);
-
-		if (is_tcp(x) && (port == 10250 || port == 10256)) {
-			name = "k8s-node";
-			if (asprintf(&reason, "%s listening on port %ld",
-				     port == 10250 ? "kubelet" : "kube-proxy", port) < 0)
-				return -ENOMEM;
-			goto found;
-		}
-	}
-	json_array_foreach(nat, i, x) {
-		const char *chain = json_string_value(json_object_get(x, "chain"));
-
-		if (chain && strneq(chain, "KUBE-", 5)) {
-			name = "k8s-node";
-			if (asprintf(&reason, "kube-proxy NAT chain '%s' present", chain) < 0)
-				return -ENOMEM;
-			goto found;
-		}
-	}
-
-	json_t *ipf = json_object_get(json_object_get(facts, "sysctl"), "net.ipv4.ip_forward");
-
-	if (json_is_string(ipf) && streq(json_string_value(ipf), "1")) {
-		size_t masq = 0;
-
-		json_array_foreach(nat, i, x) {
-			const char *kind = json_string_value(json_object_get(x, "kind"));
-
-			if (kind && (streq(kind, "masquerade") || streq(kind, "snat")))
-				masq++;
-		}
-		if (masq) {
-			name = "nat-gateway";
-			if (asprintf(&reason,
-				     "ip_forward is 1 and %zu masquerade/SNAT rule%s exist%s", masq,
-				     masq == 1 ? "" : "s", masq == 1 ? "s" : "") < 0)
-				return -ENOMEM;
-			goto found;
-		}
-	}
-
-	long tw = json_num(cta_json_path(facts, "sockets.tcp.TIME_WAIT"));
-
-	if (tw < 0)
-		tw = json_num(cta_json_path(facts, "sockets.sockstat_tw"));
-	if (tw >= DB_CLIENT_MIN_TW) {
-		json_t *top = cta_json_path(facts, "sockets.time_wait_top");
-		long db = 0, best_port = -1, best = 0;
-		long per_port[ELEMENTSOF(db_ports)] = { 0 };
-
-		json_array_foreach(top, i, x) {
-			long port = peer_port(json_string_value(json_object_get(x, "peer")));
-			long cnt = json_num(json_object_get(x, "count"));
-
-			if (cnt <= 0 || !is_db_port(port))
-				continue;
-			db += cnt;
-			for (size_t k = 0; k < ELEMENTSOF(db_ports); k++)
-				if (db_ports[k] == port)
-					per_port[k] += cnt;
-		}
-		for (size_t k = 0; k < ELEMENTSOF(db_ports); k++)
-			if (per_port[k] > best) {
-				best = per_port[k];
-				best_port = db_ports[k];
-			}
-		if (db * 2 > tw) {
-			name = "db-client";
-			if (asprintf(
-				    &reason,
-				    "%.3g %% of TIME_WAIT sockets (%ld of %ld) go to database port%s %ld%s",
-				    floor(db * 1000.0 / tw) / 10, db, tw, best == db ? "" : "s",
-				    best_port, best == db ? "" : " and others") < 0)
-				return -ENOMEM;
-			goto found;
-		}
-	}
-	if (tw >= API_SERVER_MIN_TW) {
-		char *ports = NULL;
-		size_t len = 0, n = 0;
-		FILE *f = open_memstream(&ports, &len);
-
-		if (!f)
-			return -ENOMEM;
-		json_array_foreach(listening, i, x) {
-			long port = listen_port(x);
-
-			if (!is_tcp(x) || loopback_addr(x) || port <= 0)
-				continue;
-			if (n < 5)
-				fprintf(f, "%s%ld", n ? ", " : "", port);
-			n++;
-		}
-		if (fclose(f) != 0) {
-			free(ports);
-			return -ENOMEM;
-		}
-		if (n) {
-			name = "api-server";
-			if (asprintf(
-				    &reason,
-				    "%ld TIME_WAIT sockets while TCP services listen on port%s %s%s",
-				    tw, n == 1 ? "" : "s", ports, n > 5 ? ", ..." : "") < 0) {
-				free(ports);
-				return -ENOMEM;
-			}
-			free(ports);
-			goto found;
-		}
-		free(ports);
-	}
-	name = "base";
-	reason =
-		strdup("no role evidence (no forwarding with NAT, no kubelet, no TIME_WAIT pattern "
-		       "towards databases or from busy services)");
-	if (!reason)
-		return -ENOMEM;
-found:
-	if (!cta_policy_find_profile(p, name)) {
-		char *r2;
-
-		if (asprintf(&r2, "%s; profile '%s' is not installed, using 'base'", reason, name) <
-		    0) {
-			free(reason);
-			return -ENOMEM;
-		}
-		free(reason);
-		reason = r2;
-		name = "base";
-	}
-	*ret_name = name;
-	*ret_reason = reason;
-	return 0;
-}
 
 /* ---- rule evaluation ------------------------------------------------------- */
 
@@ -297,127 +87,177 @@ struct reval {
 	json_t *facts;
 };
 
-static int set_tmpl(json_t *res, const char *key, const struct cta_tmpl *t, struct cta_eval_ctx *c)
+/* Render @t into *@dst (NULL template: leave NULL).  0 or -ENOMEM. */
+static int set_tmpl(char **dst, const struct cta_tmpl *t, struct cta_eval_ctx *c)
 {
-	char *s;
-
 	if (!t)
 		return 0;
-	s = cta_tmpl_render(t, c);
-	if (!s || json_object_set_new(res, key, json_string(s)) < 0) {
+	free(*dst);
+	*dst = cta_tmpl_render(t, c);
+	return *dst ? 0 : -ENOMEM;
+}
+
+/* Append a new string to a growing array; takes @s (freed on failure). */
+static int strv_take(char ***v, size_t *n, char *s)
+{
+	char **nv;
+
+	if (!s)
+		return -ENOMEM;
+	nv = reallocarray(*v, *n + 1, sizeof(**v));
+	if (!nv) {
 		free(s);
 		return -ENOMEM;
 	}
-	free(s);
+	nv[(*n)++] = s;
+	*v = nv;
 	return 0;
 }
 
-static int remediation(struct reval *e, json_t **ret)
+static int rem_set_sysctl(struct cta_remediation *m, const char *key, char **value)
+{
+	struct cta_remediation_sysctl *nv;
+
+	/* a key named twice keeps its first place and its last value */
+	for (size_t i = 0; i < m->n_sysctl; i++)
+		if (streq(m->sysctl[i].key, key)) {
+			free(m->sysctl[i].value);
+			m->sysctl[i].value = TAKE_PTR(*value);
+			return 0;
+		}
+	nv = reallocarray(m->sysctl, m->n_sysctl + 1, sizeof(*nv));
+	if (!nv)
+		return -ENOMEM;
+	m->sysctl = nv;
+	nv[m->n_sysctl].key = strdup(key);
+	if (!nv[m->n_sysctl].key)
+		return -ENOMEM;
+	nv[m->n_sysctl++].value = TAKE_PTR(*value);
+	return 0;
+}
+
+static int rem_add_notrack(struct cta_remediation *m, const char *proto, char *port)
+{
+	struct cta_remediation_notrack *nv;
+
+	nv = reallocarray(m->notrack, m->n_notrack + 1, sizeof(*nv));
+	if (!nv) {
+		free(port);
+		return -ENOMEM;
+	}
+	m->notrack = nv;
+	nv[m->n_notrack].port = port;
+	nv[m->n_notrack].proto = strdup(proto);
+	m->n_notrack++;
+	return nv[m->n_notrack - 1].proto ? 0 : -ENOMEM;
+}
+
+/* The NOTRACK part: a port, a list of ports, or the reason it cannot be computed. */
+static int rem_notrack(struct reval *e, struct cta_remediation *m)
 {
 	const struct cta_rule *r = e->r;
-	_cleanup_json_ json_t *rem = json_object(), *unresolved = json_array();
+	_cleanup_free_ char *proto = NULL, *problem = NULL;
+	struct cta_val ports;
 	int k;
 
-	if (!rem || !unresolved)
-		return -ENOMEM;
-	if (r->n_rem_sysctl) {
-		json_t *o = json_object();
+	k = cta_tmpl_render_strict(r->rem_notrack_proto, &e->ctx, &proto, &problem);
+	if (k < 0)
+		return k;
+	cta_expr_eval(r->rem_notrack_ports, &e->ctx, &ports);
+	if (k > 0 || ports.kind == CTA_VAL_MISSING || ports.kind == CTA_VAL_ERROR) {
+		_cleanup_free_ char *why = NULL;
+		char *msg;
 
-		if (!o || json_object_set_new(rem, "sysctl", o) < 0)
+		why = problem ? TAKE_PTR(problem) : bad_reason(&ports, "ports", e->facts);
+		cta_val_done(&ports);
+		if (asprintf(&msg, "notrack: %s", why ? why : "?") < 0)
 			return -ENOMEM;
-		for (size_t i = 0; i < r->n_rem_sysctl; i++) {
-			_cleanup_free_ char *val = NULL, *problem = NULL;
-
-			k = cta_tmpl_render_strict(r->rem_sysctl[i].value, &e->ctx, &val, &problem);
-			if (k < 0)
-				return k;
-			if (k > 0) {
-				/* never guess a value to write */
-				_cleanup_free_ char *msg = NULL;
-
-				if (asprintf(&msg, "%s: %s", r->rem_sysctl[i].key, problem) < 0)
-					return -ENOMEM;
-				json_array_append_new(unresolved, json_string(msg));
-				continue;
-			}
-			json_object_set_new(o, r->rem_sysctl[i].key, json_string(val));
-		}
-		if (json_object_size(o) == 0)
-			json_object_del(rem, "sysctl");
+		return strv_take(&m->unresolved, &m->n_unresolved, msg);
 	}
-	if (r->n_rem_remove) {
-		json_t *a = json_array();
+	if (ports.kind != CTA_VAL_LIST) {
+		char *s = cta_val_format(&ports);
 
-		if (!a || json_object_set_new(rem, "remove_persisted", a) < 0)
+		cta_val_done(&ports);
+		if (!s)
 			return -ENOMEM;
-		for (size_t i = 0; i < r->n_rem_remove; i++)
-			json_array_append_new(a, json_string(r->rem_remove[i]));
+		if (!*s || !proto) {
+			free(s);
+			return 0;
+		}
+		return rem_add_notrack(m, proto, s);
+	}
+
+	size_t i;
+	json_t *x;
+
+	k = 0;
+	json_array_foreach(ports.j, i, x) {
+		char *s = NULL;
+
+		/* other element types name no port: nothing to add */
+		if (json_is_string(x))
+			s = strdup(json_string_value(x));
+		else if (json_is_integer(x)) {
+			if (asprintf(&s, "%lld", (long long)json_integer_value(x)) < 0)
+				s = NULL;
+		} else
+			continue;
+		if (!s) {
+			k = -ENOMEM;
+			break;
+		}
+		if (!*s || !proto) {
+			free(s);
+			continue;
+		}
+		k = rem_add_notrack(m, proto, s);
+		if (k < 0)
+			break;
+	}
+	cta_val_done(&ports);
+	return k;
+}
+
+static int remediation(struct reval *e, struct cta_remediation **ret)
+{
+	const struct cta_rule *r = e->r;
+	struct cta_remediation *m = calloc(1, sizeof(*m));
+	int k;
+
+	if (!m)
+		return -ENOMEM;
+	/* owned by the result from here on, also on failure */
+	*ret = m;
+	for (size_t i = 0; i < r->n_rem_sysctl; i++) {
+		_cleanup_free_ char *val = NULL, *problem = NULL;
+
+		k = cta_tmpl_render_strict(r->rem_sysctl[i].value, &e->ctx, &val, &problem);
+		if (k < 0)
+			return k;
+		if (k > 0) {
+			/* never guess a value to write */
+			char *msg;
+
+			if (asprintf(&msg, "%s: %s", r->rem_sysctl[i].key, problem) < 0)
+				return -ENOMEM;
+			k = strv_take(&m->unresolved, &m->n_unresolved, msg);
+		} else
+			k = rem_set_sysctl(m, r->rem_sysctl[i].key, &val);
+		if (k < 0)
+			return k;
+	}
+	for (size_t i = 0; i < r->n_rem_remove; i++) {
+		k = strv_take(&m->remove_persisted, &m->n_remove_persisted,
+			      strdup(r->rem_remove[i]));
+		if (k < 0)
+			return k;
 	}
 	if (r->rem_notrack_ports) {
-		_cleanup_free_ char *proto = NULL, *problem = NULL;
-		struct cta_val ports;
-
-		k = cta_tmpl_render_strict(r->rem_notrack_proto, &e->ctx, &proto, &problem);
-		if (k < 0)
-			return k;
-		cta_expr_eval(r->rem_notrack_ports, &e->ctx, &ports);
-		if (k > 0 || ports.kind == CTA_VAL_MISSING || ports.kind == CTA_VAL_ERROR) {
-			_cleanup_free_ char *msg = NULL, *why = NULL;
-
-			why = problem ? TAKE_PTR(problem) : bad_reason(&ports, "ports", e->facts);
-			if (asprintf(&msg, "notrack: %s", why ? why : "?") < 0) {
-				cta_val_done(&ports);
-				return -ENOMEM;
-			}
-			json_array_append_new(unresolved, json_string(msg));
-		} else {
-			json_t *a = json_array();
-			json_t *items = ports.kind == CTA_VAL_LIST ? json_incref(ports.j) :
-								     json_array();
-			size_t i;
-			json_t *x;
-
-			if (ports.kind != CTA_VAL_LIST && items) {
-				_cleanup_free_ char *s = cta_val_format(&ports);
-
-				json_array_append_new(items, json_string(s ? s : ""));
-			}
-			json_array_foreach(items, i, x) {
-				_cleanup_free_ char *s = NULL;
-
-				switch (json_typeof(x)) {
-				case JSON_STRING:
-					s = strdup(json_string_value(x));
-					break;
-				case JSON_INTEGER:
-					if (asprintf(&s, "%lld", (long long)json_integer_value(x)) <
-					    0)
-						s = NULL;
-					break;
-				default:
-					s = NULL;
-				}
-				if (s && *s)
-					json_array_append_new(a, json_pack("{s:s, s:s}", "proto",
-									   proto, "port", s));
-			}
-			json_decref(items);
-			if (json_array_size(a))
-				json_object_set_new(rem, "notrack", a);
-			else
-				json_decref(a);
-		}
-		cta_val_done(&ports);
-	}
-	if (r->rem_advice) {
-		k = set_tmpl(rem, "advice", r->rem_advice, &e->ctx);
+		k = rem_notrack(e, m);
 		if (k < 0)
 			return k;
 	}
-	if (json_array_size(unresolved))
-		json_object_set(rem, "unresolved", unresolved);
-	*ret = TAKE_PTR(rem);
-	return 0;
+	return set_tmpl(&m->advice, r->rem_advice, &e->ctx);
 }
 
 /* Evaluate @v as a condition: 1 true, 0 false, -1 skip with @ret_reason. */
@@ -449,67 +289,114 @@ static const char *src_str(const struct cta_rule *r, const char *key)
 	return json_string_value(json_object_get(r->src, key));
 }
 
+/* The verdict and the reason to skip; -ENOMEM. */
+static int verdict(struct reval *e, enum cta_result_status *ret_status, char **ret_reason)
+{
+	const struct cta_rule *r = e->r;
+	_cleanup_free_ char *reason = NULL;
+	int k;
+
+	for (size_t i = 0; i < r->n_needs && !reason; i++) {
+		struct cta_val v;
+
+		cta_expr_eval(r->needs[i], &e->ctx, &v);
+		if (v.kind == CTA_VAL_MISSING || v.kind == CTA_VAL_ERROR) {
+			reason = bad_reason(&v, "needs", e->facts);
+			if (!reason) {
+				cta_val_done(&v);
+				return -ENOMEM;
+			}
+		}
+		cta_val_done(&v);
+	}
+	for (size_t i = 0; i < r->n_lets; i++) {
+		cta_expr_eval(r->lets[i], &e->ctx, &e->lets[i]);
+		e->ctx.n_lets = i + 1;
+	}
+	if (!reason && r->when) {
+		k = condition(e, r->when, "when", &reason);
+		if (k < 0 && !reason)
+			return -ENOMEM;
+		if (k == 0) {
+			_cleanup_free_ char *why = NULL;
+
+			if (r->when_reason)
+				why = cta_tmpl_render(r->when_reason, &e->ctx);
+			else if (asprintf(&why, "'%s' is false", src_str(r, "when")) < 0)
+				why = NULL;
+			if (!why || asprintf(&reason, "not applicable: %s", why) < 0) {
+				reason = NULL;
+				return -ENOMEM;
+			}
+		}
+	}
+	if (reason) {
+		*ret_status = CTA_RESULT_SKIP;
+		*ret_reason = TAKE_PTR(reason);
+		return 0;
+	}
+	k = condition(e, r->check, "check", &reason);
+	if (k < 0 && !reason)
+		return -ENOMEM;
+	*ret_status = k < 0 ? CTA_RESULT_SKIP : k ? CTA_RESULT_PASS : CTA_RESULT_FAIL;
+	*ret_reason = TAKE_PTR(reason);
+	return 0;
+}
+
+/* The texts of @res for its status. */
+static int texts(struct reval *e, struct cta_result *res)
+{
+	const struct cta_rule *r = e->r;
+	int k;
+
+	k = set_tmpl(&res->subject, r->subject, &e->ctx);
+	if (k >= 0 && res->status != CTA_RESULT_SKIP) {
+		k = set_tmpl(&res->observed, r->observed, &e->ctx);
+		if (k >= 0)
+			k = set_tmpl(&res->expected, r->expected, &e->ctx);
+	}
+	if (k < 0)
+		return k;
+	if (res->status == CTA_RESULT_FAIL)
+		k = set_tmpl(&res->message, r->message, &e->ctx);
+	else if (res->status == CTA_RESULT_PASS && r->pass_message)
+		k = set_tmpl(&res->message, r->pass_message, &e->ctx);
+	else
+		k = (res->message = strdup(r->title)) ? 0 : -ENOMEM;
+	if (k >= 0)
+		k = set_tmpl(&res->explanation, r->explanation, &e->ctx);
+	if (k < 0)
+		return k;
+	res->references = calloc(r->n_references + 1, sizeof(*res->references));
+	if (!res->references)
+		return -ENOMEM;
+	for (size_t i = 0; i < r->n_references; i++) {
+		res->references[i] = strdup(r->references[i]);
+		if (!res->references[i])
+			return -ENOMEM;
+		res->n_references = i + 1;
+	}
+	return 0;
+}
+
+/* Evaluate @r into @res (zeroed by the caller; filled parts are the caller's to free). */
 static int eval_rule(const struct cta_rule *r, int severity, json_t *params, json_t *facts,
-		     json_t **ret)
+		     struct cta_result *res)
 {
 	struct reval e = { .r = r, .facts = facts };
-	_cleanup_json_ json_t *res = NULL;
-	_cleanup_free_ char *reason = NULL;
-	const char *status;
-	int k, rc = -ENOMEM;
+	int k;
 
 	e.lets = calloc(r->n_lets + 1, sizeof(*e.lets));
 	if (!e.lets)
 		return -ENOMEM;
 	e.ctx = (struct cta_eval_ctx){ .facts = facts, .params = params, .lets = e.lets };
 
-	res = json_pack("{s:s, s:s}", "rule", r->id, "title", r->title);
-	if (!res)
+	res->rule = strdup(r->id);
+	res->title = strdup(r->title);
+	k = res->rule && res->title ? verdict(&e, &res->status, &res->reason) : -ENOMEM;
+	if (k < 0)
 		goto out;
-
-	for (size_t i = 0; i < r->n_needs && !reason; i++) {
-		struct cta_val v;
-
-		cta_expr_eval(r->needs[i], &e.ctx, &v);
-		if (v.kind == CTA_VAL_MISSING || v.kind == CTA_VAL_ERROR) {
-			reason = bad_reason(&v, "needs", facts);
-			if (!reason) {
-				cta_val_done(&v);
-				goto out;
-			}
-		}
-		cta_val_done(&v);
-	}
-	for (size_t i = 0; i < r->n_lets; i++) {
-		cta_expr_eval(r->lets[i], &e.ctx, &e.lets[i]);
-		e.ctx.n_lets = i + 1;
-	}
-	if (!reason && r->when) {
-		k = condition(&e, r->when, "when", &reason);
-		if (k < 0 && !reason)
-			goto out;
-		if (k == 0) {
-			_cleanup_free_ char *why = NULL;
-
-			if (r->when_reason)
-				why = cta_tmpl_render(r->when_reason, &e.ctx);
-			else if (asprintf(&why, "'%s' is false", src_str(r, "when")) < 0)
-				why = NULL;
-			if (!why || asprintf(&reason, "not applicable: %s", why) < 0) {
-				reason = NULL;
-				goto out;
-			}
-		}
-	}
-	if (reason)
-		status = "skip";
-	else {
-		k = condition(&e, r->check, "check", &reason);
-		if (k < 0 && !reason)
-			goto out;
-		status = k < 0 ? "skip" : k ? "pass" : "fail";
-	}
-	if (streq(status, "fail"))
+	if (res->status == CTA_RESULT_FAIL)
 		for (size_t i = 0; i < r->n_escalate; i++) {
 			struct cta_val v;
 
@@ -523,88 +410,33 @@ static int eval_rule(const struct cta_rule *r, int severity, json_t *params, jso
 				break;
 			}
 		}
-
-	if (json_object_set_new(res, "status", json_string(status)) < 0 ||
-	    json_object_set_new(res, "severity",
-				json_string(cta_severity_to_string((enum cta_severity)severity))) <
-		    0)
-		goto out;
-	if (set_tmpl(res, "subject", r->subject, &e.ctx) < 0)
-		goto out;
-	if (!streq(status, "skip")) {
-		if (set_tmpl(res, "observed", r->observed, &e.ctx) < 0 ||
-		    set_tmpl(res, "expected", r->expected, &e.ctx) < 0)
-			goto out;
-	}
-	if (streq(status, "fail")) {
-		if (set_tmpl(res, "message", r->message, &e.ctx) < 0)
-			goto out;
-	} else if (streq(status, "pass") && r->pass_message) {
-		if (set_tmpl(res, "message", r->pass_message, &e.ctx) < 0)
-			goto out;
-	} else if (json_object_set_new(res, "message", json_string(r->title)) < 0)
-		goto out;
-	if (set_tmpl(res, "explanation", r->explanation, &e.ctx) < 0)
-		goto out;
-	json_t *refs = json_array();
-
-	if (!refs || json_object_set_new(res, "references", refs) < 0)
-		goto out;
-	for (size_t i = 0; i < r->n_references; i++)
-		json_array_append_new(refs, json_string(r->references[i]));
-	if (streq(status, "fail")) {
-		json_t *rem = NULL;
-
-		k = remediation(&e, &rem);
-		if (k < 0)
-			goto out;
-		json_object_set_new(res, "remediation", rem);
-	}
-	if (streq(status, "skip") && json_object_set_new(res, "reason", json_string(reason)) < 0)
-		goto out;
-	*ret = TAKE_PTR(res);
-	rc = 0;
+	res->severity = (enum cta_severity)severity;
+	k = texts(&e, res);
+	if (k >= 0 && res->status == CTA_RESULT_FAIL)
+		k = remediation(&e, &res->remediation);
 out:
 	for (size_t i = 0; i < r->n_lets; i++)
 		cta_val_done(&e.lets[i]);
 	free(e.lets);
-	return rc;
+	return k < 0 ? k : 0;
 }
 
 /* ---- the report ------------------------------------------------------------ */
 
-static int status_rank(const char *s)
-{
-	return streq(s, "fail") ? 0 : streq(s, "pass") ? 1 : 2;
-}
-
-struct sorted {
-	json_t *res;
-	size_t idx;
-};
-
+/* Failing by severity, then passing, then skipped; by rule id (ids are unique). */
 static int cmp_results(const void *a, const void *b)
 {
-	const struct sorted *x = a, *y = b;
-	const char *sx = json_string_value(json_object_get(x->res, "status"));
-	const char *sy = json_string_value(json_object_get(y->res, "status"));
-	int c = status_rank(sx) - status_rank(sy);
+	const struct cta_result *x = a, *y = b;
+	int c = (int)x->status - (int)y->status;
 
 	if (c)
 		return c;
-	if (status_rank(sx) == 0) {
-		c = cta_severity_from_string(
-			    json_string_value(json_object_get(x->res, "severity"))) -
-		    cta_severity_from_string(
-			    json_string_value(json_object_get(y->res, "severity")));
+	if (x->status == CTA_RESULT_FAIL) {
+		c = (int)x->severity - (int)y->severity;
 		if (c)
 			return c;
 	}
-	c = strcmp(json_string_value(json_object_get(x->res, "rule")),
-		   json_string_value(json_object_get(y->res, "rule")));
-	if (c)
-		return c;
-	return x->idx < y->idx ? -1 : x->idx > y->idx;
+	return strcmp(x->rule, y->rule);
 }
 
 /*
@@ -654,30 +486,16 @@ static int combine(const struct cta_policy *p, const struct cta_profile *const *
 	return 0;
 }
 
-int cta_policy_audit(const struct cta_policy *p, const char *const *profiles, json_t *facts,
-		     struct cta_diags *diags, json_t **ret_report)
+/* Resolve "auto" and drop repeated names (keeping the first) into rep->profiles. */
+static int choose_profiles(const struct cta_policy *p, const char *const *profiles, size_t n,
+			   json_t *facts, struct cta_diags *diags, struct cta_report *rep,
+			   const struct cta_profile **profs)
 {
-	static const char *const auto_only[] = { "auto", NULL };
-	_cleanup_json_ json_t *report = NULL, *results = NULL, *names = NULL, *eff = NULL,
-			      *whys = NULL;
-	_cleanup_free_ const struct cta_profile **profs = NULL;
-	_cleanup_free_ struct sorted *sorted = NULL;
-	char *reasons = NULL;
-	size_t rlen = 0, n = 0, np = 0, nres;
-	FILE *rf;
-	int counts[_CTA_SEVERITY_MAX] = { 0 }, pass = 0, skip = 0, k;
-	json_t *host;
+	int k;
 
-	if (!profiles || !profiles[0])
-		profiles = auto_only;
-	for (n = 0; profiles[n]; n++)
-		;
-	profs = calloc(n, sizeof(*profs));
-	names = json_array();
-	whys = json_array();
-	if (!profs || !names || !whys)
+	rep->profiles = calloc(n + 1, sizeof(*rep->profiles));
+	if (!rep->profiles)
 		return -ENOMEM;
-	/* resolve "auto" and drop repeated names, keeping the first */
 	for (size_t i = 0; i < n; i++) {
 		const char *name = profiles[i];
 		_cleanup_free_ char *why = NULL;
@@ -685,7 +503,7 @@ int cta_policy_audit(const struct cta_policy *p, const char *const *profiles, js
 		bool dup = false;
 
 		if (streq(name, "auto")) {
-			k = detect(p, facts, &name, &why);
+			k = cta_policy_detect(p, facts, &name, &why);
 			if (k < 0)
 				return k;
 		}
@@ -696,107 +514,118 @@ int cta_policy_audit(const struct cta_policy *p, const char *const *profiles, js
 					 name);
 			return k < 0 ? k : -EINVAL;
 		}
-		for (size_t j = 0; j < np; j++)
+		for (size_t j = 0; j < rep->n_profiles; j++)
 			dup |= profs[j] == pr;
 		if (dup)
 			continue;
-		profs[np++] = pr;
-		if (json_array_append_new(names, json_string(name)) < 0 ||
-		    json_array_append_new(whys, why ? json_string(why) : json_null()) < 0)
+		profs[rep->n_profiles] = pr;
+		rep->profiles[rep->n_profiles].name = strdup(name);
+		rep->profiles[rep->n_profiles].detected = TAKE_PTR(why);
+		if (!rep->profiles[rep->n_profiles++].name)
 			return -ENOMEM;
 	}
-	rf = open_memstream(&reasons, &rlen);
-	if (!rf)
-		return -ENOMEM;
-	for (size_t i = 0; i < np; i++) {
-		json_t *why = json_array_get(whys, i);
+	return 0;
+}
 
-		if (np > 1)
-			fprintf(rf, "%s%s: ", i ? "; " : "",
-				json_string_value(json_array_get(names, i)));
-		if (json_is_string(why))
-			fprintf(rf, "auto: %s", json_string_value(why));
+/* "a+b" and "a: auto: ...; b: named on the command line". */
+static int profile_lines(struct cta_report *rep)
+{
+	_cleanup_fclose_ FILE *rf = NULL, *jf = NULL;
+	size_t rlen = 0, jlen = 0;
+
+	rf = open_memstream(&rep->profile_reason, &rlen);
+	jf = open_memstream(&rep->profile, &jlen);
+	if (!rf || !jf)
+		return -ENOMEM;
+	for (size_t i = 0; i < rep->n_profiles; i++) {
+		const struct cta_report_profile *pr = &rep->profiles[i];
+
+		fprintf(jf, "%s%s", i ? "+" : "", pr->name);
+		if (rep->n_profiles > 1)
+			fprintf(rf, "%s%s: ", i ? "; " : "", pr->name);
+		if (pr->detected)
+			fprintf(rf, "auto: %s", pr->detected);
 		else
 			fprintf(rf, "named on the command line");
 	}
-	if (fclose(rf) != 0) {
-		free(reasons);
+	if (fclose(TAKE_PTR(rf)) != 0 || fclose(TAKE_PTR(jf)) != 0)
 		return -ENOMEM;
-	}
+	return 0;
+}
 
-	k = combine(p, profs, np, &eff);
-	if (k < 0) {
-		free(reasons);
+int cta_policy_audit(const struct cta_policy *p, const char *const *profiles, json_t *facts,
+		     struct cta_diags *diags, struct cta_report **ret_report)
+{
+	static const char *const auto_only[] = { "auto", NULL };
+	_cleanup_report_ struct cta_report *rep = NULL;
+	_cleanup_json_ json_t *eff = NULL, *derived = NULL;
+	_cleanup_free_ const struct cta_profile **profs = NULL;
+	json_t *host;
+	size_t n;
+	int k;
+
+	/* derived facts first, on a copy: rules and role detection read them */
+	k = cta_derive_facts(facts, &derived);
+	if (k < 0)
 		return k;
-	}
-	results = json_array();
-	sorted = calloc(p->n_rules + 1, sizeof(*sorted));
-	if (!results || !sorted) {
-		free(reasons);
+	facts = derived;
+	k = cta_derive_fw(facts);
+	if (k < 0)
+		return k;
+	if (!profiles || !profiles[0])
+		profiles = auto_only;
+	for (n = 0; profiles[n]; n++)
+		;
+	rep = cta_report_new();
+	profs = calloc(n, sizeof(*profs));
+	if (!rep || !profs)
 		return -ENOMEM;
+	k = choose_profiles(p, profiles, n, facts, diags, rep, profs);
+	if (k < 0)
+		return k;
+	k = profile_lines(rep);
+	if (k < 0)
+		return k;
+	host = json_object_get(facts, "host");
+	if (json_is_object(host)) {
+		json_decref(rep->host);
+		rep->host = json_deep_copy(host);
+		if (!rep->host)
+			return -ENOMEM;
 	}
-	nres = 0;
+	k = cta_report_target_from_facts(&rep->target, facts);
+	if (k < 0)
+		return k;
+
+	k = combine(p, profs, rep->n_profiles, &eff);
+	if (k < 0)
+		return k;
+	rep->results = calloc(p->n_rules + 1, sizeof(*rep->results));
+	if (!rep->results)
+		return -ENOMEM;
 	for (size_t i = 0; i < p->n_rules; i++) {
 		const struct cta_rule *r = p->rules[i];
-		json_t *c = json_object_get(eff, r->id), *res = NULL;
+		json_t *c = json_object_get(eff, r->id);
 
 		if (!c)
 			continue;
+		/* counted first: a half-filled result is freed with the report */
 		k = eval_rule(r, (int)json_integer_value(json_object_get(c, "severity")),
-			      json_object_get(c, "params"), facts, &res);
-		if (k < 0) {
-			free(reasons);
+			      json_object_get(c, "params"), facts, &rep->results[rep->n_results++]);
+		if (k < 0)
 			return k;
-		}
-		sorted[nres].res = res;
-		sorted[nres].idx = nres;
-		nres++;
 	}
-	qsort(sorted, nres, sizeof(*sorted), cmp_results);
-	for (size_t i = 0; i < nres; i++) {
-		json_t *res = sorted[i].res;
-		const char *st = json_string_value(json_object_get(res, "status"));
+	qsort(rep->results, rep->n_results, sizeof(*rep->results), cmp_results);
+	for (size_t i = 0; i < rep->n_results; i++) {
+		const struct cta_result *x = &rep->results[i];
 
-		if (streq(st, "fail"))
-			counts[cta_severity_from_string(
-				json_string_value(json_object_get(res, "severity")))]++;
-		else if (streq(st, "pass"))
-			pass++;
+		if (x->status == CTA_RESULT_FAIL)
+			rep->failing[x->severity]++;
+		else if (x->status == CTA_RESULT_PASS)
+			rep->passed++;
 		else
-			skip++;
-		json_array_append_new(results, res);
+			rep->skipped++;
 	}
-
-	_cleanup_free_ char *joined = NULL;
-	{
-		size_t jl = 0;
-		FILE *jf = open_memstream(&joined, &jl);
-		size_t i;
-		json_t *x;
-
-		if (!jf) {
-			free(reasons);
-			return -ENOMEM;
-		}
-		json_array_foreach(names, i, x)
-			fprintf(jf, "%s%s", i ? "+" : "", json_string_value(x));
-		if (fclose(jf) != 0) {
-			free(reasons);
-			return -ENOMEM;
-		}
-	}
-	host = json_object_get(facts, "host");
-	report = json_pack("{s:i, s:s, s:O, s:s, s:o, s:{s:i, s:i, s:i, s:i, s:i, s:i, s:i}, s:O}",
-			   "schema_version", 1, "profile", joined, "profiles", names,
-			   "profile_reason", reasons, "host",
-			   json_is_object(host) ? json_deep_copy(host) : json_object(), "summary",
-			   "critical", counts[CTA_SEVERITY_CRITICAL], "high",
-			   counts[CTA_SEVERITY_HIGH], "medium", counts[CTA_SEVERITY_MEDIUM], "low",
-			   counts[CTA_SEVERITY_LOW], "info", counts[CTA_SEVERITY_INFO], "pass",
-			   pass, "skip", skip, "results", results);
-	free(reasons);
-	if (!report)
-		return -ENOMEM;
-	*ret_report = TAKE_PTR(report);
+	*ret_report = TAKE_PTR(rep);
 	return 0;
 }

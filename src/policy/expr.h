@@ -37,6 +37,10 @@ struct cta_val {
 
 void cta_val_done(struct cta_val *v);
 
+/* Longest text a value formats to, a join builds or a template renders:
+ * lists share elements, so a few lets can describe gigabytes of text. */
+#define CTA_TMPL_MAX_OUTPUT 65536
+
 /* The value as text for templates: integers without decimals, lists
  * comma-separated, missing as "unknown".  NULL on ENOMEM. */
 char *cta_val_format(const struct cta_val *v);

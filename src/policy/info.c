@@ -166,8 +166,10 @@ int cta_policy_profile_json(const struct cta_policy *p, const char *name, json_t
 			continue;
 		sev = json_object_get(ent, "severity");
 		params = r->params ? json_deep_copy(r->params) : json_object();
-		if (!params)
-			return json_decref(j), -ENOMEM;
+		if (!params) {
+			json_decref(j);
+			return -ENOMEM;
+		}
 		/* profile-wide values of the parameters this rule declares */
 		json_object_update_existing(params, json_object_get(pr->effective, "params"));
 		json_object_update(params, json_object_get(ent, "params"));
@@ -176,6 +178,23 @@ int cta_policy_profile_json(const struct cta_policy *p, const char *name, json_t
 					      sev ? json_string_value(sev) :
 						    cta_severity_to_string(r->severity),
 					      "params", params));
+	}
+	/* how --profile auto recognises it, as written */
+	json_t *det = json_array();
+
+	if (!det || json_object_set_new(j, "detect", det) < 0) {
+		json_decref(j);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < pr->n_detect; i++) {
+		json_t *d = json_deep_copy(pr->detect[i].r->src);
+
+		if (!d ||
+		    json_object_set_new(d, "priority", json_integer(pr->detect[i].priority)) < 0 ||
+		    json_array_append_new(det, d) < 0) {
+			json_decref(j);
+			return -ENOMEM;
+		}
 	}
 	*ret = j;
 	return 0;

@@ -58,8 +58,17 @@ struct cta_extends {
 	unsigned line, col;
 };
 
+/* One way `--profile auto` recognises a profile's role (docs/policy-language.md,
+ * "Role detection"): lets, `when` and the reason template live in @r. */
+struct cta_detect {
+	int priority;
+	struct cta_rule *r; /* id: the profile name; message: the reason */
+};
+
 struct cta_profile {
 	char *name, *description, *file;
+	struct cta_detect *detect;
+	size_t n_detect;
 	unsigned line, col;
 	struct cta_extends *extends;
 	size_t n_extends;
@@ -79,6 +88,11 @@ struct cta_policy {
 	char **sysctl_keys; /* NULL-terminated */
 	size_t n_sysctl_keys;
 };
+
+/* Role detection for `--profile auto`: the profile whose detect entry of
+ * highest priority holds, and the rendered reason.  0 or -ENOMEM. */
+int cta_policy_detect(const struct cta_policy *p, json_t *facts, const char **ret_name,
+		      char **ret_reason);
 
 const struct cta_rule *cta_policy_find_rule(const struct cta_policy *p, const char *id);
 const struct cta_profile *cta_policy_find_profile(const struct cta_policy *p, const char *name);

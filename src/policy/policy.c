@@ -105,6 +105,9 @@ static void profile_free(struct cta_profile *pr)
 	for (size_t i = 0; i < pr->n_extends; i++)
 		free(pr->extends[i].name);
 	free(pr->extends);
+	for (size_t i = 0; i < pr->n_detect; i++)
+		rule_free(pr->detect[i].r);
+	free(pr->detect);
 	json_decref(pr->params);
 	json_decref(pr->rules);
 	json_decref(pr->effective);
@@ -127,7 +130,6 @@ void cta_policy_free(struct cta_policy *p)
 	free(p->datadir);
 	free(p);
 }
-CTA_DEFINE_CLEANUP(struct cta_policy *, cta_policy_free)
 
 const char *const *cta_policy_sysctl_keys(const struct cta_policy *p)
 {
@@ -156,9 +158,14 @@ struct lctx {
 	struct cta_diags *diags;
 	struct cta_ydoc *doc;
 	size_t diags_at_start;
-	bool failed;
-	bool oom;
+	bool failed; /* a diagnostic was reported */
+	int error; /* 0, or a negative errno that stops loading (-ENOMEM) */
 };
+
+static void lc_oom(struct lctx *lc)
+{
+	lc->error = -ENOMEM;
+}
 
 _printf_(4, 5) static void lerr(struct lctx *lc, unsigned line, unsigned col, const char *fmt, ...)
 {
@@ -171,7 +178,7 @@ _printf_(4, 5) static void lerr(struct lctx *lc, unsigned line, unsigned col, co
 	va_start(ap, fmt);
 	if (vasprintf(&msg, fmt, ap) < 0) {
 		msg = NULL;
-		lc->oom = true;
+		lc_oom(lc);
 	}
 	va_end(ap);
 	if (!msg)
@@ -179,16 +186,16 @@ _printf_(4, 5) static void lerr(struct lctx *lc, unsigned line, unsigned col, co
 	if (lc->diags->n - lc->diags_at_start == MAX_ERRORS_PER_FILE - 1) {
 		if (cta_diag_add_src(lc->diags, lc->doc->file, line, col,
 				     "%s (too many errors, stopping)", msg) < 0)
-			lc->oom = true;
+			lc_oom(lc);
 		return;
 	}
 	if (!cta_ydoc_line_short(lc->doc, line)) {
 		if (cta_diag_add(lc->diags, lc->doc->file, line, col, "%s", msg) < 0)
-			lc->oom = true;
+			lc_oom(lc);
 		return;
 	}
 	if (cta_diag_add_src(lc->diags, lc->doc->file, line, col, "%s", msg) < 0)
-		lc->oom = true;
+		lc_oom(lc);
 }
 
 #define nerr(lc, node, ...) lerr(lc, (node)->line, (node)->col, __VA_ARGS__)
@@ -236,7 +243,7 @@ static char *dup_scalar(struct lctx *lc, const struct cta_ynode *n, const char *
 		return NULL;
 	s = strdup(n->str);
 	if (!s)
-		lc->oom = true;
+		lc_oom(lc);
 	return s;
 }
 
@@ -461,7 +468,7 @@ static bool parse_ok(struct lctx *lc, const struct cta_ynode *n, const char *wha
 	if (k >= 0)
 		return true;
 	if (k == -ENOMEM) {
-		lc->oom = true;
+		lc_oom(lc);
 		return false;
 	}
 	cta_ydoc_scalar_pos(lc->doc, n, off, &line, &col);
@@ -513,7 +520,7 @@ static void src_set(struct lctx *lc, struct cta_rule *r, const char *key, const 
 		j = json_string(n->str);
 	}
 	if (!j || json_object_set_new(r->src, key, j) < 0)
-		lc->oom = true;
+		lc_oom(lc);
 }
 
 static bool string_list(struct lctx *lc, const struct cta_ynode *n, const char *what, char ***ret,
@@ -525,7 +532,7 @@ static bool string_list(struct lctx *lc, const struct cta_ynode *n, const char *
 		return false;
 	v = calloc(n->n + 1, sizeof(*v));
 	if (!v) {
-		lc->oom = true;
+		lc_oom(lc);
 		return false;
 	}
 	for (size_t i = 0; i < n->n; i++) {
@@ -572,7 +579,7 @@ static void load_remediation(struct lctx *lc, struct cta_rule *r, const struct c
 	    want_kind(lc, n, CTA_YNODE_MAP, "remediation.sysctl")) {
 		r->rem_sysctl = calloc(n->n ? n->n : 1, sizeof(*r->rem_sysctl));
 		if (!r->rem_sysctl) {
-			lc->oom = true;
+			lc_oom(lc);
 			return;
 		}
 		for (size_t i = 0; i < n->n; i++) {
@@ -589,9 +596,9 @@ static void load_remediation(struct lctx *lc, struct cta_rule *r, const struct c
 			r->rem_sysctl[r->n_rem_sysctl].key = strdup(k->str);
 			r->rem_sysctl[r->n_rem_sysctl++].value = t;
 			if (!r->rem_sysctl[r->n_rem_sysctl - 1].key)
-				lc->oom = true;
+				lc_oom(lc);
 			else if (!add_sysctl_key(lc->p, k->str))
-				lc->oom = true;
+				lc_oom(lc);
 		}
 	}
 	if ((n = cta_ynode_get(m, "remove_persisted")) &&
@@ -619,6 +626,37 @@ static void load_remediation(struct lctx *lc, struct cta_rule *r, const struct c
 	src_set(lc, r, "remediation", m);
 }
 
+/* let: NAME: EXPRESSION, each seeing the ones before it. */
+static void load_lets(struct lctx *lc, struct cta_rule *r, const struct cta_ynode *n)
+{
+	if (!want_kind(lc, n, CTA_YNODE_MAP, "let"))
+		return;
+	r->let_names = calloc(n->n + 1, sizeof(*r->let_names));
+	r->lets = calloc(n->n + 1, sizeof(*r->lets));
+	if (!r->let_names || !r->lets) {
+		lc_oom(lc);
+		return;
+	}
+	for (size_t i = 0; i < n->n; i++) {
+		const struct cta_ynode *k = n->pairs[i].key;
+
+		if (!valid_ident(k->str) || cta_expr_reserved_name(k->str)) {
+			nerr(lc, k, "'%s' cannot be a 'let' name", k->str);
+			continue;
+		}
+		/* each let sees the ones before it */
+		struct cta_expr *e = parse_expr(lc, r, n->pairs[i].value, k->str, r->n_lets);
+
+		if (!e)
+			continue;
+		r->let_names[r->n_lets] = strdup(k->str);
+		r->lets[r->n_lets++] = e;
+		if (!r->let_names[r->n_lets - 1])
+			lc_oom(lc);
+	}
+	src_set(lc, r, "let", n);
+}
+
 static struct cta_rule *load_rule(struct lctx *lc, const struct cta_ynode *m)
 {
 	struct cta_rule *r;
@@ -631,14 +669,14 @@ static struct cta_rule *load_rule(struct lctx *lc, const struct cta_ynode *m)
 	r = calloc(1, sizeof(*r));
 	if (!r || !(r->src = json_object())) {
 		free(r);
-		lc->oom = true;
+		lc_oom(lc);
 		return NULL;
 	}
 	r->line = m->line;
 	r->col = m->col;
 	r->file = strdup(lc->doc->file);
 	if (!r->file)
-		lc->oom = true;
+		lc_oom(lc);
 	check_keys(lc, m, rule_keys, "a rule");
 	for (size_t i = 0; i < ELEMENTSOF(required); i++)
 		if (!cta_ynode_get(m, required[i]))
@@ -667,36 +705,11 @@ static struct cta_rule *load_rule(struct lctx *lc, const struct cta_ynode *m)
 				     n->pairs[i].key->str);
 		r->params = yaml_to_json(lc, n);
 		if (!r->params)
-			lc->oom = true;
+			lc_oom(lc);
 		src_set(lc, r, "params", n);
 	}
-	if ((n = cta_ynode_get(m, "let")) && want_kind(lc, n, CTA_YNODE_MAP, "let")) {
-		r->let_names = calloc(n->n + 1, sizeof(*r->let_names));
-		r->lets = calloc(n->n + 1, sizeof(*r->lets));
-		if (!r->let_names || !r->lets) {
-			lc->oom = true;
-			return r;
-		}
-		for (size_t i = 0; i < n->n; i++) {
-			const struct cta_ynode *k = n->pairs[i].key;
-
-			if (!valid_ident(k->str) || cta_expr_reserved_name(k->str)) {
-				nerr(lc, k, "'%s' cannot be a 'let' name", k->str);
-				continue;
-			}
-			/* each let sees the ones before it */
-			struct cta_expr *e =
-				parse_expr(lc, r, n->pairs[i].value, k->str, r->n_lets);
-
-			if (!e)
-				continue;
-			r->let_names[r->n_lets] = strdup(k->str);
-			r->lets[r->n_lets++] = e;
-			if (!r->let_names[r->n_lets - 1])
-				lc->oom = true;
-		}
-		src_set(lc, r, "let", n);
-	}
+	if ((n = cta_ynode_get(m, "let")))
+		load_lets(lc, r, n);
 	if ((n = cta_ynode_get(m, "subject")))
 		r->subject = parse_tmpl(lc, r, n, "subject");
 	if ((n = cta_ynode_get(m, "needs")) && n->kind == CTA_YNODE_SCALAR) {
@@ -716,7 +729,7 @@ static struct cta_rule *load_rule(struct lctx *lc, const struct cta_ynode *m)
 	} else if (n && want_kind(lc, n, CTA_YNODE_SEQ, "needs")) {
 		r->needs = calloc(n->n + 1, sizeof(*r->needs));
 		if (!r->needs) {
-			lc->oom = true;
+			lc_oom(lc);
 			return r;
 		}
 		for (size_t i = 0; i < n->n; i++) {
@@ -740,7 +753,7 @@ static struct cta_rule *load_rule(struct lctx *lc, const struct cta_ynode *m)
 	if ((n = cta_ynode_get(m, "escalate")) && want_kind(lc, n, CTA_YNODE_SEQ, "escalate")) {
 		r->escalate = calloc(n->n + 1, sizeof(*r->escalate));
 		if (!r->escalate) {
-			lc->oom = true;
+			lc_oom(lc);
 			return r;
 		}
 		for (size_t i = 0; i < n->n; i++) {
@@ -821,7 +834,7 @@ static void load_policy_doc(struct lctx *lc, const struct cta_ynode *root)
 	}
 	if (!want_kind(lc, rules, CTA_YNODE_SEQ, "rules"))
 		return;
-	for (size_t i = 0; i < rules->n && !lc->oom; i++) {
+	for (size_t i = 0; i < rules->n && !lc->error; i++) {
 		size_t before = lc->diags->n;
 		struct cta_rule *r = load_rule(lc, rules->items[i]);
 
@@ -843,14 +856,14 @@ static void load_policy_doc(struct lctx *lc, const struct cta_ynode *root)
 
 		if (!v) {
 			rule_free(r);
-			lc->oom = true;
+			lc_oom(lc);
 			return;
 		}
 		lc->p->rules = v;
 		if (json_object_set_new(lc->p->rule_index, r->id,
 					json_integer((json_int_t)lc->p->n_rules)) < 0) {
 			rule_free(r);
-			lc->oom = true;
+			lc_oom(lc);
 			return;
 		}
 		v[lc->p->n_rules++] = r;
@@ -859,8 +872,74 @@ static void load_policy_doc(struct lctx *lc, const struct cta_ynode *root)
 
 /* ---- profiles ------------------------------------------------------------ */
 
-static const char *const profile_keys[] = { "profile", "description", "extends",
-					    "params",  "rules",	      NULL };
+static const char *const profile_keys[] = { "profile", "description", "extends", "params",
+					    "rules",   "detect",      NULL };
+
+/* Highest priority a detect entry may have; the order is documented. */
+#define DETECT_PRIORITY_MAX 1000
+
+/*
+ * detect: a list of {priority, let, when, reason}.  Parsed like a rule's
+ * parts, so errors are located the same way; detection reads facts only.
+ */
+static void load_detect(struct lctx *lc, struct cta_profile *pr, const struct cta_ynode *n)
+{
+	static const char *const keys[] = { "priority", "let", "when", "reason", NULL };
+
+	if (!want_kind(lc, n, CTA_YNODE_SEQ, "detect"))
+		return;
+	pr->detect = calloc(n->n + 1, sizeof(*pr->detect));
+	if (!pr->detect) {
+		lc_oom(lc);
+		return;
+	}
+	for (size_t i = 0; i < n->n; i++) {
+		const struct cta_ynode *m = n->items[i], *x;
+		struct cta_rule *r;
+		int64_t prio = 0;
+
+		if (!want_kind(lc, m, CTA_YNODE_MAP, "a detect entry"))
+			continue;
+		check_keys(lc, m, keys, "a detect entry");
+		r = calloc(1, sizeof(*r));
+		if (!r || !(r->src = json_object()) ||
+		    !(r->id = strdup(pr->name ? pr->name : "")) ||
+		    !(r->file = strdup(lc->doc->file))) {
+			rule_free(r);
+			lc_oom(lc);
+			return;
+		}
+		r->line = m->line;
+		r->col = m->col;
+		pr->detect[pr->n_detect++] = (struct cta_detect){ 0, r };
+		if ((x = cta_ynode_get(m, "priority")) && want_scalar(lc, x, "priority")) {
+			if (!x->plain || cta_parse_i64(x->str, &prio) < 0 || prio < 0 ||
+			    prio > DETECT_PRIORITY_MAX)
+				nerr(lc, x, "'priority' must be an integer from 0 to %d, not '%s'",
+				     DETECT_PRIORITY_MAX, x->str);
+			else
+				pr->detect[pr->n_detect - 1].priority = (int)prio;
+		} else if (!x) {
+			nerr(lc, m, "a detect entry needs 'priority'");
+		}
+		if ((x = cta_ynode_get(m, "let")))
+			load_lets(lc, r, x);
+		if ((x = cta_ynode_get(m, "when"))) {
+			r->when = parse_expr(lc, r, x, "when", r->n_lets);
+			src_set(lc, r, "when", x);
+		} else
+			nerr(lc, m, "a detect entry needs 'when'");
+		if ((x = cta_ynode_get(m, "reason"))) {
+			r->message = parse_tmpl(lc, r, x, "reason");
+			src_set(lc, r, "reason", x);
+		} else
+			nerr(lc, m, "a detect entry needs 'reason' (name the deciding evidence)");
+		for (size_t k = 0; k < r->n_ext_params; k++)
+			lerr(lc, r->ext_params[k].line, r->ext_params[k].col,
+			     "detection reads facts only: 'param.%s' is not available here",
+			     r->ext_params[k].name);
+	}
+}
 
 static void pos_set(struct lctx *lc, struct cta_profile *pr, const char *key,
 		    const struct cta_ynode *n)
@@ -868,7 +947,7 @@ static void pos_set(struct lctx *lc, struct cta_profile *pr, const char *key,
 	json_t *j = json_pack("[ii]", n->line, n->col);
 
 	if (!j || json_object_set_new(pr->pos, key, j) < 0)
-		lc->oom = true;
+		lc_oom(lc);
 }
 
 static struct cta_profile *load_profile_doc(struct lctx *lc, const struct cta_ynode *root,
@@ -883,7 +962,7 @@ static struct cta_profile *load_profile_doc(struct lctx *lc, const struct cta_yn
 	if (!pr || !(pr->params = json_object()) || !(pr->rules = json_object()) ||
 	    !(pr->pos = json_object()) || !(pr->file = strdup(lc->doc->file))) {
 		profile_free(pr);
-		lc->oom = true;
+		lc_oom(lc);
 		return NULL;
 	}
 	pr->line = root->line;
@@ -913,7 +992,7 @@ static struct cta_profile *load_profile_doc(struct lctx *lc, const struct cta_yn
 			cnt = 0;
 		pr->extends = calloc(cnt + 1, sizeof(*pr->extends));
 		if (!pr->extends) {
-			lc->oom = true;
+			lc_oom(lc);
 			return pr;
 		}
 		for (size_t i = 0; i < cnt; i++) {
@@ -936,8 +1015,10 @@ static struct cta_profile *load_profile_doc(struct lctx *lc, const struct cta_yn
 		json_decref(pr->params);
 		pr->params = yaml_to_json(lc, n);
 		if (!pr->params)
-			lc->oom = true;
+			lc_oom(lc);
 	}
+	if ((n = cta_ynode_get(root, "detect")))
+		load_detect(lc, pr, n);
 	if ((n = cta_ynode_get(root, "rules")) && want_kind(lc, n, CTA_YNODE_MAP, "rules")) {
 		for (size_t i = 0; i < n->n; i++) {
 			static const char *const keys[] = { "enabled", "severity", "params", NULL };
@@ -946,13 +1027,13 @@ static struct cta_profile *load_profile_doc(struct lctx *lc, const struct cta_yn
 			_cleanup_free_ char *poskey = NULL;
 
 			if (!ent) {
-				lc->oom = true;
+				lc_oom(lc);
 				return pr;
 			}
 			json_object_set_new(pr->rules, k->str, ent);
 			if (asprintf(&poskey, "rule:%s", k->str) < 0) {
 				poskey = NULL;
-				lc->oom = true;
+				lc_oom(lc);
 				return pr;
 			}
 			pos_set(lc, pr, poskey, k);
@@ -1040,7 +1121,7 @@ static int add_profile(struct lctx *lc, const char *path, const struct cta_ydoc 
 		return -ENOMEM;
 	pr = load_profile_doc(lc, d->root, fname);
 	if (!pr)
-		return lc->oom ? -ENOMEM : 0;
+		return lc->error;
 	if (!pr->name) {
 		profile_free(pr);
 		return 0;
@@ -1096,8 +1177,8 @@ static int load_file(struct cta_policy *p, struct cta_diags *diags, const char *
 		if (r < 0)
 			return r;
 	}
-	if (lc.oom)
-		return -ENOMEM;
+	if (lc.error < 0)
+		return lc.error;
 	if (lc.failed)
 		*failed = true;
 	return 0;
@@ -1291,6 +1372,38 @@ fail:
 	return r;
 }
 
+/*
+ * A located diagnostic about profile @file, at most MAX_ERRORS_PER_FILE of
+ * them per file (each one reads its source line); the rest are only counted
+ * in *@count and summed up by profile_diag_done().
+ */
+_printf_(6, 7) static int profile_diag(struct cta_diags *d, const char *file, unsigned line,
+				       unsigned col, size_t *count, const char *fmt, ...)
+{
+	_cleanup_free_ char *msg = NULL;
+	va_list ap;
+	int r;
+
+	if ((*count)++ >= MAX_ERRORS_PER_FILE)
+		return 0;
+	va_start(ap, fmt);
+	r = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (r < 0) {
+		msg = NULL;
+		return -ENOMEM;
+	}
+	return cta_diag_add_src(d, file, line, col, "%s", msg);
+}
+
+static int profile_diag_done(struct cta_diags *d, const char *file, size_t count)
+{
+	if (count <= MAX_ERRORS_PER_FILE)
+		return 0;
+	return cta_diag_add(d, file, 0, 0, "and %zu more errors in this profile",
+			    count - MAX_ERRORS_PER_FILE);
+}
+
 static int check_profiles(struct cta_policy *p, struct cta_diags *diags, bool *failed)
 {
 	_cleanup_free_ int *state = calloc(p->n_profiles + 1, sizeof(int));
@@ -1310,6 +1423,7 @@ static int check_profiles(struct cta_policy *p, struct cta_diags *diags, bool *f
 		const char *id, *pname;
 		json_t *ent, *pv;
 		unsigned line, col;
+		size_t n_diags = 0;
 
 		json_object_foreach(pr->rules, id, ent) {
 			_cleanup_free_ char *poskey = NULL;
@@ -1320,9 +1434,8 @@ static int check_profiles(struct cta_policy *p, struct cta_diags *diags, bool *f
 			pos_get(pr, poskey, &line, &col);
 			if (!rule) {
 				*failed = true;
-				r = cta_diag_add_src(diags, pr->file, line, col,
-						     "unknown rule '%s' in profile '%s'", id,
-						     pr->name);
+				r = profile_diag(diags, pr->file, line, col, &n_diags,
+						 "unknown rule '%s' in profile '%s'", id, pr->name);
 				if (r < 0)
 					return r;
 				continue;
@@ -1339,13 +1452,13 @@ static int check_profiles(struct cta_policy *p, struct cta_diags *diags, bool *f
 					def = json_object_get(eff_params, pname);
 				if (!def) {
 					*failed = true;
-					r = cta_diag_add_src(diags, pr->file, line, col,
-							     "rule '%s' has no parameter '%s'", id,
-							     pname);
+					r = profile_diag(diags, pr->file, line, col, &n_diags,
+							 "rule '%s' has no parameter '%s'", id,
+							 pname);
 				} else if (!json_same_type(def, pv)) {
 					*failed = true;
-					r = cta_diag_add_src(
-						diags, pr->file, line, col,
+					r = profile_diag(
+						diags, pr->file, line, col, &n_diags,
 						"parameter '%s' of rule '%s' must be %s, not %s",
 						pname, id, json_type_name(def), json_type_name(pv));
 				} else
@@ -1364,8 +1477,8 @@ static int check_profiles(struct cta_policy *p, struct cta_diags *diags, bool *f
 				if (def && !json_same_type(def, pv)) {
 					pos_get(pr, pname, &line, &col);
 					*failed = true;
-					r = cta_diag_add_src(
-						diags, pr->file, line, col,
+					r = profile_diag(
+						diags, pr->file, line, col, &n_diags,
 						"parameter '%s' must be %s (as in rule '%s'), not %s",
 						pname, json_type_name(def), p->rules[k]->id,
 						json_type_name(pv));
@@ -1375,6 +1488,9 @@ static int check_profiles(struct cta_policy *p, struct cta_diags *diags, bool *f
 				}
 			}
 		}
+		r = profile_diag_done(diags, pr->file, n_diags);
+		if (r < 0)
+			return r;
 	}
 	/* parameters a rule reads without declaring: some profile must set them */
 	for (size_t k = 0; k < p->n_rules; k++) {

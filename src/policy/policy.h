@@ -3,8 +3,11 @@
 #define CTA_POLICY_POLICY_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <jansson.h>
 #include "util/diag.h"
+#include "util/macro.h"
 
 /*
  * The evaluate stage: facts + rule catalog + role profiles -> audit report.
@@ -42,21 +45,13 @@ int cta_policy_load(const struct cta_policy_opts *opts, struct cta_diags *diags,
 		    struct cta_policy **ret);
 
 void cta_policy_free(struct cta_policy *p);
+CTA_DEFINE_CLEANUP(struct cta_policy *, cta_policy_free)
 
 /*
  * Sysctl keys the loaded catalog names (so the collector reads them even when
  * outside its default set).  NULL-terminated array owned by @p.
  */
 const char *const *cta_policy_sysctl_keys(const struct cta_policy *p);
-
-/*
- * Audit @facts for the profiles @profiles (NULL-terminated names; "auto" picks
- * the role from the facts; several names combine roles).  Pure: no I/O.
- * Returns 0 and a new audit report (docs/audit-json.md) in @ret_report, or
- * -EINVAL with @diags filled (unknown profile name, ...), or -ENOMEM.
- */
-int cta_policy_audit(const struct cta_policy *p, const char *const *profiles, json_t *facts,
-		     struct cta_diags *diags, json_t **ret_report);
 
 /*
  * Descriptions for `ctaudit explain` and `ctaudit profiles` (new references;
@@ -108,5 +103,156 @@ enum cta_severity {
 /* "critical" <-> CTA_SEVERITY_CRITICAL ...; parse returns -EINVAL on unknown names. */
 const char *cta_severity_to_string(enum cta_severity s);
 int cta_severity_from_string(const char *s);
+
+/* ---- the audit report: the evaluate stage's output ------------------------------------ */
+
+/*
+ * The report is a tree of plain structs.  Every string and array in it is
+ * owned by the struct that points to it and released by cta_report_free();
+ * nothing is shared with the facts or the policy, so a report outlives both.
+ * Its JSON form (docs/audit-json.md) is written and read only by
+ * render/report-json.c.
+ */
+
+enum cta_result_status {
+	CTA_RESULT_FAIL, /* the check is false */
+	CTA_RESULT_PASS, /* the check is true */
+	CTA_RESULT_SKIP, /* a needed fact is missing, the rule does not apply, or no verdict */
+	_CTA_RESULT_MAX,
+};
+
+/* "fail" <-> CTA_RESULT_FAIL ...; parse returns -EINVAL on unknown names. */
+const char *cta_result_status_to_string(enum cta_result_status s);
+int cta_result_status_from_string(const char *s);
+
+/* One sysctl value to set at runtime and at boot. */
+struct cta_remediation_sysctl {
+	char *key;
+	char *value; /* as the kernel prints it ("32768 60999") */
+};
+
+/* One NOTRACK rule to add. */
+struct cta_remediation_notrack {
+	char *proto; /* "tcp" or "udp" */
+	char *port; /* "8080" or "8000-8100", as the rule rendered it */
+};
+
+/* The rendered fix of a failing result; every part may be empty. */
+struct cta_remediation {
+	struct cta_remediation_sysctl *sysctl; /* in the rule's order */
+	size_t n_sysctl;
+	char **remove_persisted; /* stale keys to remove from the sysctl.d hierarchy */
+	size_t n_remove_persisted;
+	struct cta_remediation_notrack *notrack;
+	size_t n_notrack;
+	char *advice; /* NULL: none */
+	char **unresolved; /* "KEY: why" for parts that could not be computed */
+	size_t n_unresolved;
+};
+
+struct cta_result {
+	char *rule;
+	char *title;
+	enum cta_result_status status;
+	enum cta_severity severity; /* effective: profile, combined profiles, escalate */
+	char *subject;
+	char *observed; /* NULL: the rule has none, or the result is skipped */
+	char *expected; /* likewise */
+	char *message;
+	char *explanation;
+	char **references;
+	size_t n_references;
+	/* CTA_RESULT_FAIL: never NULL (possibly empty); otherwise NULL. */
+	struct cta_remediation *remediation;
+	char *reason; /* CTA_RESULT_SKIP: why; otherwise NULL */
+};
+
+/* One profile of the report and why it was chosen. */
+struct cta_report_profile {
+	char *name;
+	char *detected; /* "auto" evidence ("99.9 % of TIME_WAIT sockets ..."); NULL: named */
+};
+
+/*
+ * What was audited, so that a saved report is never applied elsewhere.  Taken
+ * from the facts (host.hostname, host.netns, host.netns_inode, the `offline`
+ * reason in facts.unavailable) and from the caller (root).  Unknown parts are
+ * NULL / 0 / CTA_TARGET_NETNS_UNKNOWN.
+ */
+enum cta_target_netns {
+	CTA_TARGET_NETNS_UNKNOWN,
+	CTA_TARGET_NETNS_INIT, /* the initial network namespace */
+	CTA_TARGET_NETNS_OTHER, /* a child namespace (container, pod, ip netns) */
+};
+
+struct cta_report_target {
+	char *hostname;
+	enum cta_target_netns netns;
+	uint64_t netns_inode; /* 0: unknown */
+	bool offline; /* the facts describe an image (--offline): no live kernel */
+	char *root; /* the --root the facts were read below; NULL: "/" or unknown */
+};
+
+struct cta_report {
+	char *profile; /* the names joined with '+' */
+	struct cta_report_profile *profiles;
+	size_t n_profiles;
+	char *profile_reason; /* one line for all profiles (docs/audit-json.md) */
+	/* A copy of the facts' host section (an object, possibly empty): the
+	 * report repeats it verbatim for readers, the struct does not interpret it. */
+	json_t *host;
+	struct cta_report_target target;
+	char *ctaudit_version; /* NULL: not recorded (a report of an older ctaudit) */
+	char *generated_at; /* UTC, YYYY-MM-DDTHH:MM:SSZ; NULL: not recorded */
+	unsigned failing[_CTA_SEVERITY_MAX]; /* failing results per severity */
+	unsigned passed, skipped;
+	/* Failing by severity (critical first) then rule id, then passing, then
+	 * skipped, each by rule id. */
+	struct cta_result *results;
+	size_t n_results;
+};
+
+/* An empty report (no results, host {}).  NULL on ENOMEM. */
+struct cta_report *cta_report_new(void);
+/* Frees @r and everything it owns; accepts NULL. */
+void cta_report_free(struct cta_report *r);
+CTA_DEFINE_CLEANUP(struct cta_report *, cta_report_free)
+#define _cleanup_report_ _cleanup_(cta_report_freep)
+
+/* Fill @t from a facts snapshot (the parts a snapshot records).  0 or -ENOMEM. */
+int cta_report_target_from_facts(struct cta_report_target *t, json_t *facts);
+void cta_report_target_done(struct cta_report_target *t);
+/* *@dst = a deep copy of @src (@dst holds nothing yet).  0 or -ENOMEM. */
+int cta_report_target_copy(struct cta_report_target *dst, const struct cta_report_target *src);
+
+/*
+ * Whether a report made for @made may be used on @here (both usually from
+ * cta_report_target_from_facts(), @here with the caller's --root): parts
+ * known on both sides must agree (host name, namespace, its inode, offline
+ * image, root).  Returns 0 when they do, 1 with a one-line reason in
+ * @ret_why (caller frees) when they do not, or -ENOMEM.
+ */
+int cta_report_target_check(const struct cta_report_target *made,
+			    const struct cta_report_target *here, char **ret_why);
+
+/* Record the generator: @version and @generated_at (copied; either may be NULL).  0 or -ENOMEM. */
+int cta_report_set_origin(struct cta_report *r, const char *version, const char *generated_at,
+			  const char *root);
+
+/* The result of rule @id, or NULL. */
+const struct cta_result *cta_report_find(const struct cta_report *r, const char *id);
+
+/* Whether any failing result is at least as severe as @s. */
+bool cta_report_fails_at(const struct cta_report *r, enum cta_severity s);
+
+/*
+ * Audit @facts for the profiles @profiles (NULL-terminated names; "auto" picks
+ * the role from the facts; several names combine roles).  Pure: no I/O.
+ * Returns 0 and a new report in @ret_report (target from the facts; version,
+ * time and root are the caller's to set), or -EINVAL with @diags filled
+ * (unknown profile name, ...), or -ENOMEM.
+ */
+int cta_policy_audit(const struct cta_policy *p, const char *const *profiles, json_t *facts,
+		     struct cta_diags *diags, struct cta_report **ret_report);
 
 #endif

@@ -5,6 +5,7 @@
 #include <string.h>
 #include "render/diff.h"
 #include "render/plan-render.h"
+#include "render/report.h"
 #include "util/json.h"
 #include "util/macro.h"
 #include "util/banned.h"
@@ -101,7 +102,13 @@ int cta_render_plan_json(const struct cta_plan *p, json_t **ret)
 		      jstr_or_null(p->netns), "sysctl_file", p->sysctl_file, "offline", p->offline,
 		      "changes", cta_plan_has_changes(p), "sysctl", sys, "edits", edits, "files",
 		      files);
-	if (!o)
+	if (!o || json_object_set_new(o, "target", cta_report_target_to_json(&p->target)) < 0 ||
+	    json_object_set_new(o, "ctaudit_version", json_string(CTA_VERSION)) < 0 ||
+	    (p->generated_at &&
+	     json_object_set_new(o, "generated_at", json_string(p->generated_at)) < 0) ||
+	    (p->report_generated_at &&
+	     json_object_set_new(o, "report_generated_at", json_string(p->report_generated_at)) <
+		     0))
 		return -ENOMEM;
 	for (size_t i = 0; i < p->n_sysctls; i++) {
 		const struct cta_plan_sysctl *s = &p->sysctls[i];

@@ -78,48 +78,48 @@ static void field(FILE *f, const char *label, const char *value)
 	put_wrapped(f, value, 14);
 }
 
-static void remediation_lines(FILE *f, const json_t *rem)
+static void remediation_lines(FILE *f, const struct cta_remediation *m)
 {
-	const char *k;
-	json_t *v, *x;
-	size_t i;
 	bool any = false;
 
+	if (!m)
+		return;
 #define LABEL() (any ? "" : "fix:")
-	json_object_foreach((json_t *)json_object_get(rem, "sysctl"), k, v) {
+	for (size_t i = 0; i < m->n_sysctl; i++) {
 		_cleanup_free_ char *s = NULL;
 
-		if (asprintf(&s, "set %s = %s (runtime and boot-time)", k, json_string_value(v)) <
-		    0)
+		if (asprintf(&s, "set %s = %s (runtime and boot-time)", m->sysctl[i].key,
+			     m->sysctl[i].value) < 0)
 			continue;
 		field(f, LABEL(), s);
 		any = true;
 	}
-	json_array_foreach(json_object_get(rem, "remove_persisted"), i, x) {
+	for (size_t i = 0; i < m->n_remove_persisted; i++) {
 		_cleanup_free_ char *s = NULL;
 
 		if (asprintf(&s, "remove the stale '%s' assignment from the sysctl.d files",
-			     json_string_value(x)) < 0)
+			     m->remove_persisted[i]) < 0)
 			continue;
 		field(f, LABEL(), s);
 		any = true;
 	}
-	json_array_foreach(json_object_get(rem, "notrack"), i, x) {
+	for (size_t i = 0; i < m->n_notrack; i++) {
 		_cleanup_free_ char *s = NULL;
 
-		if (asprintf(&s, "add NOTRACK for %s port %s", str(x, "proto"), str(x, "port")) < 0)
+		if (asprintf(&s, "add NOTRACK for %s port %s", m->notrack[i].proto,
+			     m->notrack[i].port) < 0)
 			continue;
 		field(f, LABEL(), s);
 		any = true;
 	}
-	if (str(rem, "advice")) {
-		field(f, LABEL(), str(rem, "advice"));
+	if (m->advice) {
+		field(f, LABEL(), m->advice);
 		any = true;
 	}
-	json_array_foreach(json_object_get(rem, "unresolved"), i, x) {
+	for (size_t i = 0; i < m->n_unresolved; i++) {
 		_cleanup_free_ char *s = NULL;
 
-		if (asprintf(&s, "(cannot compute: %s)", json_string_value(x)) < 0)
+		if (asprintf(&s, "(cannot compute: %s)", m->unresolved[i]) < 0)
 			continue;
 		field(f, LABEL(), s);
 		any = true;
@@ -127,39 +127,27 @@ static void remediation_lines(FILE *f, const json_t *rem)
 #undef LABEL
 }
 
-static void list_field(FILE *f, const char *label, const json_t *arr)
+char *cta_report_summary_line(const struct cta_report *report)
 {
-	size_t i;
-	json_t *x;
-
-	json_array_foreach(arr, i, x)
-		field(f, i ? "" : label, json_string_value(x));
-}
-
-char *cta_report_summary_line(const json_t *report)
-{
-	const json_t *s = json_object_get(report, "summary");
+	const unsigned *n = report->failing;
 	char *out;
 
-#define N(k) (long long)json_integer_value(json_object_get(s, k))
 	if (asprintf(&out,
-		     "%s: %lld critical, %lld high, %lld medium, %lld low, %lld info failing; "
-		     "%lld passed, %lld skipped",
-		     str(report, "profile") ? str(report, "profile") : "?", N("critical"),
-		     N("high"), N("medium"), N("low"), N("info"), N("pass"), N("skip")) < 0)
+		     "%s: %u critical, %u high, %u medium, %u low, %u info failing; "
+		     "%u passed, %u skipped",
+		     report->profile ? report->profile : "?", n[CTA_SEVERITY_CRITICAL],
+		     n[CTA_SEVERITY_HIGH], n[CTA_SEVERITY_MEDIUM], n[CTA_SEVERITY_LOW],
+		     n[CTA_SEVERITY_INFO], report->passed, report->skipped) < 0)
 		return NULL;
-#undef N
 	return out;
 }
 
-char *cta_report_render_text(const json_t *report, const struct cta_report_opts *opts)
+char *cta_report_render_text(const struct cta_report *report, const struct cta_report_opts *opts)
 {
 	const bool color = opts && opts->color;
-	const json_t *results = json_object_get(report, "results");
-	const json_t *host = json_object_get(report, "host");
+	const json_t *host = report->host;
 	char *buf = NULL;
-	size_t len = 0, i;
-	json_t *r;
+	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 	_cleanup_free_ char *summary = cta_report_summary_line(report);
 
@@ -170,8 +158,8 @@ char *cta_report_render_text(const json_t *report, const struct cta_report_opts 
 		return NULL;
 	}
 	fprintf(f, "%sprofile:%s %s (%s)\n", color ? C_BOLD : "", color ? C_RESET : "",
-		str(report, "profile") ? str(report, "profile") : "?",
-		str(report, "profile_reason") ? str(report, "profile_reason") : "");
+		report->profile ? report->profile : "?",
+		report->profile_reason ? report->profile_reason : "");
 	if (json_object_size(host)) {
 		json_t *cpus = json_object_get(host, "cpus");
 
@@ -187,59 +175,53 @@ char *cta_report_render_text(const json_t *report, const struct cta_report_opts 
 
 	int cur = -1;
 
-	json_array_foreach(results, i, r) {
-		int sev;
+	for (size_t i = 0; i < report->n_results; i++) {
+		const struct cta_result *r = &report->results[i];
+		int sev = (int)r->severity;
 
-		if (!streq(str(r, "status") ?: "", "fail"))
+		if (r->status != CTA_RESULT_FAIL)
 			continue;
-		sev = cta_severity_from_string(str(r, "severity"));
-		if (sev < 0)
-			sev = CTA_SEVERITY_INFO;
 		if (sev != cur) {
-			size_t n = 0, k;
-			json_t *x;
-
-			json_array_foreach(results, k, x)
-				n += streq(str(x, "status") ?: "", "fail") &&
-				     cta_severity_from_string(str(x, "severity")) == sev;
-			fprintf(f, "\n%s%s (%zu)%s\n", color ? sev_color[sev] : "",
-				cta_severity_to_string(sev), n, color ? C_RESET : "");
+			fprintf(f, "\n%s%s (%u)%s\n", color ? sev_color[sev] : "",
+				cta_severity_to_string(sev), report->failing[sev],
+				color ? C_RESET : "");
 			cur = sev;
 		}
-		fprintf(f, "\n  %s%s%s  %s\n", color ? C_BOLD : "", str(r, "rule"),
-			color ? C_RESET : "", str(r, "title") ? str(r, "title") : "");
+		fprintf(f, "\n  %s%s%s  %s\n", color ? C_BOLD : "", r->rule, color ? C_RESET : "",
+			r->title ? r->title : "");
 		fprintf(f, "    ");
-		put_wrapped(f, str(r, "message") ? str(r, "message") : "", 4);
-		field(f, "subject:", str(r, "subject"));
-		field(f, "observed:", str(r, "observed"));
-		field(f, "expected:", str(r, "expected"));
-		field(f, "why:", str(r, "explanation"));
-		remediation_lines(f, json_object_get(r, "remediation"));
-		list_field(f, "see:", json_object_get(r, "references"));
+		put_wrapped(f, r->message ? r->message : "", 4);
+		field(f, "subject:", r->subject);
+		field(f, "observed:", r->observed);
+		field(f, "expected:", r->expected);
+		field(f, "why:", r->explanation);
+		remediation_lines(f, r->remediation);
+		for (size_t k = 0; k < r->n_references; k++)
+			field(f, k ? "" : "see:", r->references[k]);
 	}
 	if (cur < 0)
 		fprintf(f, "\n%sno failing rules%s\n", color ? C_GREEN : "", color ? C_RESET : "");
 	if (opts && opts->verbose) {
-		bool header = false;
+		static const char *const head[] = {
+			[CTA_RESULT_PASS] = "passed", [CTA_RESULT_SKIP] = "skipped"
+		};
+		const char *const col[] = { [CTA_RESULT_PASS] = C_GREEN, [CTA_RESULT_SKIP] = C_DIM };
 
-		json_array_foreach(results, i, r) {
-			if (!streq(str(r, "status") ?: "", "pass"))
-				continue;
-			if (!header)
-				fprintf(f, "\n%spassed%s\n", color ? C_GREEN : "",
-					color ? C_RESET : "");
-			header = true;
-			fprintf(f, "  %-44s %s\n", str(r, "rule"), str(r, "message") ?: "");
-		}
-		header = false;
-		json_array_foreach(results, i, r) {
-			if (!streq(str(r, "status") ?: "", "skip"))
-				continue;
-			if (!header)
-				fprintf(f, "\n%sskipped%s\n", color ? C_DIM : "",
-					color ? C_RESET : "");
-			header = true;
-			fprintf(f, "  %-44s %s\n", str(r, "rule"), str(r, "reason") ?: "");
+		for (int st = CTA_RESULT_PASS; st <= CTA_RESULT_SKIP; st++) {
+			bool header = false;
+
+			for (size_t i = 0; i < report->n_results; i++) {
+				const struct cta_result *r = &report->results[i];
+
+				if ((int)r->status != st)
+					continue;
+				if (!header)
+					fprintf(f, "\n%s%s%s\n", color ? col[st] : "", head[st],
+						color ? C_RESET : "");
+				header = true;
+				fprintf(f, "  %-44s %s\n", r->rule,
+					(st == CTA_RESULT_PASS ? r->message : r->reason) ?: "");
+			}
 		}
 	}
 	fprintf(f, "\n%s\n", summary);
@@ -366,6 +348,27 @@ char *cta_report_explain_text(const json_t *rule)
 	return buf;
 }
 
+char *cta_report_explain_all_text(const json_t *rules)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0, i;
+	_cleanup_fclose_ FILE *f = open_memstream(&buf, &len);
+	json_t *x;
+
+	if (!f)
+		return NULL;
+	json_array_foreach(rules, i, x) {
+		_cleanup_free_ char *s = cta_report_explain_text(x);
+
+		if (!s)
+			return NULL;
+		fprintf(f, "%s%s", i ? "\n----\n\n" : "", s);
+	}
+	if (fclose(TAKE_PTR(f)) != 0)
+		return NULL;
+	return TAKE_PTR(buf);
+}
+
 char *cta_report_explain_markdown(const json_t *rules)
 {
 	char *buf = NULL;
@@ -485,4 +488,25 @@ char *cta_report_profile_text(const json_t *profile)
 		return NULL;
 	}
 	return buf;
+}
+
+char *cta_report_profiles_text(const json_t *profiles)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0, i, w = 0;
+	_cleanup_fclose_ FILE *f = open_memstream(&buf, &len);
+	json_t *x;
+
+	if (!f)
+		return NULL;
+	json_array_foreach(profiles, i, x)
+		w = MAX(w, strlen(str(x, "profile") ?: ""));
+	/* with the file each came from: a site file in /etc/ctaudit may hide the
+	 * shipped profile of the same name */
+	json_array_foreach(profiles, i, x)
+		fprintf(f, "%-*s  %s  (%s)\n", (int)w, str(x, "profile") ?: "",
+			str(x, "description") ?: "", str(x, "file") ?: "?");
+	if (fclose(TAKE_PTR(f)) != 0)
+		return NULL;
+	return TAKE_PTR(buf);
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "util/ports.h"
 
@@ -59,4 +60,49 @@ int cta_port_range_cmp(const struct cta_port_range *a, const struct cta_port_ran
 	if (a->hi != b->hi)
 		return a->hi < b->hi ? -1 : 1;
 	return 0;
+}
+
+static bool proto_valid(const char *proto)
+{
+	return proto && (strcmp(proto, "tcp") == 0 || strcmp(proto, "udp") == 0);
+}
+
+int cta_notrack_port_init(struct cta_notrack_port *ret, int family, const char *proto,
+			  const char *port)
+{
+	struct cta_port_range r;
+	struct cta_notrack_port p = { .family = family };
+
+	if (!proto_valid(proto) || cta_port_range_parse(port, CTA_PORT_NO_ZERO, &r) < 0)
+		return -EINVAL;
+	memcpy(p.proto, proto, strlen(proto) + 1);
+	cta_port_range_format(&r, p.port);
+	*ret = p;
+	return 0;
+}
+
+int cta_notrack_port_range(const struct cta_notrack_port *p, struct cta_port_range *ret_range)
+{
+	struct cta_port_range r;
+
+	if (!memchr(p->proto, '\0', sizeof(p->proto)) || !memchr(p->port, '\0', sizeof(p->port)))
+		return -EINVAL;
+	if (!proto_valid(p->proto) || cta_port_range_parse(p->port, CTA_PORT_NO_ZERO, &r) < 0)
+		return -EINVAL;
+	if (ret_range)
+		*ret_range = r;
+	return 0;
+}
+
+int cta_notrack_port_cmp(const struct cta_notrack_port *a, const struct cta_notrack_port *b)
+{
+	struct cta_port_range x = { 0 }, y = { 0 };
+	int c = strcmp(a->proto, b->proto);
+
+	if (c)
+		return c;
+	/* unparsable entries (never produced by _init) sort first, by text */
+	if (cta_port_range_parse(a->port, 0, &x) < 0 || cta_port_range_parse(b->port, 0, &y) < 0)
+		return strcmp(a->port, b->port);
+	return cta_port_range_cmp(&x, &y);
 }

@@ -54,4 +54,31 @@ static inline bool cta_port_range_overlaps(const struct cta_port_range *a,
 /* Order by lo, then hi (for qsort and interval sweeps). */
 int cta_port_range_cmp(const struct cta_port_range *a, const struct cta_port_range *b);
 
+/*
+ * One port of ctaudit's own NOTRACK rule set, as plan computes it, the
+ * journal stores it and the firewall writers (src/nf) install it.  Built by
+ * cta_notrack_port_init(), so @port is always canonical (no ':' spelling,
+ * no "80-80").
+ */
+struct cta_notrack_port {
+	int family; /* AF_INET, AF_INET6, or 0: both (the legacy writer filters on it) */
+	char proto[4]; /* "tcp" or "udp" */
+	char port[CTA_PORT_RANGE_STRLEN]; /* "8080" or "8000-8100" */
+};
+
+/*
+ * Fill @ret from @proto ("tcp", "udp") and @port (the grammar above; port 0
+ * is refused: it cannot be a service port).  Returns 0, or -EINVAL with @ret
+ * untouched.
+ */
+int cta_notrack_port_init(struct cta_notrack_port *ret, int family, const char *proto,
+			  const char *port);
+
+/* Check an entry (it may come from a journal or a caller's array) and return
+ * its range in @ret_range (may be NULL).  Returns 0 or -EINVAL. */
+int cta_notrack_port_range(const struct cta_notrack_port *p, struct cta_port_range *ret_range);
+
+/* Order by proto, then numerically by range (family is not compared). */
+int cta_notrack_port_cmp(const struct cta_notrack_port *a, const struct cta_notrack_port *b);
+
 #endif

@@ -11,8 +11,44 @@
 #    without a wording change rewriting every golden file.
 # UPDATE_GOLDEN=1 rewrites the golden files instead (the one switch for all
 # golden files, also read by the unit tests; see tests/README.md).
+#
+# The report's identity (`ctaudit_version`, `generated_at`, `target`) depends
+# on the build and the clock, so it is checked on its own against the facts
+# and this build, then cut out before any comparison.
 . "$(dirname "$0")/lib.sh"
 cta_require jq
+
+version=$("$CTAUDIT" --version | awk 'NR == 1 { print $2 }')
+
+# Print the report without its identity keys; fails if any of them is missing.
+strip_identity() {
+	awk '
+	/^  "ctaudit_version": "[^"]*",$/ { v++; next }
+	/^  "generated_at": "[^"]*",$/ { g++; next }
+	/^  "target": \{$/ { t++; skip = 1; next }
+	skip { if ($0 == "  }") skip = 0; next }
+	{ line[++n] = $0 }
+	END {
+		if (v != 1 || g != 1 || t != 1) exit 1
+		# "target" sorts last: the key before it lost its successor
+		if (line[n] == "}") sub(/,$/, "", line[n - 1])
+		for (i = 1; i <= n; i++) print line[i]
+	}'
+}
+
+# The identity of report $1 for facts file $2: "" when right, else what is wrong.
+check_identity() {
+	local r=$1 f=$2 want got
+	want=$(jq -c '{hostname: .host.hostname, netns: .host.netns, netns_inode: .host.netns_inode}
+		| with_entries(select(.value != null))' "$f")
+	got=$(printf '%s\n' "$r" | jq -c '.target | {hostname, netns, netns_inode}
+		| with_entries(select(.value != null))')
+	[ "$got" = "$want" ] || echo "target $got, want $want"
+	got=$(printf '%s\n' "$r" | jq -r '"\(.ctaudit_version) \(.target.offline) \(.target.root)"')
+	[ "$got" = "$version false null" ] || echo "version/offline/root '$got'"
+	printf '%s\n' "$r" | jq -e '.generated_at | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$")' \
+		>/dev/null || echo "generated_at not a UTC time"
+}
 
 facts=$CTA_FIXTURES/facts
 golden=$CTA_FIXTURES/golden
@@ -100,6 +136,21 @@ for c in "${cases[@]}"; do
 		rc=$?
 		set -e
 		n=$((n + 1))
+		if [ "$fmt" = json ]; then
+			id=$(check_identity "${out[json]}" "$facts/$fixture.json")
+			if [ -n "$id" ]; then
+				echo "FAIL: $fixture ($profile, json): $id" >&2
+				failed=$((failed + 1))
+				bad=1
+				continue
+			fi
+			if ! out[json]=$(printf '%s\n' "${out[json]}" | strip_identity); then
+				echo "FAIL: $fixture ($profile, json): identity keys missing" >&2
+				failed=$((failed + 1))
+				bad=1
+				continue
+			fi
+		fi
 		if [ "$rc" != "$want_rc" ]; then
 			echo "FAIL: $fixture ($profile, $fmt): exit $rc, want $want_rc" >&2
 			printf '%s\n' "${out[$fmt]}" | head -20 >&2

@@ -15,9 +15,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
 #include <linux/netlink.h>
 #include <netinet/in.h>
-#include "collect/ctdump.h"
+#include "nf/ctdump.h"
 #include "util/fileio.h"
 #include "util/macro.h"
 
@@ -457,6 +459,64 @@ static void test_agg(void **state)
 	cta_agg_done(&a);
 }
 
+/* The dump request and its kernel-side selection, attribute by attribute. */
+static void test_dump_request(void **state)
+{
+	uint8_t buf[CTA_CT_DUMP_REQ_SIZE];
+	const struct nlmsghdr *nlh = (const void *)buf;
+	const struct nfgenmsg *nfg = (const void *)(buf + NLMSG_HDRLEN);
+	struct {
+		uint16_t type;
+		uint32_t v;
+	} want[] = {
+		{ CTA_MARK, 0x5 },
+		{ CTA_MARK_MASK, 0xff },
+		{ CTA_STATUS, 0x8 },
+		{ CTA_STATUS_MASK, 0x8 },
+	};
+	size_t off, k = 0;
+	int len;
+
+	/* no selection: header and nfgenmsg only, both families */
+	len = cta_ct_dump_request(buf, NULL, 7);
+	assert_int_equal(len, NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct nfgenmsg)));
+	assert_int_equal(nlh->nlmsg_len, (uint32_t)len);
+	assert_int_equal(nlh->nlmsg_type, (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_GET);
+	assert_int_equal(nlh->nlmsg_flags, NLM_F_REQUEST | NLM_F_DUMP);
+	assert_int_equal(nlh->nlmsg_seq, 7);
+	assert_int_equal(nfg->nfgen_family, AF_UNSPEC);
+	assert_int_equal(cta_ct_dump_request(buf, &(struct cta_ct_dump_filter){ 0 }, 1), len);
+
+	len = cta_ct_dump_request(buf,
+				  &(struct cta_ct_dump_filter){ .mark = 0x5,
+								.mark_mask = 0xff,
+								.status = 0x8,
+								.status_mask = 0x8,
+								.l3num = AF_INET6 },
+				  2);
+	assert_true(len > 0 && len <= CTA_CT_DUMP_REQ_SIZE);
+	assert_int_equal(nlh->nlmsg_len, (uint32_t)len);
+	assert_int_equal(nfg->nfgen_family, AF_INET6);
+	for (off = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct nfgenmsg)); off < (size_t)len;
+	     off += NLA_ALIGN(((const struct nlattr *)(buf + off))->nla_len)) {
+		const struct nlattr *a = (const void *)(buf + off);
+		uint32_t v;
+
+		assert_true(k < ELEMENTSOF(want));
+		assert_int_equal(a->nla_len, NLA_HDRLEN + 4);
+		assert_int_equal(a->nla_type & NLA_TYPE_MASK, want[k].type);
+		memcpy(&v, buf + off + NLA_HDRLEN, 4);
+		assert_int_equal(ntohl(v), want[k].v);
+		k++;
+	}
+	assert_int_equal(k, ELEMENTSOF(want));
+
+	/* family only: no attribute */
+	len = cta_ct_dump_request(buf, &(struct cta_ct_dump_filter){ .l3num = AF_INET }, 3);
+	assert_int_equal(len, NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct nfgenmsg)));
+	assert_int_equal(nfg->nfgen_family, AF_INET);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -464,7 +524,7 @@ int main(void)
 		cmocka_unit_test(test_by_other_keys), cmocka_unit_test(test_parse_entry),
 		cmocka_unit_test(test_filter),	      cmocka_unit_test(test_filter_errors),
 		cmocka_unit_test(test_dump_intr),     cmocka_unit_test(test_dump_errors),
-		cmocka_unit_test(test_agg),
+		cmocka_unit_test(test_agg),	      cmocka_unit_test(test_dump_request),
 	};
 
 	return cmocka_run_group_tests(tests, load_fixture, free_fixture);

@@ -27,7 +27,9 @@
 #include <linux/netfilter/xt_tcpudp.h>
 #include <linux/netfilter_ipv4/ip_tables.h>
 #include <linux/netfilter_ipv6/ip6_tables.h>
-#include "collect/fwrule.h"
+#include "collect/firewall.h"
+#include "policy/derive-fw.h"
+#include "nf/firewall.h"
 #include "util/json.h"
 
 /* ---- building entries the way iptables does ---- */
@@ -373,6 +375,7 @@ static bool stateful(struct cta_fwset *s)
 	bool v;
 
 	assert_int_equal(cta_fw_facts_add(facts, s), 0);
+	assert_int_equal(cta_derive_fw(facts), 0);
 	v = json_is_true(cta_json_path(facts, "firewall.stateful_filter_drops_untracked"));
 	json_decref(facts);
 	return v;
@@ -534,6 +537,7 @@ static void test_dedup(void **state)
 	assert_int_equal(json_array_size(nt), 2);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(nt, 0), "dport")),
 			    "22");
+	assert_int_equal(cta_derive_fw(facts), 0);
 	assert_true(
 		json_is_false(cta_json_path(facts, "firewall.stateful_filter_drops_untracked")));
 	json_decref(facts);

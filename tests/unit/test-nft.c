@@ -15,7 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "collect/fwrule.h"
+#include "collect/firewall.h"
+#include "policy/derive-fw.h"
+#include "nf/firewall.h"
 #include "util/fileio.h"
 #include "util/json.h"
 
@@ -159,6 +161,7 @@ static void test_recorded_ruleset(void **state)
 	assert_entries(facts, "firewall.notrack", notrack, sizeof(notrack) / sizeof(notrack[0]));
 	assert_entries(facts, "firewall.nat", nat, sizeof(nat) / sizeof(nat[0]));
 	assert_entries(facts, "helpers.assigned", assigned, sizeof(assigned) / sizeof(assigned[0]));
+	assert_int_equal(cta_derive_fw(facts), 0);
 	/* inet t's input chain accepts established,related and drops the rest;
 	 * ip filter INPUT and inet f's forward chain also accept untracked, which
 	 * does not help inet t */

@@ -11,6 +11,7 @@
 #include <string.h>
 #include "plan/plan.h"
 #include "render/plan-render.h"
+#include "render/report.h"
 #include "util/fileio.h"
 #include "util/json.h"
 
@@ -86,13 +87,18 @@ static char *fixture_text(const char *name)
 	return s;
 }
 
+/* The plan for a report in its JSON form, read back as `plan --report` does. */
 static struct cta_plan *compute(json_t *facts, json_t *report, bool fix, struct memfs *m)
 {
 	struct cta_plan_fs fs = { .read = mem_read, .resolve = mem_resolve, .userdata = m };
 	struct cta_plan_opts o = { .fix_overrides = fix, .fs = &fs };
+	_cleanup_report_ struct cta_report *rep = NULL;
+	_cleanup_free_ char *err = NULL;
 	struct cta_plan *p = NULL;
 
-	assert_int_equal(cta_plan_compute(facts, report, &o, &p), 0);
+	if (cta_report_from_json(report, &rep, &err) < 0)
+		fail_msg("not a report: %s", err ? err : "?");
+	assert_int_equal(cta_plan_compute(facts, rep, &o, &p), 0);
 	assert_int_equal(cta_plan_render_files(p), 0);
 	return p;
 }
@@ -299,8 +305,15 @@ static void test_idempotent(void **state)
 	for (i = 0; i < p->n_files; i++)
 		after[n++] = (struct memfile){ p->files[i].path, p->files[i].new, NULL };
 	(void)nft;
-	json_array_foreach(json_object_get(r2, "results"), i, e)
+	json_array_foreach(json_object_get(r2, "results"), i, e) {
 		json_object_set_new(e, "status", json_string("pass"));
+		json_object_del(e, "remediation");
+	}
+	json_object_set_new(r2, "summary",
+			    json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i}", "critical", 0, "high",
+				      0, "medium", 0, "low", 0, "info", 0, "pass",
+				      (int)json_array_size(json_object_get(r2, "results")), "skip",
+				      0));
 	json_object_set_new(json_object_get(f2, "sysctl"), "net.ipv4.tcp_tw_reuse",
 			    json_string("1"));
 	json_object_set_new(json_object_get(f2, "sysctl"), "net.ipv4.tcp_timestamps",
@@ -477,6 +490,15 @@ static void test_json(void **state)
 	assert_string_equal(json_string_value(cta_json_path(j, "notrack.backend")), "nft");
 	assert_int_equal(json_array_size(json_object_get(j, "files")), 2);
 	assert_int_equal(json_integer_value(cta_json_path(j, "summary.runtime")), 2);
+	/* report identity: what the plan is for, and from when */
+	assert_string_equal(json_string_value(cta_json_path(j, "target.hostname")), "db1");
+	assert_string_equal(json_string_value(cta_json_path(j, "target.netns")), "init");
+	assert_int_equal(json_integer_value(cta_json_path(j, "target.netns_inode")), 4026531840);
+	assert_true(json_is_false(cta_json_path(j, "target.offline")));
+	assert_string_equal(json_string_value(json_object_get(j, "report_generated_at")),
+			    "2026-11-27T10:00:00Z");
+	assert_string_equal(json_string_value(json_object_get(j, "ctaudit_version")), CTA_VERSION);
+	assert_null(json_object_get(j, "generated_at"));
 	{
 		json_t *f0 = json_array_get(json_object_get(j, "files"), 0);
 
@@ -572,15 +594,23 @@ static void test_fix_override_ignore_errors_line(void **state)
 	json_decref(facts), json_decref(report);
 }
 
-static void test_not_a_report(void **state)
+/* The plan sees only the remediations of failing results, whatever else the report holds. */
+static void test_only_failing(void **state)
 {
-	json_t *facts = load("facts-db-client.json"), *bad = json_object();
-	struct cta_plan_opts o = { 0 };
-	struct cta_plan *p = NULL;
+	json_t *facts = load("facts-db-client.json"), *report = load("report-db-client.json");
+	struct memfs m = { base_tree, NULL };
+	struct cta_plan *p = compute(facts, report, false, &m);
 
-	assert_int_equal(cta_plan_compute(facts, bad, &o, &p), -EINVAL);
-	assert_null(p);
-	json_decref(facts), json_decref(bad);
+	/* tcp.fin_timeout.myth passes: its key is not planned */
+	assert_null(sys(p, "net.ipv4.tcp_fin_timeout"));
+	assert_non_null(sys(p, "net.ipv4.tcp_tw_reuse"));
+	assert_string_equal(p->profile, "db-client");
+	assert_string_equal(p->target.hostname, "db1");
+	assert_int_equal(p->target.netns, CTA_TARGET_NETNS_INIT);
+	assert_int_equal(p->target.netns_inode, 4026531840);
+	assert_string_equal(p->report_generated_at, "2026-11-27T10:00:00Z");
+	cta_plan_free(p);
+	json_decref(facts), json_decref(report);
 }
 
 int main(void)
@@ -595,7 +625,7 @@ int main(void)
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_default_sysctl_file),
 		cmocka_unit_test(test_fix_override_ignore_errors_line),
-		cmocka_unit_test(test_not_a_report),
+		cmocka_unit_test(test_only_failing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

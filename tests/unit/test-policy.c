@@ -8,10 +8,24 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <unistd.h>
 #include "policy/policy.h"
 #include "util/fileio.h"
 #include "util/json.h"
 #include "util/macro.h"
+#include "render/report.h"
+
+/* The evaluate stage's report in its JSON form (docs/audit-json.md), which these tests inspect. */
+static int audit_json(const struct cta_policy *p, const char *const *profiles, json_t *facts,
+		      struct cta_diags *d, json_t **ret)
+{
+	_cleanup_report_ struct cta_report *r = NULL;
+	int k = cta_policy_audit(p, profiles, facts, d, &r);
+
+	if (k < 0)
+		return k;
+	return cta_report_to_json(r, ret);
+}
 
 #define DATA CTA_FIXTURES "/policy/data"
 #define BAD CTA_FIXTURES "/policy/bad"
@@ -116,6 +130,13 @@ static void test_profile_merge(void **state)
 	assert_int_equal(cta_policy_profile_json(p, "nope", &db), -ENOENT);
 	assert_int_equal(cta_policy_profile_json(p, "db-client", &db), 0);
 	assert_true(json_is_true(json_object_get(json_object_get(db, "params"), "client_role")));
+	/* detect entries as written, with their priority */
+	assert_int_equal(json_integer_value(json_object_get(
+				 json_array_get(json_object_get(db, "detect"), 0), "priority")),
+			 40);
+	assert_true(strneq(json_string_value(json_object_get(
+				   json_array_get(json_object_get(db, "detect"), 0), "when")),
+			   "!exists(sockets.time_wait_by_local_port)", 40));
 	rules = json_object_get(db, "rules");
 	assert_int_equal(json_object_size(rules), 3);
 	assert_string_equal(
@@ -185,6 +206,35 @@ static void test_profile_dirs(void **state)
 }
 
 /* Every file of the malformed corpus gives the diagnostic EXPECT names. */
+/* 20k unknown rule ids took 6.4 s (each diagnostic re-read the file): at most
+ * 20 located diagnostics per profile, then a count. */
+static void test_many_errors(void **state)
+{
+	char dir[] = "/tmp/cta-test-policy-XXXXXX", path[64];
+	FILE *f;
+	const char *files[2] = { path, NULL };
+	struct cta_policy_opts o = { .datadir = DATA, .files = files };
+	struct cta_policy *p = NULL;
+	struct cta_diags d = { 0 };
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/many.yaml", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "profile: many\nrules:\n");
+	for (int i = 0; i < 20000; i++)
+		fprintf(f, "  no.such.rule%d: {}\n", i);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(cta_policy_load(&o, &d, &p), -EINVAL);
+	unlink(path);
+	rmdir(dir);
+	assert_int_equal(d.n, 21);
+	assert_string_equal(d.v[0].message, "unknown rule 'no.such.rule0' in profile 'many'");
+	assert_int_equal(d.v[19].line, 22);
+	assert_string_equal(d.v[20].message, "and 19980 more errors in this profile");
+	cta_diags_done(&d);
+}
+
 static void test_bad_corpus(void **state)
 {
 	_cleanup_free_ char *expect = NULL;
@@ -278,7 +328,7 @@ static json_t *audit(struct cta_policy *p, const char *const *profiles, json_t *
 	struct cta_diags d = { 0 };
 	json_t *report = NULL;
 
-	assert_int_equal(cta_policy_audit(p, profiles, facts, &d, &report), 0);
+	assert_int_equal(audit_json(p, profiles, facts, &d, &report), 0);
 	assert_true(cta_diags_empty(&d));
 	return report;
 }
@@ -449,7 +499,7 @@ static void test_audit_errors(void **state)
 	struct cta_diags d = { 0 };
 	json_t *rep = NULL;
 
-	assert_int_equal(cta_policy_audit(p, nope, facts, &d, &rep), -EINVAL);
+	assert_int_equal(audit_json(p, nope, facts, &d, &rep), -EINVAL);
 	assert_null(rep);
 	assert_string_equal(d.v[0].message, "unknown profile 'nope' (see 'ctaudit profiles list')");
 	cta_diags_done(&d);
@@ -457,7 +507,7 @@ static void test_audit_errors(void **state)
 	/* a role named twice (also through auto) counts once */
 	static const char *const twice[] = { "db-client", "auto", "db-client", NULL };
 
-	assert_int_equal(cta_policy_audit(p, twice, facts, &d, &rep), 0);
+	assert_int_equal(audit_json(p, twice, facts, &d, &rep), 0);
 	assert_string_equal(json_string_value(json_object_get(rep, "profile")), "db-client");
 	assert_string_equal(json_string_value(json_object_get(rep, "profile_reason")),
 			    "named on the command line");
@@ -468,74 +518,104 @@ static void test_audit_errors(void **state)
 	assert_int_equal(cta_severity_from_string("severe"), -EINVAL);
 }
 
-static const char *auto_reason(struct cta_policy *p, json_t *facts, const char **ret_profile)
-{
-	static char buf[512];
-	static const char *const a[] = { "auto", NULL };
-	_cleanup_json_ json_t *rep = audit(p, a, facts);
-
-	snprintf(buf, sizeof(buf), "%s|%s", json_string_value(json_object_get(rep, "profile")),
-		 json_string_value(json_object_get(rep, "profile_reason")));
-	*ret_profile = buf;
-	return buf;
-}
+/* The shipped profiles' detect: entries (profiles/NAME.yaml), on edited copies of
+ * one snapshot. */
+static const struct {
+	const char *what, *edit, *want;
+} auto_cases[] = {
+	{ "legacy snapshot: TIME_WAIT peers' ports", "{}",
+	  "db-client|auto: 75 % of TIME_WAIT sockets (300 of 400) go to database port 5432" },
+	{ "kubelet", "{\"listen\": 10250}", "k8s-node|auto: kubelet listening on port 10250" },
+	{ "kube-proxy chain", "{\"nat\": {\"kind\": \"dnat\", \"chain\": \"KUBE-SERVICES\"}}",
+	  "k8s-node|auto: kube-proxy NAT chain 'KUBE-SERVICES' present" },
+	{ "forwarding + masquerade", "{\"forward\": \"1\", \"nat\": {\"kind\": \"masquerade\"}}",
+	  "nat-gateway|auto: ip_forward is 1 and 1 masquerade/SNAT rule exists" },
+	{ "masquerade without forwarding", "{\"nat\": {\"kind\": \"masquerade\"}}",
+	  "db-client|auto: 75 % of TIME_WAIT sockets (300 of 400) go to database port 5432" },
+	{ "legacy: busy listener, web peers", "{\"counts\": [100, 250]}",
+	  "api-server|auto: 400 TIME_WAIT sockets while TCP services listen on port 22" },
+	{ "too few TIME_WAIT", "{\"tw\": 5}",
+	  "base|auto: no role evidence (no forwarding with NAT, no kubelet, no TIME_WAIT pattern "
+	  "towards databases or from busy services)" },
+	/* issue 11: 28,000 TIME_WAIT towards 127.0.0.1:443 and a listener on :22
+	 * is a client, whatever the peer's port */
+	{ "client side holds TIME_WAIT",
+	  "{\"tw\": 28000, \"sides\": [0, 28000], \"top\": \"127.0.0.1:443\", \"counts\": [28000, 0]}",
+	  "db-client|auto: 28000 of 28000 TIME_WAIT sockets are on local ports that are not "
+	  "listening ports: this host closed its own outgoing connections first, most towards "
+	  "127.0.0.1:443 (28000)" },
+	{ "server side holds TIME_WAIT",
+	  "{\"tw\": 5000, \"sides\": [4990, 10], \"top\": \"10.9.9.9:40000\", \"counts\": [1, 1]}",
+	  "api-server|auto: 4990 of 5000 TIME_WAIT sockets are on listening ports: this host "
+	  "closed connections clients made to it (TCP services listen on port 22)" },
+	/* the reason names the busy service, not the first listener (seed 001) */
+	{ "server side, busy port known",
+	  "{\"tw\": 5000, \"sides\": [4990, 10], \"busy\": [{\"port\": 22, \"count\": 4990}]}",
+	  "api-server|auto: 4990 of 5000 TIME_WAIT sockets are on listening ports: this host "
+	  "closed connections clients made to it, most on port 22 (4990) (TCP services listen "
+	  "on port 22)" },
+	/* the new evidence replaces the peers' ports, which would say db-client */
+	{ "neither side dominates", "{\"sides\": [200, 200]}",
+	  "base|auto: no role evidence (no forwarding with NAT, no kubelet, no TIME_WAIT pattern "
+	  "towards databases or from busy services)" },
+	{ "kubelet wins over forwarding",
+	  "{\"listen\": 10250, \"forward\": \"1\", \"nat\": {\"kind\": \"masquerade\"}}",
+	  "k8s-node|auto: kubelet listening on port 10250" },
+};
 
 static void test_auto(void **state)
 {
-	struct cta_policy *p = load_data();
-	_cleanup_json_ json_t *facts = load_facts("facts-small.json");
-	const char *got;
+	struct cta_policy_opts o = { .datadir = getenv("CTAUDIT_DATADIR") };
+	struct cta_policy *p;
 
-	/* NULL profiles means auto */
-	_cleanup_json_ json_t *rep = audit(p, NULL, facts);
+	if (!o.datadir)
+		fail_msg("CTAUDIT_DATADIR is not set");
+	p = load_ok(&o);
+	for (size_t i = 0; i < ELEMENTSOF(auto_cases); i++) {
+		_cleanup_json_ json_t *facts = load_facts("facts-small.json");
+		_cleanup_json_ json_t *e = json_loads(auto_cases[i].edit, 0, NULL), *rep = NULL;
+		static const char *const a[] = { "auto", NULL };
+		json_t *top = cta_json_path(facts, "sockets.time_wait_top"), *x;
+		_cleanup_free_ char *got = NULL;
 
-	assert_string_equal(json_string_value(json_object_get(rep, "profile")), "db-client");
-	auto_reason(p, facts, &got);
-	assert_string_equal(got, "db-client|auto: 75 % of TIME_WAIT sockets (300 of 400) go to "
-				 "database port 5432");
+		assert_non_null(e);
+		if ((x = json_object_get(e, "listen")))
+			json_array_append_new(cta_json_path(facts, "sockets.listening"),
+					      json_pack("{s:s, s:s, s:O}", "proto", "tcp", "addr",
+							"::", "port", x));
+		if ((x = json_object_get(e, "nat")))
+			json_array_append(cta_json_path(facts, "firewall.nat"), x);
+		if ((x = json_object_get(e, "forward")))
+			json_object_set(json_object_get(facts, "sysctl"), "net.ipv4.ip_forward", x);
+		if ((x = json_object_get(e, "tw")))
+			json_object_set(cta_json_path(facts, "sockets.tcp"), "TIME_WAIT", x);
+		if ((x = json_object_get(e, "top")))
+			json_object_set(json_array_get(top, 0), "peer", x);
+		if ((x = json_object_get(e, "counts"))) {
+			json_object_set(json_array_get(top, 0), "count", json_array_get(x, 0));
+			json_object_set(json_array_get(top, 1), "count", json_array_get(x, 1));
+		}
+		if ((x = json_object_get(e, "sides")))
+			json_object_set_new(
+				json_object_get(facts, "sockets"), "time_wait_by_local_port",
+				json_pack("{s:O, s:O}", "listening", json_array_get(x, 0), "other",
+					  json_array_get(x, 1)));
+		if ((x = json_object_get(e, "busy")))
+			json_object_set(cta_json_path(facts, "sockets.time_wait_by_local_port"),
+					"listening_ports", x);
+		rep = audit(p, a, facts);
+		assert_true(
+			asprintf(&got, "%s|%s", json_string_value(json_object_get(rep, "profile")),
+				 json_string_value(json_object_get(rep, "profile_reason"))) > 0);
+		if (!streq(got, auto_cases[i].want))
+			fail_msg("%s: got '%s'\n  want '%s'", auto_cases[i].what, got,
+				 auto_cases[i].want);
+	}
 
-	/* a kubelet: k8s-node is not installed in the fixtures, so base */
-	json_array_append_new(cta_json_path(facts, "sockets.listening"),
-			      json_pack("{s:s, s:s, s:i}", "proto", "tcp", "addr", "::", "port",
-					10250));
-	auto_reason(p, facts, &got);
-	assert_string_equal(got,
-			    "base|auto: kubelet listening on port 10250; profile 'k8s-node' is "
-			    "not installed, using 'base'");
-	json_array_remove(cta_json_path(facts, "sockets.listening"), 1);
+	/* NULL profiles means auto; an empty snapshot is no evidence */
+	_cleanup_json_ json_t *empty = json_object(), *rep = audit(p, NULL, empty);
 
-	/* forwarding + masquerade */
-	json_object_set_new(json_object_get(facts, "sysctl"), "net.ipv4.ip_forward",
-			    json_string("1"));
-	json_array_append_new(cta_json_path(facts, "firewall.nat"),
-			      json_pack("{s:s, s:s}", "kind", "masquerade", "source", "nft"));
-	auto_reason(p, facts, &got);
-	assert_string_equal(got, "base|auto: ip_forward is 1 and 1 masquerade/SNAT rule exists; "
-				 "profile 'nat-gateway' is not installed, using 'base'");
-	json_object_set_new(json_object_get(facts, "sysctl"), "net.ipv4.ip_forward",
-			    json_string("0"));
-
-	/* TIME_WAIT mostly to a web peer, with a public listener: api-server */
-	json_object_set_new(json_array_get(cta_json_path(facts, "sockets.time_wait_top"), 0),
-			    "count", json_integer(100));
-	json_object_set_new(json_array_get(cta_json_path(facts, "sockets.time_wait_top"), 1),
-			    "count", json_integer(250));
-	auto_reason(p, facts, &got);
-	assert_string_equal(got, "api-server|auto: 400 TIME_WAIT sockets while TCP services listen "
-				 "on port 22");
-
-	/* too few TIME_WAIT for any evidence */
-	json_object_set_new(cta_json_path(facts, "sockets.tcp"), "TIME_WAIT", json_integer(5));
-	auto_reason(p, facts, &got);
-	assert_string_equal(got,
-			    "base|auto: no role evidence (no forwarding with NAT, no kubelet, no "
-			    "TIME_WAIT pattern towards databases or from busy services)");
-
-	/* an empty snapshot */
-	_cleanup_json_ json_t *empty = json_object();
-
-	auto_reason(p, empty, &got);
-	assert_true(strneq(got, "base|", 5));
+	assert_string_equal(json_string_value(json_object_get(rep, "profile")), "base");
 	cta_policy_free(p);
 }
 
@@ -588,13 +668,13 @@ static void test_hostile_facts(void **state)
 				};
 				json_t *rep = NULL;
 
-				assert_int_equal(cta_policy_audit(p, prof, facts, &d, &rep), 0);
+				assert_int_equal(audit_json(p, prof, facts, &d, &rep), 0);
 				assert_true(json_array_size(json_object_get(rep, "results")) > 0);
 				json_decref(rep);
 			}
 			json_t *rep = NULL;
 
-			assert_int_equal(cta_policy_audit(p, NULL, facts, &d, &rep), 0);
+			assert_int_equal(audit_json(p, NULL, facts, &d, &rep), 0);
 			json_decref(rep);
 		}
 		cta_diags_done(&d);
@@ -610,6 +690,7 @@ int main(void)
 		cmocka_unit_test(test_profile_merge),
 		cmocka_unit_test(test_profile_dirs),
 		cmocka_unit_test(test_bad_corpus),
+		cmocka_unit_test(test_many_errors),
 		cmocka_unit_test(test_cycle3),
 		cmocka_unit_test(test_audit_db_client),
 		cmocka_unit_test(test_audit_pass_skip),

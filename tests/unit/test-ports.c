@@ -4,6 +4,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <sys/socket.h>
 #include <errno.h>
 #include <string.h>
 #include "util/ports.h"
@@ -74,11 +75,67 @@ static void test_overlap_cmp(void **state)
 	assert_int_equal(cta_port_range_cmp(&a, &a), 0);
 }
 
+/* The NOTRACK port of plan, journal and the firewall writers: one grammar,
+ * one canonical text, one order. */
+static void test_notrack_port(void **state)
+{
+	static const struct {
+		const char *proto, *port;
+		int r;
+		const char *canon;
+	} t[] = {
+		{ "tcp", "8080", 0, "8080" },	   { "udp", "8000:8100", 0, "8000-8100" },
+		{ "tcp", "8000-8000", 0, "8000" }, { "tcp", "0", -EINVAL, NULL },
+		{ "tcp", "0-10", -EINVAL, NULL },  { "tcp", "80-70", -EINVAL, NULL },
+		{ "tcp", "99999", -EINVAL, NULL }, { "tcp", " 80", -EINVAL, NULL },
+		{ "icmp", "1", -EINVAL, NULL },	   { "tc", "80", -EINVAL, NULL },
+		{ NULL, "80", -EINVAL, NULL },	   { "tcp", NULL, -EINVAL, NULL },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct cta_notrack_port p = { .family = -1, .proto = "x", .port = "y" };
+		struct cta_port_range r;
+		int k = cta_notrack_port_init(&p, AF_INET6, t[i].proto, t[i].port);
+
+		assert_int_equal(k, t[i].r);
+		if (k < 0) {
+			assert_int_equal(p.family, -1); /* untouched */
+			assert_string_equal(p.port, "y");
+			continue;
+		}
+		assert_int_equal(p.family, AF_INET6);
+		assert_string_equal(p.proto, t[i].proto);
+		assert_string_equal(p.port, t[i].canon);
+		assert_int_equal(cta_notrack_port_range(&p, &r), 0);
+	}
+	/* entries not built by _init (a journal, a caller's array) are checked */
+	assert_int_equal(cta_notrack_port_range(&(struct cta_notrack_port){ 0, "tcp", "99999" },
+						NULL),
+			 -EINVAL);
+	assert_int_equal(cta_notrack_port_range(&(struct cta_notrack_port){ 0, "sctp", "1" }, NULL),
+			 -EINVAL);
+	assert_int_equal(cta_notrack_port_range(
+				 &(struct cta_notrack_port){ .proto = "tcp", .port = "0" }, NULL),
+			 -EINVAL);
+	{
+		struct cta_notrack_port a, b, c, d;
+
+		assert_int_equal(cta_notrack_port_init(&a, 0, "tcp", "9000"), 0);
+		assert_int_equal(cta_notrack_port_init(&b, 0, "tcp", "10000"), 0);
+		assert_int_equal(cta_notrack_port_init(&c, 0, "udp", "1"), 0);
+		assert_int_equal(cta_notrack_port_init(&d, AF_INET, "tcp", "9000:9000"), 0);
+		assert_true(cta_notrack_port_cmp(&a, &b) < 0); /* numeric, not text */
+		assert_true(cta_notrack_port_cmp(&b, &c) < 0); /* proto first */
+		assert_int_equal(cta_notrack_port_cmp(&a, &d), 0); /* family not compared */
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_table),
 		cmocka_unit_test(test_overlap_cmp),
+		cmocka_unit_test(test_notrack_port),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

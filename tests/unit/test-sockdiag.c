@@ -21,7 +21,7 @@
 #include <string.h>
 #include <linux/netlink.h>
 #include "collect/collect.h"
-#include "collect/sockdiag.h"
+#include "nf/sockdiag.h"
 #include "util/fileio.h"
 #include "util/json.h"
 #include "util/macro.h"
@@ -229,6 +229,7 @@ static void test_collect_proc(void **state)
 		"\"tcp\": {\"ESTABLISHED\": 2, \"LISTEN\": 1, \"TIME_WAIT\": 8}, "
 		"\"tcp_by_family\": {\"ipv4\": {\"ESTABLISHED\": 2, \"LISTEN\": 1, \"TIME_WAIT\": 5}, "
 		"\"ipv6\": {\"TIME_WAIT\": 3}}, "
+		"\"time_wait_by_local_port\": {\"listening\": 0, \"listening_ports\": [], \"other\": 8}, "
 		"\"time_wait_top\": [{\"count\": 3, \"peer\": \"127.0.0.1:5001\"}, "
 		"{\"count\": 2, \"peer\": \"127.0.0.1:5002\"}, "
 		"{\"count\": 2, \"peer\": \"[::1]:5003\"}, "

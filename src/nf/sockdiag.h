@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#ifndef CTA_COLLECT_SOCKDIAG_H
-#define CTA_COLLECT_SOCKDIAG_H
+#ifndef CTA_NF_SOCKDIAG_H
+#define CTA_NF_SOCKDIAG_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "collect/ctdump.h"
+#include "nf/ctdump.h"
 
 /*
  * NETLINK_SOCK_DIAG adapter: inet_diag dumps of the current network
@@ -89,6 +89,7 @@ int cta_sdtop_run(struct cta_sdtop *t);
 struct cta_sd_summary {
 	uint64_t tcp[2][CTA_TCP_STATE_MAX + 1]; /* [0] IPv4, [1] IPv6 dump */
 	struct cta_agg tw_peers; /* CTA_SD_BY_PEER keys */
+	struct cta_agg tw_local; /* TIME_WAIT by local port: 2-byte keys, host order */
 	struct cta_agg listening; /* CTA_SD_LISTEN_KEY_LEN keys */
 	bool approximate;
 	int udp_error; /* 0, or negative errno when the UDP dumps failed */

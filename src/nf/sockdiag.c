@@ -9,7 +9,7 @@
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
-#include "collect/sockdiag.h"
+#include "nf/sockdiag.h"
 #include "util/macro.h"
 #include "util/banned.h"
 
@@ -332,12 +332,14 @@ void cta_sd_summary_init(struct cta_sd_summary *s)
 {
 	memset(s, 0, sizeof(*s));
 	cta_agg_init(&s->tw_peers, cta_sd_key_len(CTA_SD_BY_PEER));
+	cta_agg_init(&s->tw_local, sizeof(uint16_t));
 	cta_agg_init(&s->listening, CTA_SD_LISTEN_KEY_LEN);
 }
 
 void cta_sd_summary_done(struct cta_sd_summary *s)
 {
 	cta_agg_done(&s->tw_peers);
+	cta_agg_done(&s->tw_local);
 	cta_agg_done(&s->listening);
 }
 
@@ -368,8 +370,16 @@ int cta_sd_summary_add(struct cta_sd_summary *s, int fam, int proto, const struc
 	if (k->state == ST_TIME_WAIT) {
 		unsigned char key[CTA_AGG_KEY_MAX];
 
+		int r;
+
 		cta_sd_key(k, CTA_SD_BY_PEER, key);
-		return cta_agg_add(&s->tw_peers, key, 1);
+		r = cta_agg_add(&s->tw_peers, key, 1);
+		if (r < 0)
+			return r;
+		/* which side closed first: the local port tells (facts.md) */
+		memset(key, 0, sizeof(key));
+		memcpy(key, &k->sport, sizeof(k->sport));
+		return cta_agg_add(&s->tw_local, key, 1);
 	}
 	return 0;
 }
@@ -398,6 +408,7 @@ static void part_reset(void *data)
 
 	memset(p->sum.tcp, 0, sizeof(p->sum.tcp));
 	cta_agg_reset(&p->sum.tw_peers);
+	cta_agg_reset(&p->sum.tw_local);
 	cta_agg_reset(&p->sum.listening);
 }
 
@@ -421,6 +432,8 @@ static int summary_dump(struct cta_sd_summary *s, int family, int proto, uint32_
 			for (int st = 0; st <= CTA_TCP_STATE_MAX; st++)
 				s->tcp[f][st] += p.sum.tcp[f][st];
 		r = cta_agg_merge(&s->tw_peers, &p.sum.tw_peers);
+		if (r >= 0)
+			r = cta_agg_merge(&s->tw_local, &p.sum.tw_local);
 		if (r >= 0)
 			r = cta_agg_merge(&s->listening, &p.sum.listening);
 		s->approximate |= approx;

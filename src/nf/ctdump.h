@@ -1,28 +1,27 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#ifndef CTA_COLLECT_CTDUMP_H
-#define CTA_COLLECT_CTDUMP_H
+#ifndef CTA_NF_CTDUMP_H
+#define CTA_NF_CTDUMP_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
+#include "nf/nl.h"
 
 /*
- * Three small pieces shared by `ctaudit top`, facts.conntrack.top,
- * helpers.in_use and the socket collector (sockdiag.c):
+ * Two pieces shared by `ctaudit top`, facts.conntrack.top, helpers.in_use
+ * and the socket collector (sockdiag.c), plus the netlink dump loop of nl.h
+ * they run on:
  *
  *  - struct cta_agg: a counter per binary key in an open-addressing hash
  *    table.  Its memory grows with the number of distinct keys, never with
  *    the number of entries counted.
- *  - cta_nldump_run(): a netlink dump loop that retries the whole dump when
- *    the kernel flags it inconsistent (NLM_F_DUMP_INTR) or the socket
- *    overflowed (ENOBUFS), and says "approximate" when it gave up.
  *  - the ctnetlink walker: one IPCTNL_MSG_CT_GET dump of the conntrack table,
  *    attributes walked in place (no libnetfilter_conntrack objects, no
  *    allocation per entry), fed to up to CTA_CT_AGG_MAX aggregations at once.
  */
 
-struct mnl_socket;
 struct nlmsghdr;
 
 /* ---- aggregation table ---- */
@@ -69,60 +68,30 @@ int cta_agg_merge(struct cta_agg *dst, const struct cta_agg *src);
  */
 ssize_t cta_agg_top(const struct cta_agg *a, size_t max, struct cta_agg_item **ret);
 
-/* ---- netlink dump with retries ---- */
+/* ---- ctnetlink counters ---- */
 
-#define CTA_NLDUMP_RETRIES 3
-
-struct cta_nldump {
-	/* Transport: send the dump request on a fresh socket (called once per
-	 * attempt) and receive the next datagram (bytes, 0 at end of stream,
-	 * or negative errno).  Unit tests replace them with recorded replies. */
-	int (*request)(void *tp);
-	ssize_t (*recv)(void *tp, void *buf, size_t size);
-	void *tp;
-	/* Consumer: forget what the previous attempt counted, and take one
-	 * message (returns >= 0 or negative errno to abort). */
-	void (*reset)(void *data);
-	int (*msg)(const struct nlmsghdr *nlh, void *data);
-	void *data;
-	/* Receive buffer size (0: 256 KiB). */
-	size_t bufsize;
+/*
+ * The conntrack statistics of the current network namespace: the per-CPU
+ * counters of IPCTNL_MSG_CT_GET_STATS_CPU summed over the CPUs, and the
+ * entry count and limit of IPCTNL_MSG_CT_GET_STATS.  Arrays are indexed by
+ * the CTA_STATS_* / CTA_STATS_GLOBAL_* attribute types; counters the kernel
+ * did not send (older kernels) have have_*[type] false.
+ */
+struct cta_ct_stats {
+	uint64_t cpu[CTA_STATS_MAX + 1];
+	bool have_cpu[CTA_STATS_MAX + 1];
+	uint32_t global[CTA_STATS_GLOBAL_MAX + 1];
+	bool have_global[CTA_STATS_GLOBAL_MAX + 1];
+	unsigned cpus;
 };
 
 /*
- * Process one buffer of netlink messages: data messages go to @msg, an
- * NLMSG_ERROR with an error code or an NLMSG_DONE with a negative status is
- * returned as negative errno, NLM_F_DUMP_INTR on any message sets *intr.
- * Returns 1 after NLMSG_DONE, 0 when more messages are expected, or negative
- * errno (-EBADMSG for a truncated message).
+ * Fill @ret (zeroed first).  The global record is optional (a cross-check;
+ * its failure is ignored).  Waits at most 2 s for each answer.  Returns 0,
+ * -ENODATA (no per-CPU record), or negative errno (-EPERM without
+ * CAP_NET_ADMIN, -EAGAIN on timeout).
  */
-int cta_nldump_parse(const void *buf, size_t len, int (*msg)(const struct nlmsghdr *, void *),
-		     void *data, bool *intr);
-
-/*
- * Run a dump to its end.  When it was interrupted (NLM_F_DUMP_INTR) or hit
- * ENOBUFS, reset the consumer and run it again, up to CTA_NLDUMP_RETRIES more
- * times; if the last attempt is still interrupted its result is kept and
- * *ret_approximate is true.  Returns 0 or negative errno (-EPERM without
- * CAP_NET_ADMIN for ctnetlink).
- */
-int cta_nldump_run(const struct cta_nldump *d, bool *ret_approximate);
-
-/*
- * A netlink socket transport for cta_nldump: @bus (NETLINK_NETFILTER,
- * NETLINK_SOCK_DIAG), the request message @req (copied by the caller into
- * its own storage, must outlive the dump), and a receive buffer enlarged
- * with SO_RCVBUFFORCE when permitted.
- */
-struct cta_nlsock {
-	int bus;
-	const void *req;
-	size_t req_len;
-	struct mnl_socket *nl; /* private */
-};
-int cta_nlsock_request(void *tp);
-ssize_t cta_nlsock_recv(void *tp, void *buf, size_t size);
-void cta_nlsock_close(struct cta_nlsock *s);
+int cta_ct_stats_read(struct cta_ct_stats *ret);
 
 /* ---- conntrack entries ---- */
 
@@ -202,12 +171,43 @@ int cta_ct_filter_parse(const char *expr, struct cta_ct_filter *ret, char **ret_
 void cta_ct_filter_done(struct cta_ct_filter *f);
 bool cta_ct_filter_match(const struct cta_ct_filter *f, const struct cta_ct_entry *e);
 
+/* ---- kernel-side selection ---- */
+
+/*
+ * Which entries the kernel sends in a dump (ctnetlink_alloc_filter,
+ * ctnetlink_filter_match in net/netfilter/nf_conntrack_netlink.c): those with
+ * (mark & mark_mask) == mark when mark_mask is not 0, (status & status_mask)
+ * == status when status_mask is not 0 (IPS_* bits), and of family @l3num
+ * when it is not 0.  All zero: every entry.  A kernel without
+ * CONFIG_NF_CONNTRACK_MARK refuses a mark selection (-EOPNOTSUPP), and
+ * kernels older than the status selection ignore it, so a caller that needs
+ * exact results checks each entry as well.
+ */
+struct cta_ct_dump_filter {
+	uint32_t mark, mark_mask;
+	uint32_t status, status_mask;
+	uint8_t l3num; /* AF_INET, AF_INET6, 0: both */
+};
+
+/* Room for the request with every selection attribute. */
+#define CTA_CT_DUMP_REQ_SIZE 128
+
+/*
+ * Write the IPCTNL_MSG_CT_GET dump request selecting @f (NULL: everything)
+ * with sequence number @seq into @buf (CTA_CT_DUMP_REQ_SIZE bytes, zeroed
+ * here).  The selection attributes are built by libnetfilter_conntrack's
+ * nfct_nlmsg_build_filter(), which knows their layout.  Returns the
+ * request's length or -ENOMEM.
+ */
+int cta_ct_dump_request(void *buf, const struct cta_ct_dump_filter *f, uint32_t seq);
+
 /* ---- one dump, several aggregations ---- */
 
 #define CTA_CT_AGG_MAX 4
 
 struct cta_ctdump {
 	const struct cta_ct_filter *filter; /* NULL: every entry */
+	struct cta_ct_dump_filter kfilter; /* what the kernel sends (zero: all; see above) */
 	size_t n_aggs;
 	enum cta_ct_by by[CTA_CT_AGG_MAX];
 	struct cta_agg agg[CTA_CT_AGG_MAX];

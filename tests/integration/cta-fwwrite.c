@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The NOTRACK writers against the real kernel, in a network namespace of this
- * process's own (unshare(CLONE_NEWNET) before anything else): the host's
- * namespace is never touched.  Skipped when not root.
+ * The NOTRACK writers of src/nf against the real kernel, run by
+ * test-fwwrite.sh.  It works in a network namespace of this process's own
+ * (unshare(CLONE_NEWNET) before anything else, inside the test's namespace):
+ * the host's namespace is never touched, and the namespace goes away with the
+ * process.  Exits 77 (skipped) when not root; every test runs otherwise.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,10 +21,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include "collect/firewall.h"
-#include "collect/fwrule.h"
+#include "nf/firewall.h"
 #include "util/json.h"
-
-static bool in_own_netns;
 
 static char *run(const char *cmd)
 {
@@ -75,12 +75,6 @@ static json_t *read_back(void)
 	return facts;
 }
 
-static void skip_unless_root(void)
-{
-	if (!in_own_netns)
-		skip();
-}
-
 static const char legacy4_rules[] =
 	"-P PREROUTING ACCEPT\n"
 	"-P OUTPUT ACCEPT\n"
@@ -98,7 +92,6 @@ static void test_legacy_writer(void **state)
 {
 	json_t *facts;
 
-	skip_unless_root();
 	/* removing when nothing exists must not create the raw table */
 	assert_int_equal(cta_iptc_set_notrack(AF_INET, ports, 0), 0);
 	assert_run("cat /proc/net/ip_tables_names", "");
@@ -153,7 +146,6 @@ static void test_legacy_writer_lock_busy(void **state)
 	char path[] = "/tmp/cta-xtables-lock.XXXXXX";
 	int fd;
 
-	skip_unless_root();
 	fd = mkstemp(path);
 	assert_true(fd >= 0);
 	assert_int_equal(flock(fd, LOCK_EX), 0);
@@ -192,7 +184,6 @@ static void test_nft_writer(void **state)
 {
 	json_t *facts, *e;
 
-	skip_unless_root();
 	assert_int_equal(cta_nft_set_notrack(NULL, 0), 0); /* nothing there: still fine */
 	assert_run("nft list tables", "");
 	for (int pass = 0; pass < 2; pass++) {
@@ -237,8 +228,14 @@ int main(void)
 		cmocka_unit_test(test_nft_writer),
 	};
 
-	/* a namespace of our own, before anything else runs */
-	if (geteuid() == 0 && unshare(CLONE_NEWNET) == 0)
-		in_own_netns = true;
+	if (geteuid() != 0) {
+		fprintf(stderr, "SKIP: needs root\n");
+		return 77;
+	}
+	/* a namespace of our own, before anything else runs; without it nothing runs */
+	if (unshare(CLONE_NEWNET) < 0) {
+		perror("unshare(CLONE_NEWNET)");
+		return 1;
+	}
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,11 +7,13 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <libmnl/libmnl.h>
+#include <libnetfilter_conntrack/libnetfilter_conntrack.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
 #include <linux/netlink.h>
 #include <netinet/in.h>
-#include "collect/ctdump.h"
+#include "nf/ctdump.h"
+#include "util/ports.h"
 #include "util/macro.h"
 #include "util/banned.h"
 
@@ -218,144 +220,93 @@ ssize_t cta_agg_top(const struct cta_agg *a, size_t max, struct cta_agg_item **r
 	return (ssize_t)n;
 }
 
-/* ---- netlink dump with retries ---- */
+/* ---- ctnetlink counters ---- */
 
-int cta_nldump_parse(const void *buf, size_t len, int (*msg)(const struct nlmsghdr *, void *),
-		     void *data, bool *intr)
+static int cpu_attr_cb(const struct nlattr *attr, void *data)
 {
-	const struct nlmsghdr *nlh = buf;
-	int rem = (int)len;
+	struct cta_ct_stats *st = data;
+	int type = mnl_attr_get_type(attr);
 
-	while (mnl_nlmsg_ok(nlh, rem)) {
-		if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
-			*intr = true;
-		switch (nlh->nlmsg_type) {
-		case NLMSG_NOOP:
-			break;
-		case NLMSG_DONE:
-			if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(int)) {
-				int st;
+	/* a newer kernel's unknown counter, or a malformed one: skipped */
+	if (mnl_attr_type_valid(attr, CTA_STATS_MAX) < 0 ||
+	    mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
+		return MNL_CB_OK;
+	st->cpu[type] += ntohl(mnl_attr_get_u32(attr));
+	st->have_cpu[type] = true;
+	return MNL_CB_OK;
+}
 
-				memcpy(&st, mnl_nlmsg_get_payload(nlh), sizeof(st));
-				if (st < 0)
-					return st;
-			}
-			return 1;
-		case NLMSG_ERROR: {
-			const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+static int cpu_msg_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct cta_ct_stats *st = data;
 
-			if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*e))
-				return -EBADMSG;
-			if (e->error)
-				return e->error < 0 ? e->error : -e->error;
-			break;
-		}
-		case NLMSG_OVERRUN:
-			return -ENOBUFS;
-		default: {
-			int r = msg(nlh, data);
+	st->cpus++;
+	return mnl_attr_parse(nlh, sizeof(struct nfgenmsg), cpu_attr_cb, data) < 0 ? -EBADMSG : 0;
+}
 
-			if (r < 0)
-				return r;
-		}
-		}
-		nlh = mnl_nlmsg_next(nlh, &rem);
-	}
-	if (rem >= (int)sizeof(struct nlmsghdr))
-		return -EBADMSG;
+static int global_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct cta_ct_stats *st = data;
+	int type = mnl_attr_get_type(attr);
+
+	if (mnl_attr_type_valid(attr, CTA_STATS_GLOBAL_MAX) < 0 ||
+	    mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
+		return MNL_CB_OK;
+	st->global[type] = ntohl(mnl_attr_get_u32(attr));
+	st->have_global[type] = true;
+	return MNL_CB_OK;
+}
+
+static int global_msg_cb(const struct nlmsghdr *nlh, void *data)
+{
+	/* one reply, no NLMSG_DONE follows: stop */
+	return mnl_attr_parse(nlh, sizeof(struct nfgenmsg), global_attr_cb, data) < 0 ? -EBADMSG :
+											1;
+}
+
+/* A ctnetlink request without attributes, for all families. */
+static struct nlmsghdr *ct_request_put(void *buf, uint8_t msg, uint16_t flags, uint32_t seq)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
+	struct nfgenmsg *nfg;
+
+	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | msg;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	nlh->nlmsg_seq = seq;
+	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
+	nfg->nfgen_family = AF_UNSPEC; /* IPv4 and IPv6 */
+	nfg->version = NFNETLINK_V0;
+	nfg->res_id = 0;
+	return nlh;
+}
+
+int cta_ct_stats_read(struct cta_ct_stats *ret)
+{
+	char req[MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct nfgenmsg))] = { 0 };
+	struct cta_ct_stats st = { 0 };
+	struct cta_nl nl;
+	int r;
+
+	/* never hang the audit on a kernel that does not answer */
+	r = cta_nl_open(&nl, NETLINK_NETFILTER, 0, 2);
+	if (r < 0)
+		return r;
+	r = cta_nl_request(
+		&nl, ct_request_put(req, IPCTNL_MSG_CT_GET_STATS_CPU, NLM_F_DUMP, cta_nl_seq(&nl)),
+		cpu_msg_cb, &st);
+	/* an inconsistent (-EINTR) or short (-ENOBUFS) dump fails: the caller
+	 * falls back to /proc/net/stat/nf_conntrack */
+	if (r == 0 && st.cpus == 0)
+		r = -ENODATA;
+	if (r == 0)
+		(void)cta_nl_request(
+			&nl, ct_request_put(req, IPCTNL_MSG_CT_GET_STATS, 0, cta_nl_seq(&nl)),
+			global_msg_cb, &st);
+	cta_nl_close(&nl);
+	if (r < 0)
+		return r;
+	*ret = st;
 	return 0;
-}
-
-int cta_nldump_run(const struct cta_nldump *d, bool *ret_approximate)
-{
-	/* dump skbs are at most 32 KiB (netlink_recvmsg caps max_recvmsg_len);
-	 * only the pages the kernel fills are ever touched */
-	size_t size = d->bufsize ? d->bufsize : 256u << 10;
-	_cleanup_free_ void *buf = malloc(size);
-
-	if (!buf)
-		return -ENOMEM;
-	for (unsigned attempt = 0;; attempt++) {
-		bool intr = false;
-		int r;
-
-		if (attempt > 0 && d->reset)
-			d->reset(d->data);
-		r = d->request(d->tp);
-		if (r < 0)
-			return r;
-		for (;;) {
-			ssize_t n = d->recv(d->tp, buf, size);
-
-			if (n == -ENOBUFS) {
-				/* messages were lost: this attempt is short */
-				intr = true;
-				break;
-			}
-			if (n < 0)
-				return (int)n;
-			if (n == 0)
-				break;
-			r = cta_nldump_parse(buf, (size_t)n, d->msg, d->data, &intr);
-			if (r == -ENOBUFS) {
-				intr = true;
-				break;
-			}
-			if (r < 0)
-				return r;
-			if (r > 0)
-				break;
-		}
-		if (!intr || attempt == CTA_NLDUMP_RETRIES) {
-			*ret_approximate = intr;
-			return 0;
-		}
-	}
-}
-
-void cta_nlsock_close(struct cta_nlsock *s)
-{
-	if (s->nl)
-		mnl_socket_close(s->nl);
-	s->nl = NULL;
-}
-
-int cta_nlsock_request(void *tp)
-{
-	struct cta_nlsock *s = tp;
-	int rcvbuf = 4 << 20;
-
-	/* a fresh socket per attempt: after ENOBUFS the old one holds a broken dump */
-	cta_nlsock_close(s);
-	s->nl = mnl_socket_open2(s->bus, SOCK_CLOEXEC);
-	if (!s->nl)
-		return cta_negerrno();
-	/* the kernel builds the next dump skb only while the receive queue is
-	 * below half of SO_RCVBUF: a large buffer never throttles it.  FORCE
-	 * needs CAP_NET_ADMIN, the plain option is capped by net.core.rmem_max */
-	if (setsockopt(mnl_socket_get_fd(s->nl), SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
-		       sizeof(rcvbuf)) < 0)
-		(void)setsockopt(mnl_socket_get_fd(s->nl), SOL_SOCKET, SO_RCVBUF, &rcvbuf,
-				 sizeof(rcvbuf));
-	if (mnl_socket_bind(s->nl, 0, MNL_SOCKET_AUTOPID) < 0)
-		return cta_negerrno();
-	if (mnl_socket_sendto(s->nl, s->req, s->req_len) < 0)
-		return cta_negerrno();
-	return 0;
-}
-
-ssize_t cta_nlsock_recv(void *tp, void *buf, size_t size)
-{
-	struct cta_nlsock *s = tp;
-
-	for (;;) {
-		ssize_t n = mnl_socket_recvfrom(s->nl, buf, size);
-
-		if (n >= 0)
-			return n;
-		if (errno != EINTR)
-			return cta_negerrno();
-	}
 }
 
 /* ---- conntrack entries ---- */
@@ -832,20 +783,22 @@ static int parse_term(const char *word, struct cta_ct_term *t, char **ret_err)
 		break;
 	}
 	case T_DPORT: {
-		_cleanup_free_ char *s = strdup(val);
-		char *dash;
+		struct cta_port_range pr;
 
-		if (!s)
-			return -ENOMEM;
-		dash = strchr(s, '-');
-		if (dash)
-			*dash++ = 0;
-		if (parse_u32(s, 65535, &t->lo) < 0 || (dash && parse_u32(dash, 65535, &t->hi) < 0))
+		if (cta_port_range_parse(val, 0, &pr) < 0) {
+			/* both ends valid, so the range is backwards */
+			_cleanup_free_ char *lo = strndup(val, strcspn(val, "-:"));
+			const char *hi = val + strcspn(val, "-:");
+
+			if (!lo)
+				return -ENOMEM;
+			if (*hi && cta_port_range_parse(lo, CTA_PORT_NO_RANGE, &pr) == 0 &&
+			    cta_port_range_parse(hi + 1, CTA_PORT_NO_RANGE, &pr) == 0)
+				ERR("empty port range '%s' in '%s'", val, word);
 			ERR("invalid port or port range '%s' in '%s'", val, word);
-		if (!dash)
-			t->hi = t->lo;
-		if (t->lo > t->hi)
-			ERR("empty port range '%s' in '%s'", val, word);
+		}
+		t->lo = pr.lo;
+		t->hi = pr.hi;
 		break;
 	}
 	case T_STATE: {
@@ -1025,11 +978,39 @@ int cta_ctdump_msg(const struct nlmsghdr *nlh, void *data)
 	return 0;
 }
 
+CTA_DEFINE_CLEANUP(struct nfct_filter_dump *, nfct_filter_dump_destroy)
+
+int cta_ct_dump_request(void *buf, const struct cta_ct_dump_filter *f, uint32_t seq)
+{
+	_cleanup_(nfct_filter_dump_destroyp) struct nfct_filter_dump *fd = NULL;
+	struct nlmsghdr *nlh;
+
+	memset(buf, 0, CTA_CT_DUMP_REQ_SIZE);
+	nlh = ct_request_put(buf, IPCTNL_MSG_CT_GET, NLM_F_DUMP, seq);
+	if (!f || (!f->mark_mask && !f->status_mask && !f->l3num))
+		return (int)nlh->nlmsg_len;
+	fd = nfct_filter_dump_create();
+	if (!fd)
+		return -ENOMEM;
+	if (f->mark_mask)
+		nfct_filter_dump_set_attr(fd, NFCT_FILTER_DUMP_MARK,
+					  &(struct nfct_filter_dump_mark){ f->mark, f->mark_mask });
+	if (f->status_mask)
+		nfct_filter_dump_set_attr(fd, NFCT_FILTER_DUMP_STATUS,
+					  &(struct nfct_filter_dump_mark){ f->status,
+									   f->status_mask });
+	if (f->l3num)
+		nfct_filter_dump_set_attr_u8(fd, NFCT_FILTER_DUMP_L3NUM, f->l3num);
+	/* at most four u32 attributes: CTA_CT_DUMP_REQ_SIZE holds them */
+	if (nfct_nlmsg_build_filter(nlh, fd) < 0)
+		return -ENOMEM;
+	return (int)nlh->nlmsg_len;
+}
+
 int cta_ctdump_run(struct cta_ctdump *d)
 {
-	char req[MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct nfgenmsg))] = { 0 };
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(req);
-	struct nfgenmsg *nfg;
+	uint8_t req[CTA_CT_DUMP_REQ_SIZE];
+	int len = cta_ct_dump_request(req, &d->kfilter, 1);
 	struct cta_nlsock s = { .bus = NETLINK_NETFILTER, .req = req };
 	struct cta_nldump nd = {
 		.request = cta_nlsock_request,
@@ -1041,15 +1022,9 @@ int cta_ctdump_run(struct cta_ctdump *d)
 	};
 	int r;
 
-	nlh->nlmsg_type = (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_GET;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-	nlh->nlmsg_seq = 1;
-	nfg = mnl_nlmsg_put_extra_header(nlh, sizeof(*nfg));
-	nfg->nfgen_family = AF_UNSPEC; /* IPv4 and IPv6 */
-	nfg->version = NFNETLINK_V0;
-	nfg->res_id = 0;
-	s.req_len = nlh->nlmsg_len;
-
+	if (len < 0)
+		return len;
+	s.req_len = (size_t)len;
 	cta_ctdump_reset(d);
 	r = cta_nldump_run(&nd, &d->approximate);
 	cta_nlsock_close(&s);

@@ -20,8 +20,8 @@
 #include <libiptc/libip6tc.h>
 #include <linux/netfilter/xt_CT.h>
 #include <linux/netfilter/xt_tcpudp.h>
-#include "collect/firewall.h"
-#include "collect/fwrule.h"
+#include "nf/firewall.h"
+#include "nf/fwrule.h"
 #include "util/fileio.h"
 #include "util/macro.h"
 #include "util/banned.h"
@@ -431,27 +431,6 @@ int cta_iptc_read(const char *procfs, int af, struct cta_fwset *s)
 
 /* ---- writing ---- */
 
-static int parse_port(const char *s, uint16_t *lo, uint16_t *hi)
-{
-	_cleanup_free_ char *copy = strdup(s);
-	char *dash;
-	uint64_t a, b;
-
-	if (!copy)
-		return -ENOMEM;
-	dash = strchr(copy, '-');
-	if (dash)
-		*dash = '\0';
-	if (cta_parse_u64(copy, &a) < 0 || a > 65535)
-		return -EINVAL;
-	b = a;
-	if (dash && (cta_parse_u64(dash + 1, &b) < 0 || b > 65535 || b < a))
-		return -EINVAL;
-	*lo = (uint16_t)a;
-	*hi = (uint16_t)b;
-	return 0;
-}
-
 static size_t entry_hdr_size(int af)
 {
 	return af == AF_INET ? XT_ALIGN(sizeof(struct ipt_entry)) :
@@ -486,15 +465,14 @@ static void *build_notrack_entry(int af, const struct cta_notrack_port *p, bool 
 	struct xt_entry_target *t;
 	struct xt_ct_target_info_v1 *ct;
 	uint16_t lo, hi, any[2] = { 0, 0xFFFF };
+	struct cta_port_range pr;
 	uint8_t *buf;
 
-	if (!tcp && !streq(p->proto, "udp")) {
-		*err = -EINVAL;
-		return NULL;
-	}
-	*err = parse_port(p->port, &lo, &hi);
+	*err = cta_notrack_port_range(p, &pr);
 	if (*err < 0)
 		return NULL;
+	lo = pr.lo;
+	hi = pr.hi;
 	buf = calloc(1, hdr + msize + tsize);
 	if (!buf) {
 		*err = -ENOMEM;
@@ -602,12 +580,9 @@ int cta_iptc_set_notrack(int family, const struct cta_notrack_port *v, size_t n)
 		return -EAFNOSUPPORT;
 	o = ops_for(family);
 	for (size_t i = 0; i < n; i++) {
-		uint16_t lo, hi;
-
-		if ((!streq(v[i].proto, "tcp") && !streq(v[i].proto, "udp")) ||
-		    parse_port(v[i].port, &lo, &hi) < 0)
+		if (cta_notrack_port_range(&v[i], NULL) < 0)
 			return -EINVAL;
-		if (v[i].family == family)
+		if (!v[i].family || v[i].family == family)
 			mine++;
 	}
 	lock = xtables_lock(true);
@@ -643,7 +618,7 @@ int cta_iptc_set_notrack(int family, const struct cta_notrack_port *v, size_t n)
 			for (size_t i = 0; i < n; i++) {
 				_cleanup_free_ void *e = NULL;
 
-				if (v[i].family != family)
+				if (v[i].family && v[i].family != family)
 					continue;
 				e = build_notrack_entry(family, &v[i], chains[c].sport, &r);
 				if (!e)

@@ -1,16 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#ifndef CTA_COLLECT_FWRULE_H
-#define CTA_COLLECT_FWRULE_H
+#ifndef CTA_NF_FWRULE_H
+#define CTA_NF_FWRULE_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <jansson.h>
 
 /*
- * Private to the firewall collector (firewall.c, iptc.c, nft.c): the decoded
- * form of a rule set.  The two adapters translate their library's objects into
- * these structs; firewall.c turns them into facts.  Everything is owned by the
+ * The decoded form of a rule set, the readers' output.  The two adapters
+ * (iptc.c, nft.c) translate their library's objects into these structs;
+ * collect/firewall.c turns them into facts.  Everything is owned by the
  * enclosing cta_fwset and released by cta_fwset_done().
  */
 
@@ -135,41 +134,5 @@ int cta_xt_decode_match(struct cta_fwrule *r, int af, const char *name, unsigned
 			const void *data, size_t len);
 int cta_xt_decode_target(struct cta_fwrule *r, int af, const char *name, unsigned rev,
 			 const void *data, size_t len);
-
-/*
- * Decode one legacy entry (struct ipt_entry / ip6t_entry at @entry, @af
- * AF_INET/AF_INET6) whose target libiptc names @label ("ACCEPT", a chain, or
- * the extension name) into @r.  Implemented in iptc.c.  Returns 0 or -ENOMEM.
- */
-int cta_iptc_decode_entry(int af, const void *entry, const char *label, struct cta_fwrule *r);
-
-/* Read the legacy tables of @af listed in procfs into @s (source
- * "iptables-legacy").  Returns 0, -ENOENT (no tables listed) or negative errno. */
-int cta_iptc_read(const char *procfs, int af, struct cta_fwset *s);
-
-/*
- * Raw nf_tables dump replies (concatenated netlink messages, NLMSG_DONE
- * excluded), as received from the kernel; unit tests load recorded ones.
- */
-struct cta_nft_buf {
-	uint8_t *p;
-	size_t len;
-};
-struct cta_nft_dump {
-	struct cta_nft_buf tables, chains, rules, objs, sets, elems;
-};
-void cta_nft_dump_done(struct cta_nft_dump *d);
-/* Dump the current netns' nf_tables ruleset.  Returns 0 or negative errno. */
-int cta_nft_dump_live(struct cta_nft_dump *d);
-/* Decode a dump into @s.  Returns 0, -EBADMSG on a malformed message, -ENOMEM. */
-int cta_nft_decode(const struct cta_nft_dump *d, struct cta_fwset *s);
-
-/*
- * Turn a decoded rule set into facts: firewall.notrack/nat, helpers.assigned,
- * firewall.stateful_filter_drops_untracked (ORed in).  Sorting and dedup
- * happen in cta_fw_facts_finish().  Returns 0 or -ENOMEM.
- */
-int cta_fw_facts_add(json_t *facts, const struct cta_fwset *s);
-int cta_fw_facts_finish(json_t *facts);
 
 #endif

@@ -28,8 +28,9 @@
 #include <libnftnl/rule.h>
 #include <libnftnl/set.h>
 #include <libnftnl/table.h>
-#include "collect/firewall.h"
-#include "collect/fwrule.h"
+#include "nf/firewall.h"
+#include "nf/fwrule.h"
+#include "nf/nl.h"
 #include "util/macro.h"
 #include "util/banned.h"
 
@@ -40,7 +41,6 @@ CTA_DEFINE_CLEANUP(struct nftnl_obj *, nftnl_obj_free)
 CTA_DEFINE_CLEANUP(struct nftnl_set *, nftnl_set_free)
 CTA_DEFINE_CLEANUP(struct nftnl_expr_iter *, nftnl_expr_iter_destroy)
 CTA_DEFINE_CLEANUP(struct nftnl_gen *, nftnl_gen_free)
-CTA_DEFINE_CLEANUP(struct mnl_socket *, mnl_socket_close)
 
 #define CTA_NFT_TABLE "ctaudit"
 
@@ -71,50 +71,29 @@ static int buf_append(struct cta_nft_buf *b, const void *p, size_t len)
 
 static int collect_cb(const struct nlmsghdr *nlh, void *data)
 {
-	return buf_append(data, nlh, nlh->nlmsg_len) < 0 ? MNL_CB_ERROR : MNL_CB_OK;
+	return buf_append(data, nlh, nlh->nlmsg_len);
 }
 
-struct nl {
-	struct mnl_socket *sock;
-	uint32_t portid, seq;
-	uint8_t *buf;
-	size_t bufsize;
-};
-
-/* Send the request in nl->buf and collect its dump reply in @out. */
-static int nl_dump(struct nl *nl, const struct nlmsghdr *req, struct cta_nft_buf *out)
-{
-	uint32_t seq = req->nlmsg_seq;
-	ssize_t n;
-	int r;
-
-	if (mnl_socket_sendto(nl->sock, req, req->nlmsg_len) < 0)
-		return cta_negerrno();
-	for (;;) {
-		n = mnl_socket_recvfrom(nl->sock, nl->buf, nl->bufsize);
-		if (n < 0)
-			return cta_negerrno();
-		errno = 0;
-		r = mnl_cb_run(nl->buf, (size_t)n, seq, nl->portid, collect_cb, out);
-		if (r < 0)
-			return errno ? -errno : -ENOMEM;
-		if (r == MNL_CB_STOP)
-			return 0;
-	}
-}
-
-static int nl_dump_type(struct nl *nl, uint16_t type, struct cta_nft_buf *out)
+static int nl_dump_type(struct cta_nl *nl, uint16_t type, struct cta_nft_buf *out)
 {
 	_cleanup_free_ uint8_t *req = calloc(1, MNL_SOCKET_BUFFER_SIZE);
 	struct nlmsghdr *nlh;
 
 	if (!req)
 		return -ENOMEM;
-	nlh = nftnl_nlmsg_build_hdr((char *)req, type, NFPROTO_UNSPEC, NLM_F_DUMP, ++nl->seq);
-	return nl_dump(nl, nlh, out);
+	nlh = nftnl_nlmsg_build_hdr((char *)req, type, NFPROTO_UNSPEC, NLM_F_DUMP, cta_nl_seq(nl));
+	return cta_nl_request(nl, nlh, collect_cb, out);
 }
 
-static int nl_genid(struct nl *nl, uint32_t *ret)
+/* GETGEN answers with one message and no NLMSG_DONE: stop after it */
+static int collect_one_cb(const struct nlmsghdr *nlh, void *data)
+{
+	int r = collect_cb(nlh, data);
+
+	return r < 0 ? r : 1;
+}
+
+static int nl_genid(struct cta_nl *nl, uint32_t *ret)
 {
 	_cleanup_free_ uint8_t *req = calloc(1, MNL_SOCKET_BUFFER_SIZE);
 	struct cta_nft_buf reply = { 0 };
@@ -124,21 +103,11 @@ static int nl_genid(struct nl *nl, uint32_t *ret)
 
 	if (!req || !gen)
 		return -ENOMEM;
-	nlh = nftnl_nlmsg_build_hdr((char *)req, NFT_MSG_GETGEN, NFPROTO_UNSPEC, 0, ++nl->seq);
-	/* GETGEN answers with one message and no NLMSG_DONE: stop after it */
-	if (mnl_socket_sendto(nl->sock, nlh, nlh->nlmsg_len) < 0)
-		return cta_negerrno();
-	{
-		ssize_t n = mnl_socket_recvfrom(nl->sock, nl->buf, nl->bufsize);
-
-		if (n < 0)
-			return cta_negerrno();
-		r = mnl_cb_run(nl->buf, (size_t)n, nl->seq, nl->portid, collect_cb, &reply);
-		if (r < 0) {
-			r = cta_negerrno();
-			free(reply.p);
-			return r;
-		}
+	nlh = nftnl_nlmsg_build_hdr((char *)req, NFT_MSG_GETGEN, NFPROTO_UNSPEC, 0, cta_nl_seq(nl));
+	r = cta_nl_request(nl, nlh, collect_one_cb, &reply);
+	if (r < 0) {
+		free(reply.p);
+		return r;
 	}
 	if (reply.len < sizeof(struct nlmsghdr) ||
 	    nftnl_gen_nlmsg_parse((const struct nlmsghdr *)reply.p, gen) < 0) {
@@ -150,7 +119,7 @@ static int nl_genid(struct nl *nl, uint32_t *ret)
 	return 0;
 }
 
-static int dump_elems(struct nl *nl, struct cta_nft_dump *d)
+static int dump_elems(struct cta_nl *nl, struct cta_nft_dump *d)
 {
 	_cleanup_free_ uint8_t *req = calloc(1, MNL_SOCKET_BUFFER_SIZE);
 	const uint8_t *p = d->sets.p;
@@ -176,9 +145,9 @@ static int dump_elems(struct nl *nl, struct cta_nft_dump *d)
 			continue;
 		q = nftnl_nlmsg_build_hdr((char *)req, NFT_MSG_GETSETELEM,
 					  (uint16_t)nftnl_set_get_u32(s, NFTNL_SET_FAMILY),
-					  NLM_F_DUMP, ++nl->seq);
+					  NLM_F_DUMP, cta_nl_seq(nl));
 		nftnl_set_elems_nlmsg_build_payload(q, s);
-		r = nl_dump(nl, q, &d->elems);
+		r = cta_nl_request(nl, q, collect_cb, &d->elems);
 		if (r < 0)
 			return r;
 	}
@@ -187,26 +156,15 @@ static int dump_elems(struct nl *nl, struct cta_nft_dump *d)
 
 int cta_nft_dump_live(struct cta_nft_dump *d)
 {
-	_cleanup_(mnl_socket_closep) struct mnl_socket *sock = NULL;
-	_cleanup_free_ uint8_t *buf = NULL;
-	struct nl nl = { 0 };
-	int r = 0;
+	struct cta_nl nl;
+	int r;
 
-	sock = mnl_socket_open(NETLINK_NETFILTER);
-	if (!sock)
-		return cta_negerrno();
-	if (mnl_socket_bind(sock, 0, MNL_SOCKET_AUTOPID) < 0)
-		return cta_negerrno();
-	nl.bufsize = 32768; /* MNL_SOCKET_DUMP_SIZE in newer libmnl */
-	buf = malloc(nl.bufsize);
-	if (!buf)
-		return -ENOMEM;
-	nl.sock = sock;
-	nl.buf = buf;
-	nl.portid = mnl_socket_get_portid(sock);
-	nl.seq = (uint32_t)time(NULL);
+	r = cta_nl_open(&nl, NETLINK_NETFILTER, 0, 0);
+	if (r < 0)
+		return r;
 	/* the dumps are separate requests: retry when the ruleset changed in
-	 * between, as nft does with the generation id */
+	 * between (generation id) or during one of them (NLM_F_DUMP_INTR), as
+	 * nft does */
 	for (int attempt = 0; attempt < 5; attempt++) {
 		uint32_t gen_before, gen_after;
 
@@ -219,10 +177,13 @@ int cta_nft_dump_live(struct cta_nft_dump *d)
 		r = r ?: nl_dump_type(&nl, NFT_MSG_GETSET, &d->sets);
 		r = r ?: dump_elems(&nl, d);
 		r = r ?: nl_genid(&nl, &gen_after);
+		if (r == -EINTR)
+			continue;
 		if (r < 0 || gen_before == gen_after)
 			break;
 		r = -EAGAIN;
 	}
+	cta_nl_close(&nl);
 	return r;
 }
 
@@ -1356,30 +1317,6 @@ int cta_nft_decode(const struct cta_nft_dump *d, struct cta_fwset *s)
 
 /* ---- writing table inet ctaudit ---- */
 
-static int parse_port(const char *s, uint16_t *lo, uint16_t *hi)
-{
-	unsigned long a, b;
-	char *end;
-
-	errno = 0;
-	a = strtoul(s, &end, 10);
-	if (errno || end == s || a > 65535)
-		return -EINVAL;
-	b = a;
-	if (*end == '-') {
-		const char *p = end + 1;
-
-		b = strtoul(p, &end, 10);
-		if (errno || end == p || b > 65535 || b < a)
-			return -EINVAL;
-	}
-	if (*end)
-		return -EINVAL;
-	*lo = (uint16_t)a;
-	*hi = (uint16_t)b;
-	return 0;
-}
-
 static int add_expr(struct nftnl_rule *r, struct nftnl_expr *e)
 {
 	if (!e)
@@ -1407,7 +1344,8 @@ static struct nftnl_rule *build_rule(const char *chain, const struct cta_notrack
 {
 	_cleanup_(nftnl_rule_freep) struct nftnl_rule *r = nftnl_rule_alloc();
 	struct nftnl_expr *e;
-	uint16_t lo, hi, lo_be, hi_be;
+	struct cta_port_range pr;
+	uint16_t lo_be, hi_be;
 	uint8_t proto;
 
 	*err = -ENOMEM;
@@ -1421,12 +1359,12 @@ static struct nftnl_rule *build_rule(const char *chain, const struct cta_notrack
 		*err = -EINVAL;
 		return NULL;
 	}
-	if (parse_port(p->port, &lo, &hi) < 0) {
+	if (cta_notrack_port_range(p, &pr) < 0) {
 		*err = -EINVAL;
 		return NULL;
 	}
-	lo_be = htons(lo);
-	hi_be = htons(hi);
+	lo_be = htons(pr.lo);
+	hi_be = htons(pr.hi);
 	nftnl_rule_set_u32(r, NFTNL_RULE_FAMILY, NFPROTO_INET);
 	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, CTA_NFT_TABLE);
 	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, chain);
@@ -1447,7 +1385,7 @@ static struct nftnl_rule *build_rule(const char *chain, const struct cta_notrack
 	}
 	if (add_expr(r, e) < 0)
 		return NULL;
-	if (lo == hi) {
+	if (pr.lo == pr.hi) {
 		if (add_expr(r, cmp_expr(NFT_CMP_EQ, &lo_be, 2)) < 0)
 			return NULL;
 	} else if (add_expr(r, cmp_expr(NFT_CMP_GTE, &lo_be, 2)) < 0 ||
@@ -1529,64 +1467,28 @@ static int add_rule_msg(struct batch *bt, const char *chain, const struct cta_no
 	return batch_next(bt);
 }
 
-/* Read the kernel's answers until the acknowledgement of the last message;
- * the first error wins. */
-static int batch_wait(struct mnl_socket *sock, uint32_t last_seq)
-{
-	_cleanup_free_ uint8_t *buf = malloc(MNL_SOCKET_BUFFER_SIZE);
-	uint32_t portid = mnl_socket_get_portid(sock);
-	int first_err = 0;
-
-	if (!buf)
-		return -ENOMEM;
-	for (;;) {
-		ssize_t n = mnl_socket_recvfrom(sock, buf, MNL_SOCKET_BUFFER_SIZE);
-		int len = (int)n;
-
-		if (n < 0)
-			return cta_negerrno();
-		for (const struct nlmsghdr *nlh = (const void *)buf; mnl_nlmsg_ok(nlh, len);
-		     nlh = mnl_nlmsg_next(nlh, &len)) {
-			if (nlh->nlmsg_pid != portid)
-				continue;
-			if (nlh->nlmsg_type == NLMSG_ERROR) {
-				const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
-
-				if (err->error && !first_err)
-					first_err = err->error;
-			}
-			if (nlh->nlmsg_seq == last_seq)
-				return first_err;
-		}
-	}
-}
-
 /* The inet table covers both families: an IPv4 and an IPv6 entry for the
  * same port are one rule. */
 static bool seen_before(const struct cta_notrack_port *v, size_t i)
 {
 	for (size_t j = 0; j < i; j++)
-		if (streq(v[j].proto, v[i].proto) && streq(v[j].port, v[i].port))
+		if (cta_notrack_port_cmp(&v[j], &v[i]) == 0)
 			return true;
 	return false;
 }
 
 int cta_nft_set_notrack(const struct cta_notrack_port *v, size_t n)
 {
-	_cleanup_(mnl_socket_closep) struct mnl_socket *sock = NULL;
+	struct cta_nl nl = { 0 };
 	_cleanup_free_ uint8_t *buf = NULL;
 	struct batch bt = { .seq = (uint32_t)time(NULL) };
 	size_t bufsize = MNL_SOCKET_BUFFER_SIZE * (4 + 2 * n / 16 + 1);
 	struct nlmsghdr *last;
 	int r;
 
-	for (size_t i = 0; i < n; i++) {
-		uint16_t lo, hi;
-
-		if ((!streq(v[i].proto, "tcp") && !streq(v[i].proto, "udp")) ||
-		    parse_port(v[i].port, &lo, &hi) < 0)
+	for (size_t i = 0; i < n; i++)
+		if (cta_notrack_port_range(&v[i], NULL) < 0)
 			return -EINVAL;
-	}
 	buf = calloc(1, bufsize);
 	if (!buf)
 		return -ENOMEM;
@@ -1629,21 +1531,11 @@ int cta_nft_set_notrack(const struct cta_notrack_port *v, size_t n)
 	r = batch_next(&bt);
 	if (r < 0)
 		goto out;
-	sock = mnl_socket_open(NETLINK_NETFILTER);
-	if (!sock) {
-		r = cta_negerrno();
-		goto out;
-	}
-	if (mnl_socket_bind(sock, 0, MNL_SOCKET_AUTOPID) < 0) {
-		r = cta_negerrno();
-		goto out;
-	}
-	if (mnl_socket_sendto(sock, mnl_nlmsg_batch_head(bt.b), mnl_nlmsg_batch_size(bt.b)) < 0) {
-		r = cta_negerrno();
-		goto out;
-	}
-	r = batch_wait(sock, bt.last_seq);
+	r = cta_nl_open(&nl, NETLINK_NETFILTER, 0, 0);
+	r = r ?: cta_nl_send(&nl, mnl_nlmsg_batch_head(bt.b), mnl_nlmsg_batch_size(bt.b));
+	r = r ?: cta_nl_wait_ack(&nl, bt.last_seq);
 out:
+	cta_nl_close(&nl);
 	mnl_nlmsg_batch_stop(bt.b);
 	return r;
 }
