@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cli/allns.h"
 #include "cli/cli.h"
 #include "collect/collect.h"
 #include "nf/ctdump.h"
@@ -42,6 +43,11 @@ static const char help[] =
 	"  -n, --top N             show the N largest keys (default 10, 0 = all)\n"
 	"      --netns NAME        look at the network namespace /run/netns/NAME\n"
 	"      --netns-pid PID     look at the network namespace of process PID\n"
+	"      --all-netns         one row per network namespace (TIME_WAIT and\n"
+	"                          ESTABLISHED sockets, conntrack entries), largest first\n"
+	"      --netns-filter GLOB with --all-netns: only namespaces whose name or label\n"
+	"                          matches (repeatable)\n"
+	"      --jobs N            with --all-netns: namespaces read at once (default: CPUs)\n"
 	"      --format text|json  output format (default: text)\n"
 	"  -h, --help              show this help\n"
 	"\n"
@@ -278,6 +284,8 @@ int cmd_top(int argc, char **argv)
 		case OPT_STATE:
 			o.state = optarg;
 			break;
+		case CTA_OPT_INTERVAL:
+			return cta_cli_usage_error("top", "'--interval' does not apply to top");
 		case CTA_OPT_ROOT:
 		case CTA_OPT_OFFLINE:
 		case CTA_OPT_KERNEL:
@@ -303,8 +311,22 @@ int cmd_top(int argc, char **argv)
 	if (!streq(o.what, "conntrack") && !streq(o.what, "timewait"))
 		return cta_cli_usage_error("top", "unknown table '%s' (conntrack or timewait)",
 					   o.what);
-	if (cta_cli_common_check(&o.common) < 0)
+	if (cta_cli_common_check(&o.common) < 0) {
+		cta_cli_common_done(&o.common);
 		return CTA_EXIT_USAGE;
+	}
+	if (o.common.all_netns) {
+		struct cta_allns_cli ao = { .common = &o.common,
+					    .conntrack = streq(o.what, "conntrack") };
+
+		r = o.by || o.filter || o.state ?
+			    cta_cli_usage_error("top",
+						"--all-netns ranks namespaces: --by, --filter and "
+						"--state need one namespace") :
+			    cta_allns_top(&ao);
+		cta_cli_common_done(&o.common);
+		return r;
+	}
 
 	if (o.common.netns) {
 		r = cta_netns_enter_name(o.common.netns);
