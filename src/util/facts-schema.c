@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "util/facts-schema.h"
+#include "util/json.h"
 #include "util/macro.h"
 #include "util/banned.h"
 
@@ -276,27 +277,6 @@ static const char *type_word(enum cta_fact_type t)
 	}
 }
 
-static const char *json_word(const json_t *j)
-{
-	switch (json_typeof(j)) {
-	case JSON_OBJECT:
-		return "an object";
-	case JSON_ARRAY:
-		return "an array";
-	case JSON_STRING:
-		return "a string";
-	case JSON_INTEGER:
-		return "an integer";
-	case JSON_REAL:
-		return "a number with a fraction or exponent";
-	case JSON_TRUE:
-	case JSON_FALSE:
-		return "a boolean";
-	default:
-		return "null";
-	}
-}
-
 static bool type_ok(const struct cta_fact_schema *s, json_t *j)
 {
 	json_int_t v;
@@ -371,7 +351,7 @@ static int check(struct vctx *c, const struct cta_fact_schema *s, json_t *j)
 				     type_word(s->type), json_integer_value(j));
 		else
 			r = asprintf(&c->msg, "expected %s, not %s", type_word(s->type),
-				     json_word(j));
+				     cta_json_type_name(j));
 		if (r < 0) {
 			c->msg = NULL;
 			return -ENOMEM;
