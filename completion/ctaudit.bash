@@ -72,7 +72,7 @@ _ctaudit()
 	-o | --output | --facts | --report | --sysctl-file)
 		_filedir
 		return ;;
-	--netns-pid | --kernel | --by | --filter | --state | -n | --top | --jobs | --interval | --netns-filter)
+	--netns-pid | --kernel | --by | --filter | --state | -n | --top | --jobs | --interval | --netns-filter | --count | --max-keys)
 		return ;;
 	esac
 
