@@ -67,7 +67,6 @@ void cta_plan_cli_done(struct cta_plan_cli *o)
 static int get_report(const struct cta_plan_cli *o, json_t **ret_facts,
 		      struct cta_report **ret_report)
 {
-	static const char *const auto_profile[] = { "auto", NULL };
 	_cleanup_(cta_diags_done) struct cta_diags diags = { 0 };
 	_cleanup_(cta_policy_freep) struct cta_policy *pol = NULL;
 	_cleanup_report_ struct cta_report *report = NULL;
@@ -99,8 +98,7 @@ static int get_report(const struct cta_plan_cli *o, json_t **ret_facts,
 	r = cta_cli_get_facts(&o->common, cta_policy_sysctl_keys(pol), &facts);
 	if (r > 0)
 		return r;
-	r = cta_policy_audit(pol, o->n_profiles ? o->profiles : auto_profile, facts, &diags,
-			     &report);
+	r = cta_policy_audit(pol, cta_cli_default_profiles(o->profiles), facts, &diags, &report);
 	if (r == -EINVAL) {
 		cta_diags_print(&diags, stderr);
 		return CTA_EXIT_USAGE;
