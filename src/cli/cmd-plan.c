@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "cli/cmd-plan.h"
 #include "collect/collect.h"
+#include "plan/converge.h"
 #include "plan/plan.h"
 #include "policy/policy.h"
 #include "render/plan-render.h"
@@ -51,6 +52,17 @@ int cta_plan_cli_opt(struct cta_plan_cli *o, int opt, const char *arg)
 	case CTA_OPT_REPORT:
 		o->report = arg;
 		return 1;
+	case CTA_OPT_FAIL_ON: {
+		int sev = cta_severity_from_string(arg);
+
+		if (sev < 0) {
+			cta_cli_usage_error(cta_cli_command, "unknown severity '%s'", arg);
+			return -EINVAL;
+		}
+		o->fail_on = (enum cta_severity)sev;
+		o->fail_on_set = true;
+		return 1;
+	}
 	}
 	return 0;
 }
@@ -62,7 +74,7 @@ void cta_plan_cli_done(struct cta_plan_cli *o)
 }
 
 static int get_report(const struct cta_plan_cli *o, json_t **ret_facts,
-		      struct cta_report **ret_report)
+		      struct cta_report **ret_report, struct cta_policy **ret_policy)
 {
 	static const char *const auto_profile[] = { "auto", NULL };
 	_cleanup_(cta_diags_done) struct cta_diags diags = { 0 };
@@ -82,11 +94,16 @@ static int get_report(const struct cta_plan_cli *o, json_t **ret_facts,
 				cta_cli_error("cannot read '%s': %s", o->report, CTA_STRERROR(-r));
 			return r == -EINVAL || r == -ENOENT ? CTA_EXIT_USAGE : CTA_EXIT_HOST;
 		}
-		r = cta_cli_get_facts(&o->common, NULL, &facts);
+		/* the catalog checks the planned state (cta_plan_converge()) */
+		r = cta_cli_load_policy(o->common.root, o->profile_dirs, &pol);
+		if (r > 0)
+			return r;
+		r = cta_cli_get_facts(&o->common, cta_policy_sysctl_keys(pol), &facts);
 		if (r > 0)
 			return r;
 		*ret_facts = TAKE_PTR(facts);
 		*ret_report = TAKE_PTR(report);
+		*ret_policy = TAKE_PTR(pol);
 		return 0;
 	}
 
@@ -110,7 +127,23 @@ static int get_report(const struct cta_plan_cli *o, json_t **ret_facts,
 	}
 	*ret_facts = TAKE_PTR(facts);
 	*ret_report = TAKE_PTR(report);
+	*ret_policy = TAKE_PTR(pol);
 	return 0;
+}
+
+/* The evaluate stage for cta_plan_converge(): the report's own profiles, never
+ * "auto" again (the planned state must not change the role). */
+struct evaluate_ctx {
+	const struct cta_policy *pol;
+	const char **profiles;
+};
+
+static int evaluate(void *userdata, json_t *facts, struct cta_report **ret)
+{
+	const struct evaluate_ctx *c = userdata;
+	_cleanup_(cta_diags_done) struct cta_diags diags = { 0 };
+
+	return cta_policy_audit(c->pol, c->profiles, facts, &diags, ret);
 }
 
 int cta_plan_cli_run(const struct cta_plan_cli *o, json_t **ret_facts,
@@ -119,6 +152,10 @@ int cta_plan_cli_run(const struct cta_plan_cli *o, json_t **ret_facts,
 	_cleanup_json_ json_t *facts = NULL;
 	_cleanup_report_ struct cta_report *report = NULL;
 	_cleanup_(cta_plan_freep) struct cta_plan *plan = NULL;
+	_cleanup_(cta_policy_freep) struct cta_policy *pol = NULL;
+	_cleanup_free_ const char **profiles = NULL;
+	_cleanup_free_ char *why = NULL;
+	struct evaluate_ctx ctx;
 	char now[CTA_CLI_UTC_STRLEN];
 	struct cta_plan_fs fs;
 	struct cta_plan_opts po = {
@@ -130,11 +167,26 @@ int cta_plan_cli_run(const struct cta_plan_cli *o, json_t **ret_facts,
 	};
 	int r;
 
-	r = get_report(o, &facts, &report);
+	r = get_report(o, &facts, &report, &pol);
 	if (r > 0)
 		return r;
 	cta_fsroot_plan_fs(o->common.root, &fs);
-	r = cta_plan_compute(facts, report, &po, &plan);
+	profiles = calloc(report->n_profiles + 2, sizeof(*profiles));
+	if (!profiles) {
+		cta_cli_error("out of memory");
+		return CTA_EXIT_HOST;
+	}
+	for (size_t i = 0; i < report->n_profiles; i++)
+		profiles[i] = report->profiles[i].name;
+	if (report->n_profiles == 0)
+		profiles[0] = report->profile ? report->profile : "auto";
+	ctx = (struct evaluate_ctx){ pol, profiles };
+	r = cta_plan_converge(facts, report, &po, o->fail_on_set ? o->fail_on : CTA_SEVERITY_HIGH,
+			      evaluate, &ctx, &plan, &why);
+	if (r == -ELOOP) {
+		cta_cli_error("cannot plan: %s", why ? why : CTA_STRERROR(-r));
+		return CTA_EXIT_HOST;
+	}
 	if (r < 0) {
 		cta_cli_error("cannot compute the plan: %s", CTA_STRERROR(-r));
 		return CTA_EXIT_HOST;
@@ -164,8 +216,9 @@ static void help(void)
 	      "                           the raw-table iptables-restore fragment, or the nft\n"
 	      "                           fragment for table inet ctaudit)\n" CTA_CLI_COMMON_HELP
 	      "  -h, --help               show this help\n\n"
-	      "Exit status: 0 nothing to change; 1 changes pending; 2 usage error or invalid\n"
-	      "input; 3 the host could not be read.\n",
+	      "Exit status: 0 nothing to change; 1 changes pending, or a value ctaudit sets\n"
+	      "would boot with another one; 2 usage error or invalid input; 3 the host could\n"
+	      "not be read, or no plan reaches a fixed point.\n",
 	      stdout);
 }
 
@@ -232,5 +285,7 @@ int cmd_plan(int argc, char **argv)
 	r = cta_cli_print(out);
 	if (r != CTA_EXIT_OK)
 		return r;
-	return cta_plan_has_changes(plan) ? CTA_EXIT_FINDINGS : CTA_EXIT_OK;
+	/* a value that will not survive a reboot is not converged either */
+	return cta_plan_has_changes(plan) || cta_plan_boot_differs(plan) ? CTA_EXIT_FINDINGS :
+									   CTA_EXIT_OK;
 }

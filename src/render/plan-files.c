@@ -57,8 +57,10 @@ char *cta_render_sysctl_conf(const struct cta_plan *p)
 		"# rewrites this file: change the profile rather than editing it.\n",
 		p->profile);
 	for (size_t i = 0; i < n; i++) {
+		/* the static title, never the live message: the file must not change
+		 * while only counts or sockets do */
 		fprintf(f, "\n# %s: ", v[i]->rule);
-		put_oneline(f, v[i]->reason);
+		put_oneline(f, v[i]->title ? v[i]->title : v[i]->reason);
 		fprintf(f, "\n%s%s = %s\n", v[i]->optional ? "-" : "", v[i]->key, v[i]->value);
 	}
 	return finish(f, &buf);
@@ -82,13 +84,19 @@ char *cta_render_notrack_iptables(const struct cta_plan_ports *ps)
 	f = open_memstream(&buf, &size);
 	if (!f)
 		return NULL;
+	/*
+	 * For `iptables-restore --noflush`: no built-in chain is declared (that
+	 * would reset its policy, and without --noflush the whole table is
+	 * flushed); declaring a user chain creates it or flushes just it.  The
+	 * jumps are inserted at the top; iptables-restore cannot delete a rule
+	 * only if it exists, so whoever loads this twice removes the old jumps
+	 * first (ctaudit-notrack.service does; apply uses libiptc instead).
+	 */
 	fputs("*raw\n"
-	      ":PREROUTING ACCEPT [0:0]\n"
-	      ":OUTPUT ACCEPT [0:0]\n"
 	      ":CTAUDIT_OUTPUT - [0:0]\n"
 	      ":CTAUDIT_PREROUTING - [0:0]\n"
-	      "-A PREROUTING -j CTAUDIT_PREROUTING\n"
-	      "-A OUTPUT -j CTAUDIT_OUTPUT\n",
+	      "-I PREROUTING 1 -j CTAUDIT_PREROUTING\n"
+	      "-I OUTPUT 1 -j CTAUDIT_OUTPUT\n",
 	      f);
 	for (size_t i = 0; i < ps->n; i++) {
 		fprintf(f, "-A CTAUDIT_PREROUTING -p %s -m %s --dport ", ps->v[i].proto,
