@@ -209,6 +209,17 @@ int cmd_apply(int argc, char **argv)
 			goto out;
 		}
 		ret = cta_cli_print("nothing to do: the host already matches the plan\n");
+		/* a refused change is never silent (cta_plan_converge()) */
+		for (size_t i = 0; ret == 0 && i < plan->n_refused; i++) {
+			_cleanup_free_ char *line = NULL;
+
+			if (asprintf(&line, "%s  refused (predicted to make a rule fail): %s\n",
+				     i ? "" : "\n", plan->refused[i].reason) < 0) {
+				ret = CTA_EXIT_HOST;
+				break;
+			}
+			ret = cta_cli_print(line);
+		}
 		/* what ctaudit cannot do from here is still worth saying */
 		for (size_t i = 0; ret == 0 && i < plan->n_sysctls; i++) {
 			const struct cta_plan_sysctl *s = &plan->sysctls[i];
