@@ -24,7 +24,7 @@ table inet f {
 NFT
 cta_in "$NS" sysctl -qw net.ipv4.tcp_keepalive_time=3 net.ipv4.tcp_fin_timeout=3 \
 	net.netfilter.nf_conntrack_tcp_timeout_established=300
-"$TWGEN" tw 127.0.0.1 127.0.0.1 7001 5 >/dev/null 2>&1 || true
+cta_in "$NS" "$TWGEN" tw 127.0.0.1 127.0.0.1 7001 5 >/dev/null 2>&1 || true
 
 A=(--profile base --netns "$NS" --root "$R")
 
@@ -43,8 +43,8 @@ cta_assert_eq "established after one apply" \
 	"$(cta_in "$NS" sysctl -n net.netfilter.nf_conntrack_tcp_timeout_established)" 432000
 
 # churn: new TIME_WAIT sockets, conntrack entries and counters move
-"$TWGEN" tw 127.0.0.1 127.0.0.1 7002 20 >/dev/null 2>&1 || true
-"$TWGEN" tw 127.0.0.1 127.0.0.1 7003 7 >/dev/null 2>&1 || true
+cta_in "$NS" "$TWGEN" tw 127.0.0.1 127.0.0.1 7002 20 >/dev/null 2>&1 || true
+cta_in "$NS" "$TWGEN" tw 127.0.0.1 127.0.0.1 7003 7 >/dev/null 2>&1 || true
 
 rc=0
 "$CTAUDIT" plan "${A[@]}" >"$T/plan2" 2>&1 || rc=$?
