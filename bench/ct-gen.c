@@ -16,6 +16,10 @@
  * Everything is derived from --seed, so two runs create the same table.
  *
  * Run it inside the namespace to fill: ip netns exec NS ct-gen -n 100000
+ *
+ * With --rate R the entries are created at R per second (each creation is a
+ * conntrack NEW event), in batches of at most a hundredth of a second's worth,
+ * for `top conntrack --rate` tests and benchmarks.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -58,6 +62,8 @@ struct opts {
 	unsigned timeout;
 	bool excl;
 	bool quiet;
+	uint64_t rate; /* entries per second, 0: as fast as possible */
+	bool per_source;
 };
 
 struct tuple {
@@ -227,7 +233,8 @@ static double now(void)
 static void usage(FILE *f)
 {
 	fputs("usage: ct-gen [-n N] [--v6-share PCT] [--seed S] [--skew PCT] [--sources K]\n"
-	      "              [--batch B] [--timeout SEC] [--no-excl] [--quiet]\n\n"
+	      "              [--batch B] [--timeout SEC] [--no-excl] [--quiet]\n"
+	      "              [--rate R] [--per-source]\n\n"
 	      "Create N synthetic conntrack entries (TCP ESTABLISHED, ASSURED) in the current\n"
 	      "network namespace with batched ctnetlink messages.\n\n"
 	      "  -n N             entries to create (default 100000)\n"
@@ -238,7 +245,9 @@ static void usage(FILE *f)
 	      "  --batch B        messages per sendmsg (default 512)\n"
 	      "  --timeout SEC    entry timeout (default 3600)\n"
 	      "  --no-excl        update existing entries instead of failing with EEXIST\n"
-	      "  --quiet          print only the summary line\n",
+	      "  --quiet          print only the summary line\n"
+	      "  --rate R         create R entries per second (default: as fast as possible)\n"
+	      "  --per-source     print 'source ADDR COUNT' for every source used\n",
 	      f);
 }
 
@@ -264,6 +273,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 						  { "timeout", required_argument, NULL, 't' },
 						  { "no-excl", no_argument, NULL, 'X' },
 						  { "quiet", no_argument, NULL, 'q' },
+						  { "rate", required_argument, NULL, 'r' },
+						  { "per-source", no_argument, NULL, 'P' },
 						  { "help", no_argument, NULL, 'h' },
 						  {} };
 	int c;
@@ -319,6 +330,13 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'q':
 			o->quiet = true;
 			break;
+		case 'r':
+			if (parse_uint(optarg, "rate", 10000000, &o->rate) < 0 || o->rate == 0)
+				return -EINVAL;
+			break;
+		case 'P':
+			o->per_source = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return 1;
@@ -358,6 +376,42 @@ static void print_top_source(const struct gen *g, uint64_t created)
 	inet_ntop(fam6 ? AF_INET6 : AF_INET, raw, addr, sizeof(addr));
 	printf("top source %s: %" PRIu64 " generated (%.1f%% of %" PRIu64 ")\n", addr, best,
 	       100.0 * (double)best / (double)(created ? created : 1), created);
+}
+
+static void print_per_source(const struct gen *g)
+{
+	char addr[INET6_ADDRSTRLEN];
+	uint8_t raw[16];
+
+	for (size_t i = 0; i < 2 * ((size_t)g->o.sources + 1); i++) {
+		int fam6 = i > g->o.sources;
+
+		if (!g->per_source[i])
+			continue;
+		addr_make(fam6 ? AF_INET6 : AF_INET, 1, (uint32_t)(i % (g->o.sources + 1)) + 1,
+			  raw);
+		inet_ntop(fam6 ? AF_INET6 : AF_INET, raw, addr, sizeof(addr));
+		printf("source %s %" PRIu64 "\n", addr, g->per_source[i]);
+	}
+}
+
+/* --rate: wait until the next entry is due; returns how many may go now. */
+static uint64_t pace(const struct opts *o, double t0, uint64_t done)
+{
+	for (;;) {
+		double due = (double)o->rate * (now() - t0);
+		uint64_t step = o->rate / 100 ? o->rate / 100 : 1;
+
+		if (due >= (double)done + 1)
+			return MIN((uint64_t)due - done, step);
+		/* sleep until one more entry is due, at most 10 ms */
+		{
+			double wait = ((double)done + 1 - due) / (double)o->rate;
+			struct timespec ts = { 0, (long)(MIN(wait, 0.01) * 1e9) + 1 };
+
+			nanosleep(&ts, NULL);
+		}
+	}
 }
 
 int main(int argc, char **argv)
@@ -416,13 +470,15 @@ int main(int argc, char **argv)
 	t0 = now();
 	while (done < g.o.n) {
 		struct mnl_nlmsg_batch *b = mnl_nlmsg_batch_start(buf, bufsz);
-		uint64_t in_batch = 0;
+		uint64_t in_batch = 0, batch_max = g.o.batch;
 		struct nlmsghdr *last = NULL;
 		struct errs before = e;
 
 		if (!b)
 			goto oom;
-		while (in_batch < g.o.batch && done + in_batch < g.o.n) {
+		if (g.o.rate)
+			batch_max = MIN(batch_max, pace(&g.o, t0, done));
+		while (in_batch < batch_max && done + in_batch < g.o.n) {
 			struct tuple t;
 			struct nlmsghdr *nlh;
 
@@ -471,6 +527,8 @@ out:
 
 		if (!g.o.quiet)
 			print_top_source(&g, sent);
+		if (g.o.per_source)
+			print_per_source(&g);
 		printf("%s %" PRIu64 " entries in %.3f s (%.0f entries/s), %" PRIu64
 		       " errors (eexist %" PRIu64 ", enomem %" PRIu64 ", other %" PRIu64 ")\n",
 		       g.o.excl ? "created" : "created or updated", created, dt,

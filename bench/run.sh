@@ -18,12 +18,14 @@ RUNS=5
 QUICK=0
 CHECK=0
 OUT=
+ONLY=top,tw,filter,rate
 SLOW_S=20 # a command slower than this gets at most 3 runs
 FAST_S=1  # one faster than this gets 2K+1
 
 usage() {
 	cat <<EOF
 usage: bench/run.sh [--quick] [--runs K] [--ctaudit PATH] [--bindir DIR] [--out FILE] [--check]
+                    [--only LIST]
 
 Benchmark ctaudit against conntrack/ss pipelines in a throwaway netns (root).
 
@@ -36,6 +38,12 @@ Benchmark ctaudit against conntrack/ss pipelines in a throwaway netns (root).
                   (default: DIR-OF-CTAUDIT/bench)
   --out FILE      also write the figures as markdown (e.g. docs/performance.md)
   --check         exit 1 unless every target passes (n/a counts as failing)
+  --only LIST     sections to run, comma-separated (default: all):
+                  top (top conntrack and audit at each N), tw (top timewait),
+                  filter (top conntrack --filter at the largest N),
+                  rate (top conntrack --rate against conntrack -E | awk);
+                  with --out and without top/tw, only the filter/rate blocks
+                  of FILE are replaced
 EOF
 }
 
@@ -59,6 +67,10 @@ while [ $# -gt 0 ]; do
 		shift
 		;;
 	--check) CHECK=1 ;;
+	--only)
+		ONLY=${2:?--only needs a list}
+		shift
+		;;
 	-h | --help)
 		usage
 		exit 0
@@ -70,6 +82,15 @@ while [ $# -gt 0 ]; do
 		;;
 	esac
 	shift
+done
+
+want() { [[ ",$ONLY," == *",$1,"* ]]; }
+for sec in ${ONLY//,/ }; do
+	case $sec in top | tw | filter | rate) ;; *)
+		echo "run.sh: unknown section '$sec' (top, tw, filter, rate)" >&2
+		exit 2
+		;;
+	esac
 done
 
 case $RUNS in
@@ -93,17 +114,30 @@ export CTAUDIT_DATADIR=${CTAUDIT_DATADIR:-$SRCDIR}
 if [ "$QUICK" = 1 ]; then
 	CT_SIZES=(20000)
 	TW_N=10000
+	RATES=(5000 20000)
+	RATE_SECS=2
 else
 	CT_SIZES=(100000 1000000)
 	TW_N=100000
+	# issue 17's target rate, and a tenth of it to show memory stays flat
+	RATES=(10000 100000)
+	RATE_SECS=5
 fi
 CT_TOP=${CT_SIZES[${#CT_SIZES[@]} - 1]}
+RATE_RUNS=3
+# entries the rate section leaves in the table (flushed between its runs)
+CT_NEED=$CT_TOP
+if want rate; then
+	for r in "${RATES[@]}"; do
+		[ $((r * RATE_SECS)) -gt "$CT_NEED" ] && CT_NEED=$((r * RATE_SECS))
+	done
+fi
 
 [ "$(id -u)" = 0 ] || {
 	echo "run.sh: needs root (creates a netns, raises nf_conntrack_max)" >&2
 	exit 2
 }
-for t in ip conntrack ss awk sort uniq head; do
+for t in ip conntrack ss awk sort uniq head jq timeout; do
 	command -v "$t" >/dev/null || {
 		echo "run.sh: needs '$t'" >&2
 		exit 2
@@ -196,16 +230,16 @@ OLD_MAX=$(cat $MAX_KEY)
 OLD_HASH=$(cat $HASH_KEY)
 echo "$OLD_MAX $OLD_HASH" >"$STATE"
 sync "$STATE" 2>/dev/null || sync
-if [ "$OLD_MAX" -lt $((CT_TOP + 1024)) ]; then
-	log "raising nf_conntrack_max $OLD_MAX -> $((CT_TOP + 1024)) (restored at exit)"
-	echo $((CT_TOP + 1024)) >$MAX_KEY
+if [ "$OLD_MAX" -lt $((CT_NEED + 1024)) ]; then
+	log "raising nf_conntrack_max $OLD_MAX -> $((CT_NEED + 1024)) (restored at exit)"
+	echo $((CT_NEED + 1024)) >$MAX_KEY
 fi
 # Each entry is hashed twice (original and reply); the kernel refuses inserts
 # past a random chain length of 50..80, so only a table with fewer buckets
 # than N/8 needs growing.
-if [ "$OLD_HASH" -lt $((CT_TOP / 8)) ]; then
-	log "raising hashsize $OLD_HASH -> $((CT_TOP / 4)) (restored at exit)"
-	echo $((CT_TOP / 4)) >$HASH_KEY
+if [ "$OLD_HASH" -lt $((CT_NEED / 8)) ]; then
+	log "raising hashsize $OLD_HASH -> $((CT_NEED / 4)) (restored at exit)"
+	echo $((CT_NEED / 4)) >$HASH_KEY
 fi
 
 # ---------------------------------------------------------------- measuring
@@ -304,6 +338,7 @@ SS_PEER="ss -Htan state time-wait | awk '{print \$4}' | sort | uniq -c | sort -n
 GEN_CT=()
 
 for n in "${CT_SIZES[@]}"; do
+	want top || break
 	log "generating $n conntrack entries"
 	in_ns conntrack -F >/dev/null 2>&1 || true
 	line=$(in_ns "$CTGEN" -n "$n")
@@ -336,6 +371,7 @@ for n in "${CT_SIZES[@]}"; do
 done
 in_ns conntrack -F >/dev/null 2>&1 || true
 
+if want tw; then
 log "generating $TW_N TIME_WAIT sockets"
 tw_start=$(date +%s)
 line=$(in_ns "$TWGEN" -n "$TW_N")
@@ -358,6 +394,101 @@ fi
 if [ "$tw1" -lt "$TW_N" ]; then
 	NOTES+=("TIME_WAIT sockets went from $tw0 to $tw1 during the $tw_secs s of runs (they last 60 s)")
 fi
+fi
+
+# ---------------------------------------------------------------- filter
+# `top conntrack --filter` with the selection in the dump request (issue 18):
+# a mark nothing has and a source holding 5 % of the table, against the
+# unfiltered top and cat /proc/net/nf_conntrack, interleaved in one run.
+US=$'\x1f' # field separator: the commands contain '|'
+FNOTES=()
+if want filter; then
+	n=$CT_TOP
+	log "generating $n conntrack entries, 5 % from 10.1.0.1"
+	in_ns conntrack -F >/dev/null 2>&1 || true
+	fline=$(in_ns "$CTGEN" -n "$n" --skew 5 --per-source)
+	fsrc_n=$(echo "$fline" | awk '$1 == "source" && $2 == "10.1.0.1" { print $3 }')
+	fline=$(echo "$fline" | grep -v '^source ')
+	echo "$fline" >&2
+	FGEN="N=$n: $(echo "$fline" | tail -1); 10.1.0.1 holds ${fsrc_n:-?} entries"
+	measure "f-top|$Q top conntrack --by src" \
+		"f-cat|cat /proc/net/nf_conntrack > /dev/null" \
+		"f-mark|$Q top conntrack --filter mark=7 --format json" \
+		"f-src|$Q top conntrack --filter src=10.1.0.1 --format json" \
+		"f-src-user|$Q top conntrack --filter src=10.1.0.1 --format json --test-filter-in=userspace"
+	# fairness: the fast answers must be the right ones
+	for k in f-mark f-src f-src-user; do
+		[ "${STATUS[$k]:-}" = ok ] || continue
+		FNOTES+=("'$k': $(jq -c '{entries, scanned, filtered_in}' "${OUTFILE[$k]}")")
+	done
+	if [ "${STATUS[f-src]:-}" = ok ] &&
+		[ "$(jq .entries "${OUTFILE[f-src]}")" != "${fsrc_n:-?}" ]; then
+		FNOTES+=("WARNING: --filter src=10.1.0.1 counted $(jq .entries "${OUTFILE[f-src]}"), ct-gen made ${fsrc_n:-?}")
+	fi
+	in_ns conntrack -F >/dev/null 2>&1 || true
+fi
+
+# ---------------------------------------------------------------- rate
+# `top conntrack --rate` (issue 17) against the pipeline people run during an
+# incident, each over the same fixed-rate generation of RATE_SECS seconds:
+# events counted against generated, CPU per event, the top source.
+RROWS=()
+RNOTES=()
+declare -A RSTAT
+# rate_run KEY RATE CMD: flush, start CMD under bench-rusage, generate, wait
+rate_run() {
+	local key=$1 rate=$2 cmd=$3 pid w m rc u sy
+	in_ns conntrack -F >/dev/null 2>&1 || true
+	rm -f "$TMP/$key.err"
+	in_ns "$RUSAGE" -o "$TMP/$key.ru" sh -c "$cmd" >"$TMP/$key.out" 2>"$TMP/$key.err" &
+	pid=$!
+	# listening before the first entry: ctaudit -v says so; conntrack -E has
+	# no such line and gets the second the consumer starts early
+	if [[ $key == r-cta-* ]]; then
+		for _ in $(seq 1 50); do
+			grep -q "receive buffer" "$TMP/$key.err" 2>/dev/null && break
+			sleep 0.1
+		done
+	else
+		sleep 1
+	fi
+	in_ns "$CTGEN" --rate "$rate" -n $((rate * RATE_SECS)) --timeout 600 >"$TMP/$key.gen" ||
+		echo "run.sh: ct-gen --rate $rate: $(tail -1 "$TMP/$key.gen")" >&2
+	wait "$pid" || true
+	read -r w m rc u sy <"$TMP/$key.ru" || true
+	echo "$u $sy $m" >>"$TMP/$key.cpu"
+}
+if want rate; then
+	span=$((RATE_SECS + 2)) # the consumer starts 1 s early and stops 1 s late
+	for rate in "${RATES[@]}"; do
+		gen_n=$((rate * RATE_SECS))
+		for ((i = 1; i <= RATE_RUNS; i++)); do
+			log "rate $rate/s run $i: ctaudit top conntrack --rate"
+			rate_run "r-cta-$rate" "$rate" \
+				"$Q top conntrack --rate -v --interval $span --count 1 --format json"
+			jq -r '"\(.count) \(.events_lost) \(.top[0].key)"' "$TMP/r-cta-$rate.out" \
+				>>"$TMP/r-cta-$rate.res" 2>/dev/null || echo "0 0 -" >>"$TMP/r-cta-$rate.res"
+			grep -m1 "^created" "$TMP/r-cta-$rate.gen" >>"$TMP/r-gen-$rate.txt" || true
+			log "rate $rate/s run $i: conntrack -E | awk | sort | uniq -c"
+			rate_run "r-pipe-$rate" "$rate" \
+				"timeout -s INT $span conntrack -E -e NEW 2>/dev/null | awk '{for(i=1;i<=NF;i++) if(\$i~/^src=/){print \$i;break}}' | sort | uniq -c | sort -nr"
+			awk 'NR == 1 { top = $2 } { s += $1 } END { sub("src=", "", top); print s + 0, "unreported", (top == "" ? "-" : top) }' \
+				"$TMP/r-pipe-$rate.out" >>"$TMP/r-pipe-$rate.res"
+		done
+		# medians over the runs: counted, lost, CPU; the top key of every run
+		for who in cta pipe; do
+			k=r-$who-$rate
+			cnt=$(awk '{ print $1 }' "$TMP/$k.res" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+			lost=$(awk '{ print $2 }' "$TMP/$k.res" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+			tops=$(awk '{ print $3 }' "$TMP/$k.res" | sort | uniq -c | awk '{ printf "%s%s x%d", (NR > 1 ? ", " : ""), $2, $1 }')
+			cpu=$(awk '{ print $1 + $2 }' "$TMP/$k.cpu" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+			rss=$(awk '{ print $3 }' "$TMP/$k.cpu" | sort -n | tail -1)
+			RSTAT[$k]="$cnt $lost $cpu $rss"
+			RROWS+=("$rate$US$who$US$gen_n$US$cnt$US$lost$US$cpu$US$rss$US$tops")
+		done
+		RNOTES+=("rate $rate/s, ct-gen: $(tr '\n' ';' <"$TMP/r-gen-$rate.txt" | sed 's/;$//; s/;/; /g')")
+	done
+fi
 
 # ---------------------------------------------------------------- report
 fmt_wall() { if [ "${STATUS[$1]:-n/a}" = ok ]; then echo "${WALL[$1]}"; else echo "${STATUS[$1]:-n/a}"; fi; }
@@ -365,18 +496,33 @@ fmt_rss() { if [ "${STATUS[$1]:-n/a}" = ok ]; then awk -v k="${RSS[$1]}" 'BEGIN 
 fmt_runs() { echo "${NRUNS[$1]:-0}"; }
 
 ROWS=()
-US=$'\x1f' # field separator: the commands contain '|'
 fmt_cpu() { if [ "${STATUS[$1]:-n/a}" = ok ]; then echo "${CPU_USER[$1]} / ${CPU_SYS[$1]}"; else echo "-"; fi; }
 row() { ROWS+=("$1$US$2$US$3$US$(fmt_runs "$3")$US$(fmt_wall "$3")$US$(fmt_rss "$3")$US$(fmt_cpu "$3")"); }
-for n in "${CT_SIZES[@]}"; do
-	row "$n ct" "ctaudit top conntrack --by src" "top-ct-$n"
-	row "$n ct" "conntrack -L | awk src= | sort | uniq -c | sort -nr | head" "awk-$n"
-	row "$n ct" "cat /proc/net/nf_conntrack > /dev/null" "cat-$n"
-done
-row "$TW_N tw" "ctaudit top timewait --by peer" top-tw
-row "$TW_N tw" "ss -Htan state time-wait | awk '{print \$4}' | sort | uniq -c | sort -nr | head" ss-tw
-row "0 ct" "ctaudit audit" audit-0
-row "$CT_TOP ct" "ctaudit audit" "audit-$CT_TOP"
+if want top; then
+	for n in "${CT_SIZES[@]}"; do
+		row "$n ct" "ctaudit top conntrack --by src" "top-ct-$n"
+		row "$n ct" "conntrack -L | awk src= | sort | uniq -c | sort -nr | head" "awk-$n"
+		row "$n ct" "cat /proc/net/nf_conntrack > /dev/null" "cat-$n"
+	done
+fi
+if want tw; then
+	row "$TW_N tw" "ctaudit top timewait --by peer" top-tw
+	row "$TW_N tw" "ss -Htan state time-wait | awk '{print \$4}' | sort | uniq -c | sort -nr | head" ss-tw
+fi
+if want top; then
+	row "0 ct" "ctaudit audit" audit-0
+	row "$CT_TOP ct" "ctaudit audit" "audit-$CT_TOP"
+fi
+FROWS=()
+if want filter; then
+	n0=${#ROWS[@]}
+	row "$CT_TOP ct" "cat /proc/net/nf_conntrack > /dev/null" f-cat
+	row "$CT_TOP ct" "ctaudit top conntrack --by src" f-top
+	row "$CT_TOP ct" "ctaudit top conntrack --filter mark=7 (no entry has it)" f-mark
+	row "$CT_TOP ct" "ctaudit top conntrack --filter src=10.1.0.1 (5 %)" f-src
+	row "$CT_TOP ct" "the same with --test-filter-in=userspace" f-src-user
+	FROWS=("${ROWS[@]:n0}")
+fi
 
 # target NAME N A B OP GOAL: ratio A/B compared with OP against GOAL
 TARGETS=()
@@ -399,6 +545,7 @@ ratio_target() {
 	fi
 }
 for n in "${CT_SIZES[@]}"; do
+	want top || break
 	ratio_target "N=$n: awk pipeline / top conntrack >= 3x" "awk-$n" "top-ct-$n" ">=" 3
 	ratio_target "N=$n: top conntrack / cat /proc <= 1.6x" "top-ct-$n" "cat-$n" "<=" 1.6
 	# When the awk target is missed, say what it would take: the kernel's dump
@@ -425,8 +572,55 @@ for n in "${CT_SIZES[@]}"; do
 		verdict "N=$n: top conntrack peak RSS < 16 MB" "${STATUS[top-ct-$n]:-n/a}" "n/a"
 	fi
 done
-ratio_target "TW=$TW_N: ss pipeline / top timewait >= 5x" ss-tw top-tw ">=" 5
-ratio_target "audit at $CT_TOP / audit at 0 <= 1.10" "audit-$CT_TOP" audit-0 "<=" 1.10
+want tw && ratio_target "TW=$TW_N: ss pipeline / top timewait >= 5x" ss-tw top-tw ">=" 5
+want top && ratio_target "audit at $CT_TOP / audit at 0 <= 1.10" "audit-$CT_TOP" audit-0 "<=" 1.10
+
+FTARGETS=()
+if want filter; then
+	TARGETS_SAVE=("${TARGETS[@]}")
+	TARGETS=()
+	ratio_target "N=$CT_TOP: --filter mark=7 (no match) / cat /proc <= 0.15x" f-mark f-cat "<=" 0.15
+	ratio_target "N=$CT_TOP: --filter src= (5 %, CTA_FILTER) / cat /proc <= 0.3x" f-src f-cat "<=" 0.3
+	ratio_target "N=$CT_TOP: --filter src= in user space / cat /proc (for comparison)" f-src-user f-cat "<=" 1.6
+	FTARGETS=("${TARGETS[@]}")
+	TARGETS=("${TARGETS_SAVE[@]}" "${TARGETS[@]}")
+fi
+RTARGETS=()
+if want rate; then
+	for rate in "${RATES[@]}"; do
+		gen_n=$((rate * RATE_SECS))
+		read -r c l cpu rss <<<"${RSTAT[r-cta-$rate]:-0 0 0 0}"
+		read -r pc _ pcpu _ <<<"${RSTAT[r-pipe-$rate]:-0 0 0 0}"
+		# counted, or exactly accounted for as lost
+		if [ $((c + l)) -eq "$gen_n" ] && awk -v c="$c" -v n="$gen_n" 'BEGIN { exit !(c >= 0.99 * n) }'; then
+			res=PASS
+		elif [ $((c + l)) -eq "$gen_n" ]; then
+			res="PASS (losses reported exactly)"
+		else
+			res=FAIL
+		fi
+		verdict "rate $rate/s: ctaudit counts >= 99 % or reports every loss" "$c counted + $l lost of $gen_n" "$res"
+		RTARGETS+=("${TARGETS[-1]}")
+		r=$(awk -v a="$cpu" -v b="$pcpu" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }')
+		if awk -v r="$r" 'BEGIN { exit !(r > 0 && r < 0.1) }'; then res=PASS; else res=FAIL; fi
+		verdict "rate $rate/s: ctaudit CPU < 0.1x the pipeline's" "${r}x (${cpu} s vs ${pcpu} s; pipeline counted $pc)" "$res"
+		RTARGETS+=("${TARGETS[-1]}")
+		# a pipeline that drops most events also spends less: per event counted
+		r=$(awk -v a="$cpu" -v c="$c" -v b="$pcpu" -v d="$pc" 'BEGIN { printf "%.3f", (b > 0 && c > 0 && d > 0 ? (a / c) / (b / d) : 0) }')
+		if awk -v r="$r" 'BEGIN { exit !(r > 0 && r < 0.1) }'; then res=PASS; else res=FAIL; fi
+		verdict "rate $rate/s: ctaudit CPU per event counted < 0.1x the pipeline's" "${r}x" "$res"
+		RTARGETS+=("${TARGETS[-1]}")
+	done
+	if [ ${#RATES[@]} -ge 2 ]; then
+		lo=${RATES[0]}
+		hi=${RATES[${#RATES[@]} - 1]}
+		read -r _ _ _ rlo <<<"${RSTAT[r-cta-$lo]:-0 0 0 0}"
+		read -r _ _ _ rhi <<<"${RSTAT[r-cta-$hi]:-0 0 0 0}"
+		if awk -v a="$rlo" -v b="$rhi" 'BEGIN { exit !(a > 0 && b <= 1.25 * a) }'; then res=PASS; else res=FAIL; fi
+		verdict "ctaudit --rate peak RSS flat from $lo/s to $hi/s (<= 1.25x)" "$(awk -v a="$rlo" -v b="$rhi" 'BEGIN { printf "%.1f MB -> %.1f MB", a / 1024, b / 1024 }')" "$res"
+		RTARGETS+=("${TARGETS[-1]}")
+	fi
+fi
 
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 # other work on the machine skews every figure; say so rather than hide it
@@ -449,6 +643,17 @@ print_text() {
 	if [ ${#NOTES[@]} -gt 0 ]; then
 		echo
 		printf 'note: %s\n' "${NOTES[@]}"
+	fi
+	if [ ${#RROWS[@]} -gt 0 ]; then
+		printf '\n%-8s %-5s %10s %10s %8s %9s %8s  %s\n' rate/s who generated counted lost "CPU s" "peak MB" "top source (runs)"
+		for r in "${RROWS[@]}"; do
+			IFS=$US read -r ra who g c l cpu rss tops <<<"$r"
+			printf '%-8s %-5s %10s %10s %8s %9s %8s  %s\n' "$ra" "$who" "$g" "$c" "$l" "$cpu" "$(awk -v k="$rss" 'BEGIN { printf "%.1f", k / 1024 }')" "$tops"
+		done
+	fi
+	if [ ${#FNOTES[@]} -gt 0 ] || [ ${#RNOTES[@]} -gt 0 ]; then
+		echo
+		printf 'note: %s\n' "${FNOTES[@]}" "${RNOTES[@]}"
 	fi
 }
 print_text
@@ -523,7 +728,86 @@ write_markdown() {
 	mv "$OUT.tmp" "$OUT"
 	log "wrote $OUT"
 }
-[ -z "$OUT" ] || write_markdown
+# The filter and rate figures, as blocks between markers, so that a run of
+# only those sections (--only filter,rate) replaces them in FILE and nothing else.
+filter_block() {
+	local r
+	echo "<!-- run.sh:filter -->"
+	echo "## top conntrack --filter in the kernel"
+	echo
+	echo "Written by \`bench/run.sh\` ($(date -u '+%Y-%m-%d %H:%M') UTC, kernel $(uname -r), $(nproc) CPUs,"
+	echo "load average $LOAD_START at the start). A table of $CT_TOP entries made by \`ct-gen --skew 5\`,"
+	echo "so that 10.1.0.1 holds 5 % of it; the commands ran interleaved, median of the runs."
+	echo
+	echo "| workload | command | runs | median wall (s) | peak RSS (MB) | median CPU user / sys (s) |"
+	echo "|---|---|---:|---:|---:|---:|"
+	for r in "${FROWS[@]}"; do
+		IFS=$US read -r w c _ n t m cpu <<<"$r"
+		echo "| $w | \`${c//|/\\|}\` | $n | $t | $m | $cpu |"
+	done
+	echo
+	echo "| target | measured | result |"
+	echo "|---|---|---|"
+	for r in "${FTARGETS[@]}"; do
+		IFS=$US read -r n v res <<<"$r"
+		echo "| $n | $v | $res |"
+	done
+	echo
+	echo "- ${FGEN:-}"
+	for r in "${FNOTES[@]}"; do echo "- $r"; done
+	echo "<!-- /run.sh:filter -->"
+}
+rate_block() {
+	local r
+	echo "<!-- run.sh:rate -->"
+	echo "## top conntrack --rate against conntrack -E"
+	echo
+	echo "Written by \`bench/run.sh\` ($(date -u '+%Y-%m-%d %H:%M') UTC, kernel $(uname -r), $(nproc) CPUs,"
+	echo "load average $LOAD_START at the start). \`ct-gen --rate R\` creates R entries per second for"
+	echo "$RATE_SECS s (62 % from 10.1.0.1); each consumer listens from 1 s before to 1 s after, in"
+	echo "its own run over a flushed table ($RATE_RUNS runs each, alternating; medians). CPU is user +"
+	echo "system time of the consumer only (for the pipeline: conntrack, awk, sort, uniq, sort)."
+	echo "ctaudit: \`top conntrack --rate --interval $((RATE_SECS + 2)) --count 1 --format json\`;"
+	echo "pipeline: \`conntrack -E -e NEW | awk src= | sort | uniq -c | sort -nr\`."
+	echo
+	echo "| rate/s | consumer | generated | counted | lost (reported) | CPU (s) | CPU per event counted (us) | peak RSS (MB) | top source (runs) |"
+	echo "|---:|---|---:|---:|---:|---:|---:|---:|---|"
+	for r in "${RROWS[@]}"; do
+		IFS=$US read -r ra who g c l cpu rss tops <<<"$r"
+		echo "| $ra | $([ "$who" = cta ] && echo ctaudit || echo pipeline) | $g | $c | $l | $cpu | $(awk -v c="$cpu" -v n="$c" 'BEGIN { printf "%.2f", (n > 0 ? c * 1e6 / n : 0) }') | $(awk -v k="$rss" 'BEGIN { printf "%.1f", k / 1024 }') | $tops |"
+	done
+	echo
+	echo "| target | measured | result |"
+	echo "|---|---|---|"
+	for r in "${RTARGETS[@]}"; do
+		IFS=$US read -r n v res <<<"$r"
+		echo "| $n | $v | $res |"
+	done
+	echo
+	for r in "${RNOTES[@]}"; do echo "- $r"; done
+	echo "<!-- /run.sh:rate -->"
+}
+# splice NAME FILE: replace the NAME block of FILE (append it when missing)
+splice() {
+	local name=$1 file=$2 block
+	block=$("${name}_block")
+	if [ -f "$file" ] && grep -q "^<!-- run.sh:$name -->" "$file"; then
+		BLOCK=$block awk -v b="<!-- run.sh:$name -->" -v e="<!-- /run.sh:$name -->" '
+			$0 == b { print ENVIRON["BLOCK"]; skip = 1; next }
+			$0 == e { skip = 0; next }
+			!skip' "$file" >"$file.tmp" && mv "$file.tmp" "$file"
+	else
+		{ echo; echo "$block"; } >>"$file"
+	fi
+}
+if [ -n "$OUT" ]; then
+	if want top || want tw; then
+		write_markdown
+	fi
+	want filter && splice filter "$OUT"
+	want rate && splice rate "$OUT"
+	log "wrote $OUT"
+fi
 
 if [ "$CHECK" = 1 ] && [ "$FAILED" = 1 ]; then
 	echo "run.sh: at least one target failed or was not measured" >&2

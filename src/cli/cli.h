@@ -31,6 +31,13 @@ struct cta_cli_common {
 	const char *facts; /* --facts FILE */
 	enum cta_format format; /* --format text|json */
 	bool deep; /* audit --deep: also collect conntrack top talkers */
+	unsigned interval; /* --interval SECONDS (0: none) */
+	bool save_baseline; /* audit: leave the counters as the namespace's baseline */
+	bool all_netns; /* --all-netns: every network namespace (cli/allns.h) */
+	const char **netns_filters; /* --netns-filter GLOB (repeatable), NULL-terminated */
+	size_t n_netns_filters;
+	unsigned jobs; /* --jobs N with --all-netns (0: the number of CPUs) */
+	unsigned seen; /* CTA_CLI_SEEN(CTA_OPT_*) of the common options given */
 };
 
 enum {
@@ -41,27 +48,44 @@ enum {
 	CTA_OPT_KERNEL,
 	CTA_OPT_FACTS,
 	CTA_OPT_FORMAT,
+	CTA_OPT_INTERVAL,
+	CTA_OPT_ALL_NETNS,
+	CTA_OPT_NETNS_FILTER,
+	CTA_OPT_JOBS,
 	CTA_OPT_FIRST_PRIVATE = 0x200, /* commands number their own long options from here */
 };
 
-#define CTA_CLI_COMMON_LONGOPTS                                              \
-	{ "root", required_argument, NULL, CTA_OPT_ROOT },                   \
-		{ "netns", required_argument, NULL, CTA_OPT_NETNS },         \
-		{ "netns-pid", required_argument, NULL, CTA_OPT_NETNS_PID }, \
-		{ "offline", no_argument, NULL, CTA_OPT_OFFLINE },           \
-		{ "kernel", required_argument, NULL, CTA_OPT_KERNEL },       \
-		{ "facts", required_argument, NULL, CTA_OPT_FACTS },         \
-	{                                                                    \
-		"format", required_argument, NULL, CTA_OPT_FORMAT            \
+/* Bit of a common option in struct cta_cli_common.seen. */
+#define CTA_CLI_SEEN(opt) (1u << ((opt)-CTA_OPT_ROOT))
+
+#define CTA_CLI_COMMON_LONGOPTS                                                    \
+	{ "root", required_argument, NULL, CTA_OPT_ROOT },                         \
+		{ "netns", required_argument, NULL, CTA_OPT_NETNS },               \
+		{ "netns-pid", required_argument, NULL, CTA_OPT_NETNS_PID },       \
+		{ "offline", no_argument, NULL, CTA_OPT_OFFLINE },                 \
+		{ "kernel", required_argument, NULL, CTA_OPT_KERNEL },             \
+		{ "facts", required_argument, NULL, CTA_OPT_FACTS },               \
+		{ "interval", required_argument, NULL, CTA_OPT_INTERVAL },         \
+		{ "all-netns", no_argument, NULL, CTA_OPT_ALL_NETNS },             \
+		{ "netns-filter", required_argument, NULL, CTA_OPT_NETNS_FILTER }, \
+		{ "jobs", required_argument, NULL, CTA_OPT_JOBS },                 \
+	{                                                                          \
+		"format", required_argument, NULL, CTA_OPT_FORMAT                  \
 	}
 
-#define CTA_CLI_COMMON_HELP                                                                  \
-	"      --root DIR          read (and write) configuration files below DIR\n"         \
-	"      --netns NAME        look at the network namespace /run/netns/NAME\n"          \
-	"      --netns-pid PID     look at the network namespace of process PID\n"           \
-	"      --offline           do not read the live kernel (image audit below --root)\n" \
-	"      --kernel RELEASE    with --offline: the kernel the image will boot\n"         \
-	"      --facts FILE        use a saved facts snapshot instead of the host\n"         \
+#define CTA_CLI_COMMON_HELP                                                                     \
+	"      --root DIR          read configuration files below DIR (an existing\n"           \
+	"                          directory; apply and rollback also write there)\n"           \
+	"      --netns NAME        look at the network namespace /run/netns/NAME\n"             \
+	"      --netns-pid PID     look at the network namespace of process PID\n"              \
+	"      --all-netns         every network namespace on the host, concurrently\n"         \
+	"      --netns-filter GLOB with --all-netns: only namespaces whose name or label\n"     \
+	"                          matches (repeatable)\n"                                      \
+	"      --jobs N            with --all-netns: namespaces read at once (default: CPUs)\n" \
+	"      --offline           do not read the live kernel (image audit below --root)\n"    \
+	"      --kernel RELEASE    with --offline: the kernel the image will boot\n"            \
+	"      --facts FILE        use a saved facts snapshot instead of the host\n"            \
+	"      --interval SECONDS  judge counters over SECONDS: sample, wait, sample\n"         \
 	"      --format text|json  output format (default: text)\n"
 
 /*
@@ -69,6 +93,9 @@ enum {
  * ours, 0 if not, or -EINVAL after printing a usage error.
  */
 int cta_cli_common_opt(struct cta_cli_common *o, int opt, const char *arg);
+
+/* Free what cta_cli_common_opt() allocated (the --netns-filter list). */
+void cta_cli_common_done(struct cta_cli_common *o);
 
 /* Check combinations (e.g. --facts with --netns). Prints and returns -EINVAL on error. */
 int cta_cli_common_check(const struct cta_cli_common *o);

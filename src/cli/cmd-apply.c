@@ -167,6 +167,12 @@ int cmd_apply(int argc, char **argv)
 		return cta_cli_usage_error("apply",
 					   "apply works on the live host: --facts is for plan");
 	}
+	if (o.common.all_netns) {
+		cta_plan_cli_done(&o);
+		return cta_cli_usage_error(
+			"apply",
+			"apply changes one network namespace per run: see 'ctaudit plan --all-netns', then --netns NAME or --netns-pid PID");
+	}
 	if (cta_cli_common_check(&o.common) < 0) {
 		cta_plan_cli_done(&o);
 		return CTA_EXIT_USAGE;

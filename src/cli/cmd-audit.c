@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "cli/allns.h"
 #include "cli/cli.h"
 #include "policy/policy.h"
 #include "render/report.h"
@@ -55,7 +56,7 @@ int cmd_audit(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cta_cli_common common = { 0 };
+	_cleanup_(cta_cli_common_done) struct cta_cli_common common = { .save_baseline = true };
 	_cleanup_free_ const char **profiles = NULL, **dirs = NULL;
 	size_t n_profiles = 0, n_dirs = 0;
 	int fail_on = CTA_SEVERITY_HIGH, color = -1, c, r;
@@ -124,6 +125,23 @@ int cmd_audit(int argc, char **argv)
 		return cta_cli_usage_error("audit", "unexpected argument '%s'", argv[optind]);
 	if (cta_cli_common_check(&common) < 0)
 		return CTA_EXIT_USAGE;
+	if (common.all_netns) {
+		const char *nc = getenv("NO_COLOR");
+		struct cta_allns_cli ao = {
+			.common = &common,
+			.profiles = profiles,
+			.profile_dirs = dirs,
+			.fail_on = fail_on,
+			.ro.color = color == 1 ||
+				    (color < 0 && isatty(STDOUT_FILENO) && !(nc && *nc)),
+		};
+
+		if (verbose)
+			return cta_cli_usage_error("audit",
+						   "'--verbose' lists one namespace's passed "
+						   "rules: not with '--all-netns'");
+		return cta_allns_audit(&ao);
+	}
 
 	r = cta_cli_load_policy(common.root, dirs, &p);
 	if (r > 0)

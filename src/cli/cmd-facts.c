@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include "cli/allns.h"
 #include "cli/cli.h"
 #include "render/facts-text.h"
 #include "util/fileio.h"
@@ -29,8 +30,13 @@ static const char facts_help[] =
 	"      --root DIR          read configuration files (sysctl.d, ...) below DIR\n"
 	"      --netns NAME        look at the network namespace /run/netns/NAME\n"
 	"      --netns-pid PID     look at the network namespace of process PID\n"
+	"      --all-netns         every network namespace, each entered in a child process\n"
+	"      --netns-filter GLOB with --all-netns: only namespaces whose name or label\n"
+	"                          matches (repeatable)\n"
+	"      --jobs N            with --all-netns: namespaces read at once (default: CPUs)\n"
 	"      --offline           do not read the live kernel (image audit below --root)\n"
 	"      --kernel RELEASE    with --offline: the kernel the image will boot\n"
+	"      --interval SECONDS  counters' movement over SECONDS: sample, wait, sample\n"
 	"      --format text|json  output format (default: text)\n"
 	"  -h, --help              show this help\n"
 	"\n"
@@ -50,7 +56,7 @@ int cmd_facts(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	struct cta_cli_common common = {};
+	_cleanup_(cta_cli_common_done) struct cta_cli_common common = {};
 	_cleanup_json_ json_t *facts = NULL;
 	_cleanup_free_ char *out = NULL;
 	const char *output = NULL;
@@ -82,6 +88,11 @@ int cmd_facts(int argc, char **argv)
 					   "--facts makes no sense here: 'facts' reads the host");
 	if (cta_cli_common_check(&common) < 0)
 		return CTA_EXIT_USAGE;
+	if (common.all_netns) {
+		struct cta_allns_cli ao = { .common = &common, .output = output };
+
+		return cta_allns_facts(&ao);
+	}
 	/* an unreadable root is not a usage error: the collectors say what they could not read */
 	if (common.root) {
 		if (stat(common.root, &st) < 0) {

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "apply/fsroot.h"
+#include "cli/allns.h"
 #include "cli/cli.h"
 #include "cli/cmd-plan.h"
 #include "collect/collect.h"
@@ -71,6 +72,7 @@ void cta_plan_cli_done(struct cta_plan_cli *o)
 {
 	free(o->profiles);
 	free(o->profile_dirs);
+	cta_cli_common_done(&o->common);
 }
 
 static int get_report(const struct cta_plan_cli *o, json_t **ret_facts,
@@ -261,6 +263,24 @@ int cmd_plan(int argc, char **argv)
 		return cta_cli_usage_error("plan", "unexpected argument '%s'", argv[optind]);
 	if (cta_cli_common_check(&o.common) < 0)
 		return CTA_EXIT_USAGE;
+	if (emit && (o.common.seen & CTA_CLI_SEEN(CTA_OPT_FORMAT)))
+		/* an artefact has one format of its own */
+		return cta_cli_usage_error("plan", "'--emit' and '--format' exclude each other");
+	if (o.common.all_netns) {
+		struct cta_allns_cli ao = {
+			.common = &o.common,
+			.profiles = o.profiles,
+			.profile_dirs = o.profile_dirs,
+			.sysctl_file = o.sysctl_file,
+			.fix_overrides = o.fix_overrides,
+		};
+
+		if (emit || o.report)
+			return cta_cli_usage_error("plan",
+						   "--all-netns shows the plan of each namespace: "
+						   "--emit and --report need one namespace");
+		return cta_allns_plan(&ao);
+	}
 	r = cta_plan_cli_run(&o, NULL, NULL, &plan);
 	if (r > 0)
 		return r;

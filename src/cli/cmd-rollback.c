@@ -129,6 +129,9 @@ int cmd_rollback(int argc, char **argv)
 			do_list = true;
 			continue;
 		}
+		if (opt == CTA_OPT_INTERVAL)
+			return cta_cli_usage_error("rollback",
+						   "'--interval' does not apply to rollback");
 		if (opt == CTA_OPT_FACTS || opt == CTA_OPT_KERNEL || opt == CTA_OPT_OFFLINE)
 			return cta_cli_usage_error("rollback", "'%s' does not apply to rollback",
 						   argv[optind - 1]);
@@ -139,8 +142,16 @@ int cmd_rollback(int argc, char **argv)
 	if (argc - optind > 1)
 		return cta_cli_usage_error("rollback", "unexpected argument '%s'",
 					   argv[optind + 1]);
-	if (cta_cli_common_check(&c) < 0)
+	if (c.all_netns) {
+		cta_cli_common_done(&c);
+		return cta_cli_usage_error("rollback",
+					   "rollback restores one network namespace per "
+					   "run: --netns NAME or --netns-pid PID");
+	}
+	if (cta_cli_common_check(&c) < 0) {
+		cta_cli_common_done(&c);
 		return CTA_EXIT_USAGE;
+	}
 	if (do_list) {
 		if (optind < argc)
 			return cta_cli_usage_error("rollback", "--list takes no ID");
@@ -238,7 +249,8 @@ int cmd_rollback(int argc, char **argv)
 	ao.root = c.root;
 	r = cta_apply_rollback(j, &ao, &err);
 	if (r < 0) {
-		cta_cli_error("rollback of '%s' incomplete: %s", j->id, err ? err : CTA_STRERROR(-r));
+		cta_cli_error("rollback of '%s' incomplete: %s", j->id,
+			      err ? err : CTA_STRERROR(-r));
 		return CTA_EXIT_FINDINGS;
 	}
 	{

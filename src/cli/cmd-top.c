@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cli/allns.h"
 #include "cli/cli.h"
+#include "cli/top-rate.h"
 #include "collect/collect.h"
 #include "nf/ctdump.h"
 #include "nf/sockdiag.h"
@@ -19,6 +21,8 @@
 static const char help[] =
 	"usage: ctaudit top conntrack [--by KEY] [-n N] [--filter EXPR] [OPTIONS]\n"
 	"       ctaudit top timewait [--by KEY] [--state STATE] [-n N] [OPTIONS]\n"
+	"       ctaudit top conntrack|timewait --rate [--interval S] [--count N] [--watch]\n"
+	"                                      [--by KEY] [--filter EXPR] [OPTIONS]\n"
 	"\n"
 	"Who fills the conntrack table, who holds TIME_WAIT sockets: count the live\n"
 	"entries (or sockets) of a network namespace by a key and show the largest.\n"
@@ -30,6 +34,7 @@ static const char help[] =
 	"      --filter EXPR       count only entries matching every space-separated term:\n"
 	"                          proto=NAME|NUM src=IP[/PFX] dst=IP[/PFX] dport=N[-M]\n"
 	"                          state=NAME zone=N mark=N[/MASK]\n"
+	"                          status=[!]FLAG[,...] (ASSURED, UNREPLIED, OFFLOAD, ...)\n"
 	"                          (state names as conntrack -L prints them, e.g. ESTABLISHED)\n"
 	"\n"
 	"timewait (NETLINK_SOCK_DIAG, the kernel filters by state):\n"
@@ -38,12 +43,39 @@ static const char help[] =
 	"                          SYN_SENT, SYN_RECV, FIN_WAIT1, FIN_WAIT2, CLOSE,\n"
 	"                          CLOSE_WAIT, LAST_ACK, LISTEN, CLOSING, NEW_SYN_RECV or all\n"
 	"\n"
+	"Live rate (--rate): who creates entries now, per interval:\n"
+	"      --rate              conntrack: new flows/s per key from the kernel's NEW\n"
+	"                          events, the table's net growth and the time left until\n"
+	"                          nf_conntrack_max; events the kernel dropped are counted\n"
+	"                          ('events lost: N') and the interval marked approximate.\n"
+	"                          timewait: sockets entering TIME_WAIT/s per key, from\n"
+	"                          a sock_diag dump per interval (--state does not apply)\n"
+	"      --interval S        seconds per interval (default 1; 0.1 to 3600)\n"
+	"      --count N           stop after N intervals (default: until interrupted)\n"
+	"      --watch             refresh in place on a terminal (plain lines otherwise)\n"
+	"      --max-keys N        distinct keys kept per interval, the rest counted as\n"
+	"                          other (default 100000)\n"
+	"  With --format json: one JSON object per interval (JSON lines).\n"
+	"\n"
 	"Options:\n"
 	"  -n, --top N             show the N largest keys (default 10, 0 = all)\n"
+	"  -v, --verbose           say where the filter was evaluated (kernel or user\n"
+	"                          space); with --rate, the receive buffer granted\n"
 	"      --netns NAME        look at the network namespace /run/netns/NAME\n"
 	"      --netns-pid PID     look at the network namespace of process PID\n"
+	"      --all-netns         one row per network namespace (TIME_WAIT and\n"
+	"                          ESTABLISHED sockets, conntrack entries), largest first\n"
+	"      --netns-filter GLOB with --all-netns: only namespaces whose name or label\n"
+	"                          matches (repeatable)\n"
+	"      --jobs N            with --all-netns: namespaces read at once (default: CPUs)\n"
 	"      --format text|json  output format (default: text)\n"
 	"  -h, --help              show this help\n"
+	"\n"
+	"Filter terms the kernel can evaluate (mark, zone other than 0, status on\n"
+	"Linux >= 5.15, and on Linux >= 5.9 proto, whole IPv4 src/dst, and a single\n"
+	"dport with proto=tcp|udp) go into the dump request, so the kernel sends only\n"
+	"matching entries; the rest are checked here.  The counts are the same\n"
+	"either way (docs/top.md).\n"
 	"\n"
 	"A dump the kernel flags as interrupted is repeated up to 3 times; after that\n"
 	"the result is marked approximate.  Exit status: 0 success, 2 usage error,\n"
@@ -53,6 +85,12 @@ enum {
 	OPT_BY = CTA_OPT_FIRST_PRIVATE,
 	OPT_FILTER,
 	OPT_STATE,
+	OPT_TEST_FILTER_IN,
+	OPT_RATE,
+	OPT_COUNT,
+	OPT_WATCH,
+	OPT_MAX_KEYS,
+	OPT_TEST_RCVBUF,
 };
 
 struct top_opts {
@@ -62,6 +100,10 @@ struct top_opts {
 	const char *filter;
 	const char *state;
 	uint64_t n;
+	bool verbose;
+	bool test_userspace_filter; /* test-only: --test-filter-in=userspace */
+	bool rate, watch, interval_set;
+	uint64_t interval_ms, count, max_keys, rcvbuf;
 };
 
 struct top_item {
@@ -86,6 +128,18 @@ static int host_error(const char *what, int r)
 	else
 		cta_cli_error("%s: %s", what, CTA_STRERROR(-r));
 	return CTA_EXIT_HOST;
+}
+
+/* The table's size, for "N of M" when the kernel sent only matching entries. */
+static uint64_t table_count(uint64_t fallback)
+{
+	_cleanup_free_ char *s = NULL;
+	uint64_t v;
+
+	if (cta_read_file("/proc/sys/net/netfilter/nf_conntrack_count", 64, &s) < 0)
+		return fallback;
+	cta_collapse_ws(s);
+	return cta_parse_u64(s, &v) == 0 ? v : fallback;
 }
 
 /* Print @t in the chosen format.  Returns a CTA_EXIT_* status. */
@@ -150,11 +204,19 @@ static int top_conntrack(const struct top_opts *o)
 	}
 
 	cta_ctdump_init(&d, &by, 1, o->filter ? &filter : NULL);
+	d.userspace_only = o->test_userspace_filter;
 	r = cta_ctdump_run(&d);
 	if (r < 0) {
 		host_error("cannot dump the conntrack table", r);
 		goto out;
 	}
+	if (o->verbose && o->filter)
+		fprintf(stderr, "ctaudit: filter evaluated in %s%s%s%s\n",
+			d.filtered_in == CTA_CT_FILTERED_BOTH	? "the kernel and user space" :
+			d.filtered_in == CTA_CT_FILTERED_KERNEL ? "the kernel" :
+								  "user space",
+			d.fallback ? " (" : "", d.fallback ? d.fallback : "",
+			d.fallback ? ")" : "");
 	n = cta_agg_top(&d.agg[0], (size_t)o->n, &items);
 	if (n < 0 || !(v = calloc((size_t)n + 1, sizeof(*v)))) {
 		host_error("cannot count", -ENOMEM);
@@ -169,8 +231,12 @@ static int top_conntrack(const struct top_opts *o)
 			&(struct cta_top){ .kind = CTA_TOP_CONNTRACK,
 					   .by = cta_ct_by_name(by),
 					   .filter = o->filter,
+					   .filtered_in = cta_ct_filtered_in_name(d.filtered_in),
 					   .total = d.entries,
 					   .scanned = d.scanned,
+					   .table = d.filtered_in == CTA_CT_FILTERED_USERSPACE ?
+							    d.scanned :
+							    table_count(d.scanned),
 					   .keys = d.agg[0].n,
 					   .approximate = d.approximate });
 out:
@@ -245,6 +311,85 @@ out:
 	return ret;
 }
 
+/* "1", "0.5", "2.25": milliseconds, 100 ms to one hour. */
+static int parse_interval(const char *s, uint64_t *ret)
+{
+	const char *dot = strchr(s, '.');
+	_cleanup_free_ char *whole = strndup(s, dot ? (size_t)(dot - s) : strlen(s));
+	uint64_t sec = 0, ms = 0, scale = 100;
+
+	if (!whole)
+		return -ENOMEM;
+	if ((*whole || !dot) && cta_parse_u64(whole, &sec) < 0)
+		return -EINVAL;
+	if (dot) {
+		if (!dot[1])
+			return -EINVAL;
+		for (const char *p = dot + 1; *p; p++) {
+			if (*p < '0' || *p > '9')
+				return -EINVAL;
+			ms += (uint64_t)(*p - '0') * scale;
+			scale /= 10;
+		}
+	}
+	if (sec > 3600 || sec * 1000 + ms < 100 || sec * 1000 + ms > 3600000)
+		return -EINVAL;
+	*ret = sec * 1000 + ms;
+	return 0;
+}
+
+static int top_rate(const struct top_opts *o, bool conntrack)
+{
+	struct cta_ct_filter filter = { 0 };
+	struct cta_top_rate_opts ro = {
+		.filter_expr = o->filter,
+		.interval_ms = o->interval_ms,
+		.count = o->count,
+		.watch = o->watch,
+		.json = o->common.format == CTA_FORMAT_JSON,
+		.n = (size_t)o->n,
+		.max_keys = (size_t)o->max_keys,
+		.rcvbuf = (int)o->rcvbuf,
+		.verbose = o->verbose,
+	};
+	int r;
+
+	if (o->state)
+		return cta_cli_usage_error("top", "--state does not apply to --rate");
+	if (!conntrack) {
+		if (o->filter)
+			return cta_cli_usage_error("top", "--filter is for 'conntrack'");
+		r = o->by ? cta_sd_by_from_name(o->by) : CTA_SD_BY_PEER;
+		if (r < 0)
+			return cta_cli_usage_error(
+				"top", "unknown key '%s' for timewait (peer, peer-ip, local-port)",
+				o->by);
+		ro.by = r;
+		return cta_top_timewait_rate(&ro);
+	}
+	r = o->by ? cta_ct_by_from_name(o->by) : CTA_CT_BY_SRC;
+	if (r < 0)
+		return cta_cli_usage_error(
+			"top",
+			"unknown key '%s' for conntrack (src, dst, dport, proto, "
+			"state, helper, zone, mark, flow)",
+			o->by);
+	ro.by = r;
+	if (o->filter) {
+		_cleanup_free_ char *err = NULL;
+
+		r = cta_ct_filter_parse(o->filter, &filter, &err);
+		if (r == -ENOMEM)
+			return host_error("cannot parse the filter", r);
+		if (r < 0)
+			return cta_cli_usage_error("top", "%s", err);
+		ro.filter = &filter;
+	}
+	r = cta_top_conntrack_rate(&ro);
+	cta_ct_filter_done(&filter);
+	return r;
+}
+
 int cmd_top(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -253,14 +398,27 @@ int cmd_top(int argc, char **argv)
 		{ "filter", required_argument, NULL, OPT_FILTER },
 		{ "state", required_argument, NULL, OPT_STATE },
 		{ "top", required_argument, NULL, 'n' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "rate", no_argument, NULL, OPT_RATE },
+		{ "count", required_argument, NULL, OPT_COUNT },
+		{ "watch", no_argument, NULL, OPT_WATCH },
+		{ "max-keys", required_argument, NULL, OPT_MAX_KEYS },
+		/* test-only (docs/top.md): force user-space filtering, and a
+		 * receive buffer small enough to lose events */
+		{ "test-filter-in", required_argument, NULL, OPT_TEST_FILTER_IN },
+		{ "test-rcvbuf", required_argument, NULL, OPT_TEST_RCVBUF },
 		{},
 	};
-	struct top_opts o = { .n = 10 };
+	/* 32 MiB (the kernel doubles it): about half a second of events at
+	 * 100k new flows/s before anything is dropped */
+	struct top_opts o = {
+		.n = 10, .interval_ms = 1000, .max_keys = 100000, .rcvbuf = 32u << 20
+	};
 	int c, r;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "n:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
 			fputs(help, stdout);
@@ -268,6 +426,49 @@ int cmd_top(int argc, char **argv)
 		case 'n':
 			if (cta_parse_u64(optarg, &o.n) < 0 || o.n > 1000000000)
 				return cta_cli_usage_error("top", "invalid count '%s'", optarg);
+			break;
+		case 'v':
+			o.verbose = true;
+			break;
+		case OPT_RATE:
+			o.rate = true;
+			break;
+		case OPT_WATCH:
+			o.watch = true;
+			break;
+		case CTA_OPT_INTERVAL:
+			/* the common --interval, in seconds with decimals here:
+			 * the length of a --rate interval */
+			if (o.interval_set)
+				return cta_cli_usage_error("top", "'--interval' given twice");
+			if (parse_interval(optarg, &o.interval_ms) < 0)
+				return cta_cli_usage_error(
+					"top", "invalid interval '%s' (seconds, 0.1 to 3600)",
+					optarg);
+			o.interval_set = true;
+			break;
+		case OPT_COUNT:
+			if (cta_parse_u64(optarg, &o.count) < 0 || o.count == 0 ||
+			    o.count > 1000000000)
+				return cta_cli_usage_error("top", "invalid interval count '%s'",
+							   optarg);
+			break;
+		case OPT_MAX_KEYS:
+			if (cta_parse_u64(optarg, &o.max_keys) < 0 || o.max_keys == 0 ||
+			    o.max_keys > 100000000)
+				return cta_cli_usage_error("top", "invalid key limit '%s'", optarg);
+			break;
+		case OPT_TEST_RCVBUF:
+			if (cta_parse_u64(optarg, &o.rcvbuf) < 0 || o.rcvbuf == 0 ||
+			    o.rcvbuf > (1u << 30))
+				return cta_cli_usage_error("top", "invalid receive buffer '%s'",
+							   optarg);
+			break;
+		case OPT_TEST_FILTER_IN:
+			if (!streq(optarg, "userspace"))
+				return cta_cli_usage_error("top",
+							   "--test-filter-in takes 'userspace'");
+			o.test_userspace_filter = true;
 			break;
 		case OPT_BY:
 			o.by = optarg;
@@ -303,8 +504,22 @@ int cmd_top(int argc, char **argv)
 	if (!streq(o.what, "conntrack") && !streq(o.what, "timewait"))
 		return cta_cli_usage_error("top", "unknown table '%s' (conntrack or timewait)",
 					   o.what);
-	if (cta_cli_common_check(&o.common) < 0)
+	if (cta_cli_common_check(&o.common) < 0) {
+		cta_cli_common_done(&o.common);
 		return CTA_EXIT_USAGE;
+	}
+	if (o.common.all_netns) {
+		struct cta_allns_cli ao = { .common = &o.common,
+					    .conntrack = streq(o.what, "conntrack") };
+
+		r = o.by || o.filter || o.state ?
+			    cta_cli_usage_error("top",
+						"--all-netns ranks namespaces: --by, --filter and "
+						"--state need one namespace") :
+			    cta_allns_top(&ao);
+		cta_cli_common_done(&o.common);
+		return r;
+	}
 
 	if (o.common.netns) {
 		r = cta_netns_enter_name(o.common.netns);
@@ -321,5 +536,9 @@ int cmd_top(int argc, char **argv)
 			return r == -ESRCH ? CTA_EXIT_USAGE : CTA_EXIT_HOST;
 		}
 	}
+	if (!o.rate && (o.watch || o.count || o.interval_set))
+		return cta_cli_usage_error("top", "--interval, --count and --watch need --rate");
+	if (o.rate)
+		return top_rate(&o, streq(o.what, "conntrack"));
 	return streq(o.what, "conntrack") ? top_conntrack(&o) : top_timewait(&o);
 }

@@ -4,7 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
+#include <sys/stat.h>
 #include "cli/cli.h"
 #include "policy/derive-fw.h"
 #include "policy/policy.h"
@@ -47,9 +49,40 @@ int cta_cli_print(const char *s)
 	return CTA_EXIT_OK;
 }
 
+/* The spelling of a common option, for messages. */
+static const char *common_opt_name(int opt)
+{
+	static const char *const names[] = {
+		[CTA_OPT_ROOT - CTA_OPT_ROOT] = "--root",
+		[CTA_OPT_NETNS - CTA_OPT_ROOT] = "--netns",
+		[CTA_OPT_NETNS_PID - CTA_OPT_ROOT] = "--netns-pid",
+		[CTA_OPT_OFFLINE - CTA_OPT_ROOT] = "--offline",
+		[CTA_OPT_KERNEL - CTA_OPT_ROOT] = "--kernel",
+		[CTA_OPT_FACTS - CTA_OPT_ROOT] = "--facts",
+		[CTA_OPT_FORMAT - CTA_OPT_ROOT] = "--format",
+		[CTA_OPT_INTERVAL - CTA_OPT_ROOT] = "--interval",
+		[CTA_OPT_ALL_NETNS - CTA_OPT_ROOT] = "--all-netns",
+		[CTA_OPT_JOBS - CTA_OPT_ROOT] = "--jobs",
+	};
+	unsigned i = (unsigned)(opt - CTA_OPT_ROOT);
+
+	return i < ELEMENTSOF(names) && names[i] ? names[i] : "?";
+}
+
 int cta_cli_common_opt(struct cta_cli_common *o, int opt, const char *arg)
 {
 	int64_t pid;
+
+	if (opt >= CTA_OPT_ROOT && opt < CTA_OPT_FIRST_PRIVATE &&
+	    !streq(common_opt_name(opt), "?")) {
+		/* none of them accumulates: a second one would silently win */
+		if (o->seen & CTA_CLI_SEEN(opt)) {
+			cta_cli_usage_error(cta_cli_command, "'%s' given twice",
+					    common_opt_name(opt));
+			return -EINVAL;
+		}
+		o->seen |= CTA_CLI_SEEN(opt);
+	}
 
 	switch (opt) {
 	case CTA_OPT_ROOT:
@@ -72,11 +105,39 @@ int cta_cli_common_opt(struct cta_cli_common *o, int opt, const char *arg)
 	case CTA_OPT_OFFLINE:
 		o->offline = true;
 		return 1;
+	case CTA_OPT_ALL_NETNS:
+		o->all_netns = true;
+		return 1;
+	case CTA_OPT_NETNS_FILTER:
+		/* repeatable: namespaces matching any of them */
+		if (cta_cli_strv_push(&o->netns_filters, &o->n_netns_filters, arg) < 0) {
+			cta_cli_error("out of memory");
+			return -ENOMEM;
+		}
+		o->seen |= CTA_CLI_SEEN(opt);
+		return 1;
+	case CTA_OPT_JOBS:
+		if (cta_parse_i64(arg, &pid) < 0 || pid < 1 || pid > 256) {
+			cta_cli_usage_error(cta_cli_command, "invalid number of jobs '%s' (1-256)",
+					    arg);
+			return -EINVAL;
+		}
+		o->jobs = (unsigned)pid;
+		return 1;
 	case CTA_OPT_KERNEL:
 		o->kernel = arg;
 		return 1;
 	case CTA_OPT_FACTS:
 		o->facts = arg;
+		return 1;
+	case CTA_OPT_INTERVAL:
+		/* an hour bounds a command that only sleeps; a baseline covers longer spans */
+		if (cta_parse_i64(arg, &pid) < 0 || pid < 1 || pid > 3600) {
+			cta_cli_usage_error(cta_cli_command,
+					    "invalid interval '%s' (1 to 3600 seconds)", arg);
+			return -EINVAL;
+		}
+		o->interval = (unsigned)pid;
 		return 1;
 	case CTA_OPT_FORMAT:
 		if (streq(arg, "text"))
@@ -93,22 +154,81 @@ int cta_cli_common_opt(struct cta_cli_common *o, int opt, const char *arg)
 	return 0;
 }
 
+/* The first two of @opts (CTA_OPT_*, 0-terminated) that were given, or NULL. */
+static bool two_given(const struct cta_cli_common *o, const int *opts, const char **a,
+		      const char **b)
+{
+	*a = *b = NULL;
+	for (; *opts; opts++) {
+		if (!(o->seen & CTA_CLI_SEEN(*opts)))
+			continue;
+		if (!*a)
+			*a = common_opt_name(*opts);
+		else {
+			*b = common_opt_name(*opts);
+			return true;
+		}
+	}
+	return false;
+}
+
+void cta_cli_common_done(struct cta_cli_common *o)
+{
+	free(o->netns_filters);
+	o->netns_filters = NULL;
+	o->n_netns_filters = 0;
+}
+
 int cta_cli_common_check(const struct cta_cli_common *o)
 {
-	int sources = !!o->facts + !!o->offline + !!(o->netns || o->netns_pid);
+	static const int sources[] = { CTA_OPT_FACTS,	  CTA_OPT_OFFLINE,   CTA_OPT_NETNS,
+				       CTA_OPT_NETNS_PID, CTA_OPT_ALL_NETNS, 0 };
+	const char *a, *b;
 
-	if (o->netns && o->netns_pid) {
-		cta_cli_usage_error(cta_cli_command, "--netns and --netns-pid exclude each other");
+	/* where the facts come from: exactly one place */
+	if (two_given(o, sources, &a, &b)) {
+		cta_cli_usage_error(cta_cli_command, "'%s' and '%s' exclude each other", a, b);
 		return -EINVAL;
 	}
-	if (sources > 1) {
-		cta_cli_usage_error(
-			cta_cli_command,
-			"--facts, --offline and --netns/--netns-pid exclude each other");
+	if (o->root) {
+		struct stat st;
+
+		/*
+		 * A typo must not become a fresh tree that apply fills.  What
+		 * cannot be looked at (EACCES) is left to the command, which
+		 * says what it needs (apply: root).
+		 */
+		if (stat(o->root, &st) < 0 ? errno != EACCES : !S_ISDIR(st.st_mode)) {
+			cta_cli_usage_error(cta_cli_command, "'--root': '%s' is not a directory",
+					    o->root);
+			return -EINVAL;
+		}
+	}
+	if ((o->netns_filters || o->jobs) && !o->all_netns) {
+		cta_cli_usage_error(cta_cli_command, "'%s' needs '--all-netns'",
+				    o->netns_filters ? "--netns-filter" : "--jobs");
 		return -EINVAL;
 	}
 	if (o->kernel && !o->offline) {
-		cta_cli_usage_error(cta_cli_command, "--kernel needs --offline");
+		cta_cli_usage_error(cta_cli_command, "'--kernel' needs '--offline'");
+		return -EINVAL;
+	}
+	if (o->deep && (o->facts || o->offline)) {
+		/* a snapshot or an image has no conntrack table to dump */
+		cta_cli_usage_error(cta_cli_command, "'--deep' and '%s' exclude each other",
+				    o->facts ? "--facts" : "--offline");
+		return -EINVAL;
+	}
+	if (o->interval && o->all_netns) {
+		/* every child would sleep: sample one namespace at a time instead */
+		cta_cli_usage_error(cta_cli_command,
+				    "'--interval' and '--all-netns' exclude each other");
+		return -EINVAL;
+	}
+	if (o->interval && (o->facts || o->offline)) {
+		cta_cli_usage_error(
+			cta_cli_command,
+			"--interval samples the live kernel: not with --facts or --offline");
 		return -EINVAL;
 	}
 	return 0;
@@ -123,6 +243,8 @@ int cta_cli_get_facts(const struct cta_cli_common *o, const char *const *extra_s
 		.kernel = o->kernel,
 		.extra_sysctls = extra_sysctls,
 		.deep = o->deep,
+		.baseline = true,
+		.interval = o->interval,
 	};
 	int r;
 
@@ -162,6 +284,14 @@ int cta_cli_get_facts(const struct cta_cli_common *o, const char *const *extra_s
 	if (r < 0) {
 		cta_cli_error("cannot collect facts: %s", CTA_STRERROR(-r));
 		return CTA_EXIT_HOST;
+	}
+	if (o->save_baseline && !o->offline) {
+		r = cta_baseline_save(o->root, *ret_facts);
+		/* the audit itself is fine: the next one just has no interval; an
+		 * unprivileged audit cannot write root's state and need not say so */
+		if (r < 0 && r != -ENODATA &&
+		    !(geteuid() != 0 && (r == -EACCES || r == -EPERM || r == -EROFS)))
+			cta_cli_error("cannot save the counters' baseline: %s", CTA_STRERROR(-r));
 	}
 	return 0;
 }

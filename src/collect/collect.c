@@ -123,6 +123,7 @@ int cta_collect_all(const struct cta_collect_opts *opts, json_t **ret_facts)
 	};
 	_cleanup_json_ json_t *facts = json_object();
 	struct cta_collect_ctx c = { .opts = opts, .facts = facts };
+	struct cta_counters_state counters = {};
 	int r;
 
 	if (!facts)
@@ -130,14 +131,18 @@ int cta_collect_all(const struct cta_collect_opts *opts, json_t **ret_facts)
 	if (json_object_set_new(facts, "schema_version", json_integer(CTA_FACTS_SCHEMA_VERSION)) <
 	    0)
 		return -ENOMEM;
-	r = set_collected_at(facts);
+	/* before collected_at: --interval waits here */
+	r = cta_counters_begin(&c, &counters);
+	if (r >= 0)
+		r = set_collected_at(facts);
+	for (size_t i = 0; r >= 0 && i < ELEMENTSOF(collectors); i++)
+		if (!opts->netns_only || collectors[i] != cta_collect_persisted)
+			r = collectors[i](&c);
+	if (r >= 0)
+		r = cta_counters_finish(&c, &counters);
+	cta_counters_done(&counters);
 	if (r < 0)
 		return r;
-	for (size_t i = 0; i < ELEMENTSOF(collectors); i++) {
-		r = collectors[i](&c);
-		if (r < 0)
-			return r;
-	}
 	if (opts->offline) {
 		r = sysctl_from_persisted(&c);
 		if (r < 0)

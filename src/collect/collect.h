@@ -3,6 +3,7 @@
 #define CTA_COLLECT_COLLECT_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <jansson.h>
 
 /*
@@ -39,11 +40,25 @@ struct cta_collect_opts {
 	/* Also dump the conntrack table for the top talkers (audit --deep):
 	 * facts.conntrack.top.  Costs O(entries); off by default. */
 	bool deep;
+	/* Judge counters over an interval (facts "counters", docs/facts.md): read
+	 * the baseline the previous live audit left below @root.  Live only. */
+	bool baseline;
+	/* Only what belongs to the current network namespace: no persisted* (the
+	 * boot files apply to the initial namespace) and no kernel log (host-wide);
+	 * see collect/netns-run.h. */
+	bool netns_only;
+	/* --interval SECONDS: sample the counters, wait, collect (0: none).
+	 * Takes precedence over the baseline.  Live only. */
+	unsigned interval;
 };
 
 struct cta_collect_ctx {
 	const struct cta_collect_opts *opts;
 	json_t *facts; /* the snapshot being built (borrowed) */
+	/* Start of the counters' interval on the kernel log's clock
+	 * (CLOCK_MONOTONIC, microseconds), when an interval is known. */
+	bool have_since;
+	uint64_t since_mono_us;
 };
 
 /*
@@ -77,6 +92,66 @@ int cta_collect_sockets(struct cta_collect_ctx *c); /* "sockets" */
 int cta_collect_netstat(struct cta_collect_ctx *c); /* "netstat" */
 int cta_collect_firewall(struct cta_collect_ctx *c); /* "firewall" and helpers.assigned */
 int cta_collect_helpers(struct cta_collect_ctx *c); /* "helpers" available/in_use; after firewall */
+
+/*
+ * "nf_conntrack: table full" kernel log lines, counted per namespace
+ * (conntrack.c).  cta_table_full_add() classifies one record: a /dev/kmsg
+ * record, a dmesg line ("[ 12.345678] ...") or bare text; @self_inum is this
+ * namespace's inode (0: unknown); with @have_since, lines stamped at or after
+ * @since_us (kernel log clock) are also counted as recent.
+ */
+struct cta_table_full {
+	uint64_t total; /* every table-full line, any namespace */
+	uint64_t named_self, named_self_recent; /* "in netns <self>" */
+	uint64_t named_other; /* "in netns <other>" */
+	uint64_t unnamed, unnamed_recent; /* no namespace in the line */
+	bool named; /* a line named a namespace: this kernel names them */
+};
+
+struct cta_table_full_result {
+	bool names_netns; /* the kernel names non-initial namespaces (6.17+) */
+	uint64_t this_netns, this_netns_recent;
+	uint64_t other_netns;
+	uint64_t unattributed, unattributed_recent; /* may come from any namespace */
+};
+
+void cta_table_full_add(struct cta_table_full *tf, const char *rec, uint64_t self_inum,
+			bool have_since, uint64_t since_us);
+
+/*
+ * Attribute the lines: @kernel is the release ("6.18.1-..."; NULL: unknown),
+ * @is_init 1 when this is the initial namespace, 0 when not, -1 unknown.
+ * Returns 0.
+ */
+int cta_table_full_attribute(const struct cta_table_full *tf, const char *kernel, int is_init,
+			     struct cta_table_full_result *ret);
+
+/*
+ * Counters over an interval (baseline.c).  cta_counters_begin() runs before
+ * the collectors: with opts->interval it samples the counters and waits,
+ * otherwise (opts->baseline) it loads the baseline of this namespace from
+ * ROOT/var/lib/ctaudit/baseline/<netns inode>.json; it sets the interval's
+ * start in @c.  cta_counters_finish() runs after them and adds the
+ * "counters" section (sampling time, interval, deltas).  @state is owned by
+ * the caller, released with cta_counters_done().  Both return 0 or -ENOMEM;
+ * an unusable baseline is recorded in "unavailable" and ignored.
+ */
+struct cta_counters_state {
+	json_t *prev; /* the earlier sample: baseline document or first sample */
+	const char *source; /* "baseline" or "interval" */
+};
+int cta_counters_begin(struct cta_collect_ctx *c, struct cta_counters_state *state);
+int cta_counters_finish(struct cta_collect_ctx *c, struct cta_counters_state *state);
+void cta_counters_done(struct cta_counters_state *state);
+
+/*
+ * Write this snapshot's counters as the namespace's baseline below @root,
+ * atomically (every live audit does; --facts and --offline runs never).
+ * A symlink, a non-regular file or state directories not owned by root are
+ * refused.  Returns 0, -ENODATA (the snapshot has no counters) or negative
+ * errno.
+ */
+int cta_baseline_save(const char *root, json_t *facts);
 
 /*
  * Collect a whole snapshot in the current network namespace.  Returns 0 and a

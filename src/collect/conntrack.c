@@ -142,34 +142,187 @@ static int parse_proc_stat(char *text, struct ct_stats *st, uint64_t *ret_entrie
 
 /* ---- /dev/kmsg ---------------------------------------------------------- */
 
-static bool is_table_full(const char *rec)
-{
-	/* "nf_conntrack: table full, dropping packet" (init netns) and, on
-	 * recent kernels, "nf_conntrack: table full in netns N, dropping packet" */
-	const char *p = strstr(rec, "nf_conntrack: table full");
+/*
+ * "nf_conntrack: table full, dropping packet" lines.  Since Linux 6.17
+ * (commit aa5840167780 "netfilter: conntrack: table full detailed log")
+ * __nf_conntrack_alloc() names the namespace unless it is the initial one:
+ * "nf_conntrack: table full in netns %u, dropping packet" with net->ns.inum,
+ * the inode of /proc/self/ns/net.  Before, every namespace logged the same
+ * unnamed line.  pr_fmt() may double the prefix
+ * ("nf_conntrack: nf_conntrack: table full ..."), and 2.6-era kernels ended
+ * the line with a full stop; the search below tolerates both.
+ */
+#define CTA_TABLE_FULL_NAMED_SINCE_MAJOR 6
+#define CTA_TABLE_FULL_NAMED_SINCE_MINOR 17
 
-	return p && strstr(p, "dropping packet");
+enum tf_kind { TF_NONE, TF_UNNAMED, TF_NAMED };
+
+/* Classify one message (without the record header).  @ret_inum: the named namespace. */
+static enum tf_kind table_full_kind(const char *msg, uint64_t *ret_inum)
+{
+	const char *p = strstr(msg, "nf_conntrack: table full");
+	const char *q;
+	uint64_t inum = 0;
+
+	if (!p)
+		return TF_NONE;
+	p += strlen("nf_conntrack: table full");
+	if (strneq(p, ", dropping packet", strlen(", dropping packet")))
+		return TF_UNNAMED;
+	if (!strneq(p, " in netns ", strlen(" in netns ")))
+		return TF_NONE;
+	q = p + strlen(" in netns ");
+	if (!isdigit((unsigned char)*q))
+		return TF_NONE;
+	for (; isdigit((unsigned char)*q); q++) {
+		if (inum > (UINT64_MAX - 9) / 10)
+			return TF_NONE;
+		inum = inum * 10 + (uint64_t)(*q - '0');
+	}
+	if (!strneq(q, ", dropping packet", strlen(", dropping packet")))
+		return TF_NONE;
+	*ret_inum = inum;
+	return TF_NAMED;
 }
 
-static unsigned count_lines(char *text)
+/*
+ * Split a record into its timestamp (microseconds of the kernel's log clock,
+ * which runs with CLOCK_MONOTONIC) and message.  Accepts /dev/kmsg records
+ * ("4,1001,123456789,-;text"), dmesg lines ("[  123.456789] text") and bare
+ * text (no timestamp: *@ret_have_ts false).  Returns the message.
+ */
+static const char *record_split(const char *rec, bool *ret_have_ts, uint64_t *ret_ts_us)
 {
-	unsigned n = 0;
+	const char *semi = strchr(rec, ';'), *p;
+	uint64_t ts = 0, frac = 0;
+	int fields = 0, digits = 0;
+
+	*ret_have_ts = false;
+	if (semi) {
+		/* kmsg: the header is digits and commas, then flags, before the first ';' */
+		const char *f = rec;
+
+		for (p = rec; p < semi && fields < 2; p++)
+			if (*p == ',')
+				fields++, f = p + 1;
+		if (fields == 2 && isdigit((unsigned char)*f)) {
+			for (p = f; isdigit((unsigned char)*p) && ts < UINT64_MAX / 10; p++)
+				ts = ts * 10 + (uint64_t)(*p - '0');
+			if (*p == ',' || *p == ';') {
+				*ret_have_ts = true;
+				*ret_ts_us = ts;
+				return semi + 1;
+			}
+		}
+	}
+	if (rec[0] == '[') {
+		p = rec + 1;
+		while (*p == ' ')
+			p++;
+		if (!isdigit((unsigned char)*p))
+			return rec;
+		for (; isdigit((unsigned char)*p) && ts < UINT64_MAX / 10; p++)
+			ts = ts * 10 + (uint64_t)(*p - '0');
+		if (*p == '.')
+			for (p++; isdigit((unsigned char)*p); p++)
+				if (digits < 6)
+					frac = frac * 10 + (uint64_t)(*p - '0'), digits++;
+		if (*p != ']' || ts > UINT64_MAX / 1000000)
+			return rec;
+		for (; digits < 6; digits++)
+			frac *= 10;
+		*ret_have_ts = true;
+		*ret_ts_us = ts * 1000000 + frac;
+		return p[1] == ' ' ? p + 2 : p + 1;
+	}
+	return rec;
+}
+
+void cta_table_full_add(struct cta_table_full *tf, const char *rec, uint64_t self_inum,
+			bool have_since, uint64_t since_us)
+{
+	bool have_ts;
+	uint64_t ts = 0, inum = 0;
+	const char *msg = record_split(rec, &have_ts, &ts);
+	enum tf_kind k = table_full_kind(msg, &inum);
+	/* a line without a timestamp cannot be placed in the interval: count it as recent */
+	bool recent = have_since && (!have_ts || ts >= since_us);
+
+	if (k == TF_NONE)
+		return;
+	tf->total++;
+	if (k == TF_NAMED) {
+		tf->named = true;
+		if (self_inum && inum == self_inum) {
+			tf->named_self++;
+			tf->named_self_recent += recent;
+		} else
+			tf->named_other++;
+	} else {
+		tf->unnamed++;
+		tf->unnamed_recent += recent;
+	}
+}
+
+int cta_table_full_attribute(const struct cta_table_full *tf, const char *kernel, int is_init,
+			     struct cta_table_full_result *ret)
+{
+	unsigned long major = 0, minor = 0;
+	bool names = tf->named;
+
+	if (kernel && !names) {
+		char *end;
+
+		errno = 0;
+		major = strtoul(kernel, &end, 10);
+		if (!errno && *end == '.') {
+			minor = strtoul(end + 1, &end, 10);
+			names = !errno && (major > CTA_TABLE_FULL_NAMED_SINCE_MAJOR ||
+					   (major == CTA_TABLE_FULL_NAMED_SINCE_MAJOR &&
+					    minor >= CTA_TABLE_FULL_NAMED_SINCE_MINOR));
+		}
+	}
+	*ret = (struct cta_table_full_result){
+		.names_netns = names,
+		.this_netns = tf->named_self,
+		.this_netns_recent = tf->named_self_recent,
+		.other_netns = tf->named_other,
+	};
+	if (!names) {
+		/* every namespace logs the same line: no way to tell whose */
+		ret->unattributed = tf->unnamed;
+		ret->unattributed_recent = tf->unnamed_recent;
+	} else if (is_init > 0) {
+		/* the initial namespace is the one that logs unnamed lines */
+		ret->this_netns += tf->unnamed;
+		ret->this_netns_recent += tf->unnamed_recent;
+	} else if (is_init == 0)
+		ret->other_netns += tf->unnamed;
+	else {
+		ret->unattributed = tf->unnamed;
+		ret->unattributed_recent = tf->unnamed_recent;
+	}
+	return 0;
+}
+
+static void count_lines(char *text, struct cta_table_full *tf, uint64_t self, bool have_since,
+			uint64_t since)
+{
 	char *save = NULL;
 
 	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
-		n += is_table_full(l);
-	return n;
+		cta_table_full_add(tf, l, self, have_since, since);
 }
 
-/* Returns the count or negative errno. */
-static long count_table_full(const char *path)
+/* Returns 0 or negative errno. */
+static int count_table_full(const char *path, struct cta_table_full *tf, uint64_t self,
+			    bool have_since, uint64_t since)
 {
 	/* a kmsg record is at most about 8 KiB (CONSOLE_EXT_LOG_MAX); a smaller buffer gives EINVAL */
 	const size_t bufsz = 16384;
 	_cleanup_close_ int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 	_cleanup_free_ char *buf = NULL;
 	struct stat st;
-	long n = 0;
 
 	if (fd < 0)
 		return cta_negerrno();
@@ -181,8 +334,9 @@ static long count_table_full(const char *path)
 
 		k = cta_read_file(path, 0, &buf);
 		if (k < 0)
-			return k;
-		return count_lines(buf);
+			return (int)k;
+		count_lines(buf, tf, self, have_since, since);
+		return 0;
 	}
 	buf = malloc(bufsz);
 	if (!buf)
@@ -191,6 +345,7 @@ static long count_table_full(const char *path)
 	(void)lseek(fd, 0, SEEK_DATA);
 	for (;;) {
 		ssize_t k = read(fd, buf, bufsz - 1);
+		char *nl;
 
 		if (k < 0) {
 			if (errno == EINTR || errno == EPIPE) /* EPIPE: a record was overwritten */
@@ -202,9 +357,46 @@ static long count_table_full(const char *path)
 		if (k == 0)
 			break;
 		buf[k] = 0;
-		n += is_table_full(buf);
+		/* one record per read; continuation lines (" KEY=value") follow the first newline */
+		nl = strchr(buf, '\n');
+		if (nl)
+			*nl = 0;
+		cta_table_full_add(tf, buf, self, have_since, since);
 	}
-	return n;
+	return 0;
+}
+
+static int set_table_full(struct cta_collect_ctx *c, json_t *ct, const struct cta_table_full *tf)
+{
+	json_t *host = json_object_get(c->facts, "host");
+	json_t *ino = json_object_get(host, "netns_inode");
+	const char *netns = json_string_value(json_object_get(host, "netns"));
+	struct cta_table_full_result res;
+	_cleanup_json_ json_t *o = NULL;
+
+	cta_table_full_attribute(tf, json_string_value(json_object_get(host, "kernel")),
+				 netns ? streq(netns, "init") : -1, &res);
+	/* without this namespace's inode a named line cannot be ours */
+	if (!json_is_integer(ino) && res.names_netns) {
+		res.unattributed += res.this_netns;
+		res.this_netns = 0;
+	}
+	o = json_pack("{s:b, s:I, s:I, s:I}", "names_netns", res.names_netns, "this_netns",
+		      (json_int_t)res.this_netns, "other_netns", (json_int_t)res.other_netns,
+		      "unattributed", (json_int_t)res.unattributed);
+	if (!o)
+		return -ENOMEM;
+	if (c->have_since &&
+	    (json_object_set_new(o, "this_netns_in_interval",
+				 json_integer((json_int_t)res.this_netns_recent)) < 0 ||
+	     json_object_set_new(o, "unattributed_in_interval",
+				 json_integer((json_int_t)res.unattributed_recent)) < 0))
+		return -ENOMEM;
+	if (json_object_set_new(ct, "table_full_messages", json_integer((json_int_t)tf->total)) <
+		    0 ||
+	    json_object_set(ct, "table_full", o) < 0)
+		return -ENOMEM;
+	return 0;
 }
 
 /* ---- the section -------------------------------------------------------- */
@@ -246,8 +438,9 @@ int cta_collect_conntrack(struct cta_collect_ctx *c)
 	const char *source = NULL;
 	uint64_t count = 0, proc_entries = 0;
 	bool have_count = false, have_max = false;
+	struct cta_table_full tf = {};
+	json_t *self;
 	char reason[256];
-	long tf;
 	int r;
 
 	if (!ct || !stats)
@@ -362,16 +555,22 @@ int cta_collect_conntrack(struct cta_collect_ctx *c)
 			return r;
 	}
 
+	/* the kernel log is the host's: read once, not per namespace */
+	if (c->opts->netns_only)
+		return json_object_set(c->facts, "conntrack", ct) < 0 ? -ENOMEM : 0;
 	if (asprintf(&kmsg, "%s/kmsg", c->opts->devfs ? c->opts->devfs : "/dev") < 0)
 		return -ENOMEM;
-	tf = count_table_full(kmsg);
-	if (tf == -ENOMEM)
-		return -ENOMEM;
-	if (tf < 0) {
-		r = cta_collect_unavailable_errno(c, "conntrack.table_full_messages", (int)tf);
+	self = json_object_get(json_object_get(c->facts, "host"), "netns_inode");
+	r = count_table_full(kmsg, &tf,
+			     json_is_integer(self) ? (uint64_t)json_integer_value(self) : 0,
+			     c->have_since, c->since_mono_us);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0) {
+		r = cta_collect_unavailable_errno(c, "conntrack.table_full_messages", r);
 		if (r < 0)
 			return r;
-	} else if (json_object_set_new(ct, "table_full_messages", json_integer(tf)) < 0)
+	} else if (set_table_full(c, ct, &tf) < 0)
 		return -ENOMEM;
 
 	return json_object_set(c->facts, "conntrack", ct) < 0 ? -ENOMEM : 0;

@@ -168,9 +168,8 @@ static json_t *states_object(const uint64_t *counts)
 
 	if (!o)
 		return NULL;
+	/* every state, 0 included: a state left out would read as "unknown" */
 	for (unsigned st = 1; st <= CTA_TCP_STATE_MAX; st++) {
-		if (!counts[st])
-			continue;
 		if (json_object_set_new(o, cta_tcp_state_name(st),
 					json_integer((json_int_t)counts[st])) < 0) {
 			json_decref(o);

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <libmnl/libmnl.h>
 #include <libnetfilter_conntrack/libnetfilter_conntrack.h>
+#include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
 #include <linux/netlink.h>
@@ -142,6 +143,33 @@ int cta_agg_add(struct cta_agg *a, const void *key, uint64_t n)
 	}
 	a->total += n;
 	return 0;
+}
+
+uint64_t cta_agg_get(const struct cta_agg *a, const void *key)
+{
+	uint64_t h;
+	size_t mask;
+
+	if (!a->n)
+		return 0;
+	h = hash_key(key, a->key_size);
+	mask = a->cap - 1;
+	for (size_t i = h & mask;; i = (i + 1) & mask) {
+		const unsigned char *s = a->slots + i * a->slot_size;
+		uint64_t c = slot_count(s);
+
+		if (!c)
+			return 0;
+		if (slot_hash(s) == h && memcmp(s + SLOT_HDR, key, a->key_size) == 0)
+			return c;
+	}
+}
+
+int cta_agg_add_bounded(struct cta_agg *a, const void *key, uint64_t n, size_t max_keys)
+{
+	if (max_keys && a->n >= max_keys && !cta_agg_get(a, key))
+		return 1;
+	return cta_agg_add(a, key, n);
 }
 
 int cta_agg_merge(struct cta_agg *dst, const struct cta_agg *src)
@@ -455,6 +483,9 @@ int cta_ct_parse(const struct nlmsghdr *nlh, struct cta_ct_entry *e)
 		case CTA_MARK:
 			e->mark = attr_be32(a);
 			break;
+		case CTA_STATUS:
+			e->status = attr_be32(a);
+			break;
 		}
 	}
 	if (!orig)
@@ -661,7 +692,7 @@ char *cta_ct_key_format(enum cta_ct_by by, const unsigned char *key, char *buf, 
 
 /* ---- filter ---- */
 
-enum term_kind { T_PROTO, T_SRC, T_DST, T_DPORT, T_STATE, T_ZONE, T_MARK };
+enum term_kind { T_PROTO, T_SRC, T_DST, T_DPORT, T_STATE, T_ZONE, T_MARK, T_STATUS };
 
 struct cta_ct_term {
 	enum term_kind kind;
@@ -728,11 +759,70 @@ static bool prefix_match(const struct cta_ct_term *t, uint8_t family, const uint
 	return true;
 }
 
+/* include/uapi/linux/netfilter/nf_conntrack_common.h */
+static const struct {
+	const char *name;
+	uint32_t bit;
+} status_names[] = {
+	{ "EXPECTED", IPS_EXPECTED },
+	{ "SEEN_REPLY", IPS_SEEN_REPLY },
+	{ "ASSURED", IPS_ASSURED },
+	{ "CONFIRMED", IPS_CONFIRMED },
+	{ "SRC_NAT", IPS_SRC_NAT },
+	{ "DST_NAT", IPS_DST_NAT },
+	{ "SEQ_ADJUST", IPS_SEQ_ADJUST },
+	{ "SRC_NAT_DONE", IPS_SRC_NAT_DONE },
+	{ "DST_NAT_DONE", IPS_DST_NAT_DONE },
+	{ "DYING", IPS_DYING },
+	{ "FIXED_TIMEOUT", IPS_FIXED_TIMEOUT },
+	{ "TEMPLATE", IPS_TEMPLATE },
+	{ "HELPER", IPS_HELPER },
+	{ "OFFLOAD", IPS_OFFLOAD },
+	{ "HW_OFFLOAD", IPS_HW_OFFLOAD },
+};
+
+/* "ASSURED,!OFFLOAD,UNREPLIED": bits that must be set (@val) among @mask. */
+static int parse_status(const char *val, uint32_t *ret_val, uint32_t *ret_mask)
+{
+	_cleanup_free_ char *copy = strdup(val);
+	uint32_t v = 0, m = 0;
+	char *save = NULL;
+
+	if (!copy)
+		return -ENOMEM;
+	for (char *w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+		bool neg = *w == '!';
+		uint32_t bit = 0;
+
+		if (neg)
+			w++;
+		/* conntrack -L prints [UNREPLIED] for an entry without SEEN_REPLY */
+		if (strcasecmp(w, "UNREPLIED") == 0) {
+			bit = IPS_SEEN_REPLY;
+			neg = !neg;
+		}
+		for (size_t i = 0; !bit && i < ELEMENTSOF(status_names); i++)
+			if (strcasecmp(w, status_names[i].name) == 0)
+				bit = status_names[i].bit;
+		/* a flag asked both set and clear matches nothing: refuse it */
+		if (!bit || ((m & bit) && (!(v & bit)) != neg))
+			return -EINVAL;
+		m |= bit;
+		if (!neg)
+			v |= bit;
+	}
+	if (!m)
+		return -EINVAL;
+	*ret_val = v;
+	*ret_mask = m;
+	return 0;
+}
+
 static int parse_term(const char *word, struct cta_ct_term *t, char **ret_err)
 {
 	static const char *const keys[] = {
 		[T_PROTO] = "proto", [T_SRC] = "src",	[T_DST] = "dst",   [T_DPORT] = "dport",
-		[T_STATE] = "state", [T_ZONE] = "zone", [T_MARK] = "mark",
+		[T_STATE] = "state", [T_ZONE] = "zone", [T_MARK] = "mark", [T_STATUS] = "status",
 	};
 	const char *eq = strchr(word, '='), *val;
 	size_t klen;
@@ -753,7 +843,8 @@ static int parse_term(const char *word, struct cta_ct_term *t, char **ret_err)
 		if (strlen(keys[i]) == klen && strneq(word, keys[i], klen))
 			kind = (int)i;
 	if (kind < 0)
-		ERR("unknown filter key '%.*s' (proto, src, dst, dport, state, zone, mark)",
+		ERR("unknown filter key '%.*s' (proto, src, dst, dport, state, zone, mark, "
+		    "status)",
 		    (int)klen, word);
 	if (!*val)
 		ERR("filter term '%s' has no value", word);
@@ -836,6 +927,19 @@ static int parse_term(const char *word, struct cta_ct_term *t, char **ret_err)
 		t->lo &= t->mask;
 		break;
 	}
+	case T_STATUS: {
+		int r = parse_status(val, &t->lo, &t->mask);
+
+		if (r == -ENOMEM)
+			return r;
+		if (r < 0)
+			ERR("invalid status '%s' in '%s' ([!]FLAG,... of ASSURED, SEEN_REPLY, "
+			    "UNREPLIED, CONFIRMED, EXPECTED, SRC_NAT, DST_NAT, SEQ_ADJUST, "
+			    "SRC_NAT_DONE, DST_NAT_DONE, DYING, FIXED_TIMEOUT, TEMPLATE, HELPER, "
+			    "OFFLOAD, HW_OFFLOAD)",
+			    val, word);
+		break;
+	}
 	}
 #undef ERR
 	return 0;
@@ -884,45 +988,182 @@ void cta_ct_filter_done(struct cta_ct_filter *f)
 	f->n = 0;
 }
 
+static bool term_match(const struct cta_ct_term *t, const struct cta_ct_entry *e)
+{
+	switch (t->kind) {
+	case T_PROTO:
+		return e->proto == t->lo;
+	case T_SRC:
+		return prefix_match(t, e->family, e->src);
+	case T_DST:
+		return prefix_match(t, e->family, e->dst);
+	case T_DPORT:
+		return e->has_ports && e->dport >= t->lo && e->dport <= t->hi;
+	case T_STATE:
+		return e->state == t->lo;
+	case T_ZONE:
+		return e->zone == t->lo;
+	case T_MARK:
+		return (e->mark & t->mask) == t->lo;
+	case T_STATUS:
+		return (e->status & t->mask) == t->lo;
+	}
+	return false;
+}
+
 bool cta_ct_filter_match(const struct cta_ct_filter *f, const struct cta_ct_entry *e)
 {
 	if (!f)
 		return true;
-	for (size_t i = 0; i < f->n; i++) {
+	for (size_t i = 0; i < f->n; i++)
+		if (!term_match(&f->terms[i], e))
+			return false;
+	return true;
+}
+
+bool cta_ct_filter_match_term(const struct cta_ct_filter *f, size_t i, const struct cta_ct_entry *e)
+{
+	return i < f->n && term_match(&f->terms[i], e);
+}
+
+/* ---- translation into the kernel's dump selection ---- */
+
+const char *cta_ct_filtered_in_name(enum cta_ct_filtered_in w)
+{
+	switch (w) {
+	case CTA_CT_FILTERED_USERSPACE:
+		return "userspace";
+	case CTA_CT_FILTERED_KERNEL:
+		return "kernel";
+	case CTA_CT_FILTERED_BOTH:
+		return "both";
+	default:
+		return NULL;
+	}
+}
+
+/* The kernel selection that evaluates a term of @kind. */
+static unsigned term_ksel(enum term_kind kind)
+{
+	switch (kind) {
+	case T_MARK:
+		return CTA_CT_KSEL_MARK;
+	case T_ZONE:
+		return CTA_CT_KSEL_ZONE;
+	case T_STATUS:
+		return CTA_CT_KSEL_STATUS;
+	case T_SRC:
+	case T_DST:
+	case T_PROTO:
+	case T_DPORT:
+		return CTA_CT_KSEL_TUPLE;
+	default:
+		return 0;
+	}
+}
+
+/* Bits of *ret_exact: terms past the 64th are always checked in user space. */
+#define EXACT_MAX 64
+
+void cta_ct_filter_translate(const struct cta_ct_filter *f, unsigned ksel,
+			     struct cta_ct_dump_filter *ret, uint64_t *ret_exact)
+{
+	struct cta_ct_dump_filter k = { 0 };
+	uint64_t exact = 0;
+	uint8_t fam = 0;
+	bool conflict = false;
+	size_t n = f ? MIN(f->n, (size_t)EXACT_MAX) : 0;
+
+	/* every address term implies its family, prefix or not */
+	for (size_t i = 0; i < n; i++) {
 		const struct cta_ct_term *t = &f->terms[i];
 
+		if (t->kind != T_SRC && t->kind != T_DST)
+			continue;
+		if (fam && fam != t->family)
+			conflict = true;
+		fam = t->family;
+	}
+	/* terms of two families match nothing: user space says so */
+	if (conflict)
+		fam = 0;
+	/* the family selection (nfgen_family) is as old as ctnetlink's dump */
+	k.l3num = fam;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct cta_ct_term *t = &f->terms[i];
+		uint32_t flag;
+
 		switch (t->kind) {
-		case T_PROTO:
-			if (e->proto != t->lo)
-				return false;
+		case T_MARK:
+			if (!(ksel & CTA_CT_KSEL_MARK) || k.mark_mask)
+				break;
+			/* mask 0 matches every entry: nothing to send */
+			if (t->mask) {
+				k.mark = t->lo;
+				k.mark_mask = t->mask;
+			}
+			exact |= 1ull << i;
 			break;
-		case T_SRC:
-			if (!prefix_match(t, e->family, e->src))
-				return false;
-			break;
-		case T_DST:
-			if (!prefix_match(t, e->family, e->dst))
-				return false;
-			break;
-		case T_DPORT:
-			if (!e->has_ports || e->dport < t->lo || e->dport > t->hi)
-				return false;
-			break;
-		case T_STATE:
-			if (e->state != t->lo)
-				return false;
+		case T_STATUS:
+			if (!(ksel & CTA_CT_KSEL_STATUS) || k.status_mask)
+				break;
+			k.status = t->lo;
+			k.status_mask = t->mask;
+			exact |= 1ull << i;
 			break;
 		case T_ZONE:
-			if (e->zone != t->lo)
-				return false;
+			/* ctnetlink_filter_match skips the zone test for zone 0 */
+			if (!(ksel & CTA_CT_KSEL_ZONE) || k.has_zone || t->lo == 0)
+				break;
+			k.has_zone = true;
+			k.zone = (uint16_t)t->lo;
+			exact |= 1ull << i;
 			break;
-		case T_MARK:
-			if ((e->mark & t->mask) != t->lo)
-				return false;
+		case T_SRC:
+		case T_DST:
+			flag = t->kind == T_SRC ? CTA_CT_ORIG_SRC : CTA_CT_ORIG_DST;
+			/*
+			 * ctnetlink_filter_match_tuple compares whole addresses
+			 * (no masks), and for IPv6 its test is inverted
+			 * ("!ipv6_addr_cmp()" skips the entries whose address
+			 * is equal; seen on 6.18): a kernel that drops matching
+			 * entries cannot be caught by checking what it sends,
+			 * so IPv6 addresses stay in user space.
+			 */
+			if (!(ksel & CTA_CT_KSEL_TUPLE) || fam != AF_INET || t->family != AF_INET ||
+			    (k.orig_flags & flag) || t->plen != 32)
+				break;
+			memcpy(t->kind == T_SRC ? k.src : k.dst, t->addr, 16);
+			k.orig_flags |= flag;
+			exact |= 1ull << i;
+			break;
+		case T_PROTO:
+			if (!(ksel & CTA_CT_KSEL_TUPLE) || (k.orig_flags & CTA_CT_ORIG_PROTO))
+				break;
+			k.proto = (uint8_t)t->lo;
+			k.orig_flags |= CTA_CT_ORIG_PROTO;
+			exact |= 1ull << i;
+			break;
+		default:
 			break;
 		}
 	}
-	return true;
+	/* ports need the protocol number in the selection, and the kernel
+	 * compares them for TCP and UDP only (ctnetlink_filter_match_tuple) */
+	for (size_t i = 0; i < n; i++) {
+		const struct cta_ct_term *t = &f->terms[i];
+
+		if (t->kind != T_DPORT || t->lo != t->hi || (k.orig_flags & CTA_CT_ORIG_DPORT) ||
+		    !(k.orig_flags & CTA_CT_ORIG_PROTO) ||
+		    (k.proto != IPPROTO_TCP && k.proto != IPPROTO_UDP))
+			continue;
+		k.dport = (uint16_t)t->lo;
+		k.orig_flags |= CTA_CT_ORIG_DPORT;
+		exact |= 1ull << i;
+	}
+	*ret = k;
+	*ret_exact = exact;
 }
 
 /* ---- one dump, several aggregations ---- */
@@ -952,7 +1193,7 @@ void cta_ctdump_reset(void *data)
 
 	for (size_t i = 0; i < d->n_aggs; i++)
 		cta_agg_reset(&d->agg[i]);
-	d->scanned = d->entries = 0;
+	d->scanned = d->entries = d->kernel_misses = 0;
 }
 
 int cta_ctdump_msg(const struct nlmsghdr *nlh, void *data)
@@ -964,8 +1205,16 @@ int cta_ctdump_msg(const struct nlmsghdr *nlh, void *data)
 	if (cta_ct_parse(nlh, &e) < 0)
 		return 0; /* not an entry: nothing to count */
 	d->scanned++;
-	if (d->filter && !cta_ct_filter_match(d->filter, &e))
+	if (d->filter && !cta_ct_filter_match(d->filter, &e)) {
+		/* the kernel was given a term this entry fails: it ignored it */
+		for (size_t i = 0; d->kexact && i < d->filter->n && i < EXACT_MAX; i++)
+			if ((d->kexact & (1ull << i)) &&
+			    !cta_ct_filter_match_term(d->filter, i, &e)) {
+				d->kignored |= 1ull << i;
+				d->kernel_misses++;
+			}
 		return 0;
+	}
 	d->entries++;
 	for (size_t i = 0; i < d->n_aggs; i++) {
 		int r;
@@ -980,6 +1229,34 @@ int cta_ctdump_msg(const struct nlmsghdr *nlh, void *data)
 
 CTA_DEFINE_CLEANUP(struct nfct_filter_dump *, nfct_filter_dump_destroy)
 
+static void put_orig_tuple(struct nlmsghdr *nlh, const struct cta_ct_dump_filter *f)
+{
+	struct nlattr *filter, *tuple, *nest;
+	bool v6 = f->l3num == AF_INET6; /* not sent today: see cta_ct_filter_translate */
+
+	filter = mnl_attr_nest_start(nlh, CTA_FILTER);
+	mnl_attr_put_u32(nlh, CTA_FILTER_ORIG_FLAGS, f->orig_flags);
+	mnl_attr_nest_end(nlh, filter);
+
+	tuple = mnl_attr_nest_start(nlh, CTA_TUPLE_ORIG);
+	if (f->orig_flags & (CTA_CT_ORIG_SRC | CTA_CT_ORIG_DST)) {
+		nest = mnl_attr_nest_start(nlh, CTA_TUPLE_IP);
+		if (f->orig_flags & CTA_CT_ORIG_SRC)
+			mnl_attr_put(nlh, v6 ? CTA_IP_V6_SRC : CTA_IP_V4_SRC, v6 ? 16 : 4, f->src);
+		if (f->orig_flags & CTA_CT_ORIG_DST)
+			mnl_attr_put(nlh, v6 ? CTA_IP_V6_DST : CTA_IP_V4_DST, v6 ? 16 : 4, f->dst);
+		mnl_attr_nest_end(nlh, nest);
+	}
+	if (f->orig_flags & CTA_CT_ORIG_PROTO) {
+		nest = mnl_attr_nest_start(nlh, CTA_TUPLE_PROTO);
+		mnl_attr_put_u8(nlh, CTA_PROTO_NUM, f->proto);
+		if (f->orig_flags & CTA_CT_ORIG_DPORT)
+			mnl_attr_put_u16(nlh, CTA_PROTO_DST_PORT, htons(f->dport));
+		mnl_attr_nest_end(nlh, nest);
+	}
+	mnl_attr_nest_end(nlh, tuple);
+}
+
 int cta_ct_dump_request(void *buf, const struct cta_ct_dump_filter *f, uint32_t seq)
 {
 	_cleanup_(nfct_filter_dump_destroyp) struct nfct_filter_dump *fd = NULL;
@@ -987,30 +1264,45 @@ int cta_ct_dump_request(void *buf, const struct cta_ct_dump_filter *f, uint32_t 
 
 	memset(buf, 0, CTA_CT_DUMP_REQ_SIZE);
 	nlh = ct_request_put(buf, IPCTNL_MSG_CT_GET, NLM_F_DUMP, seq);
-	if (!f || (!f->mark_mask && !f->status_mask && !f->l3num))
+	if (!f)
 		return (int)nlh->nlmsg_len;
-	fd = nfct_filter_dump_create();
-	if (!fd)
-		return -ENOMEM;
-	if (f->mark_mask)
-		nfct_filter_dump_set_attr(fd, NFCT_FILTER_DUMP_MARK,
-					  &(struct nfct_filter_dump_mark){ f->mark, f->mark_mask });
-	if (f->status_mask)
-		nfct_filter_dump_set_attr(fd, NFCT_FILTER_DUMP_STATUS,
-					  &(struct nfct_filter_dump_mark){ f->status,
-									   f->status_mask });
-	if (f->l3num)
-		nfct_filter_dump_set_attr_u8(fd, NFCT_FILTER_DUMP_L3NUM, f->l3num);
-	/* at most four u32 attributes: CTA_CT_DUMP_REQ_SIZE holds them */
-	if (nfct_nlmsg_build_filter(nlh, fd) < 0)
-		return -ENOMEM;
+	if (f->mark_mask || f->status_mask || f->l3num) {
+		fd = nfct_filter_dump_create();
+		if (!fd)
+			return -ENOMEM;
+		if (f->mark_mask)
+			nfct_filter_dump_set_attr(fd, NFCT_FILTER_DUMP_MARK,
+						  &(struct nfct_filter_dump_mark){ f->mark,
+										   f->mark_mask });
+		if (f->status_mask)
+			nfct_filter_dump_set_attr(
+				fd, NFCT_FILTER_DUMP_STATUS,
+				&(struct nfct_filter_dump_mark){ f->status, f->status_mask });
+		if (f->l3num)
+			nfct_filter_dump_set_attr_u8(fd, NFCT_FILTER_DUMP_L3NUM, f->l3num);
+		if (nfct_nlmsg_build_filter(nlh, fd) < 0)
+			return -ENOMEM;
+	}
+	/* the largest request (four u32, a u16, CTA_FILTER with an IPv6 pair,
+	 * protocol and port) is under 200 bytes: CTA_CT_DUMP_REQ_SIZE holds it */
+	if (f->has_zone)
+		mnl_attr_put_u16(nlh, CTA_ZONE, htons(f->zone));
+	if (f->orig_flags && (f->l3num == AF_INET || f->l3num == AF_INET6))
+		put_orig_tuple(nlh, f);
 	return (int)nlh->nlmsg_len;
 }
 
-int cta_ctdump_run(struct cta_ctdump *d)
+/*
+ * Selections the running kernel accepts and applies, learnt once per process:
+ * cleared when it refuses one (older kernels answer -EOPNOTSUPP or -EINVAL)
+ * or ignores one (kernels before 5.9 ignore CTA_FILTER, before 6.8 CTA_ZONE).
+ */
+static unsigned ksel_working = CTA_CT_KSEL_ALL;
+
+static int dump_one(struct cta_ctdump *d, const struct cta_ct_dump_filter *kf)
 {
 	uint8_t req[CTA_CT_DUMP_REQ_SIZE];
-	int len = cta_ct_dump_request(req, &d->kfilter, 1);
+	int len = cta_ct_dump_request(req, kf, 1);
 	struct cta_nlsock s = { .bus = NETLINK_NETFILTER, .req = req };
 	struct cta_nldump nd = {
 		.request = cta_nlsock_request,
@@ -1029,4 +1321,92 @@ int cta_ctdump_run(struct cta_ctdump *d)
 	r = cta_nldump_run(&nd, &d->approximate);
 	cta_nlsock_close(&s);
 	return r;
+}
+
+/* CTA_FILTER needs a family: without one, one dump per family, summed. */
+static int dump_selected(struct cta_ctdump *d)
+{
+	struct cta_ct_dump_filter kf = d->kfilter;
+	struct cta_ctdump d6;
+	int r;
+
+	if (!kf.orig_flags || kf.l3num)
+		return dump_one(d, &kf);
+	kf.l3num = AF_INET;
+	r = dump_one(d, &kf);
+	if (r < 0)
+		return r;
+	cta_ctdump_init(&d6, d->by, d->n_aggs, d->filter);
+	d6.kexact = d->kexact;
+	kf.l3num = AF_INET6;
+	r = dump_one(&d6, &kf);
+	for (size_t i = 0; r == 0 && i < d->n_aggs; i++)
+		r = cta_agg_merge(&d->agg[i], &d6.agg[i]);
+	if (r == 0) {
+		d->scanned += d6.scanned;
+		d->entries += d6.entries;
+		d->kernel_misses += d6.kernel_misses;
+		d->kignored |= d6.kignored;
+		d->approximate |= d6.approximate;
+	}
+	cta_ctdump_done(&d6);
+	return r;
+}
+
+static bool kfilter_empty(const struct cta_ct_dump_filter *k)
+{
+	return !k->mark_mask && !k->status_mask && !k->l3num && !k->has_zone && !k->orig_flags;
+}
+
+int cta_ctdump_run(struct cta_ctdump *d)
+{
+	unsigned ksel = d->userspace_only ? 0 : ksel_working;
+	unsigned ignored = 0;
+	uint64_t exact;
+	int r;
+
+	d->fallback = NULL;
+	for (;;) {
+		if (d->filter && !d->userspace_only)
+			cta_ct_filter_translate(d->filter, ksel, &d->kfilter, &d->kexact);
+		else
+			d->kexact = 0;
+		d->kignored = 0;
+		r = dump_selected(d);
+		if (r != -EOPNOTSUPP && r != -EINVAL)
+			break;
+		/* refused: drop the newest selection in use and ask again */
+		if (d->kfilter.orig_flags)
+			ksel &= ~(unsigned)CTA_CT_KSEL_TUPLE;
+		else if (d->kfilter.has_zone)
+			ksel &= ~(unsigned)CTA_CT_KSEL_ZONE;
+		else if (d->kfilter.status_mask)
+			ksel &= ~(unsigned)CTA_CT_KSEL_STATUS;
+		else if (d->kfilter.mark_mask)
+			ksel &= ~(unsigned)CTA_CT_KSEL_MARK;
+		else
+			break;
+		ksel_working &= ksel;
+		d->fallback = "the kernel refused the dump selection";
+	}
+	if (r < 0)
+		return r;
+	if (d->kignored) {
+		for (size_t i = 0; i < d->filter->n && i < EXACT_MAX; i++)
+			if (d->kignored & (1ull << i))
+				ignored |= term_ksel(d->filter->terms[i].kind);
+		ksel_working &= ~ignored;
+		d->fallback = "the kernel ignored part of the dump selection";
+	}
+
+	exact = d->kexact & ~d->kignored;
+	if (!d->filter)
+		d->filtered_in = CTA_CT_FILTERED_NONE;
+	else if (d->filter->n <= EXACT_MAX && (size_t)__builtin_popcountll(exact) == d->filter->n)
+		d->filtered_in = CTA_CT_FILTERED_KERNEL;
+	else if (!kfilter_empty(&d->kfilter) && (exact || d->kfilter.l3num))
+		d->filtered_in = CTA_CT_FILTERED_BOTH;
+	else
+		d->filtered_in = CTA_CT_FILTERED_USERSPACE;
+	return 0;
 }

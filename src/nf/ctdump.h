@@ -56,6 +56,16 @@ void cta_agg_reset(struct cta_agg *a);
  */
 int cta_agg_add(struct cta_agg *a, const void *key, uint64_t n);
 
+/*
+ * As cta_agg_add(), but a key not in the table yet is refused once it holds
+ * @max_keys keys (0: no limit).  Returns 0 (added), 1 (refused: the caller
+ * counts it elsewhere) or -ENOMEM.
+ */
+int cta_agg_add_bounded(struct cta_agg *a, const void *key, uint64_t n, size_t max_keys);
+
+/* The count of @key (a->key_size bytes, zero padded), 0 when absent. */
+uint64_t cta_agg_get(const struct cta_agg *a, const void *key);
+
 /* Add every count of @src to @dst (same key length).  Returns 0 or -ENOMEM. */
 int cta_agg_merge(struct cta_agg *dst, const struct cta_agg *src);
 
@@ -107,6 +117,7 @@ struct cta_ct_entry {
 	uint16_t dport;
 	uint16_t zone;
 	uint32_t mark;
+	uint32_t status; /* IPS_* bits */
 	char helper[17]; /* "" when no helper */
 };
 
@@ -155,7 +166,9 @@ const char *cta_ct_tcp_state_name(unsigned state);
 /*
  * Filter: space-separated terms, all of which must match:
  *   proto=NAME|NUM  src=IP[/PFX]  dst=IP[/PFX]  dport=N[-M]  state=NAME
- *   zone=N  mark=N[/MASK]
+ *   zone=N  mark=N[/MASK]  status=[!]FLAG[,[!]FLAG...]
+ * (status flags: the IPS_* names without the prefix, and UNREPLIED for
+ * !SEEN_REPLY, as conntrack -L prints it)
  */
 struct cta_ct_term;
 struct cta_ct_filter {
@@ -177,29 +190,84 @@ bool cta_ct_filter_match(const struct cta_ct_filter *f, const struct cta_ct_entr
  * Which entries the kernel sends in a dump (ctnetlink_alloc_filter,
  * ctnetlink_filter_match in net/netfilter/nf_conntrack_netlink.c): those with
  * (mark & mark_mask) == mark when mark_mask is not 0, (status & status_mask)
- * == status when status_mask is not 0 (IPS_* bits), and of family @l3num
- * when it is not 0.  All zero: every entry.  A kernel without
+ * == status when status_mask is not 0 (IPS_* bits; Linux 5.15, "netfilter:
+ * ctnetlink: allow to filter dump by status bits"), of family @l3num when it
+ * is not 0, of zone @zone when @has_zone (Linux 6.8, "netfilter: ctnetlink:
+ * support filtering by zone"; the kernel skips the test for zone 0), and
+ * whose original tuple equals @src, @dst, @proto, @dport in the fields
+ * @orig_flags names (CTA_FILTER, Linux 5.9, "netfilter: ctnetlink: add kernel
+ * side filtering for dump"; needs @l3num, compares whole addresses, and
+ * ports only for TCP and UDP).  All zero: every entry.  A kernel without
  * CONFIG_NF_CONNTRACK_MARK refuses a mark selection (-EOPNOTSUPP), and
- * kernels older than the status selection ignore it, so a caller that needs
- * exact results checks each entry as well.
+ * kernels older than a selection ignore it, so a caller that needs exact
+ * results checks each entry as well.
  */
 struct cta_ct_dump_filter {
 	uint32_t mark, mark_mask;
 	uint32_t status, status_mask;
 	uint8_t l3num; /* AF_INET, AF_INET6, 0: both */
+	bool has_zone;
+	uint16_t zone;
+	uint32_t orig_flags; /* CTA_CT_ORIG_* */
+	uint8_t src[16], dst[16]; /* network order */
+	uint8_t proto;
+	uint16_t dport; /* host order */
 };
 
+/* CTA_FILTER_ORIG_FLAGS bits (CTA_FILTER_F_* of net/netfilter/nf_internals.h,
+ * which no uapi header exports). */
+#define CTA_CT_ORIG_SRC (1u << 0)
+#define CTA_CT_ORIG_DST (1u << 1)
+#define CTA_CT_ORIG_PROTO (1u << 3)
+#define CTA_CT_ORIG_DPORT (1u << 5)
+
 /* Room for the request with every selection attribute. */
-#define CTA_CT_DUMP_REQ_SIZE 128
+#define CTA_CT_DUMP_REQ_SIZE 256
 
 /*
  * Write the IPCTNL_MSG_CT_GET dump request selecting @f (NULL: everything)
  * with sequence number @seq into @buf (CTA_CT_DUMP_REQ_SIZE bytes, zeroed
- * here).  The selection attributes are built by libnetfilter_conntrack's
- * nfct_nlmsg_build_filter(), which knows their layout.  Returns the
- * request's length or -ENOMEM.
+ * here).  Mark, status and family are built by libnetfilter_conntrack's
+ * nfct_nlmsg_build_filter(), which knows their layout; the zone and the
+ * CTA_FILTER tuple, which it has no nlmsg builder for, with libmnl.  Returns
+ * the request's length or -ENOMEM.
  */
 int cta_ct_dump_request(void *buf, const struct cta_ct_dump_filter *f, uint32_t seq);
+
+/* Kernel selections a translation may use (all: CTA_CT_KSEL_ALL). */
+enum {
+	CTA_CT_KSEL_MARK = 1u << 0, /* mark/mask and family */
+	CTA_CT_KSEL_ZONE = 1u << 1, /* CTA_ZONE */
+	CTA_CT_KSEL_TUPLE = 1u << 2, /* CTA_FILTER */
+	CTA_CT_KSEL_STATUS = 1u << 3, /* CTA_STATUS + CTA_STATUS_MASK */
+	CTA_CT_KSEL_ALL = 15,
+};
+
+/* Where a filter was evaluated. */
+enum cta_ct_filtered_in {
+	CTA_CT_FILTERED_NONE, /* no filter */
+	CTA_CT_FILTERED_USERSPACE,
+	CTA_CT_FILTERED_KERNEL,
+	CTA_CT_FILTERED_BOTH,
+};
+
+/* "userspace", "kernel", "both" (NULL for NONE). */
+const char *cta_ct_filtered_in_name(enum cta_ct_filtered_in w);
+
+/*
+ * Translate the terms of @f the kernel can evaluate with the selections in
+ * @ksel into @ret (zeroed first).  The kernel then sends a superset of the
+ * matching entries: a term it evaluates exactly sets its bit (1 << index) in
+ * *ret_exact; the others (state, prefixes shorter than the address, port
+ * ranges, zone 0, a second term of a kind) are left to
+ * cta_ct_filter_match().  @f may be NULL.
+ */
+void cta_ct_filter_translate(const struct cta_ct_filter *f, unsigned ksel,
+			     struct cta_ct_dump_filter *ret, uint64_t *ret_exact);
+
+/* Does entry @e pass term @i of @f (for finding a selection the kernel ignored)? */
+bool cta_ct_filter_match_term(const struct cta_ct_filter *f, size_t i,
+			      const struct cta_ct_entry *e);
 
 /* ---- one dump, several aggregations ---- */
 
@@ -207,13 +275,23 @@ int cta_ct_dump_request(void *buf, const struct cta_ct_dump_filter *f, uint32_t 
 
 struct cta_ctdump {
 	const struct cta_ct_filter *filter; /* NULL: every entry */
-	struct cta_ct_dump_filter kfilter; /* what the kernel sends (zero: all; see above) */
+	/* Set before running: evaluate @filter in user space only (the
+	 * test-only switch that proves both paths give the same counts). */
+	bool userspace_only;
+	struct cta_ct_dump_filter kfilter; /* what the kernel sends (set by cta_ctdump_run) */
+	uint64_t kexact; /* filter terms the kernel evaluated (bit per term) */
 	size_t n_aggs;
 	enum cta_ct_by by[CTA_CT_AGG_MAX];
 	struct cta_agg agg[CTA_CT_AGG_MAX];
-	uint64_t scanned; /* entries seen */
+	uint64_t scanned; /* entries the kernel sent */
 	uint64_t entries; /* entries that matched the filter */
+	uint64_t kernel_misses; /* entries sent that failed a term the kernel was given */
+	uint64_t kignored; /* those terms (bit per term) */
 	bool approximate; /* the dump stayed interrupted after all retries */
+	/* Results of cta_ctdump_run(): where the filter was evaluated, and
+	 * why a kernel selection was dropped (a static string, or NULL). */
+	enum cta_ct_filtered_in filtered_in;
+	const char *fallback;
 };
 
 /* Prepare @d to count by @by[0..n) (n <= CTA_CT_AGG_MAX). */
@@ -227,7 +305,13 @@ int cta_ctdump_msg(const struct nlmsghdr *nlh, void *data);
 
 /*
  * Dump the conntrack table of the current network namespace (IPv4 and IPv6)
- * into @d.  Returns 0 or negative errno (-EPERM without CAP_NET_ADMIN).
+ * into @d.  The filter's terms the kernel can evaluate are sent with the
+ * request (cta_ct_filter_translate; one dump per family when a tuple
+ * selection has no family); every entry the kernel sends is checked against
+ * the whole filter, so the counts are the same wherever it was evaluated.
+ * A selection the running kernel refuses (-EOPNOTSUPP, -EINVAL) or ignores
+ * (an entry arrives that fails it) is not used again in this process.
+ * Returns 0 or negative errno (-EPERM without CAP_NET_ADMIN).
  */
 int cta_ctdump_run(struct cta_ctdump *d);
 

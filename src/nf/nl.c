@@ -52,6 +52,20 @@ void cta_nl_close(struct cta_nl *nl)
 	nl->sock = NULL;
 }
 
+int cta_nl_join(struct cta_nl *nl, unsigned group)
+{
+	int g = (int)group;
+
+	return mnl_socket_setsockopt(nl->sock, NETLINK_ADD_MEMBERSHIP, &g, sizeof(g)) < 0 ?
+		       cta_negerrno() :
+		       0;
+}
+
+int cta_nl_fd(const struct cta_nl *nl)
+{
+	return mnl_socket_get_fd(nl->sock);
+}
+
 uint32_t cta_nl_seq(struct cta_nl *nl)
 {
 	return ++nl->seq;

@@ -41,6 +41,11 @@ struct cta_nl {
 int cta_nl_open(struct cta_nl *nl, int bus, int rcvbuf, unsigned timeout_s);
 void cta_nl_close(struct cta_nl *nl);
 
+/* Join multicast group @group (NFNLGRP_*, ...).  Returns 0 or negative errno. */
+int cta_nl_join(struct cta_nl *nl, unsigned group);
+/* The socket's file descriptor (for poll). */
+int cta_nl_fd(const struct cta_nl *nl);
+
 /* A fresh sequence number for the next request (starts from the clock, as
  * libmnl's examples do, so replies to an earlier process never match). */
 uint32_t cta_nl_seq(struct cta_nl *nl);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "policy/expr-internal.h"
+#include "policy/policy.h"
 #include "util/json.h"
 #include "util/ports.h"
 #include "util/banned.h"
@@ -51,6 +52,29 @@ static int tmpl_add(struct cta_tmpl *t, char *text, struct cta_expr *e)
 	return 0;
 }
 
+/*
+ * The closing brace of the expression whose '{' is at @i, outside string
+ * literals; the index of the terminating NUL when there is none.
+ */
+static size_t expr_end(const char *text, size_t i)
+{
+	size_t j = i + 1;
+	char q = 0;
+
+	for (; text[j]; j++) {
+		if (q) {
+			if (text[j] == '\\' && text[j + 1])
+				j++;
+			else if (text[j] == q)
+				q = 0;
+		} else if (text[j] == '"' || text[j] == '\'')
+			q = text[j];
+		else if (text[j] == '}')
+			break;
+	}
+	return j;
+}
+
 int cta_tmpl_parse(const char *text, const struct cta_expr_env *env, struct cta_tmpl **ret,
 		   size_t *ret_err_off, char **ret_err)
 {
@@ -89,21 +113,8 @@ int cta_tmpl_parse(const char *text, const struct cta_expr_env *env, struct cta_
 			fputc(text[i++], f);
 			continue;
 		}
-		/* an expression: find its closing brace outside strings */
-		size_t j = i + 1;
-		char q = 0;
+		size_t j = expr_end(text, i);
 
-		for (; text[j]; j++) {
-			if (q) {
-				if (text[j] == '\\' && text[j + 1])
-					j++;
-				else if (text[j] == q)
-					q = 0;
-			} else if (text[j] == '"' || text[j] == '\'')
-				q = text[j];
-			else if (text[j] == '}')
-				break;
-		}
 		if (!text[j]) {
 			fclose(f);
 			free(buf);
@@ -226,4 +237,94 @@ int cta_tmpl_render_strict(const struct cta_tmpl *t, struct cta_eval_ctx *c, cha
 	*ret = s;
 	*ret_problem = problem;
 	return problem ? 1 : 0;
+}
+
+/* A bare name or fact path ("range", "peer.count"): it names itself. */
+static bool is_path(const char *s, size_t n)
+{
+	if (!n || !(isalpha((unsigned char)s[0]) || s[0] == '_'))
+		return false;
+	for (size_t k = 1; k < n; k++)
+		if (!isalnum((unsigned char)s[k]) && s[k] != '_' && s[k] != '.')
+			return false;
+	return true;
+}
+
+void cta_tmpl_slots_free(struct cta_tmpl_slot *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].name);
+		free(v[i].expr);
+	}
+	free(v);
+}
+
+int cta_tmpl_outline(const char *text, char **ret_text, struct cta_tmpl_slot **ret_slots,
+		     size_t *ret_n)
+{
+	_cleanup_free_ char *buf = NULL;
+	struct cta_tmpl_slot *slots = NULL;
+	size_t blen = 0, n = 0, numbered = 0, i = 0;
+	FILE *f = open_memstream(&buf, &blen);
+	int r = -ENOMEM;
+
+	if (!f)
+		return -ENOMEM;
+	while (text[i]) {
+		size_t j, k;
+
+		if ((text[i] == '{' && text[i + 1] == '{') ||
+		    (text[i] == '}' && text[i + 1] == '}')) {
+			fputc(text[i], f);
+			i += 2;
+			continue;
+		}
+		if (text[i] != '{') {
+			fputc(text[i++], f);
+			continue;
+		}
+		j = expr_end(text, i);
+		if (!text[j]) {
+			/* not a valid template (the loader refuses it): show it as written */
+			fputs(text + i, f);
+			break;
+		}
+		/* the same expression twice gets the same placeholder */
+		for (k = 0; k < n; k++)
+			if (strlen(slots[k].expr) == j - i - 1 &&
+			    !strncmp(slots[k].expr, text + i + 1, j - i - 1))
+				break;
+		if (k == n) {
+			struct cta_tmpl_slot *nv = realloc(slots, (n + 1) * sizeof(*nv));
+			char *name;
+
+			if (!nv)
+				goto out;
+			slots = nv;
+			slots[n].expr = strndup(text + i + 1, j - i - 1);
+			if (is_path(text + i + 1, j - i - 1))
+				name = strndup(text + i + 1, j - i - 1);
+			else if (asprintf(&name, "%zu", ++numbered) < 0)
+				name = NULL;
+			slots[n].name = name;
+			n++;
+			if (!slots[n - 1].expr || !name)
+				goto out;
+		}
+		fprintf(f, "<%s>", slots[k].name);
+		i = j + 1;
+	}
+	r = 0;
+out:
+	if (fclose(f) != 0 && r == 0)
+		r = -ENOMEM;
+	f = NULL;
+	if (r < 0) {
+		cta_tmpl_slots_free(slots, n);
+		return r;
+	}
+	*ret_text = TAKE_PTR(buf);
+	*ret_slots = slots;
+	*ret_n = n;
+	return 0;
 }

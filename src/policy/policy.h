@@ -237,4 +237,19 @@ bool cta_report_fails_at(const struct cta_report *r, enum cta_severity s);
 int cta_policy_audit(const struct cta_policy *p, const char *const *profiles, json_t *facts,
 		     struct cta_diags *diags, struct cta_report **ret_report);
 
+/*
+ * A template as a reader sees it in 'ctaudit explain': each {EXPRESSION} part
+ * becomes a named placeholder "<name>" (a bare name or fact path names
+ * itself, other expressions are numbered "<1>", "<2>"...), and the slots say
+ * which expression fills each placeholder, in order of first use.  Returns 0
+ * and new text and slots (free with cta_tmpl_slots_free), or -ENOMEM.
+ */
+struct cta_tmpl_slot {
+	char *name; /* without the angle brackets */
+	char *expr; /* the expression as written */
+};
+int cta_tmpl_outline(const char *text, char **ret_text, struct cta_tmpl_slot **ret_slots,
+		     size_t *ret_n);
+void cta_tmpl_slots_free(struct cta_tmpl_slot *v, size_t n);
+
 #endif

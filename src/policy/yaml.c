@@ -401,6 +401,16 @@ int cta_ydoc_parse(const char *name, const char *text, size_t len, struct cta_di
 	yaml_node_t *root;
 	int r;
 
+	/*
+	 * A UTF-8 byte-order mark may start a YAML stream (YAML 1.2, 5.2), and
+	 * editors on other systems write one; libyaml with an explicit encoding
+	 * takes it for content ("did not find expected <document start>" on
+	 * line 2).  Drop it so that lines and columns stay those of the text.
+	 */
+	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) {
+		text += 3;
+		len -= 3;
+	}
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return -ENOMEM;

@@ -237,6 +237,10 @@ static void print_section(FILE *f, const char *name, const json_t *v)
 	} else if (streq(name, "netstat")) {
 		fputs("netstat (non-zero counters)\n", f);
 		print_value(f, v, 2, true);
+	} else if (streq(name, "counters")) {
+		/* a delta per netstat counter: the ones that moved are what matters */
+		fputs("counters (when sampled; what moved over the interval, non-zero only)\n", f);
+		print_value(f, v, 2, true);
 	} else if (streq(name, "unavailable")) {
 		size_t i;
 		json_t *e;

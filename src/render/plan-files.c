@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+#include <ctype.h>
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -385,6 +387,41 @@ static int render_edits(struct cta_plan *p)
 	return 0;
 }
 
+/*
+ * Whether nftables.conf text @conf already loads @path: an `include "X"`
+ * statement (not a comment) whose X names it, directly or as a glob (nft
+ * expands include globs such as "/etc/nftables.d/<star>.nft", and takes a
+ * relative X from its include path, /etc by default).  A second include of
+ * the same file would load its table twice.
+ */
+static bool nft_conf_includes(const char *conf, const char *path)
+{
+	for (const char *l = conf; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+		const char *q, *e;
+		_cleanup_free_ char *x = NULL;
+
+		while (*l == ' ' || *l == '\t')
+			l++;
+		if (strncmp(l, "include", 7) != 0 || !isspace((unsigned char)l[7]))
+			continue;
+		q = l + 7;
+		while (*q == ' ' || *q == '\t')
+			q++;
+		if (*q != '"')
+			continue;
+		e = strchr(q + 1, '"');
+		if (!e || memchr(q, '\n', (size_t)(e - q)))
+			continue;
+		if (q[1] == '/')
+			x = strndup(q + 1, (size_t)(e - q - 1));
+		else if (asprintf(&x, "/etc/%.*s", (int)(e - q - 1), q + 1) < 0)
+			x = NULL;
+		if (x && fnmatch(x, path, FNM_PATHNAME) == 0)
+			return true;
+	}
+	return false;
+}
+
 static int render_persist(struct cta_plan *p)
 {
 	const struct cta_plan_notrack *nt = &p->notrack;
@@ -406,7 +443,7 @@ static int render_persist(struct cta_plan *p)
 		old = content_of(p, "/etc/nftables.conf");
 		r = add_file(p, real_of(p, NFT_FILE), "nftables", content_of(p, NFT_FILE),
 			     nft_persisted(&nt->want), 0644);
-		if (r >= 0 && old && !strstr(old, NFT_INCLUDE)) {
+		if (r >= 0 && old && !nft_conf_includes(old, NFT_FILE)) {
 			char *nw;
 			size_t n = strlen(old);
 

@@ -227,26 +227,6 @@ static int rd_fail(struct rd *d, const char *fmt, ...)
 	return -EINVAL;
 }
 
-static const char *type_name(const json_t *j)
-{
-	switch (json_typeof(j)) {
-	case JSON_OBJECT:
-		return "an object";
-	case JSON_ARRAY:
-		return "a list";
-	case JSON_STRING:
-		return "a string";
-	case JSON_INTEGER:
-	case JSON_REAL:
-		return "a number";
-	case JSON_TRUE:
-	case JSON_FALSE:
-		return "a boolean";
-	default:
-		return "null";
-	}
-}
-
 /*
  * Member @key of @o as type @type (JSON_STRING, ...), with the pointer
  * extended to it on success (the caller cuts it back).  Returns 1 and the
@@ -257,7 +237,7 @@ static int rd_get(struct rd *d, const json_t *o, const char *key, json_type type
 {
 	json_t *v = json_object_get(o, key);
 	static const char *const want[] = {
-		[JSON_OBJECT] = "an object",   [JSON_ARRAY] = "a list",
+		[JSON_OBJECT] = "an object",   [JSON_ARRAY] = "an array",
 		[JSON_STRING] = "a string",    [JSON_INTEGER] = "an integer",
 		[JSON_TRUE] = "true or false",
 	};
@@ -272,7 +252,7 @@ static int rd_get(struct rd *d, const json_t *o, const char *key, json_type type
 	if (k < 0)
 		return k;
 	if (json_typeof(v) != type && !(type == JSON_TRUE && json_is_boolean(v)))
-		return rd_fail(d, "is %s, not %s", type_name(v), want[type]);
+		return rd_fail(d, "is %s, not %s", cta_json_type_name(v), want[type]);
 	*ret = v;
 	return 1;
 }
@@ -311,7 +291,7 @@ static int rd_strv(struct rd *d, const json_t *o, const char *key, bool required
 		if (k < 0)
 			return k;
 		if (!json_is_string(x))
-			return rd_fail(d, "is %s, not a string", type_name(x));
+			return rd_fail(d, "is %s, not a string", cta_json_type_name(x));
 		rd_pop(d, l2);
 		(*ret)[i] = strdup(json_string_value(x));
 		if (!(*ret)[i])
@@ -346,7 +326,7 @@ static int rd_remediation(struct rd *d, const json_t *o, struct cta_remediation 
 			if (!*key)
 				return rd_fail(d, "empty sysctl key");
 			if (!json_is_string(x))
-				return rd_fail(d, "is %s, not a string", type_name(x));
+				return rd_fail(d, "is %s, not a string", cta_json_type_name(x));
 			rd_pop(d, l2);
 			s->key = strdup(key);
 			s->value = strdup(json_string_value(x));
@@ -374,7 +354,7 @@ static int rd_remediation(struct rd *d, const json_t *o, struct cta_remediation 
 			if (k < 0)
 				return k;
 			if (!json_is_object(x))
-				return rd_fail(d, "is %s, not an object", type_name(x));
+				return rd_fail(d, "is %s, not an object", cta_json_type_name(x));
 			m->n_notrack = i + 1;
 			k = rd_str(d, x, "proto", true, &n->proto);
 			if (k >= 0)
@@ -399,7 +379,7 @@ static int rd_result(struct rd *d, const json_t *o, struct cta_result *x)
 	int k, s;
 
 	if (!json_is_object(o))
-		return rd_fail(d, "is %s, not an object", type_name(o));
+		return rd_fail(d, "is %s, not an object", cta_json_type_name(o));
 	if ((k = rd_str(d, o, "rule", true, &x->rule)) < 0 ||
 	    (k = rd_str(d, o, "title", true, &x->title)) < 0 ||
 	    (k = rd_str(d, o, "status", true, &status)) < 0 ||
@@ -500,7 +480,7 @@ static int rd_report(struct rd *d, const json_t *j, struct cta_report *r)
 	int k;
 
 	if (!json_is_object(j))
-		return rd_fail(d, "is %s, not an audit report object", type_name(j));
+		return rd_fail(d, "is %s, not an audit report object", cta_json_type_name(j));
 	k = rd_get(d, j, "schema_version", JSON_INTEGER, true, &v);
 	if (k < 0)
 		return k;
@@ -527,7 +507,7 @@ static int rd_report(struct rd *d, const json_t *j, struct cta_report *r)
 		if (k < 0)
 			return k;
 		if (!json_is_string(x))
-			return rd_fail(d, "is %s, not a string", type_name(x));
+			return rd_fail(d, "is %s, not a string", cta_json_type_name(x));
 		rd_pop(d, strlen("/profiles"));
 		r->profiles[i].name = strdup(json_string_value(x));
 		if (!r->profiles[i].name)

@@ -243,41 +243,88 @@ static void put_block(FILE *f, const char *label, const char *text)
 	put_wrapped(f, text, 2);
 }
 
+/*
+ * A template for a reader: placeholders "<name>" in the text, then which
+ * expression fills each computed one (bare names are the rule's 'let' names
+ * or fact paths, listed under "how it is decided").
+ */
+static void put_outlined(FILE *f, const char *label, const char *text)
+{
+	_cleanup_free_ char *out = NULL;
+	struct cta_tmpl_slot *slots = NULL;
+	size_t n = 0;
+	bool computed = false;
+
+	if (cta_tmpl_outline(text, &out, &slots, &n) < 0) {
+		/* out of memory: the template as written is still true */
+		if (label)
+			put_block(f, label, text);
+		else {
+			fprintf(f, "  ");
+			put_wrapped(f, text, 2);
+		}
+		return;
+	}
+	if (label)
+		fprintf(f, "%s:\n", label);
+	fprintf(f, "  ");
+	put_wrapped(f, out, 2);
+	for (size_t i = 0; i < n; i++) {
+		if (streq(slots[i].name, slots[i].expr))
+			continue;
+		if (!computed)
+			fprintf(f, "  where:\n");
+		computed = true;
+		fprintf(f, "    <%s> = %s\n", slots[i].name, slots[i].expr);
+	}
+	cta_tmpl_slots_free(slots, n);
+}
+
+/*
+ * The remediation as the rule writes it.  Markdown shows the templates as
+ * written; text shows them as one outlined block, so that a placeholder has
+ * one name across the whole fix.
+ */
 static void remediation_src(FILE *f, const json_t *rem, bool md)
 {
+	_cleanup_free_ char *buf = NULL;
+	size_t len = 0, i;
+	FILE *t = md ? f : open_memstream(&buf, &len);
 	const char *k;
 	json_t *v, *x;
-	size_t i;
 
+	if (!t)
+		return;
 	json_object_foreach((json_t *)json_object_get(rem, "sysctl"), k, v) {
 		_cleanup_free_ char *s = json_is_string(v) ?
 						 strdup(json_string_value(v)) :
 						 json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY |
 								       JSON_REAL_PRECISION(15));
 
-		fprintf(f, md ? "- set `%s` to `%s`\n" : "  set %s = %s\n", k, s ? s : "?");
+		fprintf(t, md ? "- set `%s` to `%s`\n" : "set %s = %s\n", k, s ? s : "?");
 	}
 	json_array_foreach(json_object_get(rem, "remove_persisted"), i, x)
-		fprintf(f,
+		fprintf(t,
 			md ? "- remove the stale `%s` assignment from the sysctl.d files\n" :
-			     "  remove the stale %s assignment from the sysctl.d files\n",
+			     "remove the stale %s assignment from the sysctl.d files\n",
 			json_string_value(x));
 	if (json_object_get(rem, "notrack")) {
 		json_t *nt = json_object_get(rem, "notrack");
 
-		fprintf(f,
+		/* ports is an expression, proto a template */
+		fprintf(t,
 			md ? "- add NOTRACK rules: proto `%s`, ports `%s`\n" :
-			     "  add NOTRACK rules: proto %s, ports %s\n",
+			     "add NOTRACK rules: proto %s, ports {%s}\n",
 			str(nt, "proto") ?: "?", str(nt, "ports") ?: "?");
 	}
-	if (str(rem, "advice")) {
-		if (md)
-			fprintf(f, "- %s\n", str(rem, "advice"));
-		else {
-			fprintf(f, "  ");
-			put_wrapped(f, str(rem, "advice"), 2);
-		}
-	}
+	if (str(rem, "advice"))
+		fprintf(t, md ? "- %s\n" : "%s\n", str(rem, "advice"));
+	if (md || fclose(t) != 0)
+		return;
+	/* put_wrapped() indents continuation lines, not the first one */
+	if (len && buf[len - 1] == '\n')
+		buf[len - 1] = 0;
+	put_outlined(f, NULL, buf);
 }
 
 char *cta_report_explain_text(const json_t *rule)
@@ -301,8 +348,9 @@ char *cta_report_explain_text(const json_t *rule)
 	if (str(rule, "kernels"))
 		fprintf(f, "kernels: %s\n", str(rule, "kernels"));
 	fputc('\n', f);
-	put_block(f, "explanation (with {...} filled in from the host when audited)",
-		  str(rule, "explanation"));
+	if (str(rule, "explanation"))
+		put_outlined(f, "explanation (each <...> is filled in from the host when audited)",
+			     str(rule, "explanation"));
 	fprintf(f, "\nreferences:\n");
 	json_array_foreach(json_object_get(rule, "references"), i, x)
 		fprintf(f, "  - %s\n", json_string_value(x));

@@ -38,7 +38,7 @@ char *cta_render_top_text(const struct cta_top *t)
 		return NULL;
 	if (ct && t->filter)
 		fprintf(f, "conntrack entries matching '%s': %" PRIu64 " of %" PRIu64 " (by %s)\n",
-			t->filter, t->total, t->scanned, t->by);
+			t->filter, t->total, t->table ? t->table : t->scanned, t->by);
 	else if (ct)
 		fprintf(f, "conntrack entries: %" PRIu64 " (by %s)\n", t->total, t->by);
 	else
@@ -78,6 +78,9 @@ int cta_render_top_json(const struct cta_top *t, json_t **ret)
 			      (json_int_t)t->total, "scanned", (json_int_t)t->scanned, "keys_total",
 			      (json_int_t)t->keys, "approximate", t->approximate, "top", a);
 		if (o && t->filter && json_object_set_new(o, "filter", json_string(t->filter)) < 0)
+			return -ENOMEM;
+		if (o && t->filter && t->filtered_in &&
+		    json_object_set_new(o, "filtered_in", json_string(t->filtered_in)) < 0)
 			return -ENOMEM;
 	} else
 		o = json_pack("{s:s, s:s, s:I, s:I, s:b, s:O}", "by", t->by, "state", t->state,

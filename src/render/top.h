@@ -29,7 +29,11 @@ struct cta_top {
 	const char *filter; /* conntrack: --filter text, or NULL */
 	const char *state; /* sockets: state name ("TIME_WAIT", "all") */
 	uint64_t total; /* entries (matching the filter) or sockets */
-	uint64_t scanned; /* conntrack: entries looked at */
+	uint64_t scanned; /* conntrack: entries the kernel sent */
+	/* conntrack with a filter: "kernel", "userspace" or "both" (where the
+	 * filter was evaluated), and the table's size for "N of M" */
+	const char *filtered_in;
+	uint64_t table;
 	size_t keys; /* distinct keys seen */
 	bool approximate; /* the dump was interrupted */
 	const struct cta_top_item *items; /* most frequent first */

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "util/facts-schema.h"
+#include "util/json.h"
 #include "util/macro.h"
 #include "util/banned.h"
 
@@ -61,6 +62,16 @@ static const struct cta_fact_schema ct_stats[] = {
 	{ "chaintoolong", CTA_FACT_COUNT, NULL, NULL },
 	END,
 };
+/* "table full" kernel log lines by namespace (collect/conntrack.c) */
+static const struct cta_fact_schema table_full[] = {
+	{ "names_netns", CTA_FACT_BOOL, NULL, NULL },
+	{ "this_netns", CTA_FACT_COUNT, NULL, NULL },
+	{ "this_netns_in_interval", CTA_FACT_COUNT, NULL, NULL },
+	{ "other_netns", CTA_FACT_COUNT, NULL, NULL },
+	{ "unattributed", CTA_FACT_COUNT, NULL, NULL },
+	{ "unattributed_in_interval", CTA_FACT_COUNT, NULL, NULL },
+	END,
+};
 static const struct cta_fact_schema conntrack[] = {
 	{ "active", CTA_FACT_BOOL, NULL, NULL },
 	{ "active_reason", CTA_FACT_STRING, NULL, NULL },
@@ -70,6 +81,7 @@ static const struct cta_fact_schema conntrack[] = {
 	{ "stats", CTA_FACT_OBJECT, ct_stats, NULL },
 	{ "stats_source", CTA_FACT_STRING, NULL, NULL },
 	{ "table_full_messages", CTA_FACT_COUNT, NULL, NULL },
+	{ "table_full", CTA_FACT_OBJECT, table_full, NULL },
 	{ "top", CTA_FACT_OBJECT, NULL, NULL },
 	END,
 };
@@ -145,6 +157,33 @@ static const struct cta_fact_schema derived[] = {
 	END,
 };
 
+/* The counters' sampling and their movement over an interval (collect/baseline.c). */
+static const struct cta_fact_schema counters_interval[] = {
+	{ "source", CTA_FACT_STRING, NULL, NULL },
+	{ "seconds", CTA_FACT_COUNT, NULL, NULL },
+	{ "start", CTA_FACT_STRING, NULL, NULL },
+	{ "text", CTA_FACT_STRING, NULL, NULL },
+	END,
+};
+static const struct cta_fact_schema counters_delta[] = {
+	{ "conntrack", CTA_FACT_OBJECT, ct_stats, NULL },
+	{ "netstat", CTA_FACT_OBJECT, NULL, &counts },
+	END,
+};
+static const struct cta_fact_schema counters[] = {
+	{ "sampled_at", CTA_FACT_STRING, NULL, NULL },
+	{ "sampled_at_unix", CTA_FACT_COUNT, NULL, NULL },
+	{ "monotonic_us", CTA_FACT_COUNT, NULL, NULL },
+	{ "boot_id", CTA_FACT_STRING, NULL, NULL },
+	{ "netns_cookie", CTA_FACT_COUNT, NULL, NULL },
+	{ "since", CTA_FACT_STRING, NULL, NULL },
+	{ "uptime_seconds", CTA_FACT_COUNT, NULL, NULL },
+	{ "lifetime", CTA_FACT_STRING, NULL, NULL },
+	{ "interval", CTA_FACT_OBJECT, counters_interval, NULL },
+	{ "delta", CTA_FACT_OBJECT, counters_delta, NULL },
+	END,
+};
+
 static const struct cta_fact_schema roots[] = {
 	{ "schema_version", CTA_FACT_INT, NULL, NULL },
 	{ "collected_at", CTA_FACT_STRING, NULL, NULL },
@@ -157,6 +196,7 @@ static const struct cta_fact_schema roots[] = {
 	{ "conntrack", CTA_FACT_OBJECT, conntrack, NULL },
 	{ "sockets", CTA_FACT_OBJECT, sockets, NULL },
 	{ "netstat", CTA_FACT_OBJECT, NULL, &integers },
+	{ "counters", CTA_FACT_OBJECT, counters, NULL },
 	{ "helpers", CTA_FACT_OBJECT, helpers, NULL },
 	{ "firewall", CTA_FACT_OBJECT, firewall, NULL },
 	{ "unavailable", CTA_FACT_ARRAY, NULL, &unavailable_obj },
@@ -237,27 +277,6 @@ static const char *type_word(enum cta_fact_type t)
 	}
 }
 
-static const char *json_word(const json_t *j)
-{
-	switch (json_typeof(j)) {
-	case JSON_OBJECT:
-		return "an object";
-	case JSON_ARRAY:
-		return "an array";
-	case JSON_STRING:
-		return "a string";
-	case JSON_INTEGER:
-		return "an integer";
-	case JSON_REAL:
-		return "a number with a fraction or exponent";
-	case JSON_TRUE:
-	case JSON_FALSE:
-		return "a boolean";
-	default:
-		return "null";
-	}
-}
-
 static bool type_ok(const struct cta_fact_schema *s, json_t *j)
 {
 	json_int_t v;
@@ -332,7 +351,7 @@ static int check(struct vctx *c, const struct cta_fact_schema *s, json_t *j)
 				     type_word(s->type), json_integer_value(j));
 		else
 			r = asprintf(&c->msg, "expected %s, not %s", type_word(s->type),
-				     json_word(j));
+				     cta_json_type_name(j));
 		if (r < 0) {
 			c->msg = NULL;
 			return -ENOMEM;

@@ -37,4 +37,11 @@ char *cta_json_dumps(const json_t *j);
  */
 int cta_json_load_file(const char *path, json_t **ret, char **ret_err);
 
+/*
+ * What a JSON value is, for messages about input files: "an object", "an
+ * array", "a string", "an integer", "a number with a fraction or exponent",
+ * "a boolean" or "null".
+ */
+const char *cta_json_type_name(const json_t *j);
+
 #endif

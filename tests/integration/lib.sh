@@ -39,9 +39,15 @@ _cta_cleanup() {
 		eval "${_cta_cleanups[$i]}" >/dev/null 2>&1
 	done
 	for ns in "${_cta_netns[@]}"; do
+		# a live audit keeps a counter baseline per namespace below the
+		# state directory; the host's own must not collect the test's
+		ino=$(stat -L -c %i "/run/netns/$ns" 2>/dev/null) &&
+			rm -f "/var/lib/ctaudit/baseline/$ino.json"
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
 		ip netns del "$ns" 2>/dev/null
 	done
+	# and the directories, when the tests created them
+	rmdir /var/lib/ctaudit/baseline /var/lib/ctaudit 2>/dev/null
 	for d in "${_cta_tmpdirs[@]}"; do
 		rm -rf "$d"
 	done

@@ -53,7 +53,7 @@ jq '.results[0].status = 1' "$T/r.json" >"$T/bad.json"
 rc=0
 "$CTAUDIT" apply --yes --report "$T/bad.json" --netns "$NS" --root "$R" >"$T/out" 2>"$T/err" || rc=$?
 cta_assert_eq "bad report exit status" "$rc" 2
-cta_assert_eq "bad report message" "$(cat "$T/err")" "$T/bad.json: /results/0/status: is a number, not a string"
+cta_assert_eq "bad report message" "$(cat "$T/err")" "$T/bad.json: /results/0/status: is an integer, not a string"
 cta_assert_eq "tree unchanged" "$(tree)" "$before"
 [ -z "$(cta_in "$NS" sysctl -n net.ipv4.tcp_timestamps | grep -vx 0)" ] || cta_fail "runtime value changed"
 jq '.summary.high += 1' "$T/r.json" >"$T/bad2.json"

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
 #include <linux/netlink.h>
@@ -190,6 +191,11 @@ static void test_filter(void **state)
 		{ "dport=443", 1 },
 		{ "  proto=tcp   src=10.0.0.1  ", 7 },
 		{ "src=10.0.0.0/8 src=10.0.0.1/32", 7 },
+		{ "status=ASSURED", 9 },
+		{ "status=unreplied", 12 },
+		{ "status=ASSURED,UNREPLIED", 7 },
+		{ "status=!ASSURED", 5 },
+		{ "status=SEEN_REPLY,CONFIRMED", 2 },
 	};
 
 	for (size_t i = 0; i < ELEMENTSOF(t); i++) {
@@ -218,7 +224,8 @@ static void test_filter_errors(void **state)
 	static const struct {
 		const char *expr, *msg;
 	} t[] = {
-		{ "foo=1", "unknown filter key 'foo' (proto, src, dst, dport, state, zone, mark)" },
+		{ "foo=1",
+		  "unknown filter key 'foo' (proto, src, dst, dport, state, zone, mark, status)" },
 		{ "src", "filter term 'src' is not KEY=VALUE" },
 		{ "src=", "filter term 'src=' has no value" },
 		{ "src=10.0.0.300", "invalid address or prefix '10.0.0.300' in 'src=10.0.0.300'" },
@@ -249,6 +256,22 @@ static void test_filter_errors(void **state)
 		assert_int_equal(cta_ct_filter_parse("state=BOGUS", &f, &err), -EINVAL);
 		assert_non_null(strstr(err, "unknown TCP conntrack state 'BOGUS'"));
 		free(err);
+	}
+	{
+		static const char *const bad[] = { "status=BOGUS", "status=ASSURED,!ASSURED",
+						   "status=SEEN_REPLY,UNREPLIED", "status=,",
+						   "status=!" };
+
+		for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+			struct cta_ct_filter f;
+			char *err = NULL;
+
+			assert_int_equal(cta_ct_filter_parse(bad[i], &f, &err), -EINVAL);
+			assert_non_null(err);
+			if (!strstr(err, "invalid status '"))
+				fail_msg("'%s': %s", bad[i], err);
+			free(err);
+		}
 	}
 }
 
@@ -517,14 +540,197 @@ static void test_dump_request(void **state)
 	assert_int_equal(nfg->nfgen_family, AF_INET);
 }
 
+/* Which terms go to the kernel, and how. */
+static void test_translate(void **state)
+{
+	static const struct {
+		const char *expr;
+		unsigned ksel;
+		uint64_t exact;
+		uint8_t l3num;
+		uint32_t orig_flags, mark, mark_mask;
+		int zone; /* -1: none */
+	} t[] = {
+		{ "mark=7", CTA_CT_KSEL_ALL, 0x1, 0, 0, 7, 0xffffffff, -1 },
+		{ "mark=0x10/0xf0", CTA_CT_KSEL_ALL, 0x1, 0, 0, 0x10, 0xf0, -1 },
+		{ "mark=0/0", CTA_CT_KSEL_ALL, 0x1, 0, 0, 0, 0, -1 },
+		{ "mark=7 mark=3", CTA_CT_KSEL_ALL, 0x1, 0, 0, 7, 0xffffffff, -1 },
+		{ "mark=7", CTA_CT_KSEL_TUPLE, 0, 0, 0, 0, 0, -1 },
+		{ "zone=5", CTA_CT_KSEL_ALL, 0x1, 0, 0, 0, 0, 5 },
+		{ "zone=0", CTA_CT_KSEL_ALL, 0, 0, 0, 0, 0, -1 },
+		{ "zone=5", CTA_CT_KSEL_MARK, 0, 0, 0, 0, 0, -1 },
+		{ "src=10.0.0.1", CTA_CT_KSEL_ALL, 0x1, AF_INET, CTA_CT_ORIG_SRC, 0, 0, -1 },
+		{ "src=10.0.0.0/8", CTA_CT_KSEL_ALL, 0, AF_INET, 0, 0, 0, -1 },
+		{ "src=10.0.0.1", CTA_CT_KSEL_MARK, 0, AF_INET, 0, 0, 0, -1 },
+		{ "dst=fd00::1", CTA_CT_KSEL_ALL, 0, AF_INET6, 0, 0, 0, -1 },
+		{ "src=10.0.0.1 dst=fd00::1", CTA_CT_KSEL_ALL, 0, 0, 0, 0, 0, -1 },
+		{ "proto=tcp", CTA_CT_KSEL_ALL, 0x1, 0, CTA_CT_ORIG_PROTO, 0, 0, -1 },
+		{ "dport=443 proto=tcp", CTA_CT_KSEL_ALL, 0x3, 0,
+		  CTA_CT_ORIG_PROTO | CTA_CT_ORIG_DPORT, 0, 0, -1 },
+		{ "dport=443", CTA_CT_KSEL_ALL, 0, 0, 0, 0, 0, -1 },
+		{ "dport=443 proto=sctp", CTA_CT_KSEL_ALL, 0x2, 0, CTA_CT_ORIG_PROTO, 0, 0, -1 },
+		{ "dport=80-443 proto=udp", CTA_CT_KSEL_ALL, 0x2, 0, CTA_CT_ORIG_PROTO, 0, 0, -1 },
+		{ "state=ESTABLISHED", CTA_CT_KSEL_ALL, 0, 0, 0, 0, 0, -1 },
+		{ "status=ASSURED", CTA_CT_KSEL_ALL, 0x1, 0, 0, 0, 0, -1 },
+		{ "status=ASSURED", CTA_CT_KSEL_MARK, 0, 0, 0, 0, 0, -1 },
+		{ "src=10.0.0.1 dst=10.0.0.2 proto=udp dport=53 mark=1 zone=2 state=CLOSE",
+		  CTA_CT_KSEL_ALL, 0x3f, AF_INET,
+		  CTA_CT_ORIG_SRC | CTA_CT_ORIG_DST | CTA_CT_ORIG_PROTO | CTA_CT_ORIG_DPORT, 1,
+		  0xffffffff, 2 },
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(t); i++) {
+		struct cta_ct_filter f;
+		struct cta_ct_dump_filter k;
+		char *err = NULL;
+		uint64_t exact;
+
+		assert_int_equal(cta_ct_filter_parse(t[i].expr, &f, &err), 0);
+		cta_ct_filter_translate(&f, t[i].ksel, &k, &exact);
+		if (exact != t[i].exact || k.l3num != t[i].l3num ||
+		    k.orig_flags != t[i].orig_flags || k.mark != t[i].mark ||
+		    k.mark_mask != t[i].mark_mask || k.has_zone != (t[i].zone >= 0) ||
+		    (t[i].zone >= 0 && k.zone != t[i].zone))
+			fail_msg("'%s': exact %#llx l3num %u flags %#x mark %#x/%#x zone %d:%u",
+				 t[i].expr, (unsigned long long)exact, k.l3num, k.orig_flags,
+				 k.mark, k.mark_mask, k.has_zone, k.zone);
+		cta_ct_filter_done(&f);
+	}
+	cta_ct_filter_translate(NULL, CTA_CT_KSEL_ALL, &(struct cta_ct_dump_filter){ 0 },
+				&(uint64_t){ 0 });
+	{
+		struct cta_ct_filter f;
+		struct cta_ct_dump_filter k;
+		char *err = NULL;
+		uint64_t exact;
+
+		/* UNREPLIED is SEEN_REPLY clear: mask has it, value does not */
+		assert_int_equal(cta_ct_filter_parse("status=ASSURED,UNREPLIED", &f, &err), 0);
+		cta_ct_filter_translate(&f, CTA_CT_KSEL_ALL, &k, &exact);
+		assert_int_equal(k.status, IPS_ASSURED);
+		assert_int_equal(k.status_mask, IPS_ASSURED | IPS_SEEN_REPLY);
+		cta_ct_filter_done(&f);
+	}
+}
+
+/* A kernel that ignores a selection is noticed: it sends entries failing it. */
+static void test_kernel_ignored(void **state)
+{
+	struct cta_ct_filter f;
+	struct cta_ctdump d;
+	char *err = NULL;
+	bool intr = false;
+	enum cta_ct_by by = CTA_CT_BY_SRC;
+
+	assert_int_equal(cta_ct_filter_parse("proto=udp mark=9", &f, &err), 0);
+	cta_ctdump_init(&d, &by, 1, &f);
+	d.kexact = 0x2; /* mark=9 was sent; the fixture holds every entry */
+	assert_int_equal(cta_nldump_parse(fixture, fixture_len, cta_ctdump_msg, &d, &intr), 1);
+	assert_int_equal(d.entries, 1);
+	assert_int_equal(d.kignored, 0x2);
+	/* one UDP entry has mark 9: the 13 others fail the term the kernel had */
+	assert_int_equal(d.kernel_misses, 13);
+	cta_ctdump_done(&d);
+
+	cta_ctdump_init(&d, &by, 1, &f);
+	d.kexact = 0x1; /* proto=udp was sent: the 12 TCP and ICMP entries give it away */
+	assert_int_equal(cta_nldump_parse(fixture, fixture_len, cta_ctdump_msg, &d, &intr), 1);
+	assert_int_equal(d.entries, 1);
+	assert_int_equal(d.kignored, 0x1);
+	assert_int_equal(d.kernel_misses, 12);
+	cta_ctdump_done(&d);
+	cta_ct_filter_done(&f);
+}
+
+/* Zone and the CTA_FILTER tuple after the library-built attributes. */
+static void test_dump_request_tuple(void **state)
+{
+	uint8_t buf[CTA_CT_DUMP_REQ_SIZE];
+	const struct nlmsghdr *nlh = (const void *)buf;
+	const struct nfgenmsg *nfg = (const void *)(buf + NLMSG_HDRLEN);
+	struct cta_ct_dump_filter k = {
+		.l3num = AF_INET,
+		.has_zone = true,
+		.zone = 5,
+		.orig_flags = CTA_CT_ORIG_SRC | CTA_CT_ORIG_PROTO | CTA_CT_ORIG_DPORT,
+		.proto = IPPROTO_TCP,
+		.dport = 443,
+	};
+	const struct nlattr *a;
+	size_t off = NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct nfgenmsg));
+	int len;
+	uint16_t v16;
+	uint32_t v32;
+
+	inet_pton(AF_INET, "10.0.0.7", k.src);
+	len = cta_ct_dump_request(buf, &k, 4);
+	assert_true(len > 0 && len <= CTA_CT_DUMP_REQ_SIZE);
+	assert_int_equal(nlh->nlmsg_len, (uint32_t)len);
+	assert_int_equal(nfg->nfgen_family, AF_INET);
+
+	a = (const void *)(buf + off);
+	assert_int_equal(a->nla_type & NLA_TYPE_MASK, CTA_ZONE);
+	memcpy(&v16, buf + off + NLA_HDRLEN, 2);
+	assert_int_equal(ntohs(v16), 5);
+	off += NLA_ALIGN(a->nla_len);
+
+	a = (const void *)(buf + off);
+	assert_int_equal(a->nla_type & NLA_TYPE_MASK, CTA_FILTER);
+	assert_int_equal(a->nla_len, 2 * NLA_HDRLEN + 4);
+	a = (const void *)(buf + off + NLA_HDRLEN);
+	assert_int_equal(a->nla_type & NLA_TYPE_MASK, CTA_FILTER_ORIG_FLAGS);
+	/* NLA_U32 in host order (nla_get_u32 in ctnetlink_parse_filter) */
+	memcpy(&v32, (const uint8_t *)a + NLA_HDRLEN, 4);
+	assert_int_equal(v32, CTA_CT_ORIG_SRC | CTA_CT_ORIG_PROTO | CTA_CT_ORIG_DPORT);
+	off += NLA_ALIGN(((const struct nlattr *)(buf + off))->nla_len);
+
+	/* CTA_TUPLE_ORIG { CTA_TUPLE_IP { V4_SRC }, CTA_TUPLE_PROTO { NUM, DST_PORT } } */
+	a = (const void *)(buf + off);
+	assert_int_equal(a->nla_type & NLA_TYPE_MASK, CTA_TUPLE_ORIG);
+	assert_int_equal(off + a->nla_len, (size_t)len);
+	{
+		const uint8_t *p = buf + off + NLA_HDRLEN;
+		const struct nlattr *ip = (const void *)p, *src, *proto, *num, *port;
+
+		assert_int_equal(ip->nla_type & NLA_TYPE_MASK, CTA_TUPLE_IP);
+		src = (const void *)(p + NLA_HDRLEN);
+		assert_int_equal(src->nla_type & NLA_TYPE_MASK, CTA_IP_V4_SRC);
+		assert_int_equal(src->nla_len, NLA_HDRLEN + 4);
+		assert_memory_equal((const uint8_t *)src + NLA_HDRLEN, k.src, 4);
+		proto = (const void *)(p + NLA_ALIGN(ip->nla_len));
+		assert_int_equal(proto->nla_type & NLA_TYPE_MASK, CTA_TUPLE_PROTO);
+		num = (const void *)((const uint8_t *)proto + NLA_HDRLEN);
+		assert_int_equal(num->nla_type & NLA_TYPE_MASK, CTA_PROTO_NUM);
+		assert_int_equal(*((const uint8_t *)num + NLA_HDRLEN), IPPROTO_TCP);
+		port = (const void *)((const uint8_t *)num + NLA_ALIGN(num->nla_len));
+		assert_int_equal(port->nla_type & NLA_TYPE_MASK, CTA_PROTO_DST_PORT);
+		memcpy(&v16, (const uint8_t *)port + NLA_HDRLEN, 2);
+		assert_int_equal(ntohs(v16), 443);
+	}
+
+	/* a tuple selection without a family is never sent (the kernel refuses it) */
+	k.l3num = 0;
+	k.has_zone = false;
+	len = cta_ct_dump_request(buf, &k, 5);
+	assert_int_equal(len, NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(struct nfgenmsg)));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_by_src),	      cmocka_unit_test(test_by_dst),
-		cmocka_unit_test(test_by_other_keys), cmocka_unit_test(test_parse_entry),
-		cmocka_unit_test(test_filter),	      cmocka_unit_test(test_filter_errors),
-		cmocka_unit_test(test_dump_intr),     cmocka_unit_test(test_dump_errors),
-		cmocka_unit_test(test_agg),	      cmocka_unit_test(test_dump_request),
+		cmocka_unit_test(test_by_src),
+		cmocka_unit_test(test_by_dst),
+		cmocka_unit_test(test_by_other_keys),
+		cmocka_unit_test(test_parse_entry),
+		cmocka_unit_test(test_filter),
+		cmocka_unit_test(test_filter_errors),
+		cmocka_unit_test(test_dump_intr),
+		cmocka_unit_test(test_dump_errors),
+		cmocka_unit_test(test_agg),
+		cmocka_unit_test(test_dump_request),
+		cmocka_unit_test(test_translate),
+		cmocka_unit_test(test_kernel_ignored),
+		cmocka_unit_test(test_dump_request_tuple),
 	};
 
 	return cmocka_run_group_tests(tests, load_fixture, free_fixture);

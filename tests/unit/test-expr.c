@@ -9,6 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "policy/expr.h"
+#include "policy/policy.h"
 #include "util/json.h"
 #include "util/macro.h"
 
@@ -544,12 +545,47 @@ static void test_versions_ports(void **state)
 	assert_int_equal(cta_port_spec_contains("22,", 22), 1);
 }
 
+/* explain's view of a template: named placeholders and the expressions behind them */
+static void test_tmpl_outline(void **state)
+{
+	static const struct {
+		const char *in, *text, *slots; /* slots: "name=expr;..." */
+	} t[] = {
+		{ "no braces", "no braces", "" },
+		{ "{a} of {b.c}", "<a> of <b.c>", "a=a;b.c=b.c;" },
+		{ "{pct(x / y)} and {x} and {pct(x / y)}", "<1> and <x> and <1>",
+		  "1=pct(x / y);x=x;" },
+		{ "{{literal}} {f(\"}\")}", "{literal} <1>", "1=f(\"}\");" },
+		{ "{a} {b()} {c()}", "<a> <1> <2>", "a=a;1=b();2=c();" },
+		{ "broken {x", "broken {x", "" },
+		{ "", "", "" },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		char *text = NULL, *got = NULL;
+		struct cta_tmpl_slot *v = NULL;
+		size_t n = 0, len = 0;
+		FILE *f = open_memstream(&got, &len);
+
+		assert_int_equal(cta_tmpl_outline(t[i].in, &text, &v, &n), 0);
+		assert_string_equal(text, t[i].text);
+		for (size_t k = 0; k < n; k++)
+			fprintf(f, "%s=%s;", v[k].name, v[k].expr);
+		fclose(f);
+		assert_string_equal(got, t[i].slots);
+		cta_tmpl_slots_free(v, n);
+		free(text);
+		free(got);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_eval_table),    cmocka_unit_test(test_parse_errors),
-		cmocka_unit_test(test_deep_and_long), cmocka_unit_test(test_env),
-		cmocka_unit_test(test_templates),     cmocka_unit_test(test_versions_ports),
+		cmocka_unit_test(test_eval_table),     cmocka_unit_test(test_parse_errors),
+		cmocka_unit_test(test_deep_and_long),  cmocka_unit_test(test_env),
+		cmocka_unit_test(test_templates),      cmocka_unit_test(test_tmpl_outline),
+		cmocka_unit_test(test_versions_ports),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

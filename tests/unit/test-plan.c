@@ -188,6 +188,25 @@ static void test_runtime_and_host_only(void **state)
 	json_decref(facts), json_decref(report);
 }
 
+/* an empty current value (ip_local_reserved_ports) is shown as "(empty)", not as nothing */
+static void test_text_empty_value(void **state)
+{
+	json_t *facts = load("facts-db-client.json"), *report = load("report-db-client.json");
+	struct memfs m = { base_tree, NULL };
+	struct cta_plan *p;
+	char *t = NULL;
+
+	json_object_set_new(json_object_get(facts, "sysctl"), "net.ipv4.tcp_tw_reuse",
+			    json_string(""));
+	p = compute(facts, report, false, &m);
+	assert_int_equal(cta_render_plan_text(p, &t), 0);
+	assert_non_null(strstr(t, "  net.ipv4.tcp_tw_reuse: (empty) -> 1 (rule "));
+	assert_null(strstr(t, ":  -> "));
+	free(t);
+	cta_plan_free(p);
+	json_decref(facts), json_decref(report);
+}
+
 static void test_precedence(void **state)
 {
 	json_t *facts = load("facts-db-client.json"), *report = load("report-db-client.json");
@@ -472,6 +491,39 @@ static void test_notrack(void **state)
 					    "include \"/etc/nftables.d/ctaudit.nft\"\n");
 		assert_non_null(file(p, "/etc/nftables.d/ctaudit.nft"));
 		cta_plan_free(p);
+	}
+	/* an include that already loads ctaudit's file (a glob, relative, or exact) is not repeated */
+	{
+		static const struct {
+			const char *conf;
+			bool added;
+		} inc[] = {
+			{ "flush ruleset\ninclude \"/etc/nftables.d/*.nft\"\n", false },
+			{ "flush ruleset\n  include \"nftables.d/*\"\n", false },
+			{ "include \"/etc/nftables.d/ctaudit.nft\"\n", false },
+			{ "include \"/etc/nftables.d/[a-c]*.nft\"\n", false },
+			/* a comment, another directory, a glob that does not match */
+			{ "# include \"/etc/nftables.d/*.nft\"\n", true },
+			{ "include \"/etc/nft/*.nft\"\n", true },
+			{ "include \"/etc/nftables.d/*.conf\"\n", true },
+			{ "include \"/etc/*.nft\"\n", true }, /* '*' does not cross '/' */
+		};
+
+		for (size_t i = 0; i < sizeof(inc) / sizeof(inc[0]); i++) {
+			const struct memfile nftconf[] = {
+				{ "/etc/nftables.conf", inc[i].conf, NULL },
+				{},
+			};
+			struct memfs m4 = { base_tree, nftconf };
+
+			p = compute(facts, report, false, &m4);
+			assert_int_equal(p->notrack.persist, CTA_PLAN_PERSIST_NFTABLES);
+			if ((file(p, "/etc/nftables.conf") != NULL) != inc[i].added)
+				fail_msg("case %zu: nftables.conf %s", i,
+					 inc[i].added ? "not changed" : "changed");
+			assert_non_null(file(p, "/etc/nftables.d/ctaudit.nft"));
+			cta_plan_free(p);
+		}
 	}
 	json_decref(facts), json_decref(report);
 }
@@ -838,6 +890,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sysctl_file_golden),
 		cmocka_unit_test(test_runtime_and_host_only),
+		cmocka_unit_test(test_text_empty_value),
 		cmocka_unit_test(test_precedence),
 		cmocka_unit_test(test_stale),
 		cmocka_unit_test(test_idempotent),

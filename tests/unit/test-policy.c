@@ -14,6 +14,7 @@
 #include "util/json.h"
 #include "util/macro.h"
 #include "render/report.h"
+#include "policy/yaml.h"
 
 /* The evaluate stage's report in its JSON form (docs/audit-json.md), which these tests inspect. */
 static int audit_json(const struct cta_policy *p, const char *const *profiles, json_t *facts,
@@ -61,6 +62,28 @@ static json_t *load_facts(const char *name)
 	j = json_load_file(path, 0, NULL);
 	assert_non_null(j);
 	return j;
+}
+
+/* A UTF-8 byte-order mark before the first key is accepted; positions ignore it. */
+static void test_yaml_bom(void **state)
+{
+	static const char text[] = "\xef\xbb\xbfprofile: x\nextends: base\n";
+	struct cta_diags d = { 0 };
+	struct cta_ydoc *doc = NULL;
+	struct cta_ynode *n;
+
+	assert_int_equal(cta_ydoc_parse("bom.yaml", text, sizeof(text) - 1, &d, &doc), 0);
+	assert_true(cta_diags_empty(&d));
+	n = cta_ynode_get(doc->root, "extends");
+	assert_non_null(n);
+	assert_int_equal(n->line, 2);
+	assert_int_equal(n->col, 10);
+	n = cta_ynode_get(doc->root, "profile");
+	assert_non_null(n);
+	assert_int_equal(n->line, 1);
+	assert_int_equal(n->col, 10);
+	cta_ydoc_free(doc);
+	cta_diags_done(&d);
 }
 
 static void test_load_good(void **state)
@@ -685,6 +708,7 @@ static void test_hostile_facts(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_yaml_bom),
 		cmocka_unit_test(test_load_good),
 		cmocka_unit_test(test_explain_json),
 		cmocka_unit_test(test_profile_merge),

@@ -161,30 +161,30 @@ static void test_json_strict(void **state)
 		const char *json; /* new value; NULL: delete it */
 		const char *error;
 	} t[] = {
-		{ "results/0/status", "5", "/results/0/status: is a number, not a string" },
+		{ "results/0/status", "5", "/results/0/status: is an integer, not a string" },
 		{ "results/0/status", "\"fial\"",
 		  "/results/0/status: unknown status 'fial' (fail, pass or skip)" },
 		{ "results/1/severity", "\"severe\"",
 		  "/results/1/severity: unknown severity 'severe' (critical, high, medium, low or "
 		  "info)" },
 		{ "results/0/remediation/sysctl/net.ipv4.conf.eth0~100.rp_filter", "1",
-		  "/results/0/remediation/sysctl/net.ipv4.conf.eth0~1100.rp_filter: is a number, "
+		  "/results/0/remediation/sysctl/net.ipv4.conf.eth0~1100.rp_filter: is an integer, "
 		  "not a string" },
 		{ "results/1/remediation/notrack/0/port", "8080",
-		  "/results/1/remediation/notrack/0/port: is a number, not a string" },
+		  "/results/1/remediation/notrack/0/port: is an integer, not a string" },
 		{ "results/1/remediation/notrack/0", "\"tcp/8080\"",
 		  "/results/1/remediation/notrack/0: is a string, not an object" },
 		{ "results/1/remediation/unresolved", "\"x\"",
-		  "/results/1/remediation/unresolved: is a string, not a list" },
+		  "/results/1/remediation/unresolved: is a string, not an array" },
 		{ "results/0/remediation", NULL, "/results/0: missing 'remediation'" },
 		{ "results/3/remediation", "{}",
 		  "/results/3/remediation: only a failing result has a remediation, not a 'pass' "
 		  "one" },
 		{ "results/5/reason", NULL, "/results/5: missing 'reason'" },
 		{ "results/2/references", "[1]",
-		  "/results/2/references/0: is a number, not a string" },
+		  "/results/2/references/0: is an integer, not a string" },
 		{ "results/4/rule", NULL, "/results/4: missing 'rule'" },
-		{ "results/4", "[]", "/results/4: is a list, not an object" },
+		{ "results/4", "[]", "/results/4: is an array, not an object" },
 		{ "summary/critical", "2", "/summary/critical: says 2, the results have 1" },
 		{ "summary/skip", "\"1\"", "/summary/skip: is a string, not an integer" },
 		{ "schema_version", "2",
@@ -192,13 +192,13 @@ static void test_json_strict(void **state)
 		  "reads 1)" },
 		{ "results", NULL, "/: missing 'results'" },
 		{ "profiles/0", "null", "/profiles/0: is null, not a string" },
-		{ "host", "[]", "/host: is a list, not an object" },
+		{ "host", "[]", "/host: is an array, not an object" },
 		{ "target", "{\"offline\": false, \"netns_inode\": \"4026531840\"}",
 		  "/target/netns_inode: is a string, not an integer" },
 		{ "target", "{\"offline\": false, \"netns\": \"host\"}",
 		  "/target/netns: unknown namespace 'host' (init or other)" },
 		{ "target", "{}", "/target: missing 'offline'" },
-		{ "generated_at", "0", "/generated_at: is a number, not a string" },
+		{ "generated_at", "0", "/generated_at: is an integer, not a string" },
 	};
 
 	for (size_t i = 0; i < ELEMENTSOF(t); i++) {
@@ -242,7 +242,7 @@ static void test_json_strict(void **state)
 		struct cta_report *r = NULL;
 
 		assert_int_equal(cta_report_from_json(arr, &r, &err), -EINVAL);
-		assert_string_equal(err, "/: is a list, not an audit report object");
+		assert_string_equal(err, "/: is an array, not an audit report object");
 	}
 }
 
@@ -368,6 +368,18 @@ static void test_top_text(void **state)
 	assert_int_equal(json_integer_value(json_object_get(j, "scanned")), 40);
 	assert_true(json_real_value(json_object_get(json_array_get(json_object_get(j, "top"), 0),
 						    "percent")) == 80.0);
+	assert_null(json_object_get(j, "filtered_in"));
+	json_decref(j);
+	j = NULL;
+
+	/* the kernel selected the entries: "N of M" counts the whole table */
+	t.filtered_in = "kernel";
+	t.table = 100;
+	free(s);
+	s = cta_render_top_text(&t);
+	assert_non_null(strstr(s, "'dport=443': 15 of 100 (by src)\n"));
+	assert_int_equal(cta_render_top_json(&t, &j), 0);
+	assert_string_equal(json_string_value(json_object_get(j, "filtered_in")), "kernel");
 
 	t = (struct cta_top){ .kind = CTA_TOP_SOCKETS,
 			      .by = "peer",

@@ -48,6 +48,20 @@ static int audit_json(const struct cta_policy *p, const char *const *profiles, j
 #define DRIFT "drift.json"
 #define IDLE "healthy-6.18-idle.json"
 
+/*
+ * Recorded counter pairs: the "counters" section a live collection adds when
+ * an earlier sample is known (src/collect/baseline.c), as a patch.
+ * IVL(D): an interval of 5 min whose deltas are D.
+ */
+#define IVL(D)                                                                              \
+	"\"counters\":{\"lifetime\":\"since boot 12 d ago\",\"interval\":{\"source\":"   \
+	"\"baseline\",\"seconds\":300,\"start\":\"2026-11-28T00:00:00Z\",\"text\":"     \
+	"\"in the 5 min since the last audit\"},\"delta\":" D "}"
+#define CT_QUIET                                                                        \
+	"{\"conntrack\":{\"drop\":0,\"early_drop\":0,\"insert_failed\":0,\"clash_resolve\":0," \
+	"\"chaintoolong\":0},\"netstat\":{\"TcpExt\":{\"ListenOverflows\":0,"            \
+	"\"ListenDrops\":0,\"TCPTimeWaitOverflow\":0}}}"
+
 struct rcase {
 	const char *rule;
 	const char *fixture;
@@ -151,9 +165,13 @@ static const struct rcase cases[] = {
 	{ "tcp.max_tw_buckets.lowered", S001, "base",
 	  "{\"sockets\":{\"tcp\":null},\"host\":{\"memory_bytes\":null}}", "skip", NULL, NULL },
 
-	{ "tcp.max_tw_buckets.overflow", S001, "base", NULL, "fail", "medium",
-	  "sockets:time_wait" },
-	{ "tcp.max_tw_buckets.overflow", HM, "base", NULL, "pass", "medium", NULL },
+	/* since boot, nothing known about now: the past-event severity */
+	{ "tcp.max_tw_buckets.overflow", S001, "base", NULL, "fail", "low", "sockets:time_wait" },
+	{ "tcp.max_tw_buckets.overflow", S001, "base", "{" IVL(CT_QUIET) "}", "fail", "low", NULL },
+	{ "tcp.max_tw_buckets.overflow", S001, "base",
+	  "{" IVL("{\"netstat\":{\"TcpExt\":{\"TCPTimeWaitOverflow\":40}}}") "}", "fail",
+	  "medium", NULL },
+	{ "tcp.max_tw_buckets.overflow", HM, "base", NULL, "pass", "low", NULL },
 
 	/* tcp-keepalive.yaml */
 	{ "tcp.keepalive.time_too_low", S000, "base", NULL, "fail", "medium",
@@ -223,14 +241,26 @@ static const struct rcase cases[] = {
 	/* tcp-listen.yaml */
 	{ "tcp.listen_queue.somaxconn", S001, "api-server", NULL, "fail", "medium",
 	  "sysctl:net.core.somaxconn" },
+	/* overflows since boot do not escalate; overflows over the interval do */
 	{ "tcp.listen_queue.somaxconn", S001, "api-server",
-	  "{\"netstat\":{\"TcpExt\":{\"ListenOverflows\":10}}}", "fail", "high", NULL },
+	  "{\"netstat\":{\"TcpExt\":{\"ListenOverflows\":10}}}", "fail", "medium", NULL },
+	{ "tcp.listen_queue.somaxconn", S001, "api-server",
+	  "{\"netstat\":{\"TcpExt\":{\"ListenOverflows\":10}}," IVL(
+		  "{\"netstat\":{\"TcpExt\":{\"ListenOverflows\":3}}}") "}",
+	  "fail", "high", NULL },
 	{ "tcp.listen_queue.somaxconn", HM, "api-server", NULL, "pass", "medium", NULL },
 
 	{ "tcp.listen_queue.overflows", HM, "api-server",
-	  "{\"netstat\":{\"TcpExt\":{\"ListenOverflows\":5,\"ListenDrops\":5}}}", "fail", "medium",
+	  "{\"netstat\":{\"TcpExt\":{\"ListenOverflows\":5,\"ListenDrops\":5}}}", "fail", "low",
 	  "sockets:listen_queue" },
-	{ "tcp.listen_queue.overflows", HM, "api-server", NULL, "pass", "medium", NULL },
+	{ "tcp.listen_queue.overflows", HM, "api-server",
+	  "{\"netstat\":{\"TcpExt\":{\"ListenOverflows\":5,\"ListenDrops\":5}}," IVL(CT_QUIET) "}",
+	  "fail", "low", NULL },
+	{ "tcp.listen_queue.overflows", HM, "api-server",
+	  "{\"netstat\":{\"TcpExt\":{\"ListenOverflows\":5,\"ListenDrops\":7}}," IVL(
+		  "{\"netstat\":{\"TcpExt\":{\"ListenOverflows\":0,\"ListenDrops\":2}}}") "}",
+	  "fail", "high", NULL },
+	{ "tcp.listen_queue.overflows", HM, "api-server", NULL, "pass", "low", NULL },
 
 	{ "tcp.listen_queue.syn_backlog", HM, "api-server",
 	  "{\"sysctl\":{\"net.ipv4.tcp_syncookies\":\"0\",\"net.ipv4.tcp_max_syn_backlog\":\"1024\"}}",
@@ -251,26 +281,82 @@ static const struct rcase cases[] = {
 	{ "conntrack.usage", NATB, "base", NULL, "pass", "high", NULL },
 	{ "conntrack.usage", HM, "base", NULL, "pass", "high", NULL },
 
-	{ "conntrack.drops", S000, "base", NULL, "fail", "critical", "conntrack:drops" },
-	{ "conntrack.drops", S002, "base", NULL, "fail", "critical", NULL },
-	{ "conntrack.drops", S003, "base", NULL, "pass", "critical", NULL },
-	{ "conntrack.drops", HM, "base", NULL, "pass", "critical", NULL },
+	/* lifetime drops with table-full evidence: past-event severity until the interval shows them */
+	{ "conntrack.drops", S000, "base", NULL, "fail", "low", "conntrack:drops" },
+	{ "conntrack.drops", S002, "base", NULL, "fail", "low", NULL },
+	{ "conntrack.drops", S002, "base", "{" IVL(CT_QUIET) "}", "fail", "low", NULL },
+	{ "conntrack.drops", S002, "base",
+	  "{" IVL("{\"conntrack\":{\"drop\":12,\"early_drop\":30}}") "}", "fail", "critical",
+	  NULL },
+	/* drops over the interval without table-full evidence (far from max): not this rule */
+	{ "conntrack.drops", HM, "base",
+	  "{\"conntrack\":{\"stats\":{\"drop\":12,\"insert_failed\":12}}," IVL(
+		  "{\"conntrack\":{\"drop\":12,\"insert_failed\":12,\"early_drop\":0}}") "}",
+	  "pass", "low", NULL },
+	/* another namespace's lines (6.17+ names it) blame nobody here */
+	{ "conntrack.drops", HM, "base",
+	  "{\"conntrack\":{\"table_full_messages\":40,\"table_full\":{\"names_netns\":true,"
+	  "\"this_netns\":0,\"other_netns\":40,\"unattributed\":0}}}",
+	  "pass", "low", NULL },
+	/* unnamed lines (before 6.17) alone do not escalate, and need this namespace's drops */
+	{ "conntrack.drops", HM, "base",
+	  "{\"conntrack\":{\"table_full_messages\":40,\"table_full\":{\"names_netns\":false,"
+	  "\"this_netns\":0,\"other_netns\":0,\"unattributed\":40,\"unattributed_in_interval\":"
+	  "40}}," IVL(CT_QUIET) "}",
+	  "pass", "low", NULL },
+	{ "conntrack.drops", HM, "base",
+	  "{\"conntrack\":{\"stats\":{\"drop\":50},\"table_full_messages\":40,\"table_full\":{"
+	  "\"names_netns\":false,\"this_netns\":0,\"other_netns\":0,\"unattributed\":40,"
+	  "\"unattributed_in_interval\":4}}," IVL("{\"conntrack\":{\"drop\":5}}") "}",
+	  "fail", "critical", NULL },
+	/* this namespace's lines over the interval */
+	{ "conntrack.drops", HM, "base",
+	  "{\"conntrack\":{\"stats\":{\"drop\":3},\"table_full_messages\":3,\"table_full\":{"
+	  "\"names_netns\":true,\"this_netns\":3,\"this_netns_in_interval\":3,\"other_netns\":0,"
+	  "\"unattributed\":0}}," IVL("{\"conntrack\":{\"drop\":3}}") "}",
+	  "fail", "critical", NULL },
+	{ "conntrack.drops", S003, "base", NULL, "pass", "low", NULL },
+	{ "conntrack.drops", HM, "base", NULL, "pass", "low", NULL },
 	{ "conntrack.drops", HM, "base",
 	  "{\"conntrack\":{\"stats\":{\"drop\":null},\"table_full_messages\":null}}", "skip", NULL,
 	  NULL },
 
-	{ "conntrack.insert_failed", S002, "base", NULL, "fail", "medium",
-	  "conntrack:insert_failed" },
-	{ "conntrack.insert_failed", S003, "base", NULL, "fail", "medium", NULL },
-	{ "conntrack.insert_failed", HM, "base", NULL, "pass", "medium", NULL },
+	/* since 5.10 insert_failed counts unresolved clashes: lost packets */
+	{ "conntrack.insert_failed", S002, "base", NULL, "fail", "low", "conntrack:insert_failed" },
+	{ "conntrack.insert_failed", S003, "base", NULL, "fail", "low", NULL },
+	{ "conntrack.insert_failed", S003, "base",
+	  "{" IVL("{\"conntrack\":{\"drop\":9,\"insert_failed\":9,\"clash_resolve\":300}}") "}",
+	  "fail", "high", NULL },
+	{ "conntrack.insert_failed", HM, "base", NULL, "pass", "low", NULL },
+	/* before 5.10 (no clash_resolve) it also counted resolved clashes: no evidence of loss */
+	{ "conntrack.insert_failed", HM, "base",
+	  "{\"host\":{\"kernel\":\"5.4.0-150-generic\"},\"conntrack\":{\"stats\":{"
+	  "\"insert_failed\":5000,\"clash_resolve\":null,\"chaintoolong\":null}}}",
+	  "pass", "low", NULL },
+	{ "conntrack.insert_failed", HM, "base",
+	  "{\"host\":{\"kernel\":\"5.4.0-150-generic\"},\"conntrack\":{\"stats\":{"
+	  "\"insert_failed\":5000,\"clash_resolve\":null,\"chaintoolong\":null}}," IVL(
+		  "{\"conntrack\":{\"drop\":0,\"insert_failed\":40}}") "}",
+	  "pass", "low", NULL },
+	{ "conntrack.insert_failed", HM, "base",
+	  "{\"host\":{\"kernel\":\"5.4.0-150-generic\"},\"conntrack\":{\"stats\":{"
+	  "\"insert_failed\":5000,\"clash_resolve\":null,\"chaintoolong\":null}}," IVL(
+		  "{\"conntrack\":{\"drop\":6,\"insert_failed\":40}}") "}",
+	  "fail", "high", NULL },
 
-	{ "conntrack.early_drop", S002, "base", NULL, "fail", "medium", "conntrack:early_drop" },
-	{ "conntrack.early_drop", NATB, "nat-gateway", NULL, "fail", "high", NULL },
-	{ "conntrack.early_drop", HM, "base", NULL, "pass", "medium", NULL },
+	{ "conntrack.early_drop", S002, "base", NULL, "fail", "low", "conntrack:early_drop" },
+	{ "conntrack.early_drop", NATB, "nat-gateway", NULL, "fail", "low", NULL },
+	{ "conntrack.early_drop", NATB, "nat-gateway",
+	  "{" IVL("{\"conntrack\":{\"early_drop\":8}}") "}", "fail", "high", NULL },
+	{ "conntrack.early_drop", HM, "base", NULL, "pass", "low", NULL },
 
 	{ "conntrack.chaintoolong", HM, "base", "{\"conntrack\":{\"stats\":{\"chaintoolong\":7}}}",
-	  "fail", "medium", "conntrack:chaintoolong" },
-	{ "conntrack.chaintoolong", HM, "base", NULL, "pass", "medium", NULL },
+	  "fail", "low", "conntrack:chaintoolong" },
+	{ "conntrack.chaintoolong", HM, "base",
+	  "{\"conntrack\":{\"stats\":{\"chaintoolong\":7}}," IVL(
+		  "{\"conntrack\":{\"chaintoolong\":2}}") "}",
+	  "fail", "medium", NULL },
+	{ "conntrack.chaintoolong", HM, "base", NULL, "pass", "low", NULL },
 	{ "conntrack.chaintoolong", S000, "base", NULL, "skip", NULL, NULL },
 
 	{ "conntrack.max_below_role", K8SD, "k8s-node", NULL, "fail", "medium", "conntrack:max" },
@@ -629,9 +715,11 @@ static void test_seed_summaries(void **state)
 		const char *fixture, *profile;
 		int critical, high;
 	} t[] = {
-		{ S000, "db-client", 3, 0 }, /* tw_recycle, conntrack usage, conntrack drops */
+		/* the seeds' drop counters count since boot with no earlier sample: the
+		 * drops are past events (low) until an interval shows them moving */
+		{ S000, "db-client", 2, 0 }, /* tw_recycle, conntrack usage */
 		{ S001, "api-server", 1, 0 }, /* tw_recycle */
-		{ S002, "base", 3, 0 }, /* usage, drops, NOTRACK over docker's DNAT */
+		{ S002, "base", 2, 0 }, /* usage, NOTRACK over docker's DNAT */
 		{ S003, "k8s-node", 0, 1 }, /* usage 91.6 % */
 		{ S004B, "db-client", 1,
 		  3 }, /* tw_recycle; reuse w/o timestamps, timestamps, ports */

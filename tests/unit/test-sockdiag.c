@@ -226,9 +226,10 @@ static void test_collect_proc(void **state)
 		"{\"addr\": \"::\", \"port\": 53, \"proto\": \"udp\"}, "
 		"{\"addr\": \"0.0.0.0\", \"port\": 5353, \"proto\": \"udp\"}], "
 		"\"sockstat_tw\": 8, \"source\": \"proc\", "
-		"\"tcp\": {\"ESTABLISHED\": 2, \"LISTEN\": 1, \"TIME_WAIT\": 8}, "
-		"\"tcp_by_family\": {\"ipv4\": {\"ESTABLISHED\": 2, \"LISTEN\": 1, \"TIME_WAIT\": 5}, "
-		"\"ipv6\": {\"TIME_WAIT\": 3}}, "
+		/* every state is named, 0 included */
+		"\"tcp\": {\"CLOSE\": 0, \"CLOSE_WAIT\": 0, \"CLOSING\": 0, \"ESTABLISHED\": 2, \"FIN_WAIT1\": 0, \"FIN_WAIT2\": 0, \"LAST_ACK\": 0, \"LISTEN\": 1, \"NEW_SYN_RECV\": 0, \"SYN_RECV\": 0, \"SYN_SENT\": 0, \"TIME_WAIT\": 8}, "
+		"\"tcp_by_family\": {\"ipv4\": {\"CLOSE\": 0, \"CLOSE_WAIT\": 0, \"CLOSING\": 0, \"ESTABLISHED\": 2, \"FIN_WAIT1\": 0, \"FIN_WAIT2\": 0, \"LAST_ACK\": 0, \"LISTEN\": 1, \"NEW_SYN_RECV\": 0, \"SYN_RECV\": 0, \"SYN_SENT\": 0, \"TIME_WAIT\": 5}, "
+		"\"ipv6\": {\"CLOSE\": 0, \"CLOSE_WAIT\": 0, \"CLOSING\": 0, \"ESTABLISHED\": 0, \"FIN_WAIT1\": 0, \"FIN_WAIT2\": 0, \"LAST_ACK\": 0, \"LISTEN\": 0, \"NEW_SYN_RECV\": 0, \"SYN_RECV\": 0, \"SYN_SENT\": 0, \"TIME_WAIT\": 3}}, "
 		"\"time_wait_by_local_port\": {\"listening\": 0, \"listening_ports\": [], \"other\": 8}, "
 		"\"time_wait_top\": [{\"count\": 3, \"peer\": \"127.0.0.1:5001\"}, "
 		"{\"count\": 2, \"peer\": \"127.0.0.1:5002\"}, "

@@ -1,0 +1,53 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Conflicting or meaningless option combinations are refused with exit 2 and
+# a message naming both options, before anything is read or changed.
+# Reads files only: no root, no namespace.
+. "$(dirname "$0")/lib.sh"
+
+facts=$CTA_FIXTURES/facts/healthy-modern.json
+cta_tmpdir tmp
+
+# refused: exit 2, stdout empty, stderr names the options ($2...)
+refused() {
+	local what=$1 r=0
+	shift
+	local want=$1
+	shift
+	"$CTAUDIT" "$@" >"$tmp/out" 2>"$tmp/err" || r=$?
+	cta_assert_eq "$what: exit" "$r" 2
+	[ -s "$tmp/out" ] && cta_fail "$what: printed a result: $(head -3 "$tmp/out")"
+	grep -qF -- "$want" "$tmp/err" || cta_fail "$what: stderr lacks '$want': $(cat "$tmp/err")"
+	return 0
+}
+
+refused "netns twice" "'--netns' given twice" audit --netns a --netns b
+refused "facts twice" "'--facts' given twice" audit --facts "$facts" --facts "$facts"
+refused "format twice" "'--format' given twice" facts --format json --format text
+refused "netns with facts" "'--facts' and '--netns' exclude each other" \
+	audit --facts "$facts" --netns x
+refused "netns-pid with offline" "'--offline' and '--netns-pid' exclude each other" \
+	audit --offline --netns-pid 1
+refused "deep with facts" "'--deep' and '--facts' exclude each other" \
+	audit --facts "$facts" --deep
+refused "deep with offline" "'--deep' and '--offline' exclude each other" \
+	audit --offline --root / --deep
+refused "emit with format" "'--emit' and '--format' exclude each other" \
+	plan --facts "$facts" --emit sysctl --format json
+refused "kernel without offline" "'--kernel' needs '--offline'" audit --kernel 6.1.0
+refused "root is a typo" "'--root': '$tmp/typo' is not a directory" \
+	audit --facts "$facts" --root "$tmp/typo"
+[ -e "$tmp/typo" ] && cta_fail "--root typo created '$tmp/typo'"
+: >"$tmp/file"
+refused "root is a file" "is not a directory" audit --facts "$facts" --root "$tmp/file"
+
+# the help says what --root does for audit: it only reads
+"$CTAUDIT" audit --help | grep -q 'read configuration files below DIR' ||
+	cta_fail "audit --help does not say that --root is only read"
+"$CTAUDIT" audit --help | grep -q 'read (and write)' && cta_fail "audit --help says audit writes"
+
+# still accepted: one of each
+r=0
+"$CTAUDIT" plan --facts "$facts" --emit sysctl >/dev/null 2>&1 || r=$?
+[ "$r" -le 1 ] || cta_fail "plan --emit sysctl alone: exit $r"
+cta_pass "option conflicts are refused and named"
