@@ -429,9 +429,11 @@ static int fixed_point(json_t *facts, const struct cta_report *report,
 		       cta_plan_evaluate_fn evaluate, void *userdata, struct cta_plan **ret_plan,
 		       struct cta_report **ret_pred, char **ret_why)
 {
-	const char *last = NULL;
+	/* a copy: the report it comes from is freed at the end of its round */
+	_cleanup_free_ char *last = NULL;
 
 	for (unsigned round = 1;; round++) {
+		const char *key = NULL;
 		_cleanup_(cta_plan_freep) struct cta_plan *p = NULL;
 		_cleanup_report_ struct cta_report *pred = NULL;
 		int r;
@@ -447,9 +449,15 @@ static int fixed_point(json_t *facts, const struct cta_report *report,
 				*ret_why = NULL;
 			return -ELOOP;
 		}
-		r = learn(st, p, pred, &last);
+		r = learn(st, p, pred, &key);
 		if (r < 0)
 			return r;
+		if (key) {
+			free(last);
+			last = strdup(key);
+			if (!last)
+				return -ENOMEM;
+		}
 		if (r == 0) {
 			p->rounds = round;
 			*ret_plan = TAKE_PTR(p);
