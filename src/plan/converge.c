@@ -234,8 +234,11 @@ static int learn(struct state *st, const struct cta_plan *p, const struct cta_re
 			for (size_t j = 0; j < p->n_sysctls; j++)
 				if (streq(p->sysctls[j].key, key))
 					s = &p->sysctls[j];
+			/* already the plan's value: what the plan cannot change (a
+			 * host-only key in a child namespace, a key the kernel lacks)
+			 * is not learnt again */
 			if (is_refused(st, CTA_PLAN_ITEM_SYSCTL, key) ||
-			    (s && s->in_file && sys_value_eq(s->value, val)))
+			    (s && sys_value_eq(s->value, val)))
 				continue;
 			/* asked by two rules of the same round: the first one wins, as in plan */
 			if (changed && st->n_sys && streq(st->sys[st->n_sys - 1].key, key))

@@ -174,6 +174,8 @@ static bool is_ctaudit_raw_line(const char *l, size_t n)
 	static const char *const whole[] = {
 		"-A PREROUTING -j CTAUDIT_PREROUTING",
 		"-A OUTPUT -j CTAUDIT_OUTPUT",
+		"-I PREROUTING 1 -j CTAUDIT_PREROUTING",
+		"-I OUTPUT 1 -j CTAUDIT_OUTPUT",
 	};
 
 	for (size_t i = 0; i < ELEMENTSOF(pfx); i++)
@@ -253,14 +255,17 @@ char *cta_render_iptables_persistent(const char *old, const struct cta_plan_port
 		s += n + nl;
 	}
 	if (!seen_raw && ps->n) {
-		_cleanup_free_ char *frag = cta_render_notrack_iptables(ps);
-
-		if (!frag) {
-			fclose(f);
-			free(buf);
-			return NULL;
-		}
-		fputs(frag, f);
+		/* a whole table of a file loaded without --noflush: appended jumps
+		 * are the only ones, in the form the loop above recognises */
+		fputs("*raw\n"
+		      ":CTAUDIT_OUTPUT - [0:0]\n"
+		      ":CTAUDIT_PREROUTING - [0:0]\n"
+		      "-A PREROUTING -j CTAUDIT_PREROUTING\n"
+		      "-A OUTPUT -j CTAUDIT_OUTPUT\n",
+		      f);
+		put_our_rules(f, ps, "CTAUDIT_PREROUTING", "dport");
+		put_our_rules(f, ps, "CTAUDIT_OUTPUT", "sport");
+		fputs("COMMIT\n", f);
 	}
 	return finish(f, &buf);
 }

@@ -666,6 +666,36 @@ static void test_only_failing(void **state)
 	json_decref(facts), json_decref(report);
 }
 
+/* rules.v4 without a raw section: ours is appended once, and a second
+ * rendering of the result changes nothing (apply twice = apply once) */
+static void test_persistent_idempotent(void **state)
+{
+	struct cta_notrack_port v[1];
+	struct cta_plan_ports ps = { v, 1 };
+	const char *old =
+		"*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp --dport 21 -j ACCEPT\nCOMMIT\n";
+	char *once, *twice;
+
+	assert_int_equal(cta_notrack_port_init(&v[0], 0, "tcp", "8080"), 0);
+	once = cta_render_iptables_persistent(old, &ps);
+	assert_non_null(once);
+	assert_non_null(strstr(once, "-A INPUT -p tcp --dport 21 -j ACCEPT\n"));
+	assert_non_null(strstr(once, "-A PREROUTING -j CTAUDIT_PREROUTING\n"));
+	twice = cta_render_iptables_persistent(once, &ps);
+	assert_string_equal(twice, once);
+	free(twice);
+	/* a raw section written by the --noflush fragment is recognised too */
+	twice = cta_render_iptables_persistent(
+		"*raw\n:CTAUDIT_OUTPUT - [0:0]\n:CTAUDIT_PREROUTING - [0:0]\n"
+		"-I PREROUTING 1 -j CTAUDIT_PREROUTING\n-I OUTPUT 1 -j CTAUDIT_OUTPUT\n"
+		"-A PREROUTING -p tcp -m tcp --dport 21 -j CT --helper ftp\nCOMMIT\n",
+		&ps);
+	assert_null(strstr(twice, "-I PREROUTING"));
+	assert_non_null(strstr(twice, "--helper ftp"));
+	free(twice);
+	free(once);
+}
+
 /* ---- convergence (cta_plan_converge) with the real catalog ---- */
 
 struct eval {
@@ -899,6 +929,7 @@ int main(void)
 		cmocka_unit_test(test_default_sysctl_file),
 		cmocka_unit_test(test_fix_override_ignore_errors_line),
 		cmocka_unit_test(test_only_failing),
+		cmocka_unit_test(test_persistent_idempotent),
 		cmocka_unit_test(test_converge_seed000),
 		cmocka_unit_test(test_converge_refuses_notrack),
 		cmocka_unit_test(test_converge_no_fixed_point),
