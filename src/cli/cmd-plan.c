@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "apply/allow.h"
 #include "apply/fsroot.h"
 #include "cli/allns.h"
 #include "cli/cli.h"
@@ -33,22 +34,21 @@ int cta_plan_cli_opt(struct cta_plan_cli *o, int opt, const char *arg)
 		return cta_cli_strv_push(&o->profile_dirs, &o->n_profile_dirs, arg) < 0 ? -ENOMEM :
 											  1;
 	case CTA_OPT_SYSCTL_FILE:
-		/* the file is ctaudit's own and rewritten whole */
-		if (streq(arg, "/etc/sysctl.conf")) {
-			cta_cli_usage_error(
-				cta_cli_command,
-				"--sysctl-file must be a file of ctaudit's own, not '%s'", arg);
-			return -EINVAL;
-		}
-		if (arg[0] != '/') {
+		/* the file is ctaudit's own and rewritten whole: a *.conf in a
+		 * sysctl.d directory; apply checks it again once resolved in the root */
+		if (cta_allow_sysctl_file(arg, &o->sysctl_file) < 0) {
 			cta_cli_usage_error(cta_cli_command,
-					    "--sysctl-file needs an absolute path, not '%s'", arg);
+					    "--sysctl-file must be a *.conf file in a sysctl.d "
+					    "directory (sysctl.d(5)), not '%s'",
+					    arg);
 			return -EINVAL;
 		}
-		o->sysctl_file = arg;
 		return 1;
 	case CTA_OPT_FIX_OVERRIDES:
 		o->fix_overrides = true;
+		return 1;
+	case CTA_OPT_BOOT_FILES:
+		o->boot_files = true;
 		return 1;
 	case CTA_OPT_REPORT:
 		o->report = arg;
@@ -70,6 +70,7 @@ int cta_plan_cli_opt(struct cta_plan_cli *o, int opt, const char *arg)
 
 void cta_plan_cli_done(struct cta_plan_cli *o)
 {
+	free(o->sysctl_file);
 	free(o->profiles);
 	free(o->profile_dirs);
 	cta_cli_common_done(&o->common);
@@ -148,6 +149,58 @@ static int evaluate(void *userdata, json_t *facts, struct cta_report **ret)
 	return cta_policy_audit(c->pol, c->profiles, facts, &diags, ret);
 }
 
+bool cta_plan_cli_runtime_only(const struct cta_plan_cli *o, const struct cta_plan *p)
+{
+	return p->netns && streq(p->netns, "other") && !o->boot_files && !o->common.offline &&
+	       (!o->common.root || streq(o->common.root, "/"));
+}
+
+/*
+ * Boot-time configuration belongs to the initial namespace: for a child
+ * namespace of this host the plan changes runtime values and rules only, and
+ * says how to persist them instead.
+ */
+static int drop_boot_files(struct cta_plan *p)
+{
+	struct cta_plan_note *nv;
+
+	for (size_t i = 0; i < p->n_files; i++)
+		free(p->files[i].path), free(p->files[i].old), free(p->files[i].new);
+	free(p->files);
+	p->files = NULL;
+	p->n_files = 0;
+	for (size_t i = 0; i < p->n_edits; i++)
+		p->edits[i].fix = false;
+	nv = realloc(p->notes, (p->n_notes + 1) * sizeof(*nv));
+	if (!nv)
+		return -ENOMEM;
+	p->notes = nv;
+	nv[p->n_notes] = (struct cta_plan_note){
+		.rule = strdup("ctaudit"),
+		.text = strdup(
+			"a child network namespace: only runtime values and rules change; "
+			"persist the values with the container's or pod's own sysctl settings "
+			"(--boot-files also writes this host's files)"),
+	};
+	if (!nv[p->n_notes].rule || !nv[p->n_notes].text) {
+		free(nv[p->n_notes].rule), free(nv[p->n_notes].text);
+		return -ENOMEM;
+	}
+	p->n_notes++;
+	return 0;
+}
+
+bool cta_plan_cli_boot_differs(const struct cta_plan *p)
+{
+	for (size_t i = 0; p->netns && !streq(p->netns, "other") && i < p->n_sysctls; i++) {
+		const struct cta_plan_sysctl *s = &p->sysctls[i];
+
+		if (s->in_file && s->boot_file && s->boot_value && !streq(s->boot_value, s->value))
+			return true;
+	}
+	return false;
+}
+
 int cta_plan_cli_run(const struct cta_plan_cli *o, json_t **ret_facts,
 		     struct cta_report **ret_report, struct cta_plan **ret_plan)
 {
@@ -167,11 +220,17 @@ int cta_plan_cli_run(const struct cta_plan_cli *o, json_t **ret_facts,
 		.fs = &fs,
 		.generated_at = cta_cli_utc_now(now),
 	};
+	_cleanup_free_ char *missing = NULL;
 	int r;
 
 	r = get_report(o, &facts, &report, &pol);
 	if (r > 0)
 		return r;
+	/* "nothing to do" is said only with full facts (a busy xtables lock) */
+	if (!o->common.offline && !o->common.facts && cta_allow_facts_incomplete(facts, &missing)) {
+		cta_cli_error("cannot plan: %s could not be read", missing);
+		return CTA_EXIT_HOST;
+	}
 	cta_fsroot_plan_fs(o->common.root, &fs);
 	profiles = calloc(report->n_profiles + 2, sizeof(*profiles));
 	if (!profiles) {
@@ -194,6 +253,8 @@ int cta_plan_cli_run(const struct cta_plan_cli *o, json_t **ret_facts,
 		return CTA_EXIT_HOST;
 	}
 	r = cta_plan_render_files(plan);
+	if (r >= 0 && cta_plan_cli_runtime_only(o, plan))
+		r = drop_boot_files(plan);
 	if (r < 0) {
 		cta_cli_error("cannot render the plan: %s", CTA_STRERROR(-r));
 		return CTA_EXIT_HOST;
@@ -218,9 +279,10 @@ static void help(void)
 	      "                           the raw-table iptables-restore fragment, or the nft\n"
 	      "                           fragment for table inet ctaudit)\n" CTA_CLI_COMMON_HELP
 	      "  -h, --help               show this help\n\n"
-	      "Exit status: 0 nothing to change; 1 changes pending, or a value ctaudit sets\n"
-	      "would boot with another one; 2 usage error or invalid input; 3 the host could\n"
-	      "not be read, or no plan reaches a fixed point.\n",
+	      "Exit status: 0 nothing to change; 1 changes pending, or another file would\n"
+	      "win over a value of ctaudit's at boot; 2 usage error or invalid input; 3 the\n"
+	      "host, or a fact the plan needs (a busy xtables lock), could not be read, or\n"
+	      "no plan reaches a fixed point.\n",
 	      stdout);
 }
 
@@ -305,7 +367,7 @@ int cmd_plan(int argc, char **argv)
 	r = cta_cli_print(out);
 	if (r != CTA_EXIT_OK)
 		return r;
-	/* a value that will not survive a reboot is not converged either */
-	return cta_plan_has_changes(plan) || cta_plan_boot_differs(plan) ? CTA_EXIT_FINDINGS :
-									   CTA_EXIT_OK;
+	/* pending too while another file would win over ours at boot */
+	return cta_plan_has_changes(plan) || cta_plan_cli_boot_differs(plan) ? CTA_EXIT_FINDINGS :
+									       CTA_EXIT_OK;
 }

@@ -16,6 +16,7 @@
 #include "policy/yaml.h"
 #include "util/fileio.h"
 #include "util/json.h"
+#include "util/rootfs.h"
 #include "util/banned.h"
 
 /* Stop reporting a file's problems after this many: a broken file usually
@@ -1227,6 +1228,19 @@ static int load_file(struct cta_policy *p, struct cta_diags *diags, const char *
 	return 0;
 }
 
+/* 0 trusted, 1 refused (a diagnostic added), negative errno. */
+static int check_trusted(struct cta_diags *diags, const char *path, bool dir, bool *failed)
+{
+	_cleanup_free_ char *why = NULL;
+	int r = cta_path_check_trusted(path, dir, &why);
+
+	if (r == 0 || !why)
+		return 0; /* unreadable: reading it says so */
+	*failed = true;
+	r = cta_diag_add(diags, path, 0, 0, "refusing to load it: %s", why);
+	return r < 0 ? r : 1;
+}
+
 static int load_dir(struct cta_policy *p, struct cta_diags *diags, const char *dir,
 		    enum file_kind want, bool required, const char *const *skip, bool *failed)
 {
@@ -1237,6 +1251,11 @@ static int load_dir(struct cta_policy *p, struct cta_diags *diags, const char *d
 	r = list_yaml(dir, &names, &n);
 	if (r == -ENOENT && !required)
 		return 0;
+	/* policy decides what root changes: only root's (or the user's own) */
+	if (r >= 0 && (r = check_trusted(diags, dir, true, failed)) != 0) {
+		strv_free(names, n);
+		return r < 0 ? r : 0;
+	}
 	if (r < 0) {
 		if (r == -ENOMEM)
 			return r;
@@ -1269,8 +1288,10 @@ static int load_dir(struct cta_policy *p, struct cta_diags *diags, const char *d
 			if (realpath(skip[k], a) && realpath(path, b) && streq(a, b))
 				skipped = true;
 		}
-		if (!skipped)
+		if (!skipped && (r = check_trusted(diags, path, false, failed)) == 0)
 			r = load_file(p, diags, path, want, failed);
+		else if (r > 0)
+			r = 0;
 	}
 	strv_free(names, n);
 	return r;

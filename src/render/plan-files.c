@@ -289,10 +289,18 @@ static char *edit_file(const struct cta_plan *p, const char *file, const char *c
 			if (p->edits[i].fix && p->edits[i].line == line &&
 			    streq(p->edits[i].file, file))
 				e = &p->edits[i];
-		if (e && e->kind == CTA_PLAN_EDIT_OVERRIDE)
+		if (e && e->kind == CTA_PLAN_EDIT_OVERRIDE) {
+			/* the value overridden is ours, not the one on this line */
+			const char *ours = e->value;
+
+			for (size_t i = 0; i < p->n_sysctls; i++)
+				if (streq(p->sysctls[i].key, e->key))
+					ours = p->sysctls[i].value;
 			fprintf(f,
-				"# ctaudit: commented out, it overrode %s = %s in %s (rule %s)\n",
-				e->key, e->value, p->sysctl_file, e->rule);
+				"# ctaudit: commented out, it overrode %s = %s in %s with %s (rule "
+				"%s)\n",
+				e->key, ours, p->sysctl_file, e->value, e->rule);
+		}
 		else if (e)
 			fprintf(f, "# ctaudit: commented out, stale key %s (rule %s)\n", e->key,
 				e->rule);

@@ -253,19 +253,6 @@ int cta_render_plan_text(const struct cta_plan *p, char **ret)
 		fprintf(f, "  %s (asked by %s): %s\n", p->refused[i].key,
 			p->refused[i].rule ? p->refused[i].rule : "an earlier apply",
 			p->refused[i].reason);
-	if (p->netns && streq(p->netns, "other") && !p->offline) {
-		bool any = false;
-
-		for (size_t i = 0; i < p->n_sysctls; i++)
-			any |= p->sysctls[i].in_file;
-		/* boot configuration belongs to the initial namespace */
-		if (any)
-			fputs("\npersistence: in a child network namespace the values last until it "
-			      "is removed;\n  to keep them, set them in the container's or pod's own "
-			      "sysctl settings\n  (e.g. Kubernetes securityContext.sysctls, "
-			      "docker run --sysctl)\n",
-			      f);
-	}
 	if (p->n_notes)
 		fputs("\nnotes:\n", f);
 	for (size_t i = 0; i < p->n_notes; i++)

@@ -246,8 +246,8 @@ static void test_precedence(void **state)
 		assert_string_equal(
 			f->new,
 			"# local tuning\n"
-			"# ctaudit: commented out, it overrode net.ipv4.tcp_tw_reuse = 0 in "
-			"/etc/sysctl.d/90-ctaudit-db-client.conf (rule "
+			"# ctaudit: commented out, it overrode net.ipv4.tcp_tw_reuse = 1 in "
+			"/etc/sysctl.d/90-ctaudit-db-client.conf with 0 (rule "
 			"tcp.tw_reuse.client_under_pressure)\n"
 			"#net.ipv4.tcp_tw_reuse = 0\n"
 			"net.core.somaxconn = 1024\n");
@@ -633,8 +633,8 @@ static void test_fix_override_ignore_errors_line(void **state)
 		assert_true(
 			asprintf(&want,
 				 "# local tuning\n"
-				 "# ctaudit: commented out, it overrode net.ipv4.tcp_tw_reuse = 0 "
-				 "in /etc/sysctl.d/90-ctaudit-db-client.conf (rule "
+				 "# ctaudit: commented out, it overrode net.ipv4.tcp_tw_reuse = 1 "
+				 "in /etc/sysctl.d/90-ctaudit-db-client.conf with 0 (rule "
 				 "tcp.tw_reuse.client_under_pressure)\n"
 				 "#%s\n"
 				 "net.core.somaxconn = 1024\n",
