@@ -19,27 +19,34 @@ static const struct {
 	const char *key;
 	enum syntax syntax;
 } keys[] = {
+	{ "net.bridge.bridge-nf-call-ip6tables", NUM },
 	{ "net.bridge.bridge-nf-call-iptables", NUM },
 	{ "net.core.somaxconn", NUM },
 	{ "net.ipv4.ip_forward", NUM },
 	{ "net.ipv4.ip_local_port_range", NUM_PAIR },
 	{ "net.ipv4.ip_local_reserved_ports", PORT_LIST },
+	{ "net.ipv4.tcp_abort_on_overflow", NUM },
 	{ "net.ipv4.tcp_fin_timeout", NUM },
 	{ "net.ipv4.tcp_keepalive_intvl", NUM },
 	{ "net.ipv4.tcp_keepalive_probes", NUM },
 	{ "net.ipv4.tcp_keepalive_time", NUM },
 	{ "net.ipv4.tcp_max_tw_buckets", NUM },
+	{ "net.ipv4.tcp_syn_retries", NUM },
 	{ "net.ipv4.tcp_syncookies", NUM },
 	{ "net.ipv4.tcp_timestamps", NUM },
 	{ "net.ipv4.tcp_tw_recycle", NUM },
 	{ "net.ipv4.tcp_tw_reuse", NUM },
 	{ "net.netfilter.nf_conntrack_buckets", NUM },
+	{ "net.netfilter.nf_conntrack_expect_max", NUM },
 	{ "net.netfilter.nf_conntrack_helper", NUM },
 	{ "net.netfilter.nf_conntrack_max", NUM },
 	{ "net.netfilter.nf_conntrack_tcp_be_liberal", NUM },
+	{ "net.netfilter.nf_conntrack_tcp_loose", NUM },
 	{ "net.netfilter.nf_conntrack_tcp_timeout_close_wait", NUM },
 	{ "net.netfilter.nf_conntrack_tcp_timeout_established", NUM },
 	{ "net.netfilter.nf_conntrack_tcp_timeout_time_wait", NUM },
+	{ "net.netfilter.nf_conntrack_udp_timeout", NUM },
+	{ "net.netfilter.nf_conntrack_udp_timeout_stream", NUM },
 };
 
 const char *cta_allow_sysctl_key(size_t i)

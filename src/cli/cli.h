@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <jansson.h>
 #include "collect/collect.h"
+#include "util/diag.h"
 
 /* Exit statuses, documented in README and --help. */
 enum {
@@ -137,6 +138,27 @@ int cta_cli_strv_push(const char ***v, size_t *n, const char *s);
  * (> 0) to exit with.
  */
 int cta_cli_load_policy(const char *root, const char *const *profile_dirs, struct cta_policy **ret);
+
+/*
+ * Site defaults from ROOT/etc/ctaudit/ctaudit.yaml (cli/site.c,
+ * ctaudit.yaml(5)), loaded by cta_cli_load_policy: the profiles to audit
+ * for when none is named (NULL: auto) and the --fail-on severity (-1: not
+ * set); its 'params' are set in the loaded policy.
+ */
+struct cta_cli_site {
+	char **profiles;
+	int fail_on;
+};
+extern struct cta_cli_site cta_cli_site;
+
+/* Load the defaults file into cta_cli_site and @p.  Returns 0, -EINVAL (@diags) or -ENOMEM. */
+int cta_cli_load_site(const char *root, struct cta_policy *p, struct cta_diags *diags);
+
+/* @given if it names a profile, else the site's default profiles, else "auto". */
+const char *const *cta_cli_default_profiles(const char *const *given);
+
+/* @given if >= 0, else the site's fail-on, else CTA_SEVERITY_HIGH. */
+int cta_cli_default_fail_on(int given);
 
 /* Write @s to stdout and flush, reporting write errors.  Returns 0 or CTA_EXIT_HOST. */
 int cta_cli_print(const char *s);

@@ -121,6 +121,15 @@ static int print_nothing_to_do(const struct cta_plan *plan, enum cta_format form
 	if (format == CTA_FORMAT_JSON)
 		return cta_cli_print("{\n  \"changes\": false,\n  \"journal\": null\n}\n");
 	ret = cta_cli_print("nothing to do: the host already matches the plan\n");
+	/* a refused change is never silent (cta_plan_converge()) */
+	for (size_t i = 0; ret == 0 && i < plan->n_refused; i++) {
+		_cleanup_free_ char *line = NULL;
+
+		if (asprintf(&line, "%s  refused (predicted to make a rule fail): %s\n",
+			     i ? "" : "\n", plan->refused[i].reason) < 0)
+			return CTA_EXIT_HOST;
+		ret = cta_cli_print(line);
+	}
 	for (size_t i = 0; ret == 0 && i < plan->n_sysctls; i++) {
 		const struct cta_plan_sysctl *s = &plan->sysctls[i];
 		_cleanup_free_ char *line = NULL;

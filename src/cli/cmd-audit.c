@@ -105,7 +105,7 @@ int cmd_audit(int argc, char **argv)
 	_cleanup_(cta_cli_common_done) struct cta_cli_common common = { .save_baseline = true };
 	_cleanup_free_ const char **profiles = NULL, **dirs = NULL;
 	size_t n_profiles = 0, n_dirs = 0;
-	int fail_on = CTA_SEVERITY_HIGH, color = -1, c, r;
+	int fail_on = -1, color = -1, c, r;
 	bool verbose = false;
 	_cleanup_(cta_diags_done) struct cta_diags diags = { 0 };
 	_cleanup_(cta_policy_freep) struct cta_policy *p = NULL;
@@ -221,7 +221,8 @@ int cmd_audit(int argc, char **argv)
 	r = cta_cli_get_facts(&common, cta_policy_sysctl_keys(p), &facts);
 	if (r > 0)
 		return r;
-	r = cta_policy_audit(p, profiles, facts, &diags, &report);
+	fail_on = cta_cli_default_fail_on(fail_on);
+	r = cta_policy_audit(p, cta_cli_default_profiles(profiles), facts, &diags, &report);
 	if (r >= 0)
 		r = cta_cli_stamp_report(report, &common);
 	if (r >= 0)

@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 #include "cli/cmd-plan.h"
 #include "collect/collect.h"
+#include "plan/converge.h"
 #include "plan/plan.h"
 #include "policy/policy.h"
 #include "render/plan-render.h"
@@ -52,6 +53,17 @@ int cta_plan_cli_opt(struct cta_plan_cli *o, int opt, const char *arg)
 	case CTA_OPT_REPORT:
 		o->report = arg;
 		return 1;
+	case CTA_OPT_FAIL_ON: {
+		int sev = cta_severity_from_string(arg);
+
+		if (sev < 0) {
+			cta_cli_usage_error(cta_cli_command, "unknown severity '%s'", arg);
+			return -EINVAL;
+		}
+		o->fail_on = (enum cta_severity)sev;
+		o->fail_on_set = true;
+		return 1;
+	}
 	}
 	return 0;
 }
@@ -65,9 +77,8 @@ void cta_plan_cli_done(struct cta_plan_cli *o)
 }
 
 static int get_report(const struct cta_plan_cli *o, json_t **ret_facts,
-		      struct cta_report **ret_report)
+		      struct cta_report **ret_report, struct cta_policy **ret_policy)
 {
-	static const char *const auto_profile[] = { "auto", NULL };
 	_cleanup_(cta_diags_done) struct cta_diags diags = { 0 };
 	_cleanup_(cta_policy_freep) struct cta_policy *pol = NULL;
 	_cleanup_report_ struct cta_report *report = NULL;
@@ -85,11 +96,16 @@ static int get_report(const struct cta_plan_cli *o, json_t **ret_facts,
 				cta_cli_error("cannot read '%s': %s", o->report, CTA_STRERROR(-r));
 			return r == -EINVAL || r == -ENOENT ? CTA_EXIT_USAGE : CTA_EXIT_HOST;
 		}
-		r = cta_cli_get_facts(&o->common, NULL, &facts);
+		/* the catalog checks the planned state (cta_plan_converge()) */
+		r = cta_cli_load_policy(o->common.root, o->profile_dirs, &pol);
+		if (r > 0)
+			return r;
+		r = cta_cli_get_facts(&o->common, cta_policy_sysctl_keys(pol), &facts);
 		if (r > 0)
 			return r;
 		*ret_facts = TAKE_PTR(facts);
 		*ret_report = TAKE_PTR(report);
+		*ret_policy = TAKE_PTR(pol);
 		return 0;
 	}
 
@@ -99,8 +115,7 @@ static int get_report(const struct cta_plan_cli *o, json_t **ret_facts,
 	r = cta_cli_get_facts(&o->common, cta_policy_sysctl_keys(pol), &facts);
 	if (r > 0)
 		return r;
-	r = cta_policy_audit(pol, o->n_profiles ? o->profiles : auto_profile, facts, &diags,
-			     &report);
+	r = cta_policy_audit(pol, cta_cli_default_profiles(o->profiles), facts, &diags, &report);
 	if (r == -EINVAL) {
 		cta_diags_print(&diags, stderr);
 		return CTA_EXIT_USAGE;
@@ -115,7 +130,23 @@ static int get_report(const struct cta_plan_cli *o, json_t **ret_facts,
 	}
 	*ret_facts = TAKE_PTR(facts);
 	*ret_report = TAKE_PTR(report);
+	*ret_policy = TAKE_PTR(pol);
 	return 0;
+}
+
+/* The evaluate stage for cta_plan_converge(): the report's own profiles, never
+ * "auto" again (the planned state must not change the role). */
+struct evaluate_ctx {
+	const struct cta_policy *pol;
+	const char **profiles;
+};
+
+static int evaluate(void *userdata, json_t *facts, struct cta_report **ret)
+{
+	const struct evaluate_ctx *c = userdata;
+	_cleanup_(cta_diags_done) struct cta_diags diags = { 0 };
+
+	return cta_policy_audit(c->pol, c->profiles, facts, &diags, ret);
 }
 
 bool cta_plan_cli_runtime_only(const struct cta_plan_cli *o, const struct cta_plan *p)
@@ -146,9 +177,10 @@ static int drop_boot_files(struct cta_plan *p)
 	p->notes = nv;
 	nv[p->n_notes] = (struct cta_plan_note){
 		.rule = strdup("ctaudit"),
-		.text = strdup("a child network namespace: only runtime values and rules change; "
-			       "persist the values with the container's or pod's own sysctl settings "
-			       "(--boot-files also writes this host's files)"),
+		.text = strdup(
+			"a child network namespace: only runtime values and rules change; "
+			"persist the values with the container's or pod's own sysctl settings "
+			"(--boot-files also writes this host's files)"),
 	};
 	if (!nv[p->n_notes].rule || !nv[p->n_notes].text) {
 		free(nv[p->n_notes].rule), free(nv[p->n_notes].text);
@@ -175,6 +207,10 @@ int cta_plan_cli_run(const struct cta_plan_cli *o, json_t **ret_facts,
 	_cleanup_json_ json_t *facts = NULL;
 	_cleanup_report_ struct cta_report *report = NULL;
 	_cleanup_(cta_plan_freep) struct cta_plan *plan = NULL;
+	_cleanup_(cta_policy_freep) struct cta_policy *pol = NULL;
+	_cleanup_free_ const char **profiles = NULL;
+	_cleanup_free_ char *why = NULL;
+	struct evaluate_ctx ctx;
 	char now[CTA_CLI_UTC_STRLEN];
 	struct cta_plan_fs fs;
 	struct cta_plan_opts po = {
@@ -187,7 +223,7 @@ int cta_plan_cli_run(const struct cta_plan_cli *o, json_t **ret_facts,
 	_cleanup_free_ char *missing = NULL;
 	int r;
 
-	r = get_report(o, &facts, &report);
+	r = get_report(o, &facts, &report, &pol);
 	if (r > 0)
 		return r;
 	/* "nothing to do" is said only with full facts (a busy xtables lock) */
@@ -196,7 +232,22 @@ int cta_plan_cli_run(const struct cta_plan_cli *o, json_t **ret_facts,
 		return CTA_EXIT_HOST;
 	}
 	cta_fsroot_plan_fs(o->common.root, &fs);
-	r = cta_plan_compute(facts, report, &po, &plan);
+	profiles = calloc(report->n_profiles + 2, sizeof(*profiles));
+	if (!profiles) {
+		cta_cli_error("out of memory");
+		return CTA_EXIT_HOST;
+	}
+	for (size_t i = 0; i < report->n_profiles; i++)
+		profiles[i] = report->profiles[i].name;
+	if (report->n_profiles == 0)
+		profiles[0] = report->profile ? report->profile : "auto";
+	ctx = (struct evaluate_ctx){ pol, profiles };
+	r = cta_plan_converge(facts, report, &po, o->fail_on_set ? o->fail_on : CTA_SEVERITY_HIGH,
+			      evaluate, &ctx, &plan, &why);
+	if (r == -ELOOP) {
+		cta_cli_error("cannot plan: %s", why ? why : CTA_STRERROR(-r));
+		return CTA_EXIT_HOST;
+	}
 	if (r < 0) {
 		cta_cli_error("cannot compute the plan: %s", CTA_STRERROR(-r));
 		return CTA_EXIT_HOST;
@@ -232,7 +283,8 @@ static void help(void)
 	      "  -h, --help               show this help\n\n"
 	      "Exit status: 0 nothing to change; 1 changes pending, or another file would\n"
 	      "win over a value of ctaudit's at boot; 2 usage error or invalid input; 3 the\n"
-	      "host, or a fact the plan needs (a busy xtables lock), could not be read.\n",
+	      "host, or a fact the plan needs (a busy xtables lock), could not be read, or\n"
+	      "no plan reaches a fixed point.\n",
 	      stdout);
 }
 
@@ -352,5 +404,5 @@ int cmd_plan(int argc, char **argv)
 		return r;
 	/* pending too while another file would win over ours at boot */
 	return cta_plan_has_changes(plan) || cta_plan_cli_boot_differs(plan) ? CTA_EXIT_FINDINGS :
-										CTA_EXIT_OK;
+									       CTA_EXIT_OK;
 }

@@ -331,6 +331,13 @@ int cta_cli_load_policy(const char *root, const char *const *profile_dirs, struc
 	int r;
 
 	r = cta_policy_load(&opts, &diags, ret);
+	if (r >= 0) {
+		r = cta_cli_load_site(root, *ret, &diags);
+		if (r < 0) {
+			cta_policy_free(*ret);
+			*ret = NULL;
+		}
+	}
 	cta_diags_print(&diags, stderr);
 	if (r < 0 && r != -EINVAL && cta_diags_empty(&diags))
 		cta_cli_error("cannot load the rule catalog: %s", CTA_STRERROR(-r));

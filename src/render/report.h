@@ -60,7 +60,8 @@ char *cta_report_explain_all_text(const json_t *rules);
 /* `ctaudit explain --all --format markdown`: the whole catalog (array of rules). */
 char *cta_report_explain_markdown(const json_t *rules);
 
-/* `ctaudit profiles list`: one line per profile (cta_policy_profiles_json()), names aligned. */
+/* `ctaudit profiles list`: one line per profile (cta_policy_profiles_json()), names
+ * aligned, with the file it came from. */
 char *cta_report_profiles_text(const json_t *profiles);
 
 /* `ctaudit profiles show NAME`: the effective profile, YAML-like. */
