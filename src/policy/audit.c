@@ -593,6 +593,12 @@ int cta_policy_audit(const struct cta_policy *p, const char *const *profiles, js
 		if (!rep->host)
 			return -ENOMEM;
 	}
+	if (json_is_array(json_object_get(facts, "unavailable"))) {
+		json_decref(rep->unavailable);
+		rep->unavailable = json_deep_copy(json_object_get(facts, "unavailable"));
+		if (!rep->unavailable)
+			return -ENOMEM;
+	}
 	k = cta_report_target_from_facts(&rep->target, facts);
 	if (k < 0)
 		return k;

@@ -201,6 +201,10 @@ struct cta_report {
 	/* A copy of the facts' host section (an object, possibly empty): the
 	 * report repeats it verbatim for readers, the struct does not interpret it. */
 	json_t *host;
+	/* What the facts could not read and why: a copy of the snapshot's
+	 * `unavailable` list ([{section, reason}], possibly empty).  The rules
+	 * that needed it are skipped; readers must be told before any verdict. */
+	json_t *unavailable;
 	struct cta_report_target target;
 	char *ctaudit_version; /* NULL: not recorded (a report of an older ctaudit) */
 	char *generated_at; /* UTC, YYYY-MM-DDTHH:MM:SSZ; NULL: not recorded */

@@ -88,7 +88,9 @@ struct cta_report *cta_report_new(void)
 	if (!r)
 		return NULL;
 	r->host = json_object();
-	if (!r->host) {
+	r->unavailable = json_array();
+	if (!r->host || !r->unavailable) {
+		json_decref(r->unavailable);
 		free(r);
 		return NULL;
 	}
@@ -107,6 +109,7 @@ void cta_report_free(struct cta_report *r)
 	free(r->profiles);
 	free(r->profile_reason);
 	json_decref(r->host);
+	json_decref(r->unavailable);
 	cta_report_target_done(&r->target);
 	free(r->ctaudit_version);
 	free(r->generated_at);

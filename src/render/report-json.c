@@ -136,6 +136,9 @@ int cta_report_to_json(const struct cta_report *r, json_t **ret)
 		      "low", r->failing[CTA_SEVERITY_LOW], "info", r->failing[CTA_SEVERITY_INFO],
 		      "pass", r->passed, "skip", r->skipped, "results", results, "target",
 		      cta_report_target_to_json(&r->target));
+	if (o && json_array_size(r->unavailable) &&
+	    json_object_set(o, "unavailable", r->unavailable) < 0)
+		return -ENOMEM;
 	if (!o || set_str(o, "ctaudit_version", r->ctaudit_version) < 0 ||
 	    set_str(o, "generated_at", r->generated_at) < 0 ||
 	    set_str(o, "catalog_digest", r->catalog_digest) < 0)
@@ -527,6 +530,27 @@ static int rd_report(struct rd *d, const json_t *j, struct cta_report *r)
 	if (!r->host)
 		return -ENOMEM;
 	rd_pop(d, 0);
+
+	k = rd_get(d, j, "unavailable", JSON_ARRAY, false, &v);
+	if (k < 0)
+		return k;
+	if (k > 0) {
+		json_array_foreach(v, i, x) {
+			k = rd_push(d, NULL, i);
+			if (k < 0)
+				return k;
+			if (!json_is_object(x) || !json_is_string(json_object_get(x, "section")) ||
+			    !json_is_string(json_object_get(x, "reason")))
+				return rd_fail(d,
+					       "is not an object with a 'section' and a 'reason'");
+			rd_pop(d, strlen("/unavailable"));
+		}
+		json_decref(r->unavailable);
+		r->unavailable = json_deep_copy(v);
+		if (!r->unavailable)
+			return -ENOMEM;
+		rd_pop(d, 0);
+	}
 
 	k = rd_get(d, j, "target", JSON_OBJECT, false, &v);
 	if (k < 0)

@@ -173,6 +173,20 @@ char *cta_report_render_text(const struct cta_report *report, const struct cta_r
 		fputc('\n', f);
 	}
 
+	/* before any verdict: what was not judged, so "no failing rules" is not
+	 * read as "nothing wrong" when whole sections could not be read */
+	if (json_array_size(report->unavailable)) {
+		size_t k;
+		json_t *x;
+
+		fprintf(f,
+			"%snot judged:%s what could not be read (the rules that need it are skipped)\n",
+			color ? C_BOLD : "", color ? C_RESET : "");
+		json_array_foreach(report->unavailable, k, x)
+			fprintf(f, "  %s: %s\n", str(x, "section") ? str(x, "section") : "?",
+				str(x, "reason") ? str(x, "reason") : "?");
+	}
+
 	int cur = -1;
 
 	for (size_t i = 0; i < report->n_results; i++) {
@@ -200,7 +214,10 @@ char *cta_report_render_text(const struct cta_report *report, const struct cta_r
 			field(f, k ? "" : "see:", r->references[k]);
 	}
 	if (cur < 0)
-		fprintf(f, "\n%sno failing rules%s\n", color ? C_GREEN : "", color ? C_RESET : "");
+		fprintf(f, "\n%sno failing rules%s%s\n", color ? C_GREEN : "", color ? C_RESET : "",
+			json_array_size(report->unavailable) ?
+				" in what could be read (see 'not judged' above)" :
+				"");
 	if (opts && opts->verbose) {
 		static const char *const head[] = {
 			[CTA_RESULT_PASS] = "passed", [CTA_RESULT_SKIP] = "skipped"

@@ -199,6 +199,9 @@ static void test_json_strict(void **state)
 		  "/target/netns: unknown namespace 'host' (init or other)" },
 		{ "target", "{}", "/target: missing 'offline'" },
 		{ "generated_at", "0", "/generated_at: is an integer, not a string" },
+		{ "unavailable", "{}", "/unavailable: is an object, not an array" },
+		{ "unavailable", "[{\"section\": \"firewall\"}]",
+		  "/unavailable/0: is not an object with a 'section' and a 'reason'" },
 	};
 
 	for (size_t i = 0; i < ELEMENTSOF(t); i++) {
@@ -244,6 +247,55 @@ static void test_json_strict(void **state)
 		assert_int_equal(cta_report_from_json(arr, &r, &err), -EINVAL);
 		assert_string_equal(err, "/: is an array, not an audit report object");
 	}
+}
+
+/*
+ * What the facts could not read is said before any verdict, and "no failing
+ * rules" is qualified (issue 16: a non-root audit said "no failing rules"
+ * with the firewall and the kernel log unread); the JSON keeps the list.
+ */
+static void test_not_judged(void **state)
+{
+	_cleanup_report_ struct cta_report *r = load_report(DIR "/report.json"), *r2 = NULL;
+	_cleanup_json_ json_t *j = NULL;
+	_cleanup_free_ char *t = NULL, *t0 = NULL, *err = NULL;
+	struct cta_report_opts o = { 0 };
+	const char *nj, *verdict;
+
+	/* a report with no failing result, first with nothing unread */
+	for (size_t i = 0; i < r->n_results; i++)
+		r->results[i].status = CTA_RESULT_PASS;
+	for (int s = 0; s < _CTA_SEVERITY_MAX; s++)
+		r->failing[s] = 0;
+	t0 = cta_report_render_text(r, &o);
+	assert_non_null(strstr(t0, "\nno failing rules\n"));
+	assert_null(strstr(t0, "not judged"));
+
+	assert_int_equal(json_array_append_new(r->unavailable,
+					       json_pack("{s:s, s:s}", "section",
+							 "firewall.nf_tables", "reason",
+							 "operation not permitted")),
+			 0);
+	t = cta_report_render_text(r, &o);
+	nj = strstr(t, "not judged:");
+	verdict = strstr(t, "no failing rules in what could be read");
+	assert_non_null(nj);
+	assert_non_null(verdict);
+	assert_true(nj < verdict);
+	assert_non_null(strstr(t, "  firewall.nf_tables: operation not permitted\n"));
+
+	/* JSON keeps the list and reads it back (a consistent report: freshly loaded) */
+	r2 = load_report(DIR "/report.json");
+	assert_int_equal(json_array_append_new(r2->unavailable,
+					       json_pack("{s:s, s:s}", "section", "helpers.in_use",
+							 "reason", "permission denied")),
+			 0);
+	assert_int_equal(cta_report_to_json(r2, &j), 0);
+	assert_int_equal(json_array_size(json_object_get(j, "unavailable")), 1);
+	cta_report_free(r2);
+	r2 = NULL;
+	assert_int_equal(cta_report_from_json(j, &r2, &err), 0);
+	assert_int_equal(json_array_size(r2->unavailable), 1);
 }
 
 static void test_explain(void **state)
@@ -430,7 +482,8 @@ int main(void)
 		cmocka_unit_test(test_json_strict),   cmocka_unit_test(test_target_check),
 		cmocka_unit_test(test_top_text),      cmocka_unit_test(test_facts_text),
 		cmocka_unit_test(test_verbose_color), cmocka_unit_test(test_summary_and_empty),
-		cmocka_unit_test(test_explain),	      cmocka_unit_test(test_profile),
+		cmocka_unit_test(test_explain),	      cmocka_unit_test(test_not_judged),
+		cmocka_unit_test(test_profile),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
