@@ -53,13 +53,13 @@ static int audit_json(const struct cta_policy *p, const char *const *profiles, j
  * an earlier sample is known (src/collect/baseline.c), as a patch.
  * IVL(D): an interval of 5 min whose deltas are D.
  */
-#define IVL(D)                                                                              \
-	"\"counters\":{\"lifetime\":\"since boot 12 d ago\",\"interval\":{\"source\":"   \
-	"\"baseline\",\"seconds\":300,\"start\":\"2026-11-28T00:00:00Z\",\"text\":"     \
+#define IVL(D)                                                                         \
+	"\"counters\":{\"lifetime\":\"since boot 12 d ago\",\"interval\":{\"source\":" \
+	"\"baseline\",\"seconds\":300,\"start\":\"2026-11-28T00:00:00Z\",\"text\":"    \
 	"\"in the 5 min since the last audit\"},\"delta\":" D "}"
-#define CT_QUIET                                                                        \
+#define CT_QUIET                                                                               \
 	"{\"conntrack\":{\"drop\":0,\"early_drop\":0,\"insert_failed\":0,\"clash_resolve\":0," \
-	"\"chaintoolong\":0},\"netstat\":{\"TcpExt\":{\"ListenOverflows\":0,"            \
+	"\"chaintoolong\":0},\"netstat\":{\"TcpExt\":{\"ListenOverflows\":0,"                  \
 	"\"ListenDrops\":0,\"TCPTimeWaitOverflow\":0}}}"
 
 struct rcase {
@@ -169,8 +169,8 @@ static const struct rcase cases[] = {
 	{ "tcp.max_tw_buckets.overflow", S001, "base", NULL, "fail", "low", "sockets:time_wait" },
 	{ "tcp.max_tw_buckets.overflow", S001, "base", "{" IVL(CT_QUIET) "}", "fail", "low", NULL },
 	{ "tcp.max_tw_buckets.overflow", S001, "base",
-	  "{" IVL("{\"netstat\":{\"TcpExt\":{\"TCPTimeWaitOverflow\":40}}}") "}", "fail",
-	  "medium", NULL },
+	  "{" IVL("{\"netstat\":{\"TcpExt\":{\"TCPTimeWaitOverflow\":40}}}") "}", "fail", "medium",
+	  NULL },
 	{ "tcp.max_tw_buckets.overflow", HM, "base", NULL, "pass", "low", NULL },
 
 	/* tcp-keepalive.yaml */
@@ -826,12 +826,49 @@ static void test_deep_evidence(void **state)
 	assert_non_null(strstr(e, "is a myth"));
 }
 
+/*
+ * audit --deep also samples the NEW events (facts.conntrack.new_flows): the
+ * usage finding says who creates entries now and when the table is full at
+ * the net growth (free entries / growth_per_s).
+ */
+static void test_deep_new_flows(void **state)
+{
+	const struct env *env = *state;
+	/* 131072 - 120113 = 10959 free at 274/s net growth: 40 s */
+	static const char *const sample =
+		"{\"conntrack\":{\"new_flows\":{\"interval_ms\":1000,\"events\":2300,"
+		"\"per_s\":2300,\"lost\":0,\"approximate\":false,\"count_before\":119839,"
+		"\"count_after\":120113,\"growth_per_s\":274,"
+		"\"by_src\":[{\"key\":\"10.2.0.7\",\"count\":2100,\"per_s\":2100}]}}}";
+	static const char *const shrinking =
+		"{\"conntrack\":{\"new_flows\":{\"interval_ms\":1000,\"events\":900,"
+		"\"per_s\":900,\"approximate\":true,\"count_before\":120200,"
+		"\"count_after\":120113,\"growth_per_s\":-87,"
+		"\"by_src\":[{\"key\":\"10.2.0.8\",\"count\":500,\"per_s\":500}]}}}";
+	_cleanup_json_ json_t *with = audit(env, S003, sample, "base");
+	_cleanup_json_ json_t *shrink = audit(env, S003, shrinking, "base");
+	_cleanup_json_ json_t *without = audit(env, S003, NULL, "base");
+	const char *m;
+
+	m = str_member(find_result(with, "conntrack.usage"), "message");
+	assert_non_null(
+		strstr(m, "; 2300 new flows/s, 2100 from 10.2.0.7, table full in about 40 s"));
+	assert_null(strstr(m, "events were lost"));
+	/* no net growth: no time to full; lost events: the rate is a floor */
+	m = str_member(find_result(shrink, "conntrack.usage"), "message");
+	assert_non_null(strstr(m, "; 900 new flows/s, 500 from 10.2.0.8 (events were lost"));
+	assert_null(strstr(m, "table full in"));
+	m = str_member(find_result(without, "conntrack.usage"), "message");
+	assert_null(strstr(m, "new flows/s"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rule_cases),   cmocka_unit_test(test_every_rule_covered),
-		cmocka_unit_test(test_healthy_host), cmocka_unit_test(test_seed_summaries),
-		cmocka_unit_test(test_remediations), cmocka_unit_test(test_deep_evidence),
+		cmocka_unit_test(test_rule_cases),     cmocka_unit_test(test_every_rule_covered),
+		cmocka_unit_test(test_healthy_host),   cmocka_unit_test(test_seed_summaries),
+		cmocka_unit_test(test_remediations),   cmocka_unit_test(test_deep_evidence),
+		cmocka_unit_test(test_deep_new_flows),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
