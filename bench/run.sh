@@ -783,7 +783,7 @@ main_block() {
 		echo "| nproc | $(nproc) |"
 		echo "| memory | $mem |"
 		echo "| kernel | $(uname -r) |"
-		echo "| ctaudit | \`$("$CTAUDIT" --version 2>/dev/null || echo unknown)\` (${CTAUDIT#"$SRCDIR"/}), commit $(git -C "$SRCDIR" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$SRCDIR" diff --quiet HEAD 2>/dev/null || echo ' + uncommitted changes') |"
+		echo "| ctaudit | \`$("$CTAUDIT" --version 2>/dev/null | head -1 || echo unknown)\` (${CTAUDIT#"$SRCDIR"/}), commit $(git -C "$SRCDIR" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$SRCDIR" diff --quiet HEAD 2>/dev/null || echo ' + uncommitted changes') |"
 		if [ "$(cat "$MAX_KEY")" = "$OLD_MAX" ]; then
 			echo "| nf_conntrack_max | $OLD_MAX (unchanged) |"
 		else

@@ -2,6 +2,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,18 +12,24 @@
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
+#include "apply/allow.h"
 #include "apply/apply.h"
 #include "apply/journal.h"
 #include "nf/firewall.h"
 #include "util/fileio.h"
+#include "util/rootfs.h"
 #include "util/macro.h"
 #include "util/sysctl.h"
 #include "util/banned.h"
 
 #define TEMP_TAG ".ctaudit-"
+/* The initial network namespace's inode on kernels with fixed proc inodes (include/linux/proc_ns.h). */
+#define NET_NS_INIT_INO 0xEFFFFFF9U
 
+#ifdef CTA_FAULT_HOOK
 void cta_apply_step(void)
 {
 	static unsigned steps;
@@ -32,54 +40,11 @@ void cta_apply_step(void)
 	if (e && cta_parse_u64(e, &n) == 0 && n == steps)
 		raise(SIGKILL);
 }
-
-int cta_apply_lock(const char *root)
+#else
+void cta_apply_step(void)
 {
-	_cleanup_free_ char *path = cta_path_join(root, "/run/ctaudit.lock"), *dir = NULL;
-	int fd, r;
-
-	if (!path)
-		return -ENOMEM;
-	dir = cta_path_join(root, "/run");
-	if (!dir)
-		return -ENOMEM;
-	r = cta_mkdir_p(dir, 0755);
-	if (r < 0)
-		return r;
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
-	if (fd < 0)
-		return cta_negerrno();
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		r = errno == EWOULDBLOCK ? -EBUSY : cta_negerrno();
-		close(fd);
-		return r;
-	}
-	return fd;
 }
-
-int cta_apply_find_unfinished(const char *root, char **ret_id)
-{
-	char **ids = NULL;
-	int r;
-
-	r = cta_journal_list(root, &ids);
-	if (r < 0)
-		return r;
-	for (size_t i = 0; ids[i]; i++) {
-		struct cta_journal *j = NULL;
-
-		if (cta_journal_load(root, ids[i], &j) < 0)
-			continue;
-		if (j->state == CTA_JOURNAL_PREPARED) {
-			free(*ret_id);
-			*ret_id = strdup(ids[i]);
-			r = *ret_id ? 1 : -ENOMEM;
-		}
-		cta_journal_free(j);
-	}
-	cta_strv_free(ids);
-	return r;
-}
+#endif
 
 /* Add a message to *@ret_error (joined with "; ") and return @r, so that a
  * failure reads `return set_error(ret_error, r, ...)`.  errno is kept. */
@@ -109,90 +74,204 @@ static int set_error(char **ret_error, int r, const char *fmt, ...)
 	return r;
 }
 
-/* Remove temporaries an interrupted apply left next to @full (never *.conf). */
-static void clean_temps(const char *full)
+/* "is not owned by root" for a trust error, else the errno text. */
+static const char *why_text(int r, char buf[static CTA_STRERROR_MAX])
 {
-	_cleanup_free_ char *dir = strdup(full), *prefix = NULL;
+	const char *t = cta_journal_trust_strerror(r);
+
+	return t ? t : cta_strerror(r, buf);
+}
+#define WHY(r) why_text((r), (char[CTA_STRERROR_MAX]){ 0 })
+
+bool cta_apply_refused(int r)
+{
+	return r == -CTA_EREFUSED;
+}
+
+/* Boot-time files are left alone when only runtime values may change. */
+static size_t files_of(const struct cta_plan *p, const struct cta_apply_opts *o)
+{
+	return o->runtime_only ? 0 : p->n_files;
+}
+
+int cta_apply_lock(const char *root, char **ret_error)
+{
+	_cleanup_close_ int rootfd = -EBADF, dfd = -EBADF, fd = -EBADF;
+	struct stat st;
+	int r;
+
+	rootfd = cta_root_open(root);
+	if (rootfd < 0)
+		return set_error(ret_error, rootfd, "cannot open the root '%s': %s",
+				 root ? root : "/", CTA_STRERROR(rootfd));
+	dfd = cta_root_open_dir(rootfd, "/run", CTA_ROOT_MKDIR, 0755);
+	if (dfd < 0)
+		return set_error(ret_error, dfd, "cannot open '/run' below the root: %s", WHY(dfd));
+	r = cta_fd_check_trusted(dfd, (uid_t)-1);
+	if (r < 0)
+		return set_error(ret_error, -CTA_EREFUSED,
+				 "refusing the lock directory '/run': it %s", WHY(r));
+	fd = openat(dfd, "ctaudit.lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,
+		    0600);
+	if (fd < 0) {
+		r = cta_negerrno();
+		return set_error(ret_error, r == -ELOOP ? -CTA_EREFUSED : r,
+				 "refusing the lock '/run/ctaudit.lock': %s",
+				 r == -ELOOP ? "it is a symlink" : CTA_STRERROR(r));
+	}
+	if (fstat(fd, &st) < 0)
+		return cta_negerrno();
+	if (!S_ISREG(st.st_mode) || st.st_uid != 0)
+		return set_error(
+			ret_error, -CTA_EREFUSED,
+			"refusing the lock '/run/ctaudit.lock': not a regular file of root's");
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		r = errno == EWOULDBLOCK ? -EBUSY : cta_negerrno();
+		if (r == -EBUSY)
+			return set_error(ret_error, r,
+					 "another ctaudit apply or rollback is running (lock "
+					 "'/run/ctaudit.lock')");
+		return set_error(ret_error, r, "cannot take the lock '/run/ctaudit.lock': %s",
+				 CTA_STRERROR(r));
+	}
+	return TAKE_FD(fd);
+}
+
+int cta_apply_find_unfinished(const char *root, char **ret_id)
+{
+	char **ids = NULL;
+	int r;
+
+	r = cta_journal_list(root, &ids);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; ids[i]; i++) {
+		struct cta_journal *j = NULL;
+
+		if (cta_journal_load(root, ids[i], &j) < 0)
+			continue;
+		if (j->state == CTA_JOURNAL_PREPARED) {
+			free(*ret_id);
+			*ret_id = strdup(ids[i]);
+			r = *ret_id ? 1 : -ENOMEM;
+		}
+		cta_journal_free(j);
+	}
+	cta_strv_free(ids);
+	return r;
+}
+
+int cta_apply_target(const struct cta_apply_opts *o, struct cta_journal_target *ret)
+{
+	_cleanup_free_ char *self = NULL, *init = NULL, *root = NULL;
+	const char *procfs = o->procfs ? o->procfs : "/proc";
+	struct stat st_self, st_init;
+	struct utsname u;
+
+	root = realpath(o->root && *o->root ? o->root : "/", NULL);
+	if (!root)
+		return cta_negerrno();
+	if (uname(&u) < 0)
+		return cta_negerrno();
+	*ret = (struct cta_journal_target){ 0 };
+	if (!o->offline) {
+		if (asprintf(&self, "%s/self/ns/net", procfs) < 0 ||
+		    asprintf(&init, "%s/1/ns/net", procfs) < 0)
+			return -ENOMEM;
+		if (stat(self, &st_self) < 0)
+			return cta_negerrno();
+		ret->netns_inode = st_self.st_ino;
+		ret->netns_initial = stat(init, &st_init) == 0 ?
+					     st_self.st_dev == st_init.st_dev &&
+						     st_self.st_ino == st_init.st_ino :
+					     st_self.st_ino == NET_NS_INIT_INO;
+	}
+	ret->root = TAKE_PTR(root);
+	ret->hostname = strdup(u.nodename);
+	return ret->hostname ? 0 : -ENOMEM;
+}
+
+int cta_apply_check_target(const struct cta_journal_target *was,
+			   const struct cta_journal_target *now, char **ret_error)
+{
+	if (!was->root || !now->root || !streq(was->root, now->root))
+		return set_error(ret_error, -CTA_EREFUSED,
+				 "the journal is for the root '%s', not '%s'",
+				 was->root ? was->root : "?", now->root ? now->root : "?");
+	if (!was->hostname || !now->hostname || !streq(was->hostname, now->hostname))
+		return set_error(ret_error, -CTA_EREFUSED,
+				 "the journal is for the host '%s', not '%s'",
+				 was->hostname ? was->hostname : "?",
+				 now->hostname ? now->hostname : "?");
+	/* inode 0: an --offline apply changed files only */
+	if (was->netns_inode &&
+	    (was->netns_inode != now->netns_inode || was->netns_initial != now->netns_initial))
+		return set_error(ret_error, -CTA_EREFUSED,
+				 "the journal is for the %s network namespace %" PRIu64
+				 ", this is the %s namespace %" PRIu64
+				 " (use --netns or --netns-pid to name it)",
+				 was->netns_initial ? "initial" : "child", was->netns_inode,
+				 now->netns_initial ? "initial" : "child", now->netns_inode);
+	return 0;
+}
+
+/* Remove temporaries an interrupted apply left next to @base in @dfd (never *.conf). */
+static void clean_temps(int dfd, const char *base)
+{
+	_cleanup_free_ char *prefix = NULL;
 	_cleanup_closedir_ DIR *d = NULL;
 	struct dirent *de;
-	char *slash;
+	int fd;
 
-	if (!dir || !(slash = strrchr(dir, '/')))
+	if (asprintf(&prefix, "%s" TEMP_TAG, base) < 0)
 		return;
-	*slash = 0;
-	if (asprintf(&prefix, "%s" TEMP_TAG, slash + 1) < 0)
+	fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
 		return;
-	d = opendir(*dir ? dir : "/");
-	if (!d)
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
 		return;
+	}
 	while ((de = readdir(d))) {
 		if (strneq(de->d_name, prefix, strlen(prefix)) &&
 		    strlen(de->d_name) == strlen(prefix) + 6)
-			(void)unlinkat(dirfd(d), de->d_name, 0);
+			(void)unlinkat(dfd, de->d_name, 0);
 	}
-}
-
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t k = write(fd, p, len);
-
-		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			return cta_negerrno();
-		}
-		p += k;
-		len -= (size_t)k;
-	}
-	return 0;
 }
 
 /*
- * First half of an atomic replacement: a fsynced temporary next to @full,
- * named FILE.ctaudit-XXXXXX so that sysctl (*.conf) never reads it.
+ * The directory of host path @path below the root, opened in the root now,
+ * and checked: owned by root, not writable by group or others.  Its name in
+ * @ret_base.  @create: make missing directories (0755).
  */
-static int write_temp(const char *full, const char *data, mode_t mode, char **ret_tmp)
+static int open_parent(const struct cta_apply_opts *o, const char *path, bool create,
+		       char **ret_base, char **ret_error)
 {
-	_cleanup_free_ char *tmp = NULL, *dir = strdup(full);
-	_cleanup_close_ int fd = -EBADF;
-	char *slash;
+	_cleanup_free_ char *dir = NULL, *base = NULL;
+	_cleanup_close_ int rootfd = -EBADF, dfd = -EBADF;
 	int r;
 
-	if (!dir || asprintf(&tmp, "%s" TEMP_TAG "XXXXXX", full) < 0)
-		return -ENOMEM;
-	slash = strrchr(dir, '/');
-	if (slash && slash != dir) {
-		*slash = 0;
-		r = cta_mkdir_p(dir, 0755);
-		if (r < 0)
-			return r;
+	r = cta_path_split(path, &dir, &base);
+	if (r < 0)
+		return set_error(ret_error, r, "'%s' is not a file path", path);
+	rootfd = cta_root_open(o->root);
+	if (rootfd < 0)
+		return set_error(ret_error, rootfd, "cannot open the root '%s': %s",
+				 o->root ? o->root : "/", CTA_STRERROR(rootfd));
+	dfd = cta_root_open_dir(rootfd, dir, create ? CTA_ROOT_MKDIR : 0, 0755);
+	if (dfd < 0) {
+		if (dfd == -ENOENT)
+			return dfd;
+		set_error(ret_error, 0, "cannot open '%s': %s", dir, CTA_STRERROR(dfd));
+		return dfd == -ELOOP || dfd == -ENOTDIR || dfd == -EXDEV ? -CTA_EREFUSED : dfd;
 	}
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return cta_negerrno();
-	r = write_all(fd, data, strlen(data));
-	if (r == 0 && (fchmod(fd, mode) < 0 || fsync(fd) < 0))
-		r = cta_negerrno();
-	if (r == 0 && close(TAKE_FD(fd)) < 0)
-		r = cta_negerrno();
-	if (r < 0) {
-		(void)unlink(tmp);
-		return r;
-	}
-	*ret_tmp = TAKE_PTR(tmp);
-	return 0;
-}
-
-static int commit_temp(const char *tmp, const char *full)
-{
-	if (rename(tmp, full) < 0) {
-		int r = cta_negerrno();
-
-		(void)unlink(tmp);
-		return r;
-	}
-	return cta_fsync_parent(full);
+	r = cta_fd_check_trusted(dfd, (uid_t)-1);
+	if (r < 0)
+		return set_error(ret_error, -CTA_EREFUSED, "refusing to write into '%s': it %s",
+				 dir, WHY(r));
+	*ret_base = TAKE_PTR(base);
+	return TAKE_FD(dfd);
 }
 
 /* ctaudit's rule set: plan's entries (family 0) go to both legacy families. */
@@ -226,30 +305,29 @@ static char *now_utc(void)
 }
 
 static int restore_file(const struct cta_journal *j, const struct cta_journal_file *f,
-			const char *root)
+			const struct cta_apply_opts *o, char **ret_error)
 {
-	_cleanup_free_ char *full = cta_path_join(root, f->path), *dir = NULL, *bpath = NULL,
-			    *bytes = NULL;
+	_cleanup_free_ char *base = NULL, *bytes = NULL;
+	_cleanup_close_ int dfd = -EBADF;
 	ssize_t n;
 
-	if (!full)
-		return -ENOMEM;
-	clean_temps(full);
+	dfd = open_parent(o, f->path, f->existed, &base, ret_error);
+	if (dfd == -ENOENT && !f->existed)
+		return 0;
+	if (dfd < 0)
+		return dfd;
+	clean_temps(dfd, base);
 	if (!f->existed) {
-		if (unlink(full) < 0) {
-			if (errno == ENOENT)
-				return 0;
-			return cta_negerrno();
-		}
-		return cta_fsync_parent(full);
+		/* removes a symlink put there since, never what it points to */
+		if (unlinkat(dfd, base, 0) < 0)
+			return errno == ENOENT ? 0 : cta_negerrno();
+		return fsync(dfd) < 0 ? cta_negerrno() : 0;
 	}
-	dir = cta_journal_dir(root, j->id);
-	if (!dir || asprintf(&bpath, "%s/%s", dir, f->backup) < 0)
-		return -ENOMEM;
-	n = cta_read_file(bpath, 0, &bytes);
+	n = cta_journal_get(o->root, j->id, f->backup, &bytes);
 	if (n < 0)
-		return (int)n;
-	return cta_write_file_atomic(full, bytes, (size_t)n, f->mode);
+		return set_error(ret_error, (int)n, "cannot read the saved bytes of '%s': %s",
+				 f->path, CTA_STRERROR((int)n));
+	return cta_write_at_atomic(dfd, base, bytes, (size_t)n, f->mode, f->uid, f->gid);
 }
 
 /* Undo: rules, runtime values, files - the reverse of apply's order. */
@@ -275,27 +353,36 @@ static int undo(struct cta_journal *j, const struct cta_apply_opts *o, size_t fi
 	}
 	for (size_t i = sysctls_done; i-- > 0;) {
 		r = cta_sysctl_write(o->procfs, j->sysctls[i].key, j->sysctls[i].previous);
-		if (r < 0) {
+		if (r < 0)
 			ret = set_error(ret_error, r, "cannot restore %s to '%s': %s",
 					j->sysctls[i].key, j->sysctls[i].previous,
 					CTA_STRERROR(-r));
-		}
 	}
 	for (size_t i = files_done; i-- > 0;) {
-		r = restore_file(j, &j->files[i], o->root);
+		_cleanup_free_ char *err = NULL;
+
+		r = restore_file(j, &j->files[i], o, &err);
 		if (r < 0)
 			ret = set_error(ret_error, r, "cannot restore '%s': %s", j->files[i].path,
-					CTA_STRERROR(-r));
+					err ? err : CTA_STRERROR(-r));
 	}
 	/* directories the apply created, if it got as far as files; deepest first */
 	for (size_t i = 0; files_done && i < j->n_dirs; i++) {
-		_cleanup_free_ char *full = cta_path_join(o->root, j->dirs[i]);
+		_cleanup_free_ char *base = NULL, *err = NULL;
+		_cleanup_close_ int dfd = open_parent(o, j->dirs[i], false, &base, &err);
 
-		if (!full)
-			return -ENOMEM;
-		if (rmdir(full) < 0 && errno != ENOENT && errno != ENOTEMPTY && errno != EEXIST)
-			ret = set_error(ret_error, cta_negerrno(), "cannot remove '%s': %s",
-					j->dirs[i], CTA_STRERROR(errno));
+		if (dfd == -ENOENT)
+			continue;
+		if (dfd < 0) {
+			ret = set_error(ret_error, dfd, "%s", err ? err : CTA_STRERROR(dfd));
+			continue;
+		}
+		if (unlinkat(dfd, base, AT_REMOVEDIR) < 0 && errno != ENOENT &&
+		    errno != ENOTEMPTY && errno != EEXIST) {
+			r = cta_negerrno();
+			ret = set_error(ret_error, r, "cannot remove '%s': %s", j->dirs[i],
+					CTA_STRERROR(r));
+		}
 	}
 	return ret;
 }
@@ -308,24 +395,22 @@ static int longer_first(const void *a, const void *b)
 }
 
 /* Parents of @path that do not exist yet, deepest first, unless already noted. */
-static int note_new_dirs(struct cta_journal *j, const char *root, const char *path)
+static int note_new_dirs(struct cta_journal *j, const struct cta_apply_opts *o, const char *path)
 {
 	_cleanup_free_ char *d = strdup(path);
+	_cleanup_close_ int rootfd = cta_root_open(o->root);
 	char *slash;
 
 	if (!d)
 		return -ENOMEM;
+	if (rootfd < 0)
+		return rootfd;
 	while ((slash = strrchr(d, '/')) && slash != d) {
-		_cleanup_free_ char *full = NULL;
-		struct stat st;
 		char **nv;
 		bool have = false;
 
 		*slash = 0;
-		full = cta_path_join(root, d);
-		if (!full)
-			return -ENOMEM;
-		if (lstat(full, &st) == 0)
+		if (cta_root_exists(rootfd, d))
 			break;
 		for (size_t i = 0; i < j->n_dirs; i++)
 			have |= streq(j->dirs[i], d);
@@ -342,62 +427,176 @@ static int note_new_dirs(struct cta_journal *j, const char *root, const char *pa
 	return 0;
 }
 
+static bool written_by_ctaudit(const char *text)
+{
+	return text && strneq(text, "# Written by ctaudit", 20);
+}
+
+int cta_apply_check_plan(const struct cta_plan *p, const struct cta_apply_opts *o, char **ret_error)
+{
+	_cleanup_free_ char *why = NULL;
+	int r;
+
+	for (size_t i = 0; i < files_of(p, o); i++) {
+		const struct cta_plan_file *pf = &p->files[i];
+		_cleanup_free_ char *norm = NULL;
+
+		r = cta_path_normalize(pf->path, &norm);
+		if (r < 0 || !streq(norm, pf->path))
+			return set_error(ret_error, -CTA_EREFUSED,
+					 "refusing to write '%s': not a normalised path", pf->path);
+		/* ours is written where it is named, never through a symlink */
+		if (streq(pf->kind, "sysctl") && p->sysctl_file && !streq(p->sysctl_file, pf->path))
+			return set_error(ret_error, -CTA_EREFUSED,
+					 "refusing to write '%s': it is a symlink (to '%s')",
+					 p->sysctl_file, pf->path);
+		r = cta_allow_file(pf->kind, pf->path, &why);
+		if (r < 0)
+			return set_error(ret_error, -CTA_EREFUSED, "refusing to write '%s': %s",
+					 pf->path, why ? why : "not allowed");
+		if (streq(pf->kind, "sysctl")) {
+			if (pf->old && !written_by_ctaudit(pf->old) && !o->adopt_sysctl_file)
+				return set_error(ret_error, -CTA_EREFUSED,
+						 "refusing to replace '%s': ctaudit did not write "
+						 "it (--adopt-sysctl-file replaces it)",
+						 pf->path);
+		}
+		if (strlen(pf->new) > (1u << 20))
+			return set_error(ret_error, -CTA_EREFUSED,
+					 "refusing to write '%s': too large", pf->path);
+	}
+	for (size_t i = 0; i < p->n_sysctls; i++) {
+		const struct cta_plan_sysctl *s = &p->sysctls[i];
+
+		if ((!s->in_file || o->runtime_only) && s->runtime != CTA_PLAN_RT_SET)
+			continue;
+		r = cta_allow_sysctl(s->key, s->value, &why);
+		if (r < 0)
+			return set_error(ret_error, -CTA_EREFUSED, "refusing %s: %s", s->key,
+					 why ? why : "not allowed");
+	}
+	r = cta_allow_ports(&p->notrack.want, o->all_ports, &why);
+	if (r < 0)
+		return set_error(ret_error, -CTA_EREFUSED, "refusing the NOTRACK rules: %s",
+				 why ? why : "not allowed");
+	return 0;
+}
+
+/* A journal path is one ctaudit could have written. */
+static bool journal_path_ok(const char *path)
+{
+	static const char *const kinds[] = { "override", "iptables-persistent", "nftables",
+					     "notrack-unit" };
+
+	for (size_t i = 0; i < ELEMENTSOF(kinds); i++) {
+		_cleanup_free_ char *why = NULL;
+
+		if (cta_allow_file(kinds[i], path, &why) == 0)
+			return true;
+	}
+	return false;
+}
+
+int cta_apply_check_journal(const struct cta_journal *j, const struct cta_apply_opts *o,
+			    char **ret_error)
+{
+	_cleanup_free_ char *why = NULL;
+	int r;
+
+	for (size_t i = 0; i < j->n_files; i++) {
+		const struct cta_journal_file *f = &j->files[i];
+
+		if (!journal_path_ok(f->path))
+			return set_error(ret_error, -CTA_EREFUSED,
+					 "journal '%s': ctaudit never writes '%s'", j->id, f->path);
+		if (cta_allow_mode(f->mode, &why) < 0)
+			return set_error(ret_error, -CTA_EREFUSED, "journal '%s': '%s': %s", j->id,
+					 f->path, why);
+	}
+	for (size_t i = 0; i < j->n_dirs; i++) {
+		bool parent = false;
+
+		for (size_t k = 0; k < j->n_files; k++)
+			parent |= strneq(j->files[k].path, j->dirs[i], strlen(j->dirs[i])) &&
+				  j->files[k].path[strlen(j->dirs[i])] == '/';
+		if (!parent || strstr(j->dirs[i], "/../") || strstr(j->dirs[i], "/./"))
+			return set_error(ret_error, -CTA_EREFUSED,
+					 "journal '%s': '%s' is no directory of its files", j->id,
+					 j->dirs[i]);
+	}
+	for (size_t i = 0; i < j->n_sysctls; i++) {
+		const struct cta_journal_sysctl *s = &j->sysctls[i];
+
+		if ((r = cta_allow_sysctl(s->key, s->value, &why)) < 0 ||
+		    (r = cta_allow_sysctl(s->key, s->previous, &why)) < 0)
+			return set_error(ret_error, -CTA_EREFUSED, "journal '%s': %s", j->id, why);
+	}
+	if ((r = cta_allow_ports(&j->prev_v4, true, &why)) < 0 ||
+	    (r = cta_allow_ports(&j->prev_v6, true, &why)) < 0 ||
+	    (r = cta_allow_ports(&j->prev_nft, true, &why)) < 0)
+		return set_error(ret_error, -CTA_EREFUSED, "journal '%s': %s", j->id, why);
+	return 0;
+}
+
 /* Journal content for @p, with previous bytes and values read now. */
 static int journal_prepare(const struct cta_plan *p, const struct cta_apply_opts *o,
 			   struct cta_journal *j, char **ret_error)
 {
-	_cleanup_free_ char *dir = cta_journal_dir(o->root, j->id);
 	int r;
 
-	if (!dir)
-		return -ENOMEM;
 	j->files = calloc(p->n_files + 1, sizeof(*j->files));
 	j->sysctls = calloc(p->n_sysctls + 1, sizeof(*j->sysctls));
 	if (!j->files || !j->sysctls)
 		return -ENOMEM;
-	for (size_t i = 0; i < p->n_files; i++) {
+	for (size_t i = 0; i < files_of(p, o); i++) {
 		const struct cta_plan_file *pf = &p->files[i];
 		struct cta_journal_file *f = &j->files[j->n_files++];
-		_cleanup_free_ char *full = cta_path_join(o->root, pf->path), *bytes = NULL,
-				    *bpath = NULL;
+		_cleanup_free_ char *base = NULL, *bytes = NULL;
+		_cleanup_close_ int dfd = -EBADF;
 		struct stat st;
 		ssize_t n;
 
-		if (!full || !(f->path = strdup(pf->path)))
+		if (!(f->path = strdup(pf->path)) || asprintf(&f->written, "files/%zu.new", i) < 0)
 			return -ENOMEM;
-		f->mode = pf->mode;
-		if (lstat(full, &st) < 0) {
-			if (errno != ENOENT)
-				return set_error(ret_error, -errno, "cannot read '%s': %s",
-						 pf->path, CTA_STRERROR(errno));
+		f->mode = pf->mode & 0755;
+		r = cta_journal_put(o->root, j->id, f->written, pf->new, strlen(pf->new));
+		if (r < 0)
+			return set_error(ret_error, r, "cannot write the journal: %s",
+					 CTA_STRERROR(r));
+		dfd = open_parent(o, pf->path, false, &base, ret_error);
+		if (dfd < 0 && dfd != -ENOENT)
+			return dfd;
+		n = dfd < 0 ? -ENOENT : cta_read_at(dfd, base, 0, &bytes, &st);
+		if (n == -ENOENT) {
 			if (pf->old)
 				return set_error(ret_error, -ESTALE,
 						 "'%s' disappeared since it was read", pf->path);
-			r = note_new_dirs(j, o->root, pf->path);
+			r = note_new_dirs(j, o, pf->path);
 			if (r < 0)
 				return r;
 			continue;
 		}
-		if (!S_ISREG(st.st_mode))
-			return set_error(ret_error, -EINVAL, "'%s' is not a regular file",
-					 pf->path);
-		n = cta_read_file(full, 0, &bytes);
 		if (n < 0)
-			return set_error(ret_error, (int)n, "cannot read '%s': %s", pf->path,
-					 CTA_STRERROR((int)-n));
+			return set_error(ret_error,
+					 n == -ELOOP || n == -CTA_ENOTREG || n == -EFBIG ?
+						 -CTA_EREFUSED :
+						 (int)n,
+					 "refusing to replace '%s': %s", pf->path,
+					 n == -ELOOP ? "it is a symlink" : CTA_STRERROR((int)n));
 		if (!pf->old || !streq(pf->old, bytes))
 			return set_error(ret_error, -ESTALE,
 					 "'%s' changed since it was read; run plan again",
 					 pf->path);
 		f->existed = true;
-		f->mode = st.st_mode & 07777;
-		if (asprintf(&f->backup, "files/%zu", i) < 0 ||
-		    asprintf(&bpath, "%s/%s", dir, f->backup) < 0)
+		f->mode = st.st_mode & 0777;
+		f->uid = st.st_uid;
+		f->gid = st.st_gid;
+		if (asprintf(&f->backup, "files/%zu", i) < 0)
 			return -ENOMEM;
-		r = cta_write_file_atomic(bpath, bytes, (size_t)n, 0600);
+		r = cta_journal_put(o->root, j->id, f->backup, bytes, (size_t)n);
 		if (r < 0)
 			return set_error(ret_error, r, "cannot write the journal: %s",
-					 CTA_STRERROR(-r));
+					 CTA_STRERROR(r));
 		cta_apply_step();
 	}
 	for (size_t i = 0; !o->offline && i < p->n_sysctls; i++) {
@@ -416,22 +615,19 @@ static int journal_prepare(const struct cta_plan *p, const struct cta_apply_opts
 			struct stat st;
 
 			r = cta_sysctl_key_proc_path(o->procfs, s->key, &path);
-			if (r < 0) {
+			if (r < 0)
 				return set_error(ret_error, r, "invalid sysctl key '%s'", s->key);
-			}
-			if (stat(path, &st) == 0 && !(st.st_mode & 0222)) {
+			if (stat(path, &st) == 0 && !(st.st_mode & 0222))
 				return set_error(
 					ret_error, -EROFS,
-					"%s is read-only in this network namespace: it must be "
-					"set on the host",
+					"%s is read-only in this network namespace: it must "
+					"be set on the host",
 					s->key);
-			}
 		}
 		r = cta_sysctl_read(o->procfs, s->key, 0, &js->previous);
-		if (r < 0) {
+		if (r < 0)
 			return set_error(ret_error, r, "cannot read %s: %s", s->key,
 					 CTA_STRERROR(-r));
-		}
 	}
 	if (j->n_dirs > 1)
 		qsort(j->dirs, j->n_dirs, sizeof(*j->dirs), longer_first);
@@ -445,15 +641,37 @@ static int journal_prepare(const struct cta_plan *p, const struct cta_apply_opts
 	return 0;
 }
 
+/* Write one planned file: a temporary in the directory opened now, then rename. */
+static int write_planned(const struct cta_plan_file *pf, const struct cta_journal_file *f,
+			 const struct cta_apply_opts *o, char **ret_error)
+{
+	_cleanup_free_ char *base = NULL;
+	_cleanup_close_ int dfd = -EBADF;
+	int r;
+
+	dfd = open_parent(o, pf->path, true, &base, ret_error);
+	if (dfd < 0)
+		return dfd;
+	clean_temps(dfd, base);
+	r = cta_write_at_atomic(dfd, base, pf->new, strlen(pf->new), f->mode & 0755,
+				f->existed ? f->uid : 0, f->existed ? f->gid : 0);
+	if (r < 0)
+		set_error(ret_error, 0, "cannot write '%s': %s", pf->path,
+			  r == -ELOOP ? "it is a symlink now" : CTA_STRERROR(r));
+	return r == -ELOOP || r == -CTA_ENOTREG ? -CTA_EREFUSED : r;
+}
+
 int cta_apply_run(const struct cta_plan *p, const struct cta_apply_opts *o, char **ret_id,
 		  char **ret_error)
 {
 	_cleanup_(cta_journal_freep) struct cta_journal *j = NULL;
-	_cleanup_free_ char *tmp = NULL;
 	size_t files_done = 0, sysctls_done = 0;
 	unsigned rules_done = 0;
 	int r;
 
+	r = cta_apply_check_plan(p, o, ret_error);
+	if (r < 0)
+		return r;
 	j = calloc(1, sizeof(*j));
 	if (!j)
 		return -ENOMEM;
@@ -462,10 +680,15 @@ int cta_apply_run(const struct cta_plan *p, const struct cta_apply_opts *o, char
 	j->profile = strdup(p->profile);
 	if (!j->created_at || !j->profile || (o->netns && !(j->netns = strdup(o->netns))))
 		return -ENOMEM;
+	r = cta_apply_target(o, &j->target);
+	if (r < 0)
+		return set_error(ret_error, r, "cannot tell which host and namespace this is: %s",
+				 CTA_STRERROR(r));
 	r = cta_journal_create(o->root, &j->id);
 	if (r < 0) {
-		return set_error(ret_error, r, "cannot create the journal below '%s': %s",
-				 o->root ? o->root : "/", CTA_STRERROR(-r));
+		set_error(ret_error, 0, "cannot create the journal in '%s%s': it %s",
+			  o->root ? o->root : "", CTA_JOURNAL_DIR, WHY(r));
+		return cta_journal_trust_strerror(r) ? -CTA_EREFUSED : r;
 	}
 	*ret_id = strdup(j->id);
 	r = journal_prepare(p, o, j, ret_error);
@@ -478,33 +701,16 @@ int cta_apply_run(const struct cta_plan *p, const struct cta_apply_opts *o, char
 	/* the point of no return: from here every change can be undone */
 	r = cta_journal_save(o->root, j);
 	if (r < 0) {
-		return set_error(ret_error, r, "cannot write the journal: %s", CTA_STRERROR(-r));
+		set_error(ret_error, 0, "cannot write the journal: %s", CTA_STRERROR(-r));
+		return r;
 	}
 	cta_apply_step();
 
-	for (; files_done < p->n_files; files_done++) {
-		const struct cta_plan_file *pf = &p->files[files_done];
-		_cleanup_free_ char *full = cta_path_join(o->root, pf->path);
-
-		if (!full) {
-			r = -ENOMEM;
+	for (; files_done < files_of(p, o); files_done++) {
+		r = write_planned(&p->files[files_done], &j->files[files_done], o, ret_error);
+		if (r < 0)
 			goto fail;
-		}
-		clean_temps(full);
-		r = write_temp(full, pf->new, j->files[files_done].mode, &tmp);
-		if (r < 0) {
-			set_error(ret_error, r, "cannot write '%s': %s", pf->path,
-				  CTA_STRERROR(-r));
-			goto fail;
-		}
 		cta_apply_step();
-		r = commit_temp(tmp, full);
-		tmp = (free(tmp), NULL);
-		if (r < 0) {
-			set_error(ret_error, r, "cannot replace '%s': %s", pf->path,
-				  CTA_STRERROR(-r));
-			goto fail;
-		}
 		cta_apply_step();
 	}
 	for (; sysctls_done < j->n_sysctls; sysctls_done++) {
@@ -512,7 +718,7 @@ int cta_apply_run(const struct cta_plan *p, const struct cta_apply_opts *o, char
 
 		r = cta_sysctl_write(o->procfs, s->key, s->value);
 		if (r < 0) {
-			set_error(ret_error, r, "the kernel refused %s = '%s': %s", s->key,
+			set_error(ret_error, 0, "the kernel refused %s = '%s': %s", s->key,
 				  s->value, CTA_STRERROR(-r));
 			/* a refused write changed nothing, but restore it anyway */
 			sysctls_done++;
@@ -524,7 +730,7 @@ int cta_apply_run(const struct cta_plan *p, const struct cta_apply_opts *o, char
 		if (j->backend == CTA_PLAN_BACKEND_LEGACY) {
 			r = set_rules(j->backend, AF_INET, &j->rules);
 			if (r < 0) {
-				set_error(ret_error, r, "cannot install the IPv4 NOTRACK rules: %s",
+				set_error(ret_error, 0, "cannot install the IPv4 NOTRACK rules: %s",
 					  CTA_STRERROR(-r));
 				goto fail;
 			}
@@ -532,7 +738,7 @@ int cta_apply_run(const struct cta_plan *p, const struct cta_apply_opts *o, char
 			cta_apply_step();
 			r = set_rules(j->backend, AF_INET6, &j->rules);
 			if (r < 0) {
-				set_error(ret_error, r, "cannot install the IPv6 NOTRACK rules: %s",
+				set_error(ret_error, 0, "cannot install the IPv6 NOTRACK rules: %s",
 					  CTA_STRERROR(-r));
 				goto fail;
 			}
@@ -540,7 +746,7 @@ int cta_apply_run(const struct cta_plan *p, const struct cta_apply_opts *o, char
 		} else {
 			r = set_rules(j->backend, AF_INET, &j->rules);
 			if (r < 0) {
-				set_error(ret_error, r, "cannot install table inet ctaudit: %s",
+				set_error(ret_error, 0, "cannot install table inet ctaudit: %s",
 					  CTA_STRERROR(-r));
 				goto fail;
 			}
@@ -551,7 +757,7 @@ int cta_apply_run(const struct cta_plan *p, const struct cta_apply_opts *o, char
 	j->state = CTA_JOURNAL_APPLIED;
 	r = cta_journal_save(o->root, j);
 	if (r < 0) {
-		set_error(ret_error, r, "cannot mark the journal applied: %s", CTA_STRERROR(-r));
+		set_error(ret_error, 0, "cannot mark the journal applied: %s", CTA_STRERROR(-r));
 		goto fail;
 	}
 	cta_apply_step();
@@ -559,10 +765,10 @@ int cta_apply_run(const struct cta_plan *p, const struct cta_apply_opts *o, char
 
 fail:
 	if (undo(j, o, files_done, sysctls_done, rules_done, ret_error) < 0)
-		set_error(ret_error, r, "the host may be half-changed: run 'ctaudit rollback %s'",
+		set_error(ret_error, 0, "the host may be half-changed: run 'ctaudit rollback %s'",
 			  j->id);
 	else
-		set_error(ret_error, r, "every change was undone");
+		set_error(ret_error, 0, "every change was undone");
 	j->state = CTA_JOURNAL_FAILED;
 	free(j->error);
 	j->error = *ret_error ? strdup(*ret_error) : NULL;
@@ -570,10 +776,63 @@ fail:
 	return r;
 }
 
+int cta_apply_drift(const struct cta_journal *j, const struct cta_apply_opts *o, char ***ret)
+{
+	_cleanup_(cta_strv_freep) char **v = calloc(j->n_files + j->n_sysctls + 1, sizeof(char *));
+	size_t n = 0;
+
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < j->n_files; i++) {
+		const struct cta_journal_file *f = &j->files[i];
+		_cleanup_free_ char *base = NULL, *now = NULL, *wrote = NULL, *was = NULL,
+				    *err = NULL;
+		_cleanup_close_ int dfd = open_parent(o, f->path, false, &base, &err);
+		ssize_t k = dfd < 0 ? dfd : cta_read_at(dfd, base, 0, &now, NULL);
+		const char *what = NULL;
+
+		if (!f->written) /* a journal of an older ctaudit */
+			continue;
+		if (cta_journal_get(o->root, j->id, f->written, &wrote) < 0)
+			what = "its bytes as written are not in the journal";
+		else if (k == -ENOENT)
+			what = f->existed ? "was removed" : NULL;
+		else if (k < 0)
+			what = "cannot be read";
+		else if (!streq(now, wrote)) {
+			/* an interrupted apply may not have got to it: its old bytes are fine */
+			if (f->existed && cta_journal_get(o->root, j->id, f->backup, &was) >= 0 &&
+			    streq(now, was))
+				continue;
+			if (!f->existed && j->state == CTA_JOURNAL_PREPARED)
+				continue;
+			what = "was changed";
+		}
+		if (what && asprintf(&v[n++], "'%s' %s since the apply", f->path, what) < 0)
+			return -ENOMEM;
+	}
+	for (size_t i = 0; !o->offline && i < j->n_sysctls; i++) {
+		const struct cta_journal_sysctl *s = &j->sysctls[i];
+		_cleanup_free_ char *now = NULL;
+
+		if (cta_sysctl_read(o->procfs, s->key, 0, &now) < 0)
+			continue;
+		if (streq(now, s->value) || streq(now, s->previous))
+			continue;
+		if (asprintf(&v[n++], "%s is '%s', the apply set '%s'", s->key, now, s->value) < 0)
+			return -ENOMEM;
+	}
+	*ret = TAKE_PTR(v);
+	return (int)n;
+}
+
 int cta_apply_rollback(struct cta_journal *j, const struct cta_apply_opts *o, char **ret_error)
 {
 	int r;
 
+	r = cta_apply_check_journal(j, o, ret_error);
+	if (r < 0)
+		return r;
 	/* everything, whatever was done: each step is idempotent */
 	r = undo(j, o, j->n_files, o->offline ? 0 : j->n_sysctls,
 		 o->offline || !j->rules_changed ? 0 : 2, ret_error);
@@ -582,7 +841,56 @@ int cta_apply_rollback(struct cta_journal *j, const struct cta_apply_opts *o, ch
 	j->state = CTA_JOURNAL_ROLLED_BACK;
 	r = cta_journal_save(o->root, j);
 	if (r < 0)
-		set_error(ret_error, r, "cannot mark the journal rolled back: %s",
+		set_error(ret_error, 0, "cannot mark the journal rolled back: %s",
 			  CTA_STRERROR(-r));
 	return r;
+}
+
+static bool active(enum cta_journal_state s)
+{
+	return s == CTA_JOURNAL_PREPARED || s == CTA_JOURNAL_APPLIED;
+}
+
+int cta_apply_select_journal(const char *root, const char *name, struct cta_journal **ret,
+			     char **ret_error)
+{
+	_cleanup_(cta_journal_freep) struct cta_journal *j = NULL;
+	_cleanup_(cta_strv_freep) char **ids = NULL;
+	int r;
+
+	r = cta_journal_list(root, &ids);
+	if (r < 0)
+		return set_error(ret_error, cta_journal_trust_strerror(r) ? -CTA_EREFUSED : r,
+				 "cannot read the journal '%s%s': it %s", root ? root : "",
+				 CTA_JOURNAL_DIR, WHY(r));
+	/* the newest active journal, or the one named; newer active ones block it */
+	for (size_t i = 0; ids[i]; i++) {
+		_cleanup_(cta_journal_freep) struct cta_journal *x = NULL;
+		bool named = name && streq(ids[i], name);
+
+		r = cta_journal_load(root, ids[i], &x);
+		if (r < 0) {
+			if (named && r == -ENOENT)
+				return set_error(ret_error, -ENODATA,
+						 "journal '%s' is incomplete: nothing was changed",
+						 ids[i]);
+			if (named)
+				return set_error(ret_error, -EINVAL, "journal '%s' is invalid: %s",
+						 ids[i], CTA_STRERROR(r));
+			continue;
+		}
+		if (j && name && active(x->state))
+			return set_error(ret_error, -EBUSY,
+					 "'%s' (%s) is newer than '%s': roll it back first", x->id,
+					 cta_journal_state_to_string(x->state), j->id);
+		if (named || (!name && active(x->state))) {
+			cta_journal_free(j);
+			j = TAKE_PTR(x);
+		}
+	}
+	if (!j && name)
+		return set_error(ret_error, -ENOENT,
+				 "no journal '%s' (see 'ctaudit rollback --list')", name);
+	*ret = TAKE_PTR(j);
+	return *ret ? 1 : 0;
 }

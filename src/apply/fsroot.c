@@ -8,19 +8,19 @@
 #include <unistd.h>
 #include "apply/fsroot.h"
 #include "util/fileio.h"
+#include "util/rootfs.h"
 #include "util/macro.h"
 #include "util/banned.h"
 
 int cta_fsroot_read(const char *root, const char *path, char **ret)
 {
-	_cleanup_free_ char *real = NULL;
+	_cleanup_close_ int rootfd = cta_root_open(root);
 	ssize_t n;
-	int r;
 
-	r = cta_resolve_in_root(root, path, &real);
-	if (r < 0)
-		return r;
-	n = cta_read_file_at(root, real, 0, ret);
+	if (rootfd < 0)
+		return rootfd;
+	/* resolved in the root as it is opened: a swap cannot lead outside */
+	n = cta_root_read(rootfd, path, 0, ret);
 	return n < 0 ? (int)n : 0;
 }
 

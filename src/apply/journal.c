@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include "apply/journal.h"
 #include "util/fileio.h"
 #include "util/json.h"
+#include "util/rootfs.h"
 #include "util/macro.h"
 #include "util/banned.h"
 
@@ -37,8 +39,9 @@ void cta_journal_free(struct cta_journal *j)
 	if (!j)
 		return;
 	free(j->id), free(j->created_at), free(j->profile), free(j->netns), free(j->error);
+	free(j->target.root), free(j->target.hostname);
 	for (size_t i = 0; i < j->n_files; i++)
-		free(j->files[i].path), free(j->files[i].backup);
+		free(j->files[i].path), free(j->files[i].backup), free(j->files[i].written);
 	free(j->files);
 	for (size_t i = 0; i < j->n_sysctls; i++)
 		free(j->sysctls[i].key), free(j->sysctls[i].previous), free(j->sysctls[i].value);
@@ -109,15 +112,25 @@ int cta_journal_to_json(const struct cta_journal *j, json_t **ret)
 		ports_to_json(&j->prev_nft), "rules", ports_to_json(&j->rules));
 	if (!o)
 		return -ENOMEM;
+	if (json_object_set_new(o, "target",
+				json_pack("{s:I, s:b, s:o, s:o}", "netns_inode",
+					  (json_int_t)j->target.netns_inode, "netns_initial",
+					  j->target.netns_initial, "root",
+					  str_or_null(j->target.root), "hostname",
+					  str_or_null(j->target.hostname))) < 0)
+		return -ENOMEM;
 	for (size_t i = 0; i < j->n_files; i++) {
 		const struct cta_journal_file *f = &j->files[i];
 		_cleanup_free_ char *mode = NULL;
 
 		if (asprintf(&mode, "%04o", (unsigned)f->mode) < 0)
 			return -ENOMEM;
-		if (json_array_append_new(files, json_pack("{s:s, s:b, s:s, s:o}", "path", f->path,
-							   "existed", f->existed, "mode", mode,
-							   "backup", str_or_null(f->backup))) < 0)
+		if (json_array_append_new(files, json_pack("{s:s, s:b, s:s, s:I, s:I, s:o, s:o}",
+							   "path", f->path, "existed", f->existed,
+							   "mode", mode, "uid", (json_int_t)f->uid,
+							   "gid", (json_int_t)f->gid, "backup",
+							   str_or_null(f->backup), "written",
+							   str_or_null(f->written))) < 0)
 			return -ENOMEM;
 	}
 	for (size_t i = 0; i < j->n_dirs; i++)
@@ -176,24 +189,40 @@ int cta_journal_from_json(json_t *o, struct cta_journal **ret)
 	j->sysctls = calloc(json_array_size(sys) + 1, sizeof(*j->sysctls));
 	if (!j->files || !j->sysctls)
 		return -ENOMEM;
+	e = json_object_get(o, "target");
+	if (!json_is_object(e) || !json_is_integer(json_object_get(e, "netns_inode")) ||
+	    !json_is_boolean(json_object_get(e, "netns_initial")))
+		return -EINVAL;
+	j->target.netns_inode = (uint64_t)json_integer_value(json_object_get(e, "netns_inode"));
+	j->target.netns_initial = json_is_true(json_object_get(e, "netns_initial"));
+	if ((r = dup_opt(e, "root", &j->target.root)) < 0 ||
+	    (r = dup_opt(e, "hostname", &j->target.hostname)) < 0)
+		return r;
 	json_array_foreach(files, i, e) {
 		struct cta_journal_file *f = &j->files[j->n_files];
 		const char *mode = json_string_value(json_object_get(e, "mode"));
+		json_int_t uid = json_integer_value(json_object_get(e, "uid")),
+			   gid = json_integer_value(json_object_get(e, "gid"));
 		char *end;
 
 		if (!json_is_string(json_object_get(e, "path")) || !mode ||
-		    !json_is_boolean(json_object_get(e, "existed")))
+		    !json_is_boolean(json_object_get(e, "existed")) ||
+		    !json_is_integer(json_object_get(e, "uid")) ||
+		    !json_is_integer(json_object_get(e, "gid")) || uid < 0 || gid < 0 ||
+		    uid >= UINT32_MAX || gid >= UINT32_MAX)
 			return -EINVAL;
 		j->n_files++;
 		f->existed = json_is_true(json_object_get(e, "existed"));
+		f->uid = (uid_t)uid;
+		f->gid = (gid_t)gid;
 		f->mode = (mode_t)strtoul(mode, &end, 8);
-		if (*end || !*mode)
+		if (*end || !*mode || strlen(mode) > 6)
 			return -EINVAL;
 		if ((r = dup_opt(e, "path", &f->path)) < 0 ||
-		    (r = dup_opt(e, "backup", &f->backup)) < 0)
+		    (r = dup_opt(e, "backup", &f->backup)) < 0 ||
+		    (r = dup_opt(e, "written", &f->written)) < 0)
 			return r;
-		/* a backup name never leaves the journal directory */
-		if (f->path[0] != '/' || (f->existed && (!f->backup || strstr(f->backup, ".."))))
+		if (f->path[0] != '/' || (f->existed && !f->backup))
 			return -EINVAL;
 	}
 	json_array_foreach(sys, i, e) {
@@ -243,75 +272,218 @@ char *cta_journal_dir(const char *root, const char *id)
 	return cta_path_join(root, rel);
 }
 
+const char *cta_journal_trust_strerror(int r)
+{
+	switch (r) {
+	case -ELOOP:
+		return "is a symlink, not a directory";
+	case -CTA_EBADOWNER:
+		return "is not owned by root";
+	case -CTA_EWRITABLE:
+		return "is writable by group or others";
+	case -ENOTDIR:
+		return "is not a directory";
+	}
+	return NULL;
+}
+
+int cta_journal_open_state(const char *root, bool create, char **ret_bad_path)
+{
+	static const struct {
+		const char *name;
+		mode_t mode;
+	} parts[] = { { "var", 0755 }, { "lib", 0755 }, { "ctaudit", 0700 }, { "journal", 0700 } };
+	_cleanup_close_ int fd = cta_root_open(root);
+	_cleanup_free_ char *done = NULL;
+	int r;
+
+	if (fd < 0)
+		return fd;
+	for (size_t i = 0; i < ELEMENTSOF(parts); i++) {
+		_cleanup_free_ char *next = NULL;
+		int sub;
+
+		if (asprintf(&next, "%s/%s", done ? done : "", parts[i].name) < 0)
+			return -ENOMEM;
+		free(done);
+		done = TAKE_PTR(next);
+		if (create && mkdirat(fd, parts[i].name, parts[i].mode) == 0) {
+			/* exactly the mode, whatever the umask */
+			sub = openat(fd, parts[i].name,
+				     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (sub < 0 || fchmod(sub, parts[i].mode) < 0) {
+				r = cta_negerrno();
+				if (sub >= 0)
+					close(sub);
+				return r;
+			}
+		} else {
+			if (create && errno != EEXIST)
+				return cta_negerrno();
+			sub = openat(fd, parts[i].name,
+				     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		}
+		if (sub < 0) {
+			r = cta_negerrno();
+			if (r == -ENOTDIR || r == -ELOOP) {
+				struct stat st;
+
+				r = fstatat(fd, parts[i].name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+						    S_ISLNK(st.st_mode) ?
+					    -ELOOP :
+					    -ENOTDIR;
+			}
+			if (r != -ENOENT && ret_bad_path)
+				*ret_bad_path = TAKE_PTR(done);
+			return r;
+		}
+		close(fd);
+		fd = sub;
+		r = cta_fd_check_trusted(fd, (uid_t)-1);
+		if (r < 0) {
+			if (ret_bad_path)
+				*ret_bad_path = TAKE_PTR(done);
+			return r;
+		}
+	}
+	return TAKE_FD(fd);
+}
+
+/* Journal ids are names we made: no "/", no leading "." */
+static bool valid_id(const char *id)
+{
+	return *id && !strchr(id, '/') && id[0] != '.' && strlen(id) < 64;
+}
+
+static int open_journal(const char *root, const char *id)
+{
+	_cleanup_close_ int state = -EBADF;
+	int fd;
+
+	if (!valid_id(id))
+		return -EINVAL;
+	state = cta_journal_open_state(root, false, NULL);
+	if (state < 0)
+		return state;
+	fd = openat(state, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return fd < 0 ? cta_negerrno() : fd;
+}
+
 int cta_journal_create(const char *root, char **ret_id)
 {
-	_cleanup_free_ char *base = cta_path_join(root, CTA_JOURNAL_DIR);
+	_cleanup_close_ int state = cta_journal_open_state(root, true, NULL);
 	char stamp[32];
 	time_t now = time(NULL);
 	struct tm tm;
-	int r;
 
-	if (!base)
-		return -ENOMEM;
+	if (state < 0)
+		return state;
 	if (!gmtime_r(&now, &tm) || strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm) == 0)
 		return -EINVAL;
-	r = cta_mkdir_p(base, 0700);
-	if (r < 0)
-		return r;
 	/* the counter keeps ids unique and sortable within one second */
 	for (unsigned n = 1; n < 1000; n++) {
-		_cleanup_free_ char *id = NULL, *dir = NULL, *files = NULL;
+		_cleanup_free_ char *id = NULL;
+		_cleanup_close_ int dfd = -EBADF;
 
-		if (asprintf(&id, "%s-%03u", stamp, n) < 0 ||
-		    asprintf(&dir, "%s/%s", base, id) < 0 || asprintf(&files, "%s/files", dir) < 0)
+		if (asprintf(&id, "%s-%03u", stamp, n) < 0)
 			return -ENOMEM;
-		if (mkdir(dir, 0700) < 0) {
+		if (mkdirat(state, id, 0700) < 0) {
 			if (errno == EEXIST)
 				continue;
 			return cta_negerrno();
 		}
-		if (mkdir(files, 0700) < 0)
+		dfd = openat(state, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (dfd < 0 || fchmod(dfd, 0700) < 0 || mkdirat(dfd, "files", 0700) < 0 ||
+		    fsync(dfd) < 0 || fsync(state) < 0)
 			return cta_negerrno();
-		r = cta_fsync_parent(dir);
-		if (r < 0)
-			return r;
 		*ret_id = TAKE_PTR(id);
 		return 0;
 	}
 	return -EEXIST;
 }
 
+/* "files/N" or "files/N.new": the only names below a journal directory we read or write. */
+static bool valid_file_name(const char *name)
+{
+	const char *p;
+
+	if (!strneq(name, "files/", 6))
+		return false;
+	p = name + 6;
+	if (!*p || strspn(p, "0123456789") == 0 || strspn(p, "0123456789") > 6)
+		return false;
+	p += strspn(p, "0123456789");
+	return !*p || streq(p, ".new");
+}
+
+int cta_journal_put(const char *root, const char *id, const char *name, const char *data,
+		    size_t len)
+{
+	_cleanup_close_ int dfd = -EBADF, files = -EBADF;
+
+	if (!valid_file_name(name))
+		return -EINVAL;
+	dfd = open_journal(root, id);
+	if (dfd < 0)
+		return dfd;
+	files = openat(dfd, "files", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (files < 0)
+		return cta_negerrno();
+	return cta_write_at_atomic(files, name + 6, data, len, 0600, 0, 0);
+}
+
+ssize_t cta_journal_get(const char *root, const char *id, const char *name, char **ret)
+{
+	_cleanup_close_ int dfd = -EBADF, files = -EBADF;
+
+	if (!valid_file_name(name))
+		return -EINVAL;
+	dfd = open_journal(root, id);
+	if (dfd < 0)
+		return dfd;
+	files = openat(dfd, "files", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (files < 0)
+		return cta_negerrno();
+	return cta_read_at(files, name + 6, 0, ret, NULL);
+}
+
 int cta_journal_save(const char *root, const struct cta_journal *j)
 {
-	_cleanup_free_ char *dir = cta_journal_dir(root, j->id), *path = NULL, *text = NULL;
+	_cleanup_free_ char *text = NULL;
 	_cleanup_json_ json_t *o = NULL;
+	_cleanup_close_ int dfd = -EBADF;
 	int r;
 
-	if (!dir || asprintf(&path, "%s/journal.json", dir) < 0)
-		return -ENOMEM;
 	r = cta_journal_to_json(j, &o);
 	if (r < 0)
 		return r;
 	text = cta_json_dumps(o);
 	if (!text)
 		return -ENOMEM;
-	return cta_write_file_atomic(path, text, strlen(text), 0600);
+	dfd = open_journal(root, j->id);
+	if (dfd < 0)
+		return dfd;
+	return cta_write_at_atomic(dfd, "journal.json", text, strlen(text), 0600, 0, 0);
 }
 
 int cta_journal_load(const char *root, const char *id, struct cta_journal **ret)
 {
-	_cleanup_free_ char *dir = NULL, *path = NULL, *err = NULL;
+	_cleanup_free_ char *text = NULL;
 	_cleanup_json_ json_t *o = NULL;
+	_cleanup_close_ int dfd = -EBADF;
+	json_error_t err;
+	ssize_t n;
 	int r;
 
-	if (!*id || strchr(id, '/') || id[0] == '.')
+	dfd = open_journal(root, id);
+	if (dfd < 0)
+		return dfd;
+	n = cta_read_at(dfd, "journal.json", CTA_JOURNAL_MAX_BYTES, &text, NULL);
+	if (n < 0)
+		return n == -EFBIG ? -EINVAL : (int)n;
+	o = json_loadb(text, (size_t)n, JSON_REJECT_DUPLICATES, &err);
+	if (!o)
 		return -EINVAL;
-	dir = cta_journal_dir(root, id);
-	if (!dir || asprintf(&path, "%s/journal.json", dir) < 0)
-		return -ENOMEM;
-	r = cta_json_load_file(path, &o, &err);
-	if (r < 0)
-		return r;
 	r = cta_journal_from_json(o, ret);
 	if (r == 0 && !streq((*ret)->id, id)) {
 		cta_journal_free(*ret);
@@ -324,31 +496,32 @@ int cta_journal_load(const char *root, const char *id, struct cta_journal **ret)
 /* Journal ids are directory names; hidden entries (".tmp-...") are not. */
 static bool is_journal_id(const char *name, const void *unused)
 {
-	return name[0] != '.';
+	return valid_id(name);
 }
 
 int cta_journal_list(const char *root, char ***ret)
 {
-	_cleanup_free_ char *base = cta_path_join(root, CTA_JOURNAL_DIR);
+	_cleanup_close_ int state = cta_journal_open_state(root, false, NULL);
 	_cleanup_closedir_ DIR *d = NULL;
 	char **v = NULL;
 	ssize_t n;
 
-	if (!base)
-		return -ENOMEM;
-	d = opendir(base);
-	if (!d && errno != ENOENT)
-		return cta_negerrno();
-	if (!d) {
+	if (state == -ENOENT) {
 		/* no journal directory yet: no journal */
 		v = calloc(1, sizeof(*v));
 		if (!v)
 			return -ENOMEM;
-	} else {
-		n = cta_dir_names(d, is_journal_id, NULL, &v);
-		if (n < 0)
-			return (int)n;
+		*ret = v;
+		return 0;
 	}
+	if (state < 0)
+		return state;
+	d = fdopendir(TAKE_FD(state));
+	if (!d)
+		return cta_negerrno();
+	n = cta_dir_names(d, is_journal_id, NULL, &v);
+	if (n < 0)
+		return (int)n;
 	*ret = v;
 	return 0;
 }

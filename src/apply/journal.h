@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <jansson.h>
 #include "plan/plan.h"
@@ -18,7 +19,8 @@
  */
 
 #define CTA_JOURNAL_DIR "/var/lib/ctaudit/journal"
-#define CTA_JOURNAL_SCHEMA_VERSION 1
+#define CTA_JOURNAL_SCHEMA_VERSION 2
+#define CTA_JOURNAL_MAX_BYTES (16u << 20)
 
 enum cta_journal_state {
 	CTA_JOURNAL_PREPARED, /* written, changes may be under way (or interrupted) */
@@ -31,7 +33,22 @@ struct cta_journal_file {
 	char *path; /* host path */
 	bool existed; /* false: the apply creates it; rollback removes it */
 	mode_t mode; /* previous mode (existed) or the mode written */
+	uid_t uid; /* previous owner (existed) or the owner written */
+	gid_t gid;
 	char *backup; /* "files/0": previous bytes, relative to the journal dir */
+	char *written; /* "files/0.new": the bytes the apply wrote (drift detection) */
+};
+
+/*
+ * What the apply changed: rollback refuses to run anywhere else.  The
+ * namespace by inode and initial-ness (an inode alone can be reused once a
+ * namespace is gone), the root as a canonical path, the host's name.
+ */
+struct cta_journal_target {
+	uint64_t netns_inode;
+	bool netns_initial;
+	char *root;
+	char *hostname;
 };
 
 struct cta_journal_sysctl {
@@ -46,6 +63,7 @@ struct cta_journal {
 	char *created_at;
 	char *profile;
 	char *netns; /* --netns NAME the apply ran in; NULL: the caller's namespace */
+	struct cta_journal_target target;
 	struct cta_journal_file *files;
 	size_t n_files;
 	struct cta_journal_sysctl *sysctls;
@@ -73,8 +91,31 @@ int cta_journal_state_from_string(const char *s);
 int cta_journal_to_json(const struct cta_journal *j, json_t **ret);
 int cta_journal_from_json(json_t *o, struct cta_journal **ret);
 
-/* Directory of journal @id below @root (new string) or NULL. */
+/* Directory of journal @id below @root (new string, for messages) or NULL. */
 char *cta_journal_dir(const char *root, const char *id);
+
+/*
+ * The journal's files live in a state directory that nobody but root may
+ * change: ROOT/var/lib/ctaudit/journal, every component a real directory (no
+ * symlink), owned by root, not writable by group or others.  Missing parts
+ * are created (ROOT/var and ROOT/var/lib 0755, the rest 0700).  Every function
+ * below opens it this way at the moment of use and fails with -ELOOP
+ * (symlink), -CTA_EBADOWNER or -CTA_EWRITABLE (util/rootfs.h) otherwise.
+ * Returns the directory fd; on a trust error the offending host path in
+ * @ret_bad_path (may be NULL).
+ */
+int cta_journal_open_state(const char *root, bool create, char **ret_bad_path);
+
+/* Message for an error of cta_journal_open_state(): "is a symlink" ..., NULL for other errors. */
+const char *cta_journal_trust_strerror(int r);
+
+/*
+ * Store or fetch @name ("files/0", "files/0.new") of journal @id.  Returns 0
+ * (put) or the length (get), or negative errno (-EINVAL for any other name).
+ */
+int cta_journal_put(const char *root, const char *id, const char *name, const char *data,
+		    size_t len);
+ssize_t cta_journal_get(const char *root, const char *id, const char *name, char **ret);
 
 /* Create a new, empty journal directory with a fresh id.  Returns 0 or negative errno. */
 int cta_journal_create(const char *root, char **ret_id);

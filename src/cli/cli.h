@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <jansson.h>
 #include "collect/collect.h"
+#include "util/diag.h"
 
 /* Exit statuses, documented in README and --help. */
 enum {
@@ -138,8 +139,53 @@ int cta_cli_strv_push(const char ***v, size_t *n, const char *s);
  */
 int cta_cli_load_policy(const char *root, const char *const *profile_dirs, struct cta_policy **ret);
 
+/*
+ * Site defaults from ROOT/etc/ctaudit/ctaudit.yaml (cli/site.c,
+ * ctaudit.yaml(5)), loaded by cta_cli_load_policy: the profiles to audit
+ * for when none is named (NULL: auto) and the --fail-on severity (-1: not
+ * set); its 'params' are set in the loaded policy.
+ */
+struct cta_cli_site {
+	char **profiles;
+	int fail_on;
+};
+extern struct cta_cli_site cta_cli_site;
+
+/* Load the defaults file into cta_cli_site and @p.  Returns 0, -EINVAL (@diags) or -ENOMEM. */
+int cta_cli_load_site(const char *root, struct cta_policy *p, struct cta_diags *diags);
+
+/* @given if it names a profile, else the site's default profiles, else "auto". */
+const char *const *cta_cli_default_profiles(const char *const *given);
+
+/* @given if >= 0, else the site's fail-on, else CTA_SEVERITY_HIGH. */
+int cta_cli_default_fail_on(int given);
+
 /* Write @s to stdout and flush, reporting write errors.  Returns 0 or CTA_EXIT_HOST. */
 int cta_cli_print(const char *s);
+
+/*
+ * -o FILE: replace @path atomically (mode 0644, through cta_write_file_atomic)
+ * with @s, or print @s when @path is NULL.  Returns 0 or CTA_EXIT_HOST after
+ * printing the error.
+ */
+int cta_cli_output(const char *path, const char *s);
+
+/*
+ * Identify a JSON output (docs/reports.md, "Identity"): set the top-level
+ * ctaudit_version, generated_at (now) and target (hostname, netns,
+ * netns_inode and machine_id from @facts' host section, offline, root,
+ * netns_name, netns_pid) - each only where @out does not have it yet, so a
+ * report's or plan's own identity stays and is completed.  Returns 0,
+ * -ENOMEM or -EINVAL (no clock).
+ */
+int cta_cli_stamp(json_t *out, const struct cta_cli_common *o, const json_t *facts);
+
+/*
+ * "sha256:HEX" of the loaded catalog into *@ret (replacing it): the digest of
+ * its rules as `explain --all --format json` prints them, without file names.
+ * Returns 0, or a negative errno.
+ */
+int cta_cli_catalog_digest(const struct cta_policy *p, char **ret);
 
 /* Print "ctaudit: <cmd>: message" to stderr. */
 void cta_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "apply/apply.h"
+#include "apply/outcome.h"
 #include "cli/cli.h"
 #include "cli/cmd-plan.h"
 #include "render/plan-render.h"
@@ -31,11 +32,18 @@ static void help(void)
 	      "      --offline           write files below --root only (an image tree)\n"
 	      "      --kernel RELEASE    with --offline: the kernel the image will boot\n"
 	      "      --format text|json  output format (default: text)\n"
+	      "      --allow-all-ports   allow NOTRACK rules that cover every port\n"
+	      "      --adopt-sysctl-file replace a --sysctl-file that ctaudit did not write\n"
 	      "  -h, --help               show this help\n\n"
+	      "Everything below --root is opened inside the root at the moment of use; a\n"
+	      "directory written into or the journal's must be root's and not writable by\n"
+	      "group or others, and symlinks where ctaudit's files belong are refused.\n\n"
 	      "Exit status: 0 applied, or nothing to do; 1 the apply failed (every step was\n"
-	      "undone) or was declined; 2 usage error, invalid input, or no terminal to ask\n"
-	      "on and no --yes; 3 not root, the lock is held, an interrupted apply needs\n"
-	      "'ctaudit rollback', or the host could not be read.\n",
+	      "undone) or was declined; 2 usage error, invalid input, a report from another\n"
+	      "host or namespace, a change outside what ctaudit may change, an untrusted\n"
+	      "path (nothing changed), or no terminal to ask on and no --yes; 3 not root,\n"
+	      "the lock is held, an interrupted apply needs 'ctaudit rollback', or the host\n"
+	      "(or its firewall) could not be read.\n",
 	      stdout);
 }
 
@@ -51,207 +59,203 @@ static bool confirm(void)
 	return line[0] == 'y' || line[0] == 'Y';
 }
 
-static const char *jstr(json_t *o, const char *k)
-{
-	return json_string_value(json_object_get(o, k));
-}
-
-static bool failed_before(const struct cta_report *before, const struct cta_result *res)
-{
-	for (size_t i = 0; i < before->n_results; i++) {
-		const struct cta_result *e = &before->results[i];
-
-		if (e->status == CTA_RESULT_FAIL && streq(e->rule, res->rule) &&
-		    streq(e->subject ? e->subject : "", res->subject ? res->subject : ""))
-			return true;
-	}
-	return false;
-}
-
-/* What the re-audit says: results that failed before and pass now, and what still fails. */
-static int outcome(const struct cta_report *before, const struct cta_report *after,
-		   json_t **ret_fixed, json_t **ret_failing)
-{
-	json_t *fixed = json_array(), *failing = json_array();
-
-	if (!fixed || !failing)
-		goto oom;
-	for (size_t i = 0; i < after->n_results; i++) {
-		const struct cta_result *e = &after->results[i];
-		json_t *x;
-
-		if (e->status == CTA_RESULT_FAIL) {
-			x = json_pack("{s:s?, s:s?, s:s?, s:s?}", "rule", e->rule, "severity",
-				      cta_severity_to_string(e->severity), "subject", e->subject,
-				      "message", e->message);
-			if (!x || json_array_append_new(failing, x) < 0)
-				goto oom;
-		} else if (e->status == CTA_RESULT_PASS && failed_before(before, e)) {
-			x = json_pack("{s:s?, s:s?}", "rule", e->rule, "subject", e->subject);
-			if (!x || json_array_append_new(fixed, x) < 0)
-				goto oom;
-		}
-	}
-	*ret_fixed = fixed;
-	*ret_failing = failing;
-	return 0;
-oom:
-	json_decref(fixed);
-	json_decref(failing);
-	return -ENOMEM;
-}
-
-static int print_text_outcome(const char *id, json_t *fixed, json_t *failing)
+static int print_text_outcome(const char *id, const struct cta_apply_outcome *oc)
 {
 	_cleanup_free_ char *buf = NULL;
-	size_t size, i;
-	json_t *e;
+	size_t size;
 	FILE *f = open_memstream(&buf, &size);
 
 	if (!f)
 		return CTA_EXIT_HOST;
 	fprintf(f, "\napplied; journal %s (undo with 'ctaudit rollback %s')\n", id, id);
-	fprintf(f, "\nre-audit: %zu fixed, %zu still failing\n", json_array_size(fixed),
-		json_array_size(failing));
-	json_array_foreach(fixed, i, e)
-		fprintf(f, "  fixed: %s (%s)\n", jstr(e, "rule"), jstr(e, "subject"));
-	json_array_foreach(failing, i, e)
-		fprintf(f, "  still failing [%s]: %s: %s\n", jstr(e, "severity"), jstr(e, "rule"),
-			jstr(e, "message"));
+	fprintf(f, "\nre-audit: %zu fixed, %zu still failing\n", oc->n_fixed, oc->n_failing);
+	for (size_t i = 0; i < oc->n_fixed; i++)
+		fprintf(f, "  fixed: %s (%s)\n", oc->fixed[i]->rule,
+			oc->fixed[i]->subject ? oc->fixed[i]->subject : "");
+	for (size_t i = 0; i < oc->n_failing; i++)
+		fprintf(f, "  still failing [%s]: %s: %s\n",
+			cta_severity_to_string(oc->failing[i]->severity), oc->failing[i]->rule,
+			oc->failing[i]->message ? oc->failing[i]->message : "");
 	if (fclose(f) != 0)
 		return CTA_EXIT_HOST;
 	return cta_cli_print(buf);
 }
 
+static int print_json_outcome(const char *id, const struct cta_plan *plan,
+			      const struct cta_plan *after, const struct cta_apply_outcome *oc)
+{
+	_cleanup_json_ json_t *pj = NULL, *out = NULL, *fixed = json_array(),
+			      *failing = json_array();
+	_cleanup_free_ char *s = NULL;
+
+	if (!fixed || !failing)
+		return CTA_EXIT_HOST;
+	for (size_t i = 0; i < oc->n_fixed; i++)
+		if (json_array_append_new(fixed,
+					  json_pack("{s:s?, s:s?}", "rule", oc->fixed[i]->rule,
+						    "subject", oc->fixed[i]->subject)) < 0)
+			return CTA_EXIT_HOST;
+	for (size_t i = 0; i < oc->n_failing; i++) {
+		const struct cta_result *e = oc->failing[i];
+
+		if (json_array_append_new(
+			    failing, json_pack("{s:s?, s:s?, s:s?, s:s?}", "rule", e->rule,
+					       "severity", cta_severity_to_string(e->severity),
+					       "subject", e->subject, "message", e->message)) < 0)
+			return CTA_EXIT_HOST;
+	}
+	if (cta_render_plan_json(plan, &pj) < 0 ||
+	    !(out = json_pack("{s:b, s:s, s:O, s:O, s:O, s:b}", "changes", 1, "journal", id, "plan",
+			      pj, "fixed", fixed, "still_failing", failing, "changes_left",
+			      cta_plan_has_changes(after))) ||
+	    !(s = cta_json_dumps(out)))
+		return CTA_EXIT_HOST;
+	return cta_cli_print(s);
+}
+
+/* "nothing to do", and what ctaudit cannot do from here, which is still worth saying. */
+static int print_nothing_to_do(const struct cta_plan *plan, enum cta_format format)
+{
+	int ret;
+
+	if (format == CTA_FORMAT_JSON)
+		return cta_cli_print("{\n  \"changes\": false,\n  \"journal\": null\n}\n");
+	ret = cta_cli_print("nothing to do: the host already matches the plan\n");
+	/* a refused change is never silent (cta_plan_converge()) */
+	for (size_t i = 0; ret == 0 && i < plan->n_refused; i++) {
+		_cleanup_free_ char *line = NULL;
+
+		if (asprintf(&line, "%s  refused (predicted to make a rule fail): %s\n",
+			     i ? "" : "\n", plan->refused[i].reason) < 0)
+			return CTA_EXIT_HOST;
+		ret = cta_cli_print(line);
+	}
+	for (size_t i = 0; ret == 0 && i < plan->n_sysctls; i++) {
+		const struct cta_plan_sysctl *s = &plan->sysctls[i];
+		_cleanup_free_ char *line = NULL;
+
+		if (s->runtime != CTA_PLAN_RT_HOST_ONLY ||
+		    (s->current && streq(s->current, s->value)))
+			continue;
+		if (asprintf(&line, "  %s = %s must be set on the host (rule %s)\n", s->key,
+			     s->value, s->rule) < 0)
+			return CTA_EXIT_HOST;
+		ret = cta_cli_print(line);
+	}
+	return ret;
+}
+
 int cmd_apply(int argc, char **argv)
 {
+	enum {
+		OPT_ALL_PORTS = CTA_OPT_PLAN_LAST,
+		OPT_ADOPT,
+	};
 	static const struct option longopts[] = {
 		CTA_CLI_COMMON_LONGOPTS,
 		CTA_PLAN_CLI_LONGOPTS,
+		{ "allow-all-ports", no_argument, NULL, OPT_ALL_PORTS },
+		{ "adopt-sysctl-file", no_argument, NULL, OPT_ADOPT },
 		{ "yes", no_argument, NULL, 'y' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	struct cta_plan_cli o = { 0 };
-	struct cta_plan *plan = NULL, *plan2 = NULL;
+	_cleanup_(cta_plan_cli_done) struct cta_plan_cli o = { 0 };
+	_cleanup_(cta_plan_freep) struct cta_plan *plan = NULL, *plan2 = NULL;
 	_cleanup_report_ struct cta_report *report = NULL, *report2 = NULL;
-	_cleanup_json_ json_t *fixed = NULL, *failing = NULL;
+	_cleanup_(cta_apply_outcome_done) struct cta_apply_outcome oc = { 0 };
+	_cleanup_json_ json_t *facts = NULL;
 	_cleanup_free_ char *text = NULL, *id = NULL, *err = NULL, *unfinished = NULL;
 	_cleanup_close_ int lock = -EBADF;
 	struct cta_apply_opts ao = { 0 };
 	bool yes = false;
-	int c, r, ret;
+	int c, r;
 
 	while ((c = getopt_long(argc, argv, "hy", longopts, NULL)) != -1) {
 		if (c == 'h') {
 			help();
-			cta_plan_cli_done(&o);
 			return cta_cli_print("");
 		}
-		if (c == 'y') {
-			yes = true;
+		if (c == 'y' || c == OPT_ALL_PORTS || c == OPT_ADOPT) {
+			yes |= c == 'y';
+			ao.all_ports |= c == OPT_ALL_PORTS;
+			ao.adopt_sysctl_file |= c == OPT_ADOPT;
 			continue;
 		}
 		r = c == '?' ? -EINVAL : cta_plan_cli_opt(&o, c, optarg);
-		if (r <= 0) {
-			cta_plan_cli_done(&o);
+		if (r <= 0)
 			return r == -ENOMEM ? CTA_EXIT_HOST : CTA_EXIT_USAGE;
-		}
 	}
-	if (optind < argc) {
-		cta_plan_cli_done(&o);
+	if (optind < argc)
 		return cta_cli_usage_error("apply", "unexpected argument '%s'", argv[optind]);
-	}
-	if (o.common.facts) {
-		cta_plan_cli_done(&o);
+	if (o.common.facts)
 		return cta_cli_usage_error("apply",
 					   "apply works on the live host: --facts is for plan");
-	}
-	if (o.common.all_netns) {
-		cta_plan_cli_done(&o);
+	if (o.common.all_netns)
 		return cta_cli_usage_error(
 			"apply",
 			"apply changes one network namespace per run: see 'ctaudit plan --all-netns', then --netns NAME or --netns-pid PID");
-	}
-	if (cta_cli_common_check(&o.common) < 0) {
-		cta_plan_cli_done(&o);
+	if (cta_cli_common_check(&o.common) < 0)
 		return CTA_EXIT_USAGE;
-	}
 	if (geteuid() != 0) {
-		cta_plan_cli_done(&o);
 		cta_cli_error("apply changes the host and needs root; 'ctaudit plan' shows the "
 			      "changes without it");
 		return CTA_EXIT_HOST;
 	}
-	lock = cta_apply_lock(o.common.root);
+	lock = cta_apply_lock(o.common.root, &err);
 	if (lock < 0) {
-		cta_plan_cli_done(&o);
-		if (lock == -EBUSY)
-			cta_cli_error(
-				"another ctaudit apply or rollback is running (lock '%s/run/ctaudit.lock')",
-				o.common.root ? o.common.root : "");
-		else
-			cta_cli_error("cannot take the lock '%s/run/ctaudit.lock': %s",
-				      o.common.root ? o.common.root : "", CTA_STRERROR(-lock));
-		return CTA_EXIT_HOST;
+		cta_cli_error("%s", err ? err : CTA_STRERROR(lock));
+		return cta_apply_refused(lock) ? CTA_EXIT_USAGE : CTA_EXIT_HOST;
 	}
 	r = cta_apply_find_unfinished(o.common.root, &unfinished);
+	if (r < 0) {
+		const char *t = cta_journal_trust_strerror(r);
+
+		cta_cli_error("refusing the journal directory '%s%s': %s",
+			      o.common.root ? o.common.root : "", CTA_JOURNAL_DIR,
+			      t ? t : CTA_STRERROR(r));
+		return t ? CTA_EXIT_USAGE : CTA_EXIT_HOST;
+	}
 	if (r > 0) {
-		cta_plan_cli_done(&o);
 		cta_cli_error("an earlier apply was interrupted (journal '%s'); run 'ctaudit "
 			      "rollback %s' first",
 			      unfinished, unfinished);
 		return CTA_EXIT_HOST;
 	}
 
-	r = cta_plan_cli_run(&o, NULL, &report, &plan);
-	if (r > 0) {
-		cta_plan_cli_done(&o);
+	r = cta_plan_cli_run(&o, &facts, &report, &plan);
+	if (r > 0)
 		return r;
-	}
-	if (!cta_plan_has_changes(plan)) {
-		if (o.common.format == CTA_FORMAT_JSON) {
-			ret = cta_cli_print("{\n  \"changes\": false,\n  \"journal\": null\n}\n");
-			goto out;
-		}
-		ret = cta_cli_print("nothing to do: the host already matches the plan\n");
-		/* what ctaudit cannot do from here is still worth saying */
-		for (size_t i = 0; ret == 0 && i < plan->n_sysctls; i++) {
-			const struct cta_plan_sysctl *s = &plan->sysctls[i];
-			_cleanup_free_ char *line = NULL;
+	if (o.report) {
+		_cleanup_free_ char *why = NULL;
 
-			if (s->runtime != CTA_PLAN_RT_HOST_ONLY ||
-			    (s->current && streq(s->current, s->value)))
-				continue;
-			if (asprintf(&line, "  %s = %s must be set on the host (rule %s)\n", s->key,
-				     s->value, s->rule) < 0) {
-				ret = CTA_EXIT_HOST;
-				break;
-			}
-			ret = cta_cli_print(line);
+		r = cta_apply_check_report(report, facts, o.common.root, &why);
+		if (r < 0) {
+			cta_cli_error("refusing the report '%s': %s (nothing changed)", o.report,
+				      why ? why : CTA_STRERROR(r));
+			return r == -ENOMEM ? CTA_EXIT_HOST : CTA_EXIT_USAGE;
 		}
-		goto out;
 	}
+	/* the plan has no boot-time file then; apply checks it again */
+	ao.runtime_only = cta_plan_cli_runtime_only(&o, plan);
+	if (!cta_plan_has_changes(plan))
+		return print_nothing_to_do(plan, o.common.format);
 	if (o.common.format == CTA_FORMAT_TEXT) {
-		if (cta_render_plan_text(plan, &text) < 0) {
-			ret = CTA_EXIT_HOST;
-			goto out;
-		}
-		ret = cta_cli_print(text);
-		if (ret)
-			goto out;
+		if (cta_render_plan_text(plan, &text) < 0)
+			return CTA_EXIT_HOST;
+		r = cta_cli_print(text);
+		if (r)
+			return r;
 	}
 	if (!yes) {
 		if (!isatty(STDIN_FILENO)) {
 			cta_cli_error("no terminal to ask on: nothing changed; use --yes to apply "
 				      "without asking");
-			ret = CTA_EXIT_USAGE;
-			goto out;
+			return CTA_EXIT_USAGE;
 		}
 		if (!confirm()) {
 			cta_cli_error("not applied: nothing changed");
-			ret = CTA_EXIT_FINDINGS;
-			goto out;
+			return CTA_EXIT_FINDINGS;
 		}
 	}
 
@@ -262,8 +266,7 @@ int cmd_apply(int argc, char **argv)
 	if (r < 0) {
 		cta_cli_error("apply failed: %s%s%s", err ? err : CTA_STRERROR(-r),
 			      id ? "; journal " : "", id ? id : "");
-		ret = CTA_EXIT_FINDINGS;
-		goto out;
+		return cta_apply_refused(r) ? CTA_EXIT_USAGE : CTA_EXIT_FINDINGS;
 	}
 
 	/* the proof: collect and audit again, with the engine even after --report */
@@ -278,29 +281,11 @@ int cmd_apply(int argc, char **argv)
 		}
 		r = cta_plan_cli_run(&o2, NULL, &report2, &plan2);
 	}
-	if (r > 0 || outcome(report, report2, &fixed, &failing) < 0) {
+	if (r > 0 || cta_apply_outcome(report, report2, &oc) < 0) {
 		cta_cli_error("applied (journal %s), but the re-audit failed", id);
-		ret = CTA_EXIT_HOST;
-		goto out;
+		return CTA_EXIT_HOST;
 	}
-	if (o.common.format == CTA_FORMAT_JSON) {
-		_cleanup_json_ json_t *pj = NULL, *out = NULL;
-		_cleanup_free_ char *s = NULL;
-
-		if (cta_render_plan_json(plan, &pj) < 0 ||
-		    !(out = json_pack("{s:b, s:s, s:O, s:O, s:O, s:b}", "changes", 1, "journal", id,
-				      "plan", pj, "fixed", fixed, "still_failing", failing,
-				      "changes_left", cta_plan_has_changes(plan2))) ||
-		    !(s = cta_json_dumps(out))) {
-			ret = CTA_EXIT_HOST;
-			goto out;
-		}
-		ret = cta_cli_print(s);
-	} else
-		ret = print_text_outcome(id, fixed, failing);
-out:
-	cta_plan_free(plan);
-	cta_plan_free(plan2);
-	cta_plan_cli_done(&o);
-	return ret;
+	if (o.common.format == CTA_FORMAT_JSON)
+		return print_json_outcome(id, plan, plan2, &oc);
+	return print_text_outcome(id, &oc);
 }

@@ -27,7 +27,7 @@ static void help(void)
 	       "      --all                      every rule of the catalog\n"
 	       "      --format text|json|markdown  output format (default: text)\n"
 	       "      --profile-dir DIR          look for profiles in DIR first (repeatable)\n"
-	       "      --root DIR                 read /etc/ctaudit/profiles below DIR\n"
+	       "      --root DIR                 read /etc/ctaudit (profiles, defaults) below DIR\n"
 	       "  -h, --help                     show this help\n\n"
 	       "Exit status: 0 success; 2 unknown rule, usage error or invalid policy.\n");
 }

@@ -122,19 +122,15 @@ int cmd_facts(int argc, char **argv)
 		return CTA_EXIT_HOST;
 	}
 
+	if (common.format == CTA_FORMAT_JSON && cta_cli_stamp(facts, &common, facts) < 0) {
+		cta_cli_error("out of memory");
+		return CTA_EXIT_HOST;
+	}
 	out = common.format == CTA_FORMAT_JSON ? cta_json_dumps(facts) :
 						 cta_render_facts_text(facts);
 	if (!out) {
 		cta_cli_error("out of memory");
 		return CTA_EXIT_HOST;
 	}
-	if (output) {
-		r = cta_write_file_atomic(output, out, strlen(out), 0644);
-		if (r < 0) {
-			cta_cli_error("cannot write '%s': %s", output, CTA_STRERROR(-r));
-			return CTA_EXIT_HOST;
-		}
-		return CTA_EXIT_OK;
-	}
-	return cta_cli_print(out);
+	return cta_cli_output(output, out);
 }

@@ -19,12 +19,13 @@ static void help(void)
 {
 	printf("usage: ctaudit profiles [OPTIONS] [list]\n"
 	       "       ctaudit profiles [OPTIONS] show NAME\n\n"
-	       "List the role profiles (name and description), or show one profile as it is\n"
-	       "in effect after 'extends': its parameters and its rules with their severity.\n\n"
+	       "List the role profiles (name, description and the file each came from), or\n"
+	       "show one profile as it is in effect after 'extends': its parameters and its\n"
+	       "rules with their severity.\n\n"
 	       "Options:\n"
 	       "      --format text|json  output format (default: text)\n"
 	       "      --profile-dir DIR   look for profiles in DIR first (repeatable)\n"
-	       "      --root DIR          read /etc/ctaudit/profiles below DIR\n"
+	       "      --root DIR          read /etc/ctaudit (profiles, defaults) below DIR\n"
 	       "  -h, --help              show this help\n\n"
 	       "Exit status: 0 success; 2 unknown profile, usage error or invalid policy.\n");
 }

@@ -28,11 +28,18 @@ static void help(void)
 	      "      --netns NAME        restore values and rules in /run/netns/NAME\n"
 	      "                          (default: the namespace the apply ran in)\n"
 	      "      --netns-pid PID     restore them in the network namespace of process PID\n"
+	      "      --force             also overwrite files and values changed since the apply\n"
 	      "      --format text|json  output format (default: text)\n"
 	      "  -h, --help               show this help\n\n"
+	      "The journal is bound to what the apply changed: the root, the host name and\n"
+	      "the network namespace; rollback refuses anywhere else.  Every entry is checked\n"
+	      "against what ctaudit may change before anything is restored.\n\n"
 	      "Exit status: 0 rolled back, or nothing to roll back; 1 a step failed (the\n"
-	      "others were done; run it again); 2 usage error, unknown ID, or newer applies\n"
-	      "exist; 3 not root, the lock is held, or the host could not be changed.\n",
+	      "others were done; run it again), or files or values changed since the apply\n"
+	      "(listed; nothing changed; --force overwrites them); 2 usage error, unknown ID,\n"
+	      "newer applies exist, an invalid or untrusted journal, or another root, host or\n"
+	      "namespace (nothing changed); 3 not root, the lock is held, or the host could\n"
+	      "not be changed.\n",
 	      stdout);
 }
 
@@ -47,8 +54,11 @@ static int list(const struct cta_cli_common *c)
 
 	r = cta_journal_list(c->root, &ids);
 	if (r < 0 || !arr) {
-		cta_cli_error("cannot read the journal: %s", CTA_STRERROR(r < 0 ? -r : ENOMEM));
-		return CTA_EXIT_HOST;
+		const char *t = cta_journal_trust_strerror(r);
+
+		cta_cli_error("cannot read the journal '%s%s': %s", c->root ? c->root : "",
+			      CTA_JOURNAL_DIR, t ? t : CTA_STRERROR(r < 0 ? r : -ENOMEM));
+		return t ? CTA_EXIT_USAGE : CTA_EXIT_HOST;
 	}
 	f = open_memstream(&buf, &size);
 	if (!f) {
@@ -97,27 +107,24 @@ static int list(const struct cta_cli_common *c)
 	return cta_cli_print(buf);
 }
 
-static bool active(enum cta_journal_state s)
-{
-	return s == CTA_JOURNAL_PREPARED || s == CTA_JOURNAL_APPLIED;
-}
-
 int cmd_rollback(int argc, char **argv)
 {
-	enum { OPT_LIST = CTA_OPT_FIRST_PRIVATE };
+	enum { OPT_LIST = CTA_OPT_FIRST_PRIVATE, OPT_FORCE };
 	static const struct option longopts[] = {
 		CTA_CLI_COMMON_LONGOPTS,
 		{ "list", no_argument, NULL, OPT_LIST },
+		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	struct cta_cli_common c = { 0 };
+	_cleanup_(cta_cli_common_done) struct cta_cli_common c = { 0 };
 	_cleanup_(cta_journal_freep) struct cta_journal *j = NULL;
-	_cleanup_free_ char *err = NULL, *target = NULL;
+	_cleanup_free_ char *err = NULL, *msg = NULL;
+	_cleanup_(cta_strv_freep) char **drift = NULL;
+	struct cta_journal_target now = { 0 };
 	_cleanup_close_ int lock = -EBADF;
 	struct cta_apply_opts ao = { 0 };
 	bool do_list = false;
-	char **ids = NULL;
 	int opt, r;
 
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
@@ -125,8 +132,9 @@ int cmd_rollback(int argc, char **argv)
 			help();
 			return cta_cli_print("");
 		}
-		if (opt == OPT_LIST) {
-			do_list = true;
+		if (opt == OPT_LIST || opt == OPT_FORCE) {
+			do_list |= opt == OPT_LIST;
+			ao.force |= opt == OPT_FORCE;
 			continue;
 		}
 		if (opt == CTA_OPT_INTERVAL)
@@ -142,16 +150,12 @@ int cmd_rollback(int argc, char **argv)
 	if (argc - optind > 1)
 		return cta_cli_usage_error("rollback", "unexpected argument '%s'",
 					   argv[optind + 1]);
-	if (c.all_netns) {
-		cta_cli_common_done(&c);
+	if (c.all_netns)
 		return cta_cli_usage_error("rollback",
 					   "rollback restores one network namespace per "
 					   "run: --netns NAME or --netns-pid PID");
-	}
-	if (cta_cli_common_check(&c) < 0) {
-		cta_cli_common_done(&c);
+	if (cta_cli_common_check(&c) < 0)
 		return CTA_EXIT_USAGE;
-	}
 	if (do_list) {
 		if (optind < argc)
 			return cta_cli_usage_error("rollback", "--list takes no ID");
@@ -161,81 +165,37 @@ int cmd_rollback(int argc, char **argv)
 		cta_cli_error("rollback changes the host and needs root");
 		return CTA_EXIT_HOST;
 	}
-	lock = cta_apply_lock(c.root);
+	lock = cta_apply_lock(c.root, &err);
 	if (lock < 0) {
-		if (lock == -EBUSY)
-			cta_cli_error("another ctaudit apply or rollback is running");
-		else
-			cta_cli_error("cannot take the lock: %s", CTA_STRERROR(-lock));
-		return CTA_EXIT_HOST;
+		cta_cli_error("%s", err ? err : CTA_STRERROR(lock));
+		return lock != -EBUSY && cta_apply_refused(lock) ? CTA_EXIT_USAGE : CTA_EXIT_HOST;
 	}
-	r = cta_journal_list(c.root, &ids);
+	r = cta_apply_select_journal(c.root, optind < argc ? argv[optind] : NULL, &j, &err);
+	if (r == -ENODATA) {
+		cta_cli_error("%s", err);
+		return CTA_EXIT_OK;
+	}
 	if (r < 0) {
-		cta_cli_error("cannot read the journal: %s", CTA_STRERROR(-r));
-		return CTA_EXIT_HOST;
+		cta_cli_error("%s", err ? err : CTA_STRERROR(r));
+		return r == -ENOENT || r == -EBUSY || cta_apply_refused(r) ? CTA_EXIT_USAGE :
+									     CTA_EXIT_HOST;
 	}
-	/* the newest active journal, or the one named; newer active ones block it */
-	for (size_t i = 0; ids[i]; i++) {
-		struct cta_journal *x = NULL;
-		bool named = optind < argc && streq(ids[i], argv[optind]);
-
-		if (cta_journal_load(c.root, ids[i], &x) < 0) {
-			if (named) {
-				cta_cli_error("journal '%s' is incomplete: nothing was changed",
-					      ids[i]);
-				cta_strv_free(ids);
-				return CTA_EXIT_OK;
-			}
-			continue;
-		}
-		if (target && active(x->state)) {
-			if (optind < argc) {
-				cta_cli_error("'%s' (%s) is newer than '%s': roll it back first",
-					      x->id, cta_journal_state_to_string(x->state), target);
-				cta_journal_free(x);
-				cta_strv_free(ids);
-				return CTA_EXIT_USAGE;
-			}
-		}
-		if (named || (optind >= argc && active(x->state))) {
-			cta_journal_free(j);
-			j = x;
-			free(target);
-			target = strdup(ids[i]);
-			if (!target) {
-				cta_strv_free(ids);
-				return CTA_EXIT_HOST;
-			}
-			continue;
-		}
-		cta_journal_free(x);
-	}
-	cta_strv_free(ids);
-	if (!j) {
-		if (optind < argc) {
-			cta_cli_error("no journal '%s' (see 'ctaudit rollback --list')",
-				      argv[optind]);
-			return CTA_EXIT_USAGE;
-		}
+	if (r == 0)
 		return cta_cli_print("nothing to roll back\n");
-	}
-	if (!active(j->state)) {
-		char *msg = NULL;
-
+	if (j->state != CTA_JOURNAL_PREPARED && j->state != CTA_JOURNAL_APPLIED) {
 		if (asprintf(&msg, "nothing to roll back: '%s' is %s%s\n", j->id,
 			     cta_journal_state_to_string(j->state),
 			     j->state == CTA_JOURNAL_FAILED ? " (undone when it failed)" : "") < 0)
 			return CTA_EXIT_HOST;
-		r = cta_cli_print(msg);
-		free(msg);
-		return r;
+		return cta_cli_print(msg);
 	}
 	if (c.netns || (!c.netns_pid && j->netns)) {
 		const char *ns = c.netns ? c.netns : j->netns;
 
 		r = cta_netns_enter_name(ns);
 		if (r < 0) {
-			cta_cli_error("cannot enter network namespace '%s': %s", ns, CTA_STRERROR(-r));
+			cta_cli_error("cannot enter network namespace '%s': %s", ns,
+				      CTA_STRERROR(-r));
 			return CTA_EXIT_HOST;
 		}
 	} else if (c.netns_pid) {
@@ -247,27 +207,50 @@ int cmd_rollback(int argc, char **argv)
 		}
 	}
 	ao.root = c.root;
+	/* a journal without runtime changes (an --offline apply) names no namespace */
+	ao.offline = j->target.netns_inode == 0;
+	r = cta_apply_target(&ao, &now);
+	if (r == 0)
+		r = cta_apply_check_target(&j->target, &now, &err);
+	free(now.root), free(now.hostname);
+	if (r < 0) {
+		cta_cli_error("refusing to roll back '%s': %s (nothing changed)", j->id,
+			      err ? err : CTA_STRERROR(r));
+		return CTA_EXIT_USAGE;
+	}
+	r = cta_apply_check_journal(j, &ao, &err);
+	if (r < 0) {
+		cta_cli_error("refusing to roll back: %s (nothing changed)", err);
+		return CTA_EXIT_USAGE;
+	}
+	r = cta_apply_drift(j, &ao, &drift);
+	if (r < 0) {
+		cta_cli_error("cannot compare with the state after the apply: %s", CTA_STRERROR(r));
+		return CTA_EXIT_HOST;
+	}
+	for (size_t i = 0; drift[i]; i++)
+		fprintf(stderr, "ctaudit: rollback: %s%s\n", ao.force ? "overwriting: " : "",
+			drift[i]);
+	if (r > 0 && !ao.force) {
+		cta_cli_error("refusing to roll back '%s': %d change%s since the apply would be "
+			      "lost (--force overwrites them; nothing changed)",
+			      j->id, r, r == 1 ? "" : "s");
+		return CTA_EXIT_FINDINGS;
+	}
 	r = cta_apply_rollback(j, &ao, &err);
 	if (r < 0) {
 		cta_cli_error("rollback of '%s' incomplete: %s", j->id,
 			      err ? err : CTA_STRERROR(-r));
 		return CTA_EXIT_FINDINGS;
 	}
-	{
-		char *msg = NULL;
-
-		if (c.format == CTA_FORMAT_JSON)
-			r = asprintf(&msg, "{\n  \"rolled_back\": \"%s\"\n}\n", j->id);
-		else
-			r = asprintf(&msg,
-				     "rolled back %s: %zu file%s, %zu runtime value%s%s restored\n",
-				     j->id, j->n_files, j->n_files == 1 ? "" : "s", j->n_sysctls,
-				     j->n_sysctls == 1 ? "" : "s",
-				     j->rules_changed ? ", NOTRACK rules" : "");
-		if (r < 0)
-			return CTA_EXIT_HOST;
-		r = cta_cli_print(msg);
-		free(msg);
-	}
-	return r;
+	if (c.format == CTA_FORMAT_JSON)
+		r = asprintf(&msg, "{\n  \"rolled_back\": \"%s\"\n}\n", j->id);
+	else
+		r = asprintf(&msg, "rolled back %s: %zu file%s, %zu runtime value%s%s restored\n",
+			     j->id, j->n_files, j->n_files == 1 ? "" : "s", j->n_sysctls,
+			     j->n_sysctls == 1 ? "" : "s",
+			     j->rules_changed ? ", NOTRACK rules" : "");
+	if (r < 0)
+		return CTA_EXIT_HOST;
+	return cta_cli_print(msg);
 }

@@ -69,6 +69,7 @@ static const char help[] =
 	"                          matches (repeatable)\n"
 	"      --jobs N            with --all-netns: namespaces read at once (default: CPUs)\n"
 	"      --format text|json  output format (default: text)\n"
+	"  -o, --output FILE       write the table to FILE (atomically) instead of stdout\n"
 	"  -h, --help              show this help\n"
 	"\n"
 	"Filter terms the kernel can evaluate (mark, zone other than 0, status on\n"
@@ -104,6 +105,7 @@ struct top_opts {
 	bool test_userspace_filter; /* test-only: --test-filter-in=userspace */
 	bool rate, watch, interval_set;
 	uint64_t interval_ms, count, max_keys, rcvbuf;
+	const char *output; /* -o FILE, or NULL: stdout */
 };
 
 struct top_item {
@@ -142,7 +144,19 @@ static uint64_t table_count(uint64_t fallback)
 	return cta_parse_u64(s, &v) == 0 ? v : fallback;
 }
 
-/* Print @t in the chosen format.  Returns a CTA_EXIT_* status. */
+/* The identity of docs/reports.md, from the same host collector facts use. */
+static int stamp(const struct top_opts *o, json_t *j)
+{
+	struct cta_collect_opts co = { 0 };
+	_cleanup_json_ json_t *facts = json_object();
+	struct cta_collect_ctx ctx = { .opts = &co, .facts = facts };
+
+	if (!facts || cta_collect_host(&ctx) == -ENOMEM)
+		return -ENOMEM;
+	return cta_cli_stamp(j, &o->common, facts);
+}
+
+/* Print @t in the chosen format (to -o FILE: atomically).  Returns a CTA_EXIT_* status. */
 static int print_top(const struct top_opts *o, const struct top_item *v, size_t n,
 		     struct cta_top *t)
 {
@@ -157,17 +171,14 @@ static int print_top(const struct top_opts *o, const struct top_item *v, size_t 
 	t->items = items;
 	t->n_items = n;
 	if (o->common.format == CTA_FORMAT_JSON) {
-		if (cta_render_top_json(t, &j) < 0)
+		if (cta_render_top_json(t, &j) < 0 || stamp(o, j) < 0 || !(out = cta_json_dumps(j)))
 			return host_error("cannot format", -ENOMEM);
-		if (cta_json_dumpf(j, stdout) < 0)
-			return finish_stdout();
 	} else {
 		out = cta_render_top_text(t);
 		if (!out)
 			return host_error("cannot format", -ENOMEM);
-		fputs(out, stdout);
 	}
-	return finish_stdout();
+	return cta_cli_output(o->output, out);
 }
 
 static int top_conntrack(const struct top_opts *o)
@@ -399,6 +410,7 @@ int cmd_top(int argc, char **argv)
 		{ "state", required_argument, NULL, OPT_STATE },
 		{ "top", required_argument, NULL, 'n' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "rate", no_argument, NULL, OPT_RATE },
 		{ "count", required_argument, NULL, OPT_COUNT },
@@ -418,8 +430,11 @@ int cmd_top(int argc, char **argv)
 	int c, r;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "n:vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:o:vh", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'o':
+			o.output = optarg;
+			break;
 		case 'h':
 			fputs(help, stdout);
 			return finish_stdout();
@@ -507,6 +522,11 @@ int cmd_top(int argc, char **argv)
 	if (cta_cli_common_check(&o.common) < 0) {
 		cta_cli_common_done(&o.common);
 		return CTA_EXIT_USAGE;
+	}
+	if (o.output && (o.common.all_netns || o.rate)) {
+		cta_cli_common_done(&o.common);
+		return cta_cli_usage_error("top", "'-o' writes one table: not with '%s'",
+					   o.rate ? "--rate" : "--all-netns");
 	}
 	if (o.common.all_netns) {
 		struct cta_allns_cli ao = { .common = &o.common,

@@ -21,7 +21,7 @@ static void help(void)
 	       "'FILE: ok' for each good file and FILE:LINE:COL diagnostics for the others.\n\n"
 	       "Options:\n"
 	       "      --profile-dir DIR   look for profiles in DIR first (repeatable)\n"
-	       "      --root DIR          read /etc/ctaudit/profiles below DIR\n"
+	       "      --root DIR          read /etc/ctaudit (profiles, defaults) below DIR\n"
 	       "  -h, --help              show this help\n\n"
 	       "Exit status: 0 every file is valid; 2 any file (or the catalog) is not.\n");
 }

@@ -11,6 +11,8 @@
 #include "policy/derive-fw.h"
 #include "policy/policy.h"
 #include "util/fileio.h"
+#include "util/json.h"
+#include "util/sha256.h"
 #include "util/macro.h"
 #include "util/banned.h"
 
@@ -44,6 +46,20 @@ int cta_cli_print(const char *s)
 	if (fputs(s, stdout) == EOF || fflush(stdout) == EOF || ferror(stdout)) {
 		fprintf(stderr, "ctaudit: error writing to standard output: %s\n",
 			CTA_STRERROR(errno));
+		return CTA_EXIT_HOST;
+	}
+	return CTA_EXIT_OK;
+}
+
+int cta_cli_output(const char *path, const char *s)
+{
+	int r;
+
+	if (!path)
+		return cta_cli_print(s);
+	r = cta_write_file_atomic(path, s, strlen(s), 0644);
+	if (r < 0) {
+		cta_cli_error("cannot write '%s': %s", path, CTA_STRERROR(-r));
 		return CTA_EXIT_HOST;
 	}
 	return CTA_EXIT_OK;
@@ -315,6 +331,13 @@ int cta_cli_load_policy(const char *root, const char *const *profile_dirs, struc
 	int r;
 
 	r = cta_policy_load(&opts, &diags, ret);
+	if (r >= 0) {
+		r = cta_cli_load_site(root, *ret, &diags);
+		if (r < 0) {
+			cta_policy_free(*ret);
+			*ret = NULL;
+		}
+	}
 	cta_diags_print(&diags, stderr);
 	if (r < 0 && r != -EINVAL && cta_diags_empty(&diags))
 		cta_cli_error("cannot load the rule catalog: %s", CTA_STRERROR(-r));
@@ -341,4 +364,92 @@ int cta_cli_stamp_report(struct cta_report *r, const struct cta_cli_common *o)
 	/* a loaded snapshot does not say which root it was read below */
 	return cta_report_set_origin(r, CTA_VERSION, cta_cli_utc_now(now),
 				     o->facts ? NULL : o->root);
+}
+
+/* An offline collection says so in "unavailable" (docs/facts.md). */
+static bool facts_offline(const json_t *facts)
+{
+	const json_t *e;
+	size_t i;
+
+	json_array_foreach(json_object_get(facts, "unavailable"), i, e) {
+		const char *reason = json_string_value(json_object_get(e, "reason"));
+
+		if (reason && streq(reason, "offline"))
+			return true;
+	}
+	return false;
+}
+
+static int set_if_absent(json_t *o, const char *key, json_t *v)
+{
+	if (!v)
+		return -ENOMEM;
+	if (json_object_get(o, key)) {
+		json_decref(v);
+		return 0;
+	}
+	return json_object_set_new(o, key, v) < 0 ? -ENOMEM : 0;
+}
+
+int cta_cli_stamp(json_t *out, const struct cta_cli_common *o, const json_t *facts)
+{
+	const json_t *host = json_object_get(facts, "host"), *v;
+	static const char *const from_host[] = { "hostname", "netns", "netns_inode", "machine_id" };
+	json_t *target;
+	char at[CTA_CLI_UTC_STRLEN];
+	int r;
+
+	if (!cta_cli_utc_now(at))
+		return -EINVAL;
+	r = set_if_absent(out, "ctaudit_version", json_string(CTA_VERSION));
+	if (r >= 0)
+		r = set_if_absent(out, "generated_at", json_string(at));
+	if (r >= 0)
+		r = set_if_absent(out, "target", json_object());
+	if (r < 0)
+		return r;
+
+	target = json_object_get(out, "target");
+	for (size_t i = 0; i < ELEMENTSOF(from_host); i++) {
+		v = json_object_get(host, from_host[i]);
+		if (v && (r = set_if_absent(target, from_host[i], json_deep_copy(v))) < 0)
+			return r;
+	}
+	r = set_if_absent(target, "offline", json_boolean(o->offline || facts_offline(facts)));
+	/* a snapshot does not record the root it was read below */
+	if (r >= 0 && o->root && !streq(o->root, "/") && !o->facts)
+		r = set_if_absent(target, "root", json_string(o->root));
+	if (r >= 0 && o->netns)
+		r = set_if_absent(target, "netns_name", json_string(o->netns));
+	if (r >= 0 && o->netns_pid)
+		r = set_if_absent(target, "netns_pid", json_integer(o->netns_pid));
+	return r < 0 ? r : 0;
+}
+
+int cta_cli_catalog_digest(const struct cta_policy *p, char **ret)
+{
+	_cleanup_json_ json_t *cat = NULL;
+	_cleanup_free_ char *canon = NULL;
+	json_t *rule;
+	char hex[65];
+	size_t i;
+	int r;
+
+	/*
+	 * The digest covers what the rules say, not where they were installed:
+	 * the same catalog gives the same digest from the source tree, /usr/share
+	 * or a site directory.
+	 */
+	r = cta_policy_catalog_json(p, &cat);
+	if (r < 0)
+		return r;
+	json_array_foreach(cat, i, rule)
+		json_object_del(rule, "file");
+	canon = json_dumps(cat, JSON_SORT_KEYS | JSON_COMPACT);
+	if (!canon)
+		return -ENOMEM;
+	cta_sha256_hex(canon, strlen(canon), hex);
+	free(*ret);
+	return asprintf(ret, "sha256:%s", hex) < 0 ? (*ret = NULL, -ENOMEM) : 0;
 }

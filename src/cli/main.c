@@ -1,7 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "cli/cli.h"
+#include "policy/policy.h"
+#include "util/config.h"
+#include "util/fileio.h"
+#include "util/json.h"
 #include "util/macro.h"
 #include "util/banned.h"
 
@@ -38,6 +44,59 @@ static void usage(FILE *f)
 	      f);
 }
 
+/*
+ * The program's version, then the catalog's (policies/VERSION, bumped when
+ * a rule changes) and where the data came from, so that a report can be
+ * traced to the rules that produced it.  A missing catalog is reported here
+ * too, but is not an error: --version must work on a broken installation.
+ */
+static int version(void)
+{
+	_cleanup_free_ char *ver = NULL, *verpath = NULL, *out = NULL;
+	_cleanup_json_ json_t *rules = NULL, *profiles = NULL;
+	struct cta_policy_opts opts = { 0 };
+	struct cta_diags diags = { 0 };
+	struct cta_policy *p = NULL;
+	const char *origin, *dir = cta_datadir(&origin);
+	size_t len = 0;
+	FILE *f;
+	int r;
+
+	f = open_memstream(&out, &len);
+	if (!f || asprintf(&verpath, "%s/policies/VERSION", dir) < 0) {
+		if (f)
+			fclose(f);
+		fputs("ctaudit: out of memory\n", stderr);
+		return CTA_EXIT_HOST;
+	}
+	fprintf(f, "ctaudit " CTA_VERSION "\n");
+	fprintf(f, "data:    %s (%s)\n", dir, origin);
+	r = cta_policy_load(&opts, &diags, &p);
+	if (r < 0) {
+		fprintf(f, "catalog: not loaded: %s\n",
+			diags.n ? diags.v[0].message : CTA_STRERROR(-r));
+	} else {
+		if (cta_read_file(verpath, 256, &ver) < 0)
+			ver = NULL;
+		else
+			ver[strcspn(ver, "\n")] = '\0';
+		if (cta_policy_catalog_json(p, &rules) < 0 ||
+		    cta_policy_profiles_json(p, &profiles) < 0) {
+			rules = profiles = NULL;
+		}
+		fprintf(f, "catalog: version %s, %zu rules, %zu profiles (site files: %s, %s)\n",
+			ver && *ver ? ver : "unversioned", json_array_size(rules),
+			json_array_size(profiles), CTA_SITE_POLICIES, CTA_SITE_PROFILES);
+		cta_policy_free(p);
+	}
+	cta_diags_done(&diags);
+	if (fclose(f) != 0) {
+		fputs("ctaudit: out of memory\n", stderr);
+		return CTA_EXIT_HOST;
+	}
+	return cta_cli_print(out);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -49,7 +108,7 @@ int main(int argc, char **argv)
 		return cta_cli_print("");
 	}
 	if (streq(argv[1], "--version")) {
-		return cta_cli_print("ctaudit " CTA_VERSION "\n");
+		return version();
 	}
 	for (size_t i = 0; i < ELEMENTSOF(commands); i++) {
 		if (streq(argv[1], commands[i].name)) {

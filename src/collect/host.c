@@ -229,6 +229,27 @@ static int collect_offline(struct cta_collect_ctx *c, json_t *host)
 	return 0;
 }
 
+/*
+ * machine-id(5): 32 lower-case hexadecimal digits and a newline; anything
+ * else (missing, "uninitialized" on a first boot, or a file an image author
+ * prepared) leaves the key out.  Resolved inside the root like every path.
+ */
+static int collect_machine_id(struct cta_collect_ctx *c, json_t *host)
+{
+	_cleanup_free_ char *path = NULL, *buf = NULL;
+	int r;
+
+	r = cta_resolve_in_root(c->opts->root, "/etc/machine-id", &path);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0 || cta_read_file_at(c->opts->root, path, 4096, &buf) < 0)
+		return 0;
+	cta_collapse_ws(buf);
+	if (strlen(buf) != 32 || strspn(buf, "0123456789abcdef") != 32)
+		return 0;
+	return json_object_set_new(host, "machine_id", json_string(buf)) < 0 ? -ENOMEM : 0;
+}
+
 int cta_collect_host(struct cta_collect_ctx *c)
 {
 	_cleanup_json_ json_t *host = json_object();
@@ -251,6 +272,8 @@ int cta_collect_host(struct cta_collect_ctx *c)
 		if (r >= 0)
 			r = collect_netns(c, host);
 	}
+	if (r >= 0)
+		r = collect_machine_id(c, host);
 	if (r < 0)
 		return r;
 	return json_object_set(c->facts, "host", host) < 0 ? -ENOMEM : 0;

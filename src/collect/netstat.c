@@ -96,6 +96,98 @@ static int parse_file(json_t *out, char *text)
 	return any ? 0 : -EINVAL;
 }
 
+/*
+ * /proc/net/stat/arp_cache and ndisc_cache: a header of column names, then one
+ * line of hex counters per CPU.  "entries" is the table's size and repeats on
+ * every line (kept once); the other columns are per-CPU and summed.  The
+ * neighbour tables are shared by all namespaces.  Returns 0 or -EINVAL/-ENOMEM.
+ */
+static int parse_neigh_stat(json_t *out, const char *name, char *text)
+{
+	_cleanup_(cta_strv_freep) char **cols = NULL;
+	uint64_t sums[32] = {};
+	size_t ncols = 0;
+	char *save = NULL, *line, *tok, *ts = NULL;
+	bool any = false;
+	json_t *obj;
+
+	line = strtok_r(text, "\n", &save);
+	if (!line)
+		return -EINVAL;
+	cols = calloc(ELEMENTSOF(sums) + 1, sizeof(*cols));
+	if (!cols)
+		return -ENOMEM;
+	for (tok = strtok_r(line, " \t", &ts); tok && ncols < ELEMENTSOF(sums);
+	     tok = strtok_r(NULL, " \t", &ts)) {
+		cols[ncols] = strdup(tok);
+		if (!cols[ncols++])
+			return -ENOMEM;
+	}
+	while ((line = strtok_r(NULL, "\n", &save))) {
+		size_t col = 0;
+
+		ts = NULL;
+		for (tok = strtok_r(line, " \t", &ts); tok && col < ncols;
+		     tok = strtok_r(NULL, " \t", &ts), col++) {
+			char *end;
+			unsigned long long v;
+
+			errno = 0;
+			v = strtoull(tok, &end, 16);
+			if (errno || *end || end == tok)
+				return -EINVAL;
+			if (streq(cols[col], "entries"))
+				sums[col] = v;
+			else
+				sums[col] += v;
+		}
+		any = true;
+	}
+	if (!any)
+		return -EINVAL;
+	obj = cta_json_object_child(out, name);
+	if (!obj)
+		return -ENOMEM;
+	for (size_t i = 0; i < ncols; i++)
+		if (json_object_set_new(obj, cols[i], json_integer((json_int_t)sums[i])) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
+/* Neighbour-table sizes for the gc_thresh3 check; a missing file is no error. */
+static int collect_neigh(struct cta_collect_ctx *c, json_t *out)
+{
+	static const struct {
+		const char *file, *name;
+	} tables[] = {
+		{ "net/stat/arp_cache", "ArpCache" },
+		{ "net/stat/ndisc_cache", "NdiscCache" },
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(tables); i++) {
+		_cleanup_free_ char *path = cta_collect_proc_path(c, tables[i].file), *text = NULL;
+		ssize_t n;
+		int r;
+
+		if (!path)
+			return -ENOMEM;
+		n = cta_read_file(path, 0, &text);
+		if (n == -ENOMEM)
+			return -ENOMEM;
+		if (n < 0)
+			continue;
+		r = parse_neigh_stat(out, tables[i].name, text);
+		if (r == -ENOMEM)
+			return r;
+		if (r < 0) {
+			r = cta_collect_unavailable(c, "netstat", "cannot parse '%s'", path);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
 int cta_collect_netstat(struct cta_collect_ctx *c)
 {
 	static const char *const files[] = { "net/netstat", "net/snmp" };
@@ -135,5 +227,8 @@ int cta_collect_netstat(struct cta_collect_ctx *c)
 	}
 	if (!any)
 		return 0;
+	r = collect_neigh(c, out);
+	if (r < 0)
+		return r;
 	return json_object_set(c->facts, "netstat", out) < 0 ? -ENOMEM : 0;
 }

@@ -213,6 +213,14 @@ int cta_collect_sysctl(struct cta_collect_ctx *c)
 		"net/ipv4/ip_forward",
 		"net/core/somaxconn",
 		"net/core/netdev_max_backlog",
+		"net/ipv6/conf/all/forwarding",
+		"net/ipv4/conf/all/route_localnet",
+		"net/ipv4/neigh/default/gc_thresh3",
+		"net/ipv6/neigh/default/gc_thresh3",
+	};
+	/* the interface names tell whether a pod bridge (cni0, cbr0) exists */
+	static const char *const globs[] = {
+		"net/ipv4/conf/*/forwarding",
 	};
 	_cleanup_json_ json_t *out = NULL, *reported = NULL;
 	struct sysctl_state s;
@@ -233,6 +241,11 @@ int cta_collect_sysctl(struct cta_collect_ctx *c)
 	}
 	for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
 		r = read_key(&s, keys[i]);
+		if (r < 0)
+			return r;
+	}
+	for (size_t i = 0; i < ELEMENTSOF(globs); i++) {
+		r = read_glob(&s, globs[i]);
 		if (r < 0)
 			return r;
 	}

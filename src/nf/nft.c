@@ -128,7 +128,7 @@ static int dump_elems(struct cta_nl *nl, struct cta_nft_dump *d)
 
 	if (!req)
 		return -ENOMEM;
-	for (const struct nlmsghdr *nlh = (const void *)p; p && mnl_nlmsg_ok(nlh, len);
+	for (const struct nlmsghdr *nlh = (const void *)p; p && cta_nlmsg_ok(nlh, len);
 	     nlh = mnl_nlmsg_next(nlh, &len)) {
 		_cleanup_(nftnl_set_freep) struct nftnl_set *s = nftnl_set_alloc();
 		struct nlmsghdr *q;
@@ -313,7 +313,7 @@ static const struct nft_obj *find_obj(const struct nft_ctx *c, uint32_t family, 
 #define FOREACH_NLMSG(nlh, buf)                                           \
 	for (int _len_ = (int)(buf)->len, _ok_ = 1; _ok_; _ok_ = 0)       \
 		for (const struct nlmsghdr *nlh = (const void *)(buf)->p; \
-		     (buf)->p && mnl_nlmsg_ok(nlh, _len_); nlh = mnl_nlmsg_next(nlh, &_len_))
+		     (buf)->p && cta_nlmsg_ok(nlh, _len_); nlh = mnl_nlmsg_next(nlh, &_len_))
 
 static int decode_tables(struct nft_ctx *c, const struct cta_nft_buf *b)
 {
@@ -405,6 +405,9 @@ static int decode_objs(struct nft_ctx *c, const struct cta_nft_buf *b)
 			return -EBADMSG;
 		if (nftnl_obj_get_u32(o, NFTNL_OBJ_TYPE) != NFT_OBJECT_CT_HELPER)
 			continue;
+		/* the kernel always names them; a message that does not is malformed */
+		if (!nftnl_obj_is_set(o, NFTNL_OBJ_TABLE) || !nftnl_obj_is_set(o, NFTNL_OBJ_NAME))
+			return -EBADMSG;
 		v = reallocarray(c->objs, c->n_objs + 1, sizeof(*v));
 		if (!v)
 			return -ENOMEM;
@@ -434,7 +437,8 @@ static int decode_sets(struct nft_ctx *c, const struct cta_nft_buf *b)
 			return -ENOMEM;
 		if (nlh->nlmsg_type == NLMSG_ERROR || nlh->nlmsg_type == NLMSG_DONE)
 			continue;
-		if (nftnl_set_nlmsg_parse(nlh, s) < 0)
+		if (nftnl_set_nlmsg_parse(nlh, s) < 0 || !nftnl_set_is_set(s, NFTNL_SET_TABLE) ||
+		    !nftnl_set_is_set(s, NFTNL_SET_NAME))
 			return -EBADMSG;
 		v = reallocarray(c->sets, c->n_sets + 1, sizeof(*v));
 		if (!v)
@@ -500,7 +504,8 @@ static int decode_elems(struct nft_ctx *c, const struct cta_nft_buf *b)
 			return -ENOMEM;
 		if (nlh->nlmsg_type == NLMSG_ERROR || nlh->nlmsg_type == NLMSG_DONE)
 			continue;
-		if (nftnl_set_elems_nlmsg_parse(nlh, s) < 0)
+		if (nftnl_set_elems_nlmsg_parse(nlh, s) < 0 || !nftnl_set_is_set(s, NFTNL_SET_TABLE) ||
+		    !nftnl_set_is_set(s, NFTNL_SET_NAME))
 			return -EBADMSG;
 		set = (struct nft_set *)find_set(c, nftnl_set_get_u32(s, NFTNL_SET_FAMILY),
 						 nftnl_set_get_str(s, NFTNL_SET_TABLE),
@@ -1521,7 +1526,7 @@ int cta_nft_set_notrack(const struct cta_notrack_port *v, size_t n)
 		int len = (int)mnl_nlmsg_batch_size(bt.b);
 
 		last = NULL;
-		for (struct nlmsghdr *nlh = (void *)p; mnl_nlmsg_ok(nlh, len);
+		for (struct nlmsghdr *nlh = (void *)p; cta_nlmsg_ok(nlh, len);
 		     nlh = mnl_nlmsg_next(nlh, &len))
 			last = nlh;
 		if (last)

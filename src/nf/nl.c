@@ -118,7 +118,7 @@ int cta_nl_request(struct cta_nl *nl, const struct nlmsghdr *req, cta_nl_msg_cb 
 		if (n < 0)
 			return (int)n;
 		rem = (int)n;
-		for (; mnl_nlmsg_ok(nlh, rem); nlh = mnl_nlmsg_next(nlh, &rem)) {
+		for (; cta_nlmsg_ok(nlh, rem); nlh = mnl_nlmsg_next(nlh, &rem)) {
 			/* as mnl_cb_run(): a message for someone else is an error */
 			if (!mnl_nlmsg_portid_ok(nlh, nl->portid))
 				return -ESRCH;
@@ -171,7 +171,7 @@ int cta_nl_wait_ack(struct cta_nl *nl, uint32_t last_seq)
 
 		if (n < 0)
 			return (int)n;
-		for (const struct nlmsghdr *nlh = (const void *)buf; mnl_nlmsg_ok(nlh, len);
+		for (const struct nlmsghdr *nlh = (const void *)buf; cta_nlmsg_ok(nlh, len);
 		     nlh = mnl_nlmsg_next(nlh, &len)) {
 			if (nlh->nlmsg_pid != nl->portid)
 				continue;
@@ -187,6 +187,11 @@ int cta_nl_wait_ack(struct cta_nl *nl, uint32_t last_seq)
 	}
 }
 
+bool cta_nlmsg_ok(const struct nlmsghdr *nlh, int len)
+{
+	return mnl_nlmsg_ok(nlh, len) && nlh->nlmsg_len <= (unsigned)len;
+}
+
 /* ---- netlink dump with retries ---- */
 
 int cta_nldump_parse(const void *buf, size_t len, int (*msg)(const struct nlmsghdr *, void *),
@@ -195,7 +200,7 @@ int cta_nldump_parse(const void *buf, size_t len, int (*msg)(const struct nlmsgh
 	const struct nlmsghdr *nlh = buf;
 	int rem = (int)len;
 
-	while (mnl_nlmsg_ok(nlh, rem)) {
+	while (cta_nlmsg_ok(nlh, rem)) {
 		if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
 			*intr = true;
 		switch (nlh->nlmsg_type) {

@@ -134,4 +134,11 @@ int cta_nlsock_request(void *tp);
 ssize_t cta_nlsock_recv(void *tp, void *buf, size_t size);
 void cta_nlsock_close(struct cta_nlsock *s);
 
+/*
+ * mnl_nlmsg_ok() that also refuses a length above INT_MAX: libmnl compares
+ * (int)nlmsg_len, so such a message passes it and the next one is read far
+ * outside the buffer.  Use it on every buffer of received or recorded messages.
+ */
+bool cta_nlmsg_ok(const struct nlmsghdr *nlh, int len);
+
 #endif

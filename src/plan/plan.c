@@ -148,9 +148,12 @@ void cta_plan_free(struct cta_plan *p)
 		struct cta_plan_sysctl *s = &p->sysctls[i];
 
 		free(s->key), free(s->value), free(s->current), free(s->rule), free(s->reason);
-		free(s->boot_value), free(s->boot_file);
+		free(s->title), free(s->boot_value), free(s->boot_file);
 	}
 	free(p->sysctls);
+	for (size_t i = 0; i < p->n_refused; i++)
+		cta_plan_refusal_done(&p->refused[i]);
+	free(p->refused);
 	for (size_t i = 0; i < p->n_edits; i++) {
 		struct cta_plan_edit *e = &p->edits[i];
 
@@ -177,6 +180,32 @@ void cta_plan_free(struct cta_plan *p)
 		free(p->files[i].path), free(p->files[i].old), free(p->files[i].new);
 	free(p->files);
 	free(p);
+}
+
+void cta_plan_refusal_done(struct cta_plan_refusal *r)
+{
+	free(r->key), free(r->value), free(r->rule), free(r->caused), free(r->severity);
+	free(r->reason);
+	*r = (struct cta_plan_refusal){ 0 };
+}
+
+static int dup_or_null(char **dst, const char *src)
+{
+	*dst = src ? strdup(src) : NULL;
+	return src && !*dst ? -ENOMEM : 0;
+}
+
+int cta_plan_refusal_copy(struct cta_plan_refusal *dst, const struct cta_plan_refusal *src)
+{
+	*dst = (struct cta_plan_refusal){ .kind = src->kind };
+	if (dup_or_null(&dst->key, src->key) < 0 || dup_or_null(&dst->value, src->value) < 0 ||
+	    dup_or_null(&dst->rule, src->rule) < 0 || dup_or_null(&dst->caused, src->caused) < 0 ||
+	    dup_or_null(&dst->severity, src->severity) < 0 ||
+	    dup_or_null(&dst->reason, src->reason) < 0) {
+		cta_plan_refusal_done(dst);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 const struct cta_plan_input *cta_plan_input_get(const struct cta_plan *p, const char *path)
@@ -314,7 +343,8 @@ static int load_own_file(struct cta_plan *p, const char *text)
 		}
 		if (set_str(&s->value, pl.value) < 0 ||
 		    set_str(&s->rule, rule ? rule : "ctaudit") < 0 ||
-		    set_str(&s->reason, reason ? reason : "set by an earlier ctaudit apply") < 0)
+		    set_str(&s->reason, reason ? reason : "set by an earlier ctaudit apply") < 0 ||
+		    set_str(&s->title, s->reason) < 0)
 			return -ENOMEM;
 		free(rule), free(reason);
 		rule = reason = NULL;
@@ -334,8 +364,18 @@ static const char *jstr(json_t *o, const char *key)
 			for (const struct cta_remediation *rem = res->remediation;           \
 			     rem && res->status == CTA_RESULT_FAIL; rem = NULL)
 
+static const struct cta_plan_refusal *refused_get(const struct cta_plan_opts *o,
+						  enum cta_plan_item kind, const char *key)
+{
+	for (size_t i = 0; i < o->n_refused; i++)
+		if (o->refused[i].kind == kind && streq(o->refused[i].key, key))
+			return &o->refused[i];
+	return NULL;
+}
+
 /* Sysctl values and advice of the failing results. */
-static int collect_remediations(struct cta_plan *p, const struct cta_report *report)
+static int collect_remediations(struct cta_plan *p, const struct cta_report *report,
+				const struct cta_plan_opts *o)
 {
 	FOREACH_FIX(report, res, rem)
 	{
@@ -355,19 +395,45 @@ static int collect_remediations(struct cta_plan *p, const struct cta_report *rep
 					return -ENOMEM;
 				continue;
 			}
+			/* refused: what ctaudit's file already holds stays, nothing new */
+			if (refused_get(o, CTA_PLAN_ITEM_SYSCTL, key))
+				continue;
 			if (!s) {
 				s = grow(&p->sysctls, &p->n_sysctls, sizeof(*s));
 				if (!s || !(s->key = strdup(key)))
 					return -ENOMEM;
 			}
 			if (set_str(&s->value, val) < 0 || set_str(&s->rule, rule) < 0 ||
-			    set_str(&s->reason, reason ? reason : "") < 0)
+			    set_str(&s->reason, reason ? reason : "") < 0 ||
+			    set_str(&s->title, res->title ? res->title : rule) < 0)
 				return -ENOMEM;
 			/* marks "decided in this run"; recomputed below */
 			s->in_file = true;
 		}
 		if (rem->advice && add_note(&p->advice, &p->n_advice, rule, "%s", rem->advice) < 0)
 			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* What the predicted facts asked for wins over this run's report (it saw less of the fix). */
+static int merge_extra(struct cta_plan *p, const struct cta_plan_opts *o)
+{
+	for (size_t i = 0; i < o->n_extra_sysctls; i++) {
+		const struct cta_plan_extra_sysctl *x = &o->extra_sysctls[i];
+		struct cta_plan_sysctl *s = find_sysctl(p, x->key);
+
+		if (refused_get(o, CTA_PLAN_ITEM_SYSCTL, x->key))
+			continue;
+		if (!s) {
+			s = grow(&p->sysctls, &p->n_sysctls, sizeof(*s));
+			if (!s || !(s->key = strdup(x->key)))
+				return -ENOMEM;
+		}
+		if (set_str(&s->value, x->value) < 0 || set_str(&s->rule, x->rule) < 0 ||
+		    set_str(&s->reason, x->title) < 0 || set_str(&s->title, x->title) < 0)
+			return -ENOMEM;
+		s->in_file = true;
 	}
 	return 0;
 }
@@ -691,8 +757,17 @@ static int choose_persist(struct cta_plan *p, const struct cta_plan_fs *fs)
 	return input(p, fs, "/etc/ctaudit/notrack.nft", &in);
 }
 
+static bool port_refused(const struct cta_plan_opts *o, const char *proto, const char *port)
+{
+	_cleanup_free_ char *k = NULL;
+
+	if (asprintf(&k, "%s/%s", proto, port) < 0)
+		return false;
+	return refused_get(o, CTA_PLAN_ITEM_NOTRACK, k) != NULL;
+}
+
 static int plan_notrack(struct cta_plan *p, const struct cta_plan_fs *fs, json_t *facts,
-			const struct cta_report *report)
+			const struct cta_report *report, const struct cta_plan_opts *o)
 {
 	struct cta_plan_notrack *nt = &p->notrack;
 	size_t i;
@@ -715,6 +790,8 @@ static int plan_notrack(struct cta_plan *p, const struct cta_plan_fs *fs, json_t
 	for (i = 0; i < rem->n_notrack; i++) {
 		const struct cta_remediation_notrack *e = &rem->notrack[i];
 
+		if (port_refused(o, e->proto, e->port))
+			continue;
 		r = ports_add(&nt->want, e->proto, e->port);
 		if (r < 0)
 			return r;
@@ -728,6 +805,10 @@ static int plan_notrack(struct cta_plan *p, const struct cta_plan_fs *fs, json_t
 				return -ENOMEM;
 		}
 	}
+	for (i = 0; i < o->n_extra_ports; i++)
+		if (!port_refused(o, o->extra_ports[i].proto, o->extra_ports[i].port) &&
+		    ports_add(&nt->want, o->extra_ports[i].proto, o->extra_ports[i].port) < 0)
+			return -ENOMEM;
 	ports_sort(&nt->want);
 	if (nt->want.n == 0)
 		return 0;
@@ -835,9 +916,21 @@ int cta_plan_compute(json_t *facts, const struct cta_report *report,
 	/* in_file marks keys decided by this run's results while collecting */
 	for (size_t i = 0; i < p->n_sysctls; i++)
 		p->sysctls[i].in_file = false;
-	r = collect_remediations(p, report);
+	r = collect_remediations(p, report, opts);
 	if (r < 0)
 		return r;
+	r = merge_extra(p, opts);
+	if (r < 0)
+		return r;
+	if (opts->n_refused) {
+		p->refused = calloc(opts->n_refused, sizeof(*p->refused));
+		if (!p->refused)
+			return -ENOMEM;
+		for (; p->n_refused < opts->n_refused; p->n_refused++)
+			if (cta_plan_refusal_copy(&p->refused[p->n_refused],
+						  &opts->refused[p->n_refused]) < 0)
+				return -ENOMEM;
+	}
 
 	/* stale keys are not written again by us */
 	FOREACH_FIX(report, res, rem)
@@ -848,7 +941,8 @@ int cta_plan_compute(json_t *facts, const struct cta_report *report,
 			size_t idx = (size_t)(s - p->sysctls);
 
 			free(s->key), free(s->value), free(s->current), free(s->rule),
-				free(s->reason), free(s->boot_value), free(s->boot_file);
+				free(s->reason), free(s->title), free(s->boot_value),
+				free(s->boot_file);
 			memmove(s, s + 1, (p->n_sysctls - idx - 1) * sizeof(*s));
 			p->n_sysctls--;
 		}
@@ -862,11 +956,24 @@ int cta_plan_compute(json_t *facts, const struct cta_report *report,
 	r = plan_stale(p, fs, persisted, report, own_real);
 	if (r < 0)
 		return r;
-	r = plan_notrack(p, fs, facts, report);
+	r = plan_notrack(p, fs, facts, report, opts);
 	if (r < 0)
 		return r;
 	*ret = TAKE_PTR(p);
 	return 0;
+}
+
+bool cta_plan_boot_differs(const struct cta_plan *p)
+{
+	if (p->offline || (p->netns && streq(p->netns, "other")))
+		return false;
+	for (size_t i = 0; i < p->n_sysctls; i++) {
+		const struct cta_plan_sysctl *s = &p->sysctls[i];
+
+		if (s->in_file && s->boot_value && !value_eq(s->boot_value, s->value))
+			return true;
+	}
+	return false;
 }
 
 bool cta_plan_notrack_changes(const struct cta_plan *p)

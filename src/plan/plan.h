@@ -33,6 +33,27 @@ struct cta_plan_fs {
 	void *userdata;
 };
 
+/* A value or port found by cta_plan_converge() on the predicted facts. */
+struct cta_plan_extra_sysctl {
+	const char *key, *value, *rule, *title;
+};
+
+enum cta_plan_item {
+	CTA_PLAN_ITEM_SYSCTL, /* key = value */
+	CTA_PLAN_ITEM_NOTRACK, /* a NOTRACK port ctaudit does not have yet */
+};
+
+/* A change left out because it is predicted to make a rule fail (or fail worse). */
+struct cta_plan_refusal {
+	enum cta_plan_item kind;
+	char *key; /* sysctl key, or "tcp/8080" */
+	char *value; /* the value that was asked (sysctl); NULL for NOTRACK */
+	char *rule; /* the rule that asked for it */
+	char *caused; /* the rule that would fail */
+	char *severity; /* its predicted severity */
+	char *reason; /* one line: why, and what to do instead */
+};
+
 struct cta_plan_opts {
 	/* ctaudit's sysctl.d file (host path); NULL: /etc/sysctl.d/90-ctaudit-<profile>.conf */
 	const char *sysctl_file;
@@ -44,6 +65,15 @@ struct cta_plan_opts {
 	/* When the plan is made (UTC, YYYY-MM-DDTHH:MM:SSZ; the caller's clock,
 	 * the stage is pure); NULL: not recorded. */
 	const char *generated_at;
+	/* Desired state learnt on the predicted facts (cta_plan_converge()):
+	 * added to, and winning over, what the report asks. */
+	const struct cta_plan_extra_sysctl *extra_sysctls;
+	size_t n_extra_sysctls;
+	const struct cta_notrack_port *extra_ports;
+	size_t n_extra_ports;
+	/* Changes not to make (cta_plan_converge()); copied into the plan. */
+	const struct cta_plan_refusal *refused;
+	size_t n_refused;
 };
 
 /* What happens to a key at runtime. */
@@ -60,7 +90,10 @@ struct cta_plan_sysctl {
 	char *value; /* desired */
 	char *current; /* runtime value; NULL when the kernel lacks the key or it is unknown */
 	char *rule; /* rule id that asks for it (or that wrote it earlier) */
-	char *reason; /* one line */
+	char *reason; /* one line, may be live text (the rule's message) */
+	/* The rule's static title: the only text written to the sysctl.d file,
+	 * so the file is a function of the desired state alone. */
+	char *title;
 	enum cta_plan_rt runtime;
 	bool in_file; /* written to ctaudit's sysctl.d file */
 	bool optional; /* written as "-KEY = V": the running kernel lacks it, boot must not fail */
@@ -158,6 +191,11 @@ struct cta_plan {
 	size_t n_advice;
 	struct cta_plan_note *notes; /* things the operator must know (conflicts ...) */
 	size_t n_notes;
+	/* Changes the report asked for but the plan leaves out (cta_plan_converge()). */
+	struct cta_plan_refusal *refused;
+	size_t n_refused;
+	/* Rounds cta_plan_converge() needed to reach the fixed point (0: not run). */
+	unsigned rounds;
 
 	/* Files read through the fs (ctaudit's own, files to edit, persisted
 	 * rules), kept for rendering: host path, resolved path, bytes (NULL:
@@ -180,10 +218,20 @@ int cta_plan_compute(json_t *facts, const struct cta_report *report,
 		     const struct cta_plan_opts *opts, struct cta_plan **ret);
 
 void cta_plan_free(struct cta_plan *p);
+void cta_plan_refusal_done(struct cta_plan_refusal *r);
+/* *@dst = a deep copy of @src.  0 or -ENOMEM (then @dst holds nothing). */
+int cta_plan_refusal_copy(struct cta_plan_refusal *dst, const struct cta_plan_refusal *src);
 CTA_DEFINE_CLEANUP(struct cta_plan *, cta_plan_free)
 
 /* Whether the plan changes anything: a file, a runtime value or the NOTRACK rules. */
 bool cta_plan_has_changes(const struct cta_plan *p);
+
+/*
+ * Whether a key ctaudit writes would still boot with another value once the
+ * plan is applied (an override that is not commented out).  Always false in
+ * a child network namespace: boot files belong to the initial one.
+ */
+bool cta_plan_boot_differs(const struct cta_plan *p);
 
 /* NOTRACK rules differ from what is installed (in the chosen backend). */
 bool cta_plan_notrack_changes(const struct cta_plan *p);

@@ -14,8 +14,10 @@
 #include "policy/expr.h"
 #include "policy/policy-internal.h"
 #include "policy/yaml.h"
+#include "util/config.h"
 #include "util/fileio.h"
 #include "util/json.h"
+#include "util/rootfs.h"
 #include "util/banned.h"
 
 /* Stop reporting a file's problems after this many: a broken file usually
@@ -1074,38 +1076,6 @@ static struct cta_profile *load_profile_doc(struct lctx *lc, const struct cta_yn
 
 /* ---- files and directories ------------------------------------------------ */
 
-static int yaml_filter(const struct dirent *de)
-{
-	size_t l = strlen(de->d_name);
-
-	return de->d_name[0] != '.' && l > 5 && streq(de->d_name + l - 5, ".yaml");
-}
-
-/* Sorted *.yaml names in @dir; -ENOENT if it does not exist. */
-static int list_yaml(const char *dir, char ***ret, size_t *ret_n)
-{
-	struct dirent **de = NULL;
-	int n = scandir(dir, &de, yaml_filter, alphasort);
-	char **v;
-
-	if (n < 0)
-		return cta_negerrno();
-	v = calloc((size_t)n + 1, sizeof(*v));
-	for (int i = 0; i < n; i++) {
-		if (v && !(v[i] = strdup(de[i]->d_name))) {
-			strv_free(v, (size_t)i);
-			v = NULL;
-		}
-		free(de[i]);
-	}
-	free(de);
-	if (!v)
-		return -ENOMEM;
-	*ret = v;
-	*ret_n = (size_t)n;
-	return 0;
-}
-
 static bool dir_exists(const char *path)
 {
 	struct stat st;
@@ -1115,19 +1085,7 @@ static bool dir_exists(const char *path)
 
 static char *resolve_datadir(const char *given)
 {
-	const char *env = getenv("CTAUDIT_DATADIR");
-	char *pol;
-	bool ok;
-
-	if (given)
-		return strdup(given);
-	if (env && *env)
-		return strdup(env);
-	if (asprintf(&pol, "%s/policies", CTA_DATADIR) < 0)
-		return NULL;
-	ok = dir_exists(pol);
-	free(pol);
-	return strdup(ok ? CTA_DATADIR : CTA_SOURCE_DATADIR);
+	return strdup(given ? given : cta_datadir(NULL));
 }
 
 enum file_kind { FILE_UNKNOWN, FILE_POLICY, FILE_PROFILE };
@@ -1227,31 +1185,58 @@ static int load_file(struct cta_policy *p, struct cta_diags *diags, const char *
 	return 0;
 }
 
-static int load_dir(struct cta_policy *p, struct cta_diags *diags, const char *dir,
+/* 0 trusted, 1 refused (a diagnostic added), negative errno. */
+static int check_trusted(struct cta_diags *diags, const char *path, bool dir, bool *failed)
+{
+	_cleanup_free_ char *why = NULL;
+	int r = cta_path_check_trusted(path, dir, &why);
+
+	if (r == 0 || !why)
+		return 0; /* unreadable: reading it says so */
+	*failed = true;
+	r = cta_diag_add(diags, path, 0, 0, "refusing to load it: %s", why);
+	return r < 0 ? r : 1;
+}
+
+/*
+ * Load the *.yaml files of @dirs merged like sysctl.d (util/config.h: an
+ * earlier directory's file hides or masks the same name in later ones).
+ * With @required, a missing directory is an error.
+ */
+static int load_dir(struct cta_policy *p, struct cta_diags *diags, const char *const *dirs,
 		    enum file_kind want, bool required, const char *const *skip, bool *failed)
 {
-	char **names = NULL;
-	size_t n = 0;
+	char **paths = NULL;
+	const char *bad = NULL;
 	int r;
 
-	r = list_yaml(dir, &names, &n);
-	if (r == -ENOENT && !required)
-		return 0;
+	for (size_t i = 0; required && dirs[i]; i++)
+		if (!dir_exists(dirs[i])) {
+			*failed = true;
+			return cta_diag_add(diags, dirs[i], 0, 0, "cannot read directory: %s",
+					    CTA_STRERROR(-ENOENT));
+		}
+	/* policy decides what root changes: only root's (or the user's own) */
+	for (size_t i = 0; dirs[i]; i++) {
+		if (!dir_exists(dirs[i]))
+			continue;
+		r = check_trusted(diags, dirs[i], true, failed);
+		if (r != 0)
+			return r < 0 ? r : 0;
+	}
+	r = cta_conf_files(dirs, &paths, &bad);
 	if (r < 0) {
 		if (r == -ENOMEM)
 			return r;
 		*failed = true;
-		return cta_diag_add(diags, dir, 0, 0, "cannot read directory: %s",
+		return cta_diag_add(diags, bad, 0, 0, "cannot read directory: %s",
 				    CTA_STRERROR(-r));
 	}
-	for (size_t i = 0; i < n && r >= 0; i++) {
-		_cleanup_free_ char *path = NULL;
+	r = 0;
+	for (size_t i = 0; paths[i] && r >= 0; i++) {
+		const char *path = paths[i];
 		bool skipped = false;
 
-		if (asprintf(&path, "%s/%s", dir, names[i]) < 0) {
-			r = -ENOMEM;
-			break;
-		}
 		if (want == FILE_PROFILE) {
 			_cleanup_free_ char *name = profile_name_of(path);
 
@@ -1269,10 +1254,12 @@ static int load_dir(struct cta_policy *p, struct cta_diags *diags, const char *d
 			if (realpath(skip[k], a) && realpath(path, b) && streq(a, b))
 				skipped = true;
 		}
-		if (!skipped)
+		if (!skipped && (r = check_trusted(diags, path, false, failed)) == 0)
 			r = load_file(p, diags, path, want, failed);
+		else if (r > 0)
+			r = 0;
 	}
-	strv_free(names, n);
+	cta_strv_free(paths);
 	return r;
 }
 
@@ -1560,7 +1547,7 @@ int cta_policy_load(const struct cta_policy_opts *opts, struct cta_diags *diags,
 {
 	static const struct cta_policy_opts no_opts = { 0 };
 	_cleanup_(cta_policy_freep) struct cta_policy *p = NULL;
-	_cleanup_free_ char *poldir = NULL, *profdir = NULL, *etcdir = NULL;
+	_cleanup_free_ char *poldir = NULL, *profdir = NULL, *etcdir = NULL, *etcpol = NULL;
 	bool failed = false;
 	int r;
 
@@ -1589,7 +1576,13 @@ int cta_policy_load(const struct cta_policy_opts *opts, struct cta_diags *diags,
 	 * they are a copy of, and come after the catalog so that a clash of
 	 * rule ids is reported in them; their profiles hide installed ones of
 	 * the same name. */
-	r = load_dir(p, diags, poldir, FILE_POLICY, true, opts->files, &failed);
+	etcpol = cta_path_join(opts->root, CTA_SITE_POLICIES);
+	etcdir = cta_path_join(opts->root, CTA_SITE_PROFILES);
+	if (!etcpol || !etcdir)
+		return -ENOMEM;
+	/* the site's files come first: same name overrides or masks */
+	r = load_dir(p, diags, (const char *const[]){ etcpol, poldir, NULL }, FILE_POLICY, false,
+		     opts->files, &failed);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; opts->files && opts->files[i]; i++) {
@@ -1598,18 +1591,13 @@ int cta_policy_load(const struct cta_policy_opts *opts, struct cta_diags *diags,
 			return r;
 	}
 	for (size_t i = 0; opts->profile_dirs && opts->profile_dirs[i]; i++) {
-		r = load_dir(p, diags, opts->profile_dirs[i], FILE_PROFILE, true, opts->files,
-			     &failed);
+		r = load_dir(p, diags, (const char *const[]){ opts->profile_dirs[i], NULL },
+			     FILE_PROFILE, true, opts->files, &failed);
 		if (r < 0)
 			return r;
 	}
-	etcdir = cta_path_join(opts->root, "/etc/ctaudit/profiles");
-	if (!etcdir)
-		return -ENOMEM;
-	r = load_dir(p, diags, etcdir, FILE_PROFILE, false, opts->files, &failed);
-	if (r < 0)
-		return r;
-	r = load_dir(p, diags, profdir, FILE_PROFILE, false, opts->files, &failed);
+	r = load_dir(p, diags, (const char *const[]){ etcdir, profdir, NULL }, FILE_PROFILE, false,
+		     opts->files, &failed);
 	if (r < 0)
 		return r;
 	r = check_profiles(p, diags, &failed);
@@ -1619,4 +1607,44 @@ int cta_policy_load(const struct cta_policy_opts *opts, struct cta_diags *diags,
 		return -EINVAL;
 	*ret = TAKE_PTR(p);
 	return 0;
+}
+
+/* ---- site defaults (/etc/ctaudit/ctaudit.yaml) ---------------------------- */
+
+json_t *cta_policy_value_from_yaml(const struct cta_ynode *n)
+{
+	struct lctx lc = { 0 };
+
+	return yaml_to_json(&lc, n);
+}
+
+int cta_policy_set_param(struct cta_policy *p, const char *name, json_t *value,
+			 const char **ret_want_type)
+{
+	json_t *def = NULL;
+	bool known = false;
+
+	for (size_t k = 0; k < p->n_rules && !def; k++)
+		def = p->rules[k]->params ? json_object_get(p->rules[k]->params, name) : NULL;
+	for (size_t i = 0; i < p->n_profiles && !def && !known; i++)
+		known = json_object_get(json_object_get(p->profiles[i]->effective, "params"), name);
+	if (!def && !known)
+		return -ENOENT;
+	if (def && !json_same_type(def, value)) {
+		if (ret_want_type)
+			*ret_want_type = json_type_name(def);
+		return -EINVAL;
+	}
+	/* over every profile's own and inherited value; a rule's parameter set
+	 * in a profile's 'rules:' entry stays more specific */
+	for (size_t i = 0; i < p->n_profiles; i++)
+		if (json_object_set(json_object_get(p->profiles[i]->effective, "params"), name,
+				    value) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
+const char *cta_policy_datadir(const struct cta_policy *p)
+{
+	return p->datadir;
 }

@@ -19,10 +19,11 @@
 struct cta_policy;
 
 struct cta_policy_opts {
-	/* Directory holding policies/ and profiles/; NULL: $CTAUDIT_DATADIR, else
-	 * the installed data directory, else the source tree. */
+	/* Directory holding policies/ and profiles/; NULL: cta_datadir()
+	 * (util/config.h).  ROOT/etc/ctaudit/policies and ROOT/etc/ctaudit/profiles
+	 * override, extend and mask its files by name, like sysctl.d. */
 	const char *datadir;
-	/* Root prefix for /etc/ctaudit/profiles (NULL: real root). */
+	/* Root prefix for /etc/ctaudit/{policies,profiles} (NULL: real root). */
 	const char *root;
 	/* Extra profile directories (--profile-dir), searched before
 	 * ROOT/etc/ctaudit/profiles and the built-in ones; NULL-terminated, may be NULL. */
@@ -71,6 +72,23 @@ int cta_policy_rule_json(const struct cta_policy *p, const char *id, json_t **re
 int cta_policy_catalog_json(const struct cta_policy *p, json_t **ret);
 int cta_policy_profiles_json(const struct cta_policy *p, json_t **ret);
 int cta_policy_profile_json(const struct cta_policy *p, const char *name, json_t **ret);
+
+struct cta_ynode;
+
+/*
+ * Site defaults (/etc/ctaudit/ctaudit.yaml, loaded by the CLI):
+ * cta_policy_value_from_yaml converts a YAML value as profile 'params' are
+ * converted (new reference, NULL on ENOMEM).  cta_policy_set_param sets
+ * parameter @name to @value (borrowed) in every profile, over the profiles'
+ * own values.  Returns 0, -ENOENT (no rule or profile knows @name), -EINVAL
+ * (a rule declares it with another type, named in @ret_want_type) or -ENOMEM.
+ */
+json_t *cta_policy_value_from_yaml(const struct cta_ynode *n);
+int cta_policy_set_param(struct cta_policy *p, const char *name, json_t *value,
+			 const char **ret_want_type);
+
+/* The data directory the catalog was loaded from (owned by @p). */
+const char *cta_policy_datadir(const struct cta_policy *p);
 
 /* Severity levels, most severe first. */
 enum cta_severity {
@@ -186,6 +204,8 @@ struct cta_report {
 	struct cta_report_target target;
 	char *ctaudit_version; /* NULL: not recorded (a report of an older ctaudit) */
 	char *generated_at; /* UTC, YYYY-MM-DDTHH:MM:SSZ; NULL: not recorded */
+	/* "sha256:HEX" of the rule catalog that judged (docs/reports.md); NULL: not recorded */
+	char *catalog_digest;
 	unsigned failing[_CTA_SEVERITY_MAX]; /* failing results per severity */
 	unsigned passed, skipped;
 	/* Failing by severity (critical first) then rule id, then passing, then

@@ -110,6 +110,7 @@ void cta_report_free(struct cta_report *r)
 	cta_report_target_done(&r->target);
 	free(r->ctaudit_version);
 	free(r->generated_at);
+	free(r->catalog_digest);
 	for (size_t i = 0; i < r->n_results; i++)
 		result_done(&r->results[i]);
 	free(r->results);

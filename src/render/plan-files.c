@@ -59,8 +59,10 @@ char *cta_render_sysctl_conf(const struct cta_plan *p)
 		"# rewrites this file: change the profile rather than editing it.\n",
 		p->profile);
 	for (size_t i = 0; i < n; i++) {
+		/* the static title, never the live message: the file must not change
+		 * while only counts or sockets do */
 		fprintf(f, "\n# %s: ", v[i]->rule);
-		put_oneline(f, v[i]->reason);
+		put_oneline(f, v[i]->title ? v[i]->title : v[i]->reason);
 		fprintf(f, "\n%s%s = %s\n", v[i]->optional ? "-" : "", v[i]->key, v[i]->value);
 	}
 	return finish(f, &buf);
@@ -84,13 +86,19 @@ char *cta_render_notrack_iptables(const struct cta_plan_ports *ps)
 	f = open_memstream(&buf, &size);
 	if (!f)
 		return NULL;
+	/*
+	 * For `iptables-restore --noflush`: no built-in chain is declared (that
+	 * would reset its policy, and without --noflush the whole table is
+	 * flushed); declaring a user chain creates it or flushes just it.  The
+	 * jumps are inserted at the top; iptables-restore cannot delete a rule
+	 * only if it exists, so whoever loads this twice removes the old jumps
+	 * first (ctaudit-notrack.service does; apply uses libiptc instead).
+	 */
 	fputs("*raw\n"
-	      ":PREROUTING ACCEPT [0:0]\n"
-	      ":OUTPUT ACCEPT [0:0]\n"
 	      ":CTAUDIT_OUTPUT - [0:0]\n"
 	      ":CTAUDIT_PREROUTING - [0:0]\n"
-	      "-A PREROUTING -j CTAUDIT_PREROUTING\n"
-	      "-A OUTPUT -j CTAUDIT_OUTPUT\n",
+	      "-I PREROUTING 1 -j CTAUDIT_PREROUTING\n"
+	      "-I OUTPUT 1 -j CTAUDIT_OUTPUT\n",
 	      f);
 	for (size_t i = 0; i < ps->n; i++) {
 		fprintf(f, "-A CTAUDIT_PREROUTING -p %s -m %s --dport ", ps->v[i].proto,
@@ -166,6 +174,8 @@ static bool is_ctaudit_raw_line(const char *l, size_t n)
 	static const char *const whole[] = {
 		"-A PREROUTING -j CTAUDIT_PREROUTING",
 		"-A OUTPUT -j CTAUDIT_OUTPUT",
+		"-I PREROUTING 1 -j CTAUDIT_PREROUTING",
+		"-I OUTPUT 1 -j CTAUDIT_OUTPUT",
 	};
 
 	for (size_t i = 0; i < ELEMENTSOF(pfx); i++)
@@ -245,14 +255,17 @@ char *cta_render_iptables_persistent(const char *old, const struct cta_plan_port
 		s += n + nl;
 	}
 	if (!seen_raw && ps->n) {
-		_cleanup_free_ char *frag = cta_render_notrack_iptables(ps);
-
-		if (!frag) {
-			fclose(f);
-			free(buf);
-			return NULL;
-		}
-		fputs(frag, f);
+		/* a whole table of a file loaded without --noflush: appended jumps
+		 * are the only ones, in the form the loop above recognises */
+		fputs("*raw\n"
+		      ":CTAUDIT_OUTPUT - [0:0]\n"
+		      ":CTAUDIT_PREROUTING - [0:0]\n"
+		      "-A PREROUTING -j CTAUDIT_PREROUTING\n"
+		      "-A OUTPUT -j CTAUDIT_OUTPUT\n",
+		      f);
+		put_our_rules(f, ps, "CTAUDIT_PREROUTING", "dport");
+		put_our_rules(f, ps, "CTAUDIT_OUTPUT", "sport");
+		fputs("COMMIT\n", f);
 	}
 	return finish(f, &buf);
 }
@@ -276,10 +289,18 @@ static char *edit_file(const struct cta_plan *p, const char *file, const char *c
 			if (p->edits[i].fix && p->edits[i].line == line &&
 			    streq(p->edits[i].file, file))
 				e = &p->edits[i];
-		if (e && e->kind == CTA_PLAN_EDIT_OVERRIDE)
+		if (e && e->kind == CTA_PLAN_EDIT_OVERRIDE) {
+			/* the value overridden is ours, not the one on this line */
+			const char *ours = e->value;
+
+			for (size_t i = 0; i < p->n_sysctls; i++)
+				if (streq(p->sysctls[i].key, e->key))
+					ours = p->sysctls[i].value;
 			fprintf(f,
-				"# ctaudit: commented out, it overrode %s = %s in %s (rule %s)\n",
-				e->key, e->value, p->sysctl_file, e->rule);
+				"# ctaudit: commented out, it overrode %s = %s in %s with %s (rule "
+				"%s)\n",
+				e->key, ours, p->sysctl_file, e->value, e->rule);
+		}
 		else if (e)
 			fprintf(f, "# ctaudit: commented out, stale key %s (rule %s)\n", e->key,
 				e->rule);

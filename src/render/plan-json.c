@@ -88,6 +88,26 @@ static json_t *notes_json(const struct cta_plan_note *v, size_t n)
 	return a;
 }
 
+static json_t *refused_json(const struct cta_plan *p)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < p->n_refused; i++) {
+		const struct cta_plan_refusal *x = &p->refused[i];
+		json_t *e = json_pack("{s:s, s:s, s:o, s:o, s:s, s:s, s:s}", "kind",
+				      x->kind == CTA_PLAN_ITEM_NOTRACK ? "notrack" : "sysctl",
+				      "key", x->key, "value", jstr_or_null(x->value), "rule",
+				      jstr_or_null(x->rule), "caused", x->caused, "severity",
+				      x->severity, "reason", x->reason);
+
+		if (!e || json_array_append_new(a, e) < 0) {
+			json_decref(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
 int cta_render_plan_json(const struct cta_plan *p, json_t **ret)
 {
 	_cleanup_json_ json_t *o = NULL;
@@ -155,6 +175,9 @@ int cta_render_plan_json(const struct cta_plan *p, json_t **ret)
 		    0 ||
 	    json_object_set_new(o, "advice", notes_json(p->advice, p->n_advice)) < 0 ||
 	    json_object_set_new(o, "notes", notes_json(p->notes, p->n_notes)) < 0 ||
+	    json_object_set_new(o, "refused", refused_json(p)) < 0 ||
+	    json_object_set_new(o, "rounds", json_integer(p->rounds)) < 0 ||
+	    json_object_set_new(o, "boot_differs", json_boolean(cta_plan_boot_differs(p))) < 0 ||
 	    json_object_set_new(o, "summary",
 				json_pack("{s:i, s:i, s:b}", "files", (json_int_t)nfiles, "runtime",
 					  (json_int_t)cta_plan_runtime_changes(p), "notrack",

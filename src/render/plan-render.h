@@ -20,7 +20,10 @@ char *cta_render_sysctl_conf(const struct cta_plan *p);
 /*
  * ctaudit's NOTRACK rules for @ps as an iptables-restore fragment for the raw
  * table (the same text serves ip6tables-restore), and as an nft fragment
- * declaring table inet ctaudit.  An empty set renders as "".
+ * declaring table inet ctaudit.  An empty set renders as "".  The iptables
+ * fragment is for `iptables-restore --noflush`: it declares and fills only
+ * CTAUDIT_PREROUTING and CTAUDIT_OUTPUT and inserts one jump to each at the
+ * top of PREROUTING and OUTPUT (remove earlier jumps before loading it again).
  */
 char *cta_render_notrack_iptables(const struct cta_plan_ports *ps);
 char *cta_render_notrack_nft(const struct cta_plan_ports *ps);

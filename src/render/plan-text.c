@@ -247,12 +247,20 @@ int cta_render_plan_text(const struct cta_plan *p, char **ret)
 		fputs("\nadvice (no automatic fix):\n", f);
 	for (size_t i = 0; i < p->n_advice; i++)
 		fprintf(f, "  %s: %s\n", p->advice[i].rule, p->advice[i].text);
+	if (p->n_refused)
+		fputs("\nrefused (predicted to make a rule fail; not changed):\n", f);
+	for (size_t i = 0; i < p->n_refused; i++)
+		fprintf(f, "  %s (asked by %s): %s\n", p->refused[i].key,
+			p->refused[i].rule ? p->refused[i].rule : "an earlier apply",
+			p->refused[i].reason);
 	if (p->n_notes)
 		fputs("\nnotes:\n", f);
 	for (size_t i = 0; i < p->n_notes; i++)
 		fprintf(f, "  %s\n", p->notes[i].text);
 
-	if (!cta_plan_has_changes(p))
+	if (!cta_plan_has_changes(p) && cta_plan_boot_differs(p))
+		fputs("\nnothing to change now, but a value differs at boot (see above)\n", f);
+	else if (!cta_plan_has_changes(p))
 		fputs("\nnothing to change\n", f);
 	else
 		fprintf(f, "\n%zu file%s to write, %zu runtime value%s to set%s\n", nfiles,

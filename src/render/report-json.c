@@ -38,7 +38,7 @@ static json_t *strv_json(char *const *v, size_t n)
 	return a;
 }
 
-static json_t *remediation_json(const struct cta_remediation *m)
+json_t *cta_report_remediation_to_json(const struct cta_remediation *m)
 {
 	_cleanup_json_ json_t *o = json_object();
 
@@ -91,7 +91,8 @@ static json_t *result_json(const struct cta_result *x)
 	    set_str(o, "reason", x->reason) < 0)
 		return NULL;
 	if (x->remediation &&
-	    json_object_set_new(o, "remediation", remediation_json(x->remediation)) < 0)
+	    json_object_set_new(o, "remediation", cta_report_remediation_to_json(x->remediation)) <
+		    0)
 		return NULL;
 	return TAKE_PTR(o);
 }
@@ -136,7 +137,8 @@ int cta_report_to_json(const struct cta_report *r, json_t **ret)
 		      "pass", r->passed, "skip", r->skipped, "results", results, "target",
 		      cta_report_target_to_json(&r->target));
 	if (!o || set_str(o, "ctaudit_version", r->ctaudit_version) < 0 ||
-	    set_str(o, "generated_at", r->generated_at) < 0)
+	    set_str(o, "generated_at", r->generated_at) < 0 ||
+	    set_str(o, "catalog_digest", r->catalog_digest) < 0)
 		return -ENOMEM;
 	*ret = TAKE_PTR(o);
 	return 0;
@@ -493,7 +495,8 @@ static int rd_report(struct rd *d, const json_t *j, struct cta_report *r)
 	if ((k = rd_str(d, j, "profile", true, &r->profile)) < 0 ||
 	    (k = rd_str(d, j, "profile_reason", true, &r->profile_reason)) < 0 ||
 	    (k = rd_str(d, j, "ctaudit_version", false, &r->ctaudit_version)) < 0 ||
-	    (k = rd_str(d, j, "generated_at", false, &r->generated_at)) < 0)
+	    (k = rd_str(d, j, "generated_at", false, &r->generated_at)) < 0 ||
+	    (k = rd_str(d, j, "catalog_digest", false, &r->catalog_digest)) < 0)
 		return k;
 
 	k = rd_get(d, j, "profiles", JSON_ARRAY, true, &v);

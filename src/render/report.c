@@ -549,9 +549,11 @@ char *cta_report_profiles_text(const json_t *profiles)
 		return NULL;
 	json_array_foreach(profiles, i, x)
 		w = MAX(w, strlen(str(x, "profile") ?: ""));
+	/* with the file each came from: a site file in /etc/ctaudit may hide the
+	 * shipped profile of the same name */
 	json_array_foreach(profiles, i, x)
-		fprintf(f, "%-*s  %s\n", (int)w, str(x, "profile") ?: "",
-			str(x, "description") ?: "");
+		fprintf(f, "%-*s  %s  (%s)\n", (int)w, str(x, "profile") ?: "",
+			str(x, "description") ?: "", str(x, "file") ?: "?");
 	if (fclose(TAKE_PTR(f)) != 0)
 		return NULL;
 	return TAKE_PTR(buf);

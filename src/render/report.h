@@ -14,6 +14,7 @@
 
 struct cta_report;
 struct cta_report_target;
+struct cta_remediation;
 
 struct cta_report_opts {
 	bool color; /* ANSI colours */
@@ -37,6 +38,9 @@ char *cta_report_render_json(const struct cta_report *report);
 /* The report's `target` object, also embedded in the plan's JSON.  NULL on ENOMEM. */
 json_t *cta_report_target_to_json(const struct cta_report_target *t);
 
+/* A failing result's remediation as in docs/audit-json.md ("Remediation").  NULL on ENOMEM. */
+json_t *cta_report_remediation_to_json(const struct cta_remediation *m);
+
 /*
  * Read a saved report back (plan --report, apply --report), checking every
  * type and the documented shape.  Returns 0 and a new report, -EINVAL with
@@ -56,7 +60,8 @@ char *cta_report_explain_all_text(const json_t *rules);
 /* `ctaudit explain --all --format markdown`: the whole catalog (array of rules). */
 char *cta_report_explain_markdown(const json_t *rules);
 
-/* `ctaudit profiles list`: one line per profile (cta_policy_profiles_json()), names aligned. */
+/* `ctaudit profiles list`: one line per profile (cta_policy_profiles_json()), names
+ * aligned, with the file it came from. */
 char *cta_report_profiles_text(const json_t *profiles);
 
 /* `ctaudit profiles show NAME`: the effective profile, YAML-like. */

@@ -31,14 +31,26 @@ char *cta_path_join(const char *root, const char *path)
 ssize_t cta_read_file(const char *path, size_t max, char **ret)
 {
 	_cleanup_close_ int fd = -EBADF;
+	struct stat st;
+
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return cta_negerrno();
+	if (fstat(fd, &st) < 0)
+		return cta_negerrno();
+	if (!S_ISREG(st.st_mode))
+		return S_ISDIR(st.st_mode) ? -EISDIR : -EMEDIUMTYPE;
+	return cta_read_fd(fd, max, ret);
+}
+
+ssize_t cta_read_fd(int fd, size_t max, char **ret)
+{
 	_cleanup_free_ char *buf = NULL;
 	size_t len = 0, cap = 0;
 
 	if (max == 0)
 		max = 64u << 20;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return cta_negerrno();
 	for (;;) {
 		ssize_t k;
 
@@ -387,6 +399,12 @@ char *cta_strerror(int negerr, char buf[static CTA_STRERROR_MAX])
 	char tmp[CTA_STRERROR_MAX];
 	const char *e = strerror_r(negerr < 0 ? -negerr : negerr, tmp, sizeof(tmp));
 
+	if (negerr == -EMEDIUMTYPE || negerr == EMEDIUMTYPE)
+		e = "not a regular file";
+	else if (negerr == -EOWNERDEAD || negerr == EOWNERDEAD)
+		e = "not owned by root";
+	else if (negerr == -ENOTRECOVERABLE || negerr == ENOTRECOVERABLE)
+		e = "writable by group or others";
 	snprintf(buf, CTA_STRERROR_MAX, "%s", e);
 	/* "Permission denied" -> "permission denied"; leave acronyms ("ENOMEM"...) alone */
 	if (isupper((unsigned char)buf[0]) && !isupper((unsigned char)buf[1]))

@@ -20,8 +20,13 @@ char *cta_path_join(const char *root, const char *path);
  * Read a whole file into a NUL-terminated buffer (owned by the caller).  Works
  * for /proc and /sys files whose size is reported as 0.  Returns the length or
  * negative errno.  @max bounds the size (0: 64 MiB); larger files give -EFBIG.
+ * Only regular files are read: a FIFO or device gives -EMEDIUMTYPE ("not a
+ * regular file" in cta_strerror), a directory -EISDIR, and nothing blocks.
  */
 ssize_t cta_read_file(const char *path, size_t max, char **ret);
+
+/* The same from an open fd (read to its end). */
+ssize_t cta_read_fd(int fd, size_t max, char **ret);
 
 /* cta_read_file relative to @root (see cta_path_join). */
 ssize_t cta_read_file_at(const char *root, const char *path, size_t max, char **ret);

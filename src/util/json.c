@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <string.h>
+#include "util/fileio.h"
 #include "util/json.h"
 #include "util/banned.h"
 
@@ -57,14 +58,26 @@ char *cta_json_dumps(const json_t *j)
 
 int cta_json_load_file(const char *path, json_t **ret, char **ret_err)
 {
+	_cleanup_free_ char *text = NULL;
 	json_error_t err;
-	json_t *j = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
+	ssize_t n;
+	json_t *j;
 
+	/* a regular file of bounded size: a FIFO must not block, a huge file not exhaust memory */
+	n = cta_read_file(path, CTA_JSON_MAX_BYTES, &text);
+	if (n < 0) {
+		if (ret_err && asprintf(ret_err, "%s: %s", path,
+					n == -EFBIG ? "larger than " CTA_JSON_MAX_TEXT :
+						      CTA_STRERROR((int)n)) < 0)
+			*ret_err = NULL;
+		return n == -ENOENT ? -ENOENT : -EINVAL;
+	}
+	j = json_loadb(text, (size_t)n, JSON_REJECT_DUPLICATES, &err);
 	if (!j) {
 		if (ret_err && asprintf(ret_err, "%s:%d:%d: %s", path, err.line < 1 ? 1 : err.line,
 					err.column < 1 ? 1 : err.column, err.text) < 0)
 			*ret_err = NULL;
-		return err.line < 0 && strstr(err.text, "unable to open") ? -ENOENT : -EINVAL;
+		return -EINVAL;
 	}
 	*ret = j;
 	return 0;

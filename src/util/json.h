@@ -32,9 +32,13 @@ int cta_json_dumpf(const json_t *j, FILE *f);
 char *cta_json_dumps(const json_t *j);
 
 /*
- * Load a JSON document from @path.  On a syntax error fills @ret_err with a
- * "file:line:col: message" string (caller frees) and returns -EINVAL.
+ * Load a JSON document from @path, a regular file of at most
+ * CTA_JSON_MAX_BYTES.  On a syntax error, a FIFO or device, or a file too
+ * large, fills @ret_err with a "file:line:col: message" or "file: message"
+ * string (caller frees) and returns -EINVAL; -ENOENT when it does not exist.
  */
+#define CTA_JSON_MAX_BYTES (32u << 20)
+#define CTA_JSON_MAX_TEXT "32 MiB"
 int cta_json_load_file(const char *path, json_t **ret, char **ret_err);
 
 /*

@@ -47,7 +47,7 @@ _cta_cleanup() {
 		ip netns del "$ns" 2>/dev/null
 	done
 	# and the directories, when the tests created them
-	rmdir /var/lib/ctaudit/baseline /var/lib/ctaudit 2>/dev/null
+	rmdir /var/lib/ctaudit/baseline /var/lib/ctaudit/journal /var/lib/ctaudit 2>/dev/null
 	for d in "${_cta_tmpdirs[@]}"; do
 		rm -rf "$d"
 	done

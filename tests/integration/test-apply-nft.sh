@@ -115,7 +115,15 @@ grep -q "roll it back first" "$T/rb1" || cta_fail "refusal does not say why"
 cta_assert_eq "refused rollback changed nothing" "$(cta_in "$NS" sysctl -n net.ipv4.tcp_timestamps)" 1
 "$CTAUDIT" rollback --root "$R" "$id2" >/dev/null || cta_fail "rollback of the newest failed"
 cta_assert_eq "after rollback 2" "$(cta_in "$NS" sysctl -n net.ipv4.tcp_timestamps)" 2
-"$CTAUDIT" rollback --root "$R" "$id1" >/dev/null || cta_fail "rollback of the older failed"
+# the value set by hand after apply 1 is drift: listed, and kept without --force
+rc=0
+"$CTAUDIT" rollback --root "$R" "$id1" >"$T/rb1" 2>&1 || rc=$?
+cta_assert_eq "rollback over a later change" "$rc" 1
+grep -qF "net.ipv4.tcp_timestamps is '2', the apply set '1'" "$T/rb1" ||
+	{ cat "$T/rb1"; cta_fail "drift not listed"; }
+cta_assert_eq "refused rollback kept the later value" "$(cta_in "$NS" sysctl -n net.ipv4.tcp_timestamps)" 2
+"$CTAUDIT" rollback --force --root "$R" "$id1" >/dev/null 2>"$T/rb1f" || cta_fail "rollback --force of the older failed"
+grep -qF "overwriting: net.ipv4.tcp_timestamps is '2'" "$T/rb1f" || cta_fail "--force does not say what it overwrote"
 cta_assert_eq "after rollback 1" "$(cta_in "$NS" sysctl -n net.ipv4.tcp_timestamps)" 0
 cmp "$T/orig/etc/nftables.conf" "$R/etc/nftables.conf" || cta_fail "nftables.conf not restored"
 cta_assert_eq "ruleset after both rollbacks" "$(cta_in "$NS" nft list ruleset)" "$ruleset_before"

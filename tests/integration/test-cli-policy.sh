@@ -83,9 +83,9 @@ cta_assert_eq "explain md one" "$(rc "$CTAUDIT" explain t.usage --format markdow
 
 # profiles
 cta_assert_eq "profiles" "$(rc "$CTAUDIT" profiles)" 0
-cta_assert_eq "profiles list" "$(cat "$tmp/out")" "api-server  test server
-base        test base
-db-client   test client"
+cta_assert_eq "profiles list" "$(cat "$tmp/out")" "api-server  test server  ($CTAUDIT_DATADIR/profiles/api-server.yaml)
+base        test base  ($CTAUDIT_DATADIR/profiles/base.yaml)
+db-client   test client  ($CTAUDIT_DATADIR/profiles/db-client.yaml)"
 cta_assert_eq "profiles show" "$(rc "$CTAUDIT" profiles show db-client --format json)" 0
 cta_assert_eq "show severity" "$(cta_jq "$tmp/out" '.rules["t.reuse"].severity')" "high"
 cta_assert_eq "show params" "$(cta_jq "$tmp/out" '.rules["t.usage"].params.high_ratio')" "0.5"

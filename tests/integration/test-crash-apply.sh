@@ -7,6 +7,10 @@
 . "$(dirname "$0")/lib.sh"
 cta_require_root
 cta_require nft cc
+# the hook exists only in test builds (CMake option CTA_FAULT_HOOK)
+if [ -n "${CTA_BINDIR:-}" ] && grep -q '^CTA_FAULT_HOOK:BOOL=OFF' "$CTA_BINDIR/CMakeCache.txt" 2>/dev/null; then
+	cta_skip "built without CTA_FAULT_HOOK"
+fi
 
 cta_tmpdir T
 R=$T/root

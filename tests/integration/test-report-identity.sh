@@ -23,7 +23,7 @@ ino=$(stat -L -c %i "/run/netns/$NS")
 cta_assert_eq "target" "$(cta_jq "$T/r.json" '.target | "\(.netns) \(.netns_inode) \(.offline) \(.root)"')" \
 	"other $ino false $R"
 cta_assert_eq "hostname" "$(cta_jq "$T/r.json" .target.hostname)" "$(cta_in "$NS" uname -n)"
-cta_assert_eq "version" "$(cta_jq "$T/r.json" .ctaudit_version)" "$("$CTAUDIT" --version | awk '{print $2}')"
+cta_assert_eq "version" "$(cta_jq "$T/r.json" .ctaudit_version)" "$("$CTAUDIT" --version | awk 'NR == 1 { print $2 }')"
 cta_jq "$T/r.json" .generated_at | grep -Eqx '[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z' ||
 	cta_fail "generated_at is not a UTC time"
 

@@ -33,6 +33,9 @@ grep -qx '#net.ipv4.tcp_timestamps=0' "$R/etc/sysctl.conf" || cta_fail "override
 grep -qx '#net.ipv4.tcp_tw_recycle = 1' "$R/etc/sysctl.conf" || cta_fail "stale key not commented out"
 grep -q '^# ctaudit: commented out, stale key net.ipv4.tcp_tw_recycle (rule ' "$R/etc/sysctl.conf" ||
 	cta_fail "no note naming ctaudit and the rule"
+# issue 9 item 10: the note names the value that was overridden (ours), then this line's
+grep -qF '# ctaudit: commented out, it overrode net.ipv4.tcp_timestamps = 1 in /etc/sysctl.d/90-ctaudit-db-client.conf with 0 (rule ' \
+	"$R/etc/sysctl.conf" || { cat "$R/etc/sysctl.conf"; cta_fail "override note names the wrong value"; }
 cta_assert_eq "timestamps" "$(cta_in "$NS" sysctl -n net.ipv4.tcp_timestamps)" 1
 "$CTAUDIT" rollback --list --root "$R" | grep -q ' applied ' || cta_fail "--list does not show the apply"
 

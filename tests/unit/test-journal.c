@@ -10,10 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
+#include "apply/apply.h"
 #include "apply/fsroot.h"
 #include "util/fileio.h"
 #include "apply/journal.h"
 #include "util/json.h"
+#include "util/rootfs.h"
 
 static struct cta_journal *sample(void)
 {
@@ -26,10 +29,22 @@ static struct cta_journal *sample(void)
 	j->netns = strdup("cta-x");
 	j->n_files = 2;
 	j->files = calloc(2, sizeof(*j->files));
-	j->files[0] = (struct cta_journal_file){ strdup("/etc/sysctl.d/90-ctaudit-db-client.conf"),
-						 false, 0644, NULL };
-	j->files[1] = (struct cta_journal_file){ strdup("/etc/sysctl.conf"), true, 0600,
-						 strdup("files/1") };
+	j->files[0] = (struct cta_journal_file){
+		.path = strdup("/etc/sysctl.d/90-ctaudit-db-client.conf"),
+		.mode = 0644,
+		.written = strdup("files/0.new"),
+	};
+	j->files[1] = (struct cta_journal_file){ .path = strdup("/etc/sysctl.conf"),
+						 .existed = true,
+						 .mode = 0600,
+						 .uid = 12,
+						 .gid = 34,
+						 .backup = strdup("files/1"),
+						 .written = strdup("files/1.new") };
+	j->target = (struct cta_journal_target){ .netns_inode = 4026531840u,
+						 .netns_initial = false,
+						 .root = strdup("/tmp/r"),
+						 .hostname = strdup("h1") };
 	j->n_sysctls = 1;
 	j->sysctls = calloc(1, sizeof(*j->sysctls));
 	j->sysctls[0] = (struct cta_journal_sysctl){ strdup("net.ipv4.ip_local_port_range"),
@@ -60,11 +75,18 @@ static void assert_same(const struct cta_journal *a, const struct cta_journal *b
 	assert_string_equal(a->created_at, b->created_at);
 	assert_string_equal(a->profile, b->profile);
 	assert_string_equal(a->netns, b->netns);
+	assert_int_equal(a->target.netns_inode, b->target.netns_inode);
+	assert_int_equal(a->target.netns_initial, b->target.netns_initial);
+	assert_string_equal(a->target.root, b->target.root);
+	assert_string_equal(a->target.hostname, b->target.hostname);
 	assert_int_equal(a->n_files, b->n_files);
 	for (size_t i = 0; i < a->n_files; i++) {
 		assert_string_equal(a->files[i].path, b->files[i].path);
 		assert_int_equal(a->files[i].existed, b->files[i].existed);
 		assert_int_equal(a->files[i].mode, b->files[i].mode);
+		assert_int_equal(a->files[i].uid, b->files[i].uid);
+		assert_int_equal(a->files[i].gid, b->files[i].gid);
+		assert_string_equal(a->files[i].written, b->files[i].written);
 		if (a->files[i].backup)
 			assert_string_equal(a->files[i].backup, b->files[i].backup);
 		else
@@ -112,10 +134,9 @@ static void test_malformed(void **state)
 	struct cta_journal *j = sample(), *k = NULL;
 	json_t *o = NULL;
 
-	/* a backup that leaves the journal directory */
-	free(j->files[1].backup);
-	j->files[1].backup = strdup("../../etc/shadow");
+	/* no target: a journal that cannot be bound to what it changed */
 	assert_int_equal(cta_journal_to_json(j, &o), 0);
+	json_object_del(o, "target");
 	assert_int_equal(cta_journal_from_json(o, &k), -EINVAL);
 	json_decref(o);
 	/* unknown state */
@@ -125,7 +146,7 @@ static void test_malformed(void **state)
 	json_object_set_new(o, "state", json_string("half-done"));
 	assert_int_equal(cta_journal_from_json(o, &k), -EINVAL);
 	json_object_set_new(o, "state", json_string("rolled-back"));
-	json_object_set_new(o, "schema_version", json_integer(2));
+	json_object_set_new(o, "schema_version", json_integer(1));
 	assert_int_equal(cta_journal_from_json(o, &k), -EINVAL);
 	json_decref(o);
 	assert_null(k);
@@ -179,6 +200,207 @@ static void test_save_load_list(void **state)
 	cta_journal_free(j);
 }
 
+/* The state directory: created 0755/0700, refused when a symlink, foreign or writable by others. */
+static void test_state_dir(void **state)
+{
+	char root[] = "/tmp/cta-state-XXXXXX", out[] = "/tmp/cta-state-out-XXXXXX";
+	char *cmd = NULL, *bad = NULL, *id = NULL, *p = NULL, **ids = NULL;
+	struct stat st;
+	mode_t old = umask(077);
+	int fd;
+
+	assert_non_null(mkdtemp(root));
+	assert_non_null(mkdtemp(out));
+	fd = cta_journal_open_state(root, true, &bad);
+	assert_true(fd >= 0);
+	close(fd);
+	umask(old);
+	assert_true(asprintf(&p, "%s/var/lib", root) > 0);
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0755);
+	free(p);
+	assert_true(asprintf(&p, "%s/var/lib/ctaudit/journal", root) > 0);
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0700);
+
+	/* writable by others */
+	assert_int_equal(chmod(p, 0777), 0);
+	assert_int_equal(cta_journal_open_state(root, false, &bad), -CTA_EWRITABLE);
+	assert_string_equal(bad, "/var/lib/ctaudit/journal");
+	free(bad), bad = NULL;
+	assert_int_equal(cta_journal_create(root, &id), -CTA_EWRITABLE);
+	assert_int_equal(cta_journal_list(root, &ids), -CTA_EWRITABLE);
+	assert_int_equal(chmod(p, 0700), 0);
+	free(p);
+	/* a symlink to a directory outside */
+	assert_true(asprintf(&cmd, "rm -rf %1$s/var/lib/ctaudit && ln -s %2$s %1$s/var/lib/ctaudit",
+			     root, out) > 0);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	assert_int_equal(cta_journal_open_state(root, true, &bad), -ELOOP);
+	assert_string_equal(bad, "/var/lib/ctaudit");
+	free(bad), bad = NULL;
+	assert_int_equal(cta_journal_create(root, &id), -ELOOP);
+	assert_true(asprintf(&p, "%s/journal", out) > 0);
+	assert_int_equal(stat(p, &st), -1); /* nothing created outside */
+	free(p);
+	/* owned by another user */
+	if (geteuid() == 0) {
+		assert_true(
+			asprintf(
+				&cmd,
+				"rm %1$s/var/lib/ctaudit && mkdir -m 0700 %1$s/var/lib/ctaudit && chown 65534 %1$s/var/lib/ctaudit",
+				root) > 0);
+		assert_int_equal(system(cmd), 0);
+		free(cmd);
+		assert_int_equal(cta_journal_open_state(root, false, &bad), -CTA_EBADOWNER);
+		free(bad), bad = NULL;
+	}
+	/* only files/N and files/N.new below a journal */
+	assert_int_equal(cta_journal_put(root, "x", "../../x", "a", 1), -EINVAL);
+	assert_int_equal(cta_journal_put(root, "x", "files/../0", "a", 1), -EINVAL);
+	assert_true(asprintf(&cmd, "rm -rf '%s' '%s'", root, out) > 0);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+}
+
+/* What rollback checks before it changes anything: the allow-list and the target. */
+static void test_check_journal(void **state)
+{
+	struct cta_journal *j = sample();
+	struct cta_apply_opts o = { 0 };
+	char *err = NULL;
+
+	/* a directory the apply created must hold one of its files */
+	free(j->dirs[0]), free(j->dirs[1]);
+	j->dirs[0] = strdup("/etc/sysctl.d");
+	j->n_dirs = 1;
+	assert_int_equal(cta_apply_check_journal(j, &o, &err), 0);
+	assert_null(err);
+	{
+		static const char *const bad_paths[] = { "/../../tmp/x", "/etc/shadow",
+							 "/etc/sysctl.d/../passwd",
+							 "/etc/sysctl.d/x.txt" };
+
+		for (size_t i = 0; i < sizeof(bad_paths) / sizeof(bad_paths[0]); i++) {
+			char *keep = j->files[1].path;
+
+			j->files[1].path = (char *)bad_paths[i];
+			assert_int_equal(cta_apply_check_journal(j, &o, &err), -CTA_EREFUSED);
+			assert_non_null(strstr(err, "ctaudit never writes"));
+			free(err), err = NULL;
+			j->files[1].path = keep;
+		}
+	}
+	j->files[1].mode = 04755;
+	assert_int_equal(cta_apply_check_journal(j, &o, &err), -CTA_EREFUSED);
+	free(err), err = NULL;
+	j->files[1].mode = 0600;
+	free(j->sysctls[0].previous);
+	j->sysctls[0].previous = strdup("1\nkernel.modprobe = /tmp/x");
+	assert_int_equal(cta_apply_check_journal(j, &o, &err), -CTA_EREFUSED);
+	free(err), err = NULL;
+	free(j->sysctls[0].key);
+	j->sysctls[0].key = strdup("kernel.core_pattern");
+	assert_int_equal(cta_apply_check_journal(j, &o, &err), -CTA_EREFUSED);
+	assert_non_null(strstr(err, "kernel.core_pattern"));
+	free(err), err = NULL;
+	free(j->sysctls[0].key), free(j->sysctls[0].previous);
+	j->sysctls[0].key = strdup("net.ipv4.ip_local_port_range");
+	j->sysctls[0].previous = strdup("32768\t60999");
+	free(j->dirs[0]);
+	j->dirs[0] = strdup("/var/lib");
+	assert_int_equal(cta_apply_check_journal(j, &o, &err), -CTA_EREFUSED);
+	free(err);
+	cta_journal_free(j);
+}
+
+static void test_check_target(void **state)
+{
+	struct cta_journal_target was = { 4026532291u, false, (char *)"/tmp/r", (char *)"h1" };
+	struct cta_journal_target now = was;
+	char *err = NULL;
+
+	assert_int_equal(cta_apply_check_target(&was, &now, &err), 0);
+	now.netns_inode = 4026531840u;
+	assert_int_equal(cta_apply_check_target(&was, &now, &err), -CTA_EREFUSED);
+	assert_non_null(strstr(err, "network namespace"));
+	free(err), err = NULL;
+	now = was;
+	now.netns_initial = true;
+	assert_int_equal(cta_apply_check_target(&was, &now, &err), -CTA_EREFUSED);
+	free(err), err = NULL;
+	now = was;
+	now.root = (char *)"/";
+	assert_int_equal(cta_apply_check_target(&was, &now, &err), -CTA_EREFUSED);
+	assert_non_null(strstr(err, "root"));
+	free(err), err = NULL;
+	now = was;
+	now.hostname = (char *)"h2";
+	assert_int_equal(cta_apply_check_target(&was, &now, &err), -CTA_EREFUSED);
+	free(err), err = NULL;
+	/* an --offline apply changed files only: any namespace */
+	was.netns_inode = 0;
+	now = was;
+	now.netns_inode = 1234;
+	assert_int_equal(cta_apply_check_target(&was, &now, &err), 0);
+}
+
+/* Drift: files and values changed since the apply are listed. */
+static void test_drift(void **state)
+{
+	char root[] = "/tmp/cta-drift-XXXXXX", *cmd = NULL, **v = NULL, *procfs = NULL;
+	struct cta_journal *j = calloc(1, sizeof(*j));
+	struct cta_apply_opts o = { 0 };
+
+	assert_non_null(mkdtemp(root));
+	assert_true(asprintf(&cmd,
+			     "mkdir -p %1$s/etc/sysctl.d %1$s/proc/sys/net/ipv4 && "
+			     "printf 'a = 1\n' > %1$s/etc/sysctl.d/90-x.conf && "
+			     "printf '1\n' > %1$s/proc/sys/net/ipv4/tcp_timestamps",
+			     root) > 0);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	assert_true(asprintf(&procfs, "%s/proc", root) > 0);
+	o.root = root;
+	o.procfs = procfs;
+	assert_int_equal(cta_journal_create(root, &j->id), 0);
+	j->state = CTA_JOURNAL_APPLIED;
+	j->n_files = 1;
+	j->files = calloc(1, sizeof(*j->files));
+	j->files[0] = (struct cta_journal_file){ .path = strdup("/etc/sysctl.d/90-x.conf"),
+						 .mode = 0644,
+						 .written = strdup("files/0.new") };
+	assert_int_equal(cta_journal_put(root, j->id, "files/0.new", "a = 1\n", 6), 0);
+	j->n_sysctls = 1;
+	j->sysctls = calloc(1, sizeof(*j->sysctls));
+	j->sysctls[0] = (struct cta_journal_sysctl){ strdup("net.ipv4.tcp_timestamps"), strdup("0"),
+						     strdup("1") };
+	assert_int_equal(cta_apply_drift(j, &o, &v), 0);
+	cta_strv_free(v);
+	/* an edit of the file and a value set by someone else */
+	assert_true(asprintf(&cmd,
+			     "printf 'a = 1\nb = 2\n' > %1$s/etc/sysctl.d/90-x.conf && "
+			     "printf '2\n' > %1$s/proc/sys/net/ipv4/tcp_timestamps",
+			     root) > 0);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	assert_int_equal(cta_apply_drift(j, &o, &v), 2);
+	assert_string_equal(v[0], "'/etc/sysctl.d/90-x.conf' was changed since the apply");
+	assert_string_equal(v[1], "net.ipv4.tcp_timestamps is '2', the apply set '1'");
+	cta_strv_free(v);
+	/* back to the value before the apply: not drift (an interrupted apply) */
+	assert_true(asprintf(&cmd, "printf '0\n' > %s/proc/sys/net/ipv4/tcp_timestamps", root) > 0);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	assert_int_equal(cta_apply_drift(j, &o, &v), 1);
+	cta_strv_free(v);
+	assert_true(asprintf(&cmd, "rm -rf '%s'", root) > 0);
+	assert_int_equal(system(cmd), 0);
+	free(cmd), free(procfs);
+	cta_journal_free(j);
+}
+
 /* Symlinks below --root resolve inside the root, never on the real host. */
 static void test_fsroot(void **state)
 {
@@ -222,10 +444,10 @@ static void test_fsroot(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_roundtrip),
-		cmocka_unit_test(test_malformed),
-		cmocka_unit_test(test_save_load_list),
-		cmocka_unit_test(test_fsroot),
+		cmocka_unit_test(test_roundtrip),      cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_save_load_list), cmocka_unit_test(test_state_dir),
+		cmocka_unit_test(test_check_journal),  cmocka_unit_test(test_check_target),
+		cmocka_unit_test(test_drift),	       cmocka_unit_test(test_fsroot),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -35,6 +35,11 @@ static void test_parse(void **state)
 		{ "netstat.Tcp.CurrEstab", 4 },
 		{ "netstat.Udp.InDatagrams", 26 },
 		{ "netstat.Udp.NoPorts", 1 },
+		/* neighbour cache: entries repeats per CPU (kept once), the rest is summed */
+		{ "netstat.ArpCache.entries", 1024 },
+		{ "netstat.ArpCache.table_fulls", 7 },
+		{ "netstat.ArpCache.forced_gc_runs", 4 },
+		{ "netstat.ArpCache.allocs", 0x32 + 0x29 },
 	};
 	struct cta_collect_opts o = { .procfs = FIX "/proc" };
 	json_t *facts = collect(&o), *v;
@@ -49,7 +54,9 @@ static void test_parse(void **state)
 	v = cta_json_path(facts, "netstat.TcpExt.TCPOrigDataSent");
 	assert_true(json_is_real(v));
 	assert_true(json_real_value(v) > 1.8e19);
-	assert_int_equal(json_object_size(json_object_get(facts, "netstat")), 5);
+	/* TcpExt, IpExt, Ip, Tcp, Udp and ArpCache; no ndisc_cache in the fixture */
+	assert_int_equal(json_object_size(json_object_get(facts, "netstat")), 6);
+	assert_int_equal(json_object_size(cta_json_path(facts, "netstat.ArpCache")), 13);
 	assert_int_equal(json_object_size(cta_json_path(facts, "netstat.TcpExt")), 6);
 	assert_int_equal(json_object_size(cta_json_path(facts, "netstat.Tcp")), 6);
 	assert_null(json_object_get(facts, "unavailable"));

@@ -9,7 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include "plan/converge.h"
 #include "plan/plan.h"
+#include "policy/policy.h"
 #include "render/plan-render.h"
 #include "render/report.h"
 #include "util/fileio.h"
@@ -243,8 +246,8 @@ static void test_precedence(void **state)
 		assert_string_equal(
 			f->new,
 			"# local tuning\n"
-			"# ctaudit: commented out, it overrode net.ipv4.tcp_tw_reuse = 0 in "
-			"/etc/sysctl.d/90-ctaudit-db-client.conf (rule "
+			"# ctaudit: commented out, it overrode net.ipv4.tcp_tw_reuse = 1 in "
+			"/etc/sysctl.d/90-ctaudit-db-client.conf with 0 (rule "
 			"tcp.tw_reuse.client_under_pressure)\n"
 			"#net.ipv4.tcp_tw_reuse = 0\n"
 			"net.core.somaxconn = 1024\n");
@@ -397,12 +400,10 @@ static void test_notrack(void **state)
 	t = cta_render_notrack_iptables(&p->notrack.want);
 	assert_string_equal(
 		t, "*raw\n"
-		   ":PREROUTING ACCEPT [0:0]\n"
-		   ":OUTPUT ACCEPT [0:0]\n"
 		   ":CTAUDIT_OUTPUT - [0:0]\n"
 		   ":CTAUDIT_PREROUTING - [0:0]\n"
-		   "-A PREROUTING -j CTAUDIT_PREROUTING\n"
-		   "-A OUTPUT -j CTAUDIT_OUTPUT\n"
+		   "-I PREROUTING 1 -j CTAUDIT_PREROUTING\n"
+		   "-I OUTPUT 1 -j CTAUDIT_OUTPUT\n"
 		   "-A CTAUDIT_PREROUTING -p tcp -m tcp --dport 8080 -j CT --notrack\n"
 		   "-A CTAUDIT_PREROUTING -p udp -m udp --dport 5000:5010 -j CT --notrack\n"
 		   "-A CTAUDIT_OUTPUT -p tcp -m tcp --sport 8080 -j CT --notrack\n"
@@ -632,8 +633,8 @@ static void test_fix_override_ignore_errors_line(void **state)
 		assert_true(
 			asprintf(&want,
 				 "# local tuning\n"
-				 "# ctaudit: commented out, it overrode net.ipv4.tcp_tw_reuse = 0 "
-				 "in /etc/sysctl.d/90-ctaudit-db-client.conf (rule "
+				 "# ctaudit: commented out, it overrode net.ipv4.tcp_tw_reuse = 1 "
+				 "in /etc/sysctl.d/90-ctaudit-db-client.conf with 0 (rule "
 				 "tcp.tw_reuse.client_under_pressure)\n"
 				 "#%s\n"
 				 "net.core.somaxconn = 1024\n",
@@ -665,6 +666,255 @@ static void test_only_failing(void **state)
 	json_decref(facts), json_decref(report);
 }
 
+/* rules.v4 without a raw section: ours is appended once, and a second
+ * rendering of the result changes nothing (apply twice = apply once) */
+static void test_persistent_idempotent(void **state)
+{
+	struct cta_notrack_port v[1];
+	struct cta_plan_ports ps = { v, 1 };
+	const char *old =
+		"*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp --dport 21 -j ACCEPT\nCOMMIT\n";
+	char *once, *twice;
+
+	assert_int_equal(cta_notrack_port_init(&v[0], 0, "tcp", "8080"), 0);
+	once = cta_render_iptables_persistent(old, &ps);
+	assert_non_null(once);
+	assert_non_null(strstr(once, "-A INPUT -p tcp --dport 21 -j ACCEPT\n"));
+	assert_non_null(strstr(once, "-A PREROUTING -j CTAUDIT_PREROUTING\n"));
+	twice = cta_render_iptables_persistent(once, &ps);
+	assert_string_equal(twice, once);
+	free(twice);
+	/* a raw section written by the --noflush fragment is recognised too */
+	twice = cta_render_iptables_persistent(
+		"*raw\n:CTAUDIT_OUTPUT - [0:0]\n:CTAUDIT_PREROUTING - [0:0]\n"
+		"-I PREROUTING 1 -j CTAUDIT_PREROUTING\n-I OUTPUT 1 -j CTAUDIT_OUTPUT\n"
+		"-A PREROUTING -p tcp -m tcp --dport 21 -j CT --helper ftp\nCOMMIT\n",
+		&ps);
+	assert_null(strstr(twice, "-I PREROUTING"));
+	assert_non_null(strstr(twice, "--helper ftp"));
+	free(twice);
+	free(once);
+}
+
+/* ---- convergence (cta_plan_converge) with the real catalog ---- */
+
+struct eval {
+	struct cta_policy *pol;
+	const char *profiles[2];
+	unsigned calls;
+	bool oscillate; /* ask for a different keepalive value every time */
+};
+
+static int evaluate(void *u, json_t *facts, struct cta_report **ret)
+{
+	struct eval *e = u;
+	struct cta_diags d = { 0 };
+	int r = cta_policy_audit(e->pol, e->profiles, facts, &d, ret);
+
+	cta_diags_done(&d);
+	e->calls++;
+	if (r < 0 || !e->oscillate)
+		return r;
+	/* a rule that never settles: its fix changes what it asks for */
+	for (size_t i = 0; i < (*ret)->n_results; i++) {
+		struct cta_result *res = &(*ret)->results[i];
+		struct cta_remediation *rem = res->remediation;
+
+		if (res->status != CTA_RESULT_FAIL || !rem || !rem->n_sysctl)
+			continue;
+		free(rem->sysctl[0].value);
+		assert_true(asprintf(&rem->sysctl[0].value, "%u", 7000 + e->calls % 2) > 0);
+		break;
+	}
+	return 0;
+}
+
+static char *profile_dir;
+
+static struct cta_policy *load_policy(void)
+{
+	const char *dirs[] = { profile_dir, NULL };
+	struct cta_policy_opts o = { .profile_dirs = dirs };
+	struct cta_diags d = { 0 };
+	struct cta_policy *p = NULL;
+
+	if (cta_policy_load(&o, &d, &p) < 0) {
+		cta_diags_print(&d, stderr);
+		fail_msg("cannot load the catalog");
+	}
+	cta_diags_done(&d);
+	return p;
+}
+
+static json_t *seed000(void)
+{
+	char *path = NULL, *err = NULL;
+	json_t *j = NULL;
+
+	assert_true(asprintf(&path, "%s/facts/seed-000-tw-recycle-conntrack-full.json",
+			     CTA_FIXTURES) > 0);
+	if (cta_json_load_file(path, &j, &err) < 0)
+		fail_msg("cannot load %s: %s", path, err ? err : "?");
+	free(path);
+	return j;
+}
+
+static int converge(json_t *facts, struct eval *e, struct cta_plan **ret, char **why)
+{
+	struct memfs m = { base_tree, NULL };
+	struct cta_plan_fs fs = { .read = mem_read, .resolve = mem_resolve, .userdata = &m };
+	struct cta_plan_opts o = { .fs = &fs };
+	_cleanup_report_ struct cta_report *rep = NULL;
+
+	assert_int_equal(evaluate(e, facts, &rep), 0);
+	return cta_plan_converge(facts, rep, &o, CTA_SEVERITY_HIGH, evaluate, e, ret, why);
+}
+
+static void test_converge_seed000(void **state)
+{
+	json_t *facts = seed000();
+	struct eval e = { .pol = load_policy(), .profiles = { "db-client", NULL } };
+	struct cta_plan *p = NULL;
+	char *why = NULL;
+	const struct cta_plan_sysctl *s;
+
+	/* the seed 000: conntrack timeouts lowered too */
+	json_object_set_new(json_object_get(facts, "sysctl"),
+			    "net.netfilter.nf_conntrack_tcp_timeout_established",
+			    json_string("300"));
+	assert_int_equal(converge(facts, &e, &p, &why), 0);
+	assert_null(why);
+	s = sys(p, "net.ipv4.tcp_keepalive_time");
+	assert_non_null(s);
+	assert_string_equal(s->value, "7200");
+	/* only visible once keepalive is fixed: planned in the same run */
+	s = sys(p, "net.netfilter.nf_conntrack_tcp_timeout_established");
+	assert_non_null(s);
+	assert_string_equal(s->value, "432000");
+	assert_int_equal(s->runtime, CTA_PLAN_RT_SET);
+	assert_string_equal(s->rule, "conntrack.timeout.established_below_keepalive");
+	assert_int_equal(p->rounds, 2);
+	assert_int_equal(p->n_refused, 0);
+	/* the predicted facts of the final plan ask for nothing more */
+	{
+		json_t *pf = NULL;
+		struct cta_report *r2 = NULL;
+
+		assert_int_equal(cta_plan_predict(facts, p, &pf), 0);
+		assert_string_equal(json_string_value(json_object_get(
+					    json_object_get(pf, "sysctl"),
+					    "net.netfilter.nf_conntrack_tcp_timeout_established")),
+				    "432000");
+		assert_int_equal(evaluate(&e, pf, &r2), 0);
+		for (size_t i = 0; i < r2->n_results; i++)
+			if (r2->results[i].status == CTA_RESULT_FAIL && r2->results[i].remediation)
+				assert_int_equal(r2->results[i].remediation->n_sysctl, 0);
+		cta_report_free(r2);
+		json_decref(pf);
+	}
+	cta_plan_free(p);
+	cta_policy_free(e.pol);
+	json_decref(facts);
+}
+
+static void test_converge_refuses_notrack(void **state)
+{
+	json_t *facts = seed000();
+	json_t *fw = json_object_get(facts, "firewall");
+	struct eval e = { .pol = load_policy(), .profiles = { "api-notrack", NULL } };
+	struct cta_plan *p = NULL;
+	char *why = NULL;
+
+	json_object_set_new(fw, "backends", json_pack("[s]", "nf_tables"));
+	/* NOTRACK for 8080 behind a filter that drops untracked packets */
+	json_object_set_new(fw, "stateful_filter_drops_untracked", json_true());
+	assert_int_equal(converge(facts, &e, &p, &why), 0);
+	assert_int_equal(p->notrack.want.n, 0);
+	assert_false(cta_plan_notrack_changes(p));
+	assert_int_equal(p->n_refused, 1);
+	assert_int_equal(p->refused[0].kind, CTA_PLAN_ITEM_NOTRACK);
+	assert_string_equal(p->refused[0].key, "tcp/8080");
+	assert_string_equal(p->refused[0].caused, "notrack.untracked_dropped");
+	assert_string_equal(p->refused[0].rule, "notrack.missing_for_role");
+	assert_non_null(strstr(p->refused[0].reason, "ct state untracked accept"));
+	/* the sysctl fixes are kept */
+	assert_non_null(sys(p, "net.ipv4.tcp_keepalive_time"));
+	cta_plan_free(p);
+
+	/* without the drop the same port is planned */
+	json_object_set_new(fw, "stateful_filter_drops_untracked", json_false());
+	assert_int_equal(converge(facts, &e, &p, &why), 0);
+	assert_int_equal(p->n_refused, 0);
+	assert_int_equal(p->notrack.want.n, 1);
+	assert_string_equal(p->notrack.want.v[0].port, "8080");
+	{
+		json_t *pf = NULL, *e0;
+
+		assert_int_equal(cta_plan_predict(facts, p, &pf), 0);
+		/* ctaudit's rules as the collector reports table inet ctaudit */
+		assert_int_equal(json_array_size(cta_json_path(pf, "firewall.notrack")), 2);
+		e0 = json_array_get(cta_json_path(pf, "firewall.notrack"), 0);
+		assert_string_equal(json_string_value(json_object_get(e0, "table")), "ctaudit");
+		assert_string_equal(json_string_value(json_object_get(e0, "dport")), "8080");
+		json_decref(pf);
+	}
+	cta_plan_free(p);
+	cta_policy_free(e.pol);
+	json_decref(facts);
+}
+
+static void test_converge_no_fixed_point(void **state)
+{
+	json_t *facts = seed000();
+	struct eval e = { .pol = load_policy(),
+			  .profiles = { "db-client", NULL },
+			  .oscillate = true };
+	struct cta_plan *p = NULL;
+	char *why = NULL;
+
+	assert_int_equal(converge(facts, &e, &p, &why), -ELOOP);
+	assert_null(p);
+	assert_non_null(why);
+	assert_non_null(strstr(why, "no fixed point"));
+	free(why);
+	cta_policy_free(e.pol);
+	json_decref(facts);
+}
+
+static int setup_profiles(void **state)
+{
+	char tmpl[] = "/tmp/cta-test-plan.XXXXXX";
+	char *path = NULL;
+	FILE *f;
+
+	assert_non_null(mkdtemp(tmpl));
+	profile_dir = strdup(tmpl);
+	assert_true(asprintf(&path, "%s/api-notrack.yaml", profile_dir) > 0);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("profile: api-notrack\n"
+	      "description: api-server with NOTRACK for port 8080 (unit test)\n"
+	      "extends: api-server\n"
+	      "params:\n"
+	      "  notrack_ports: [\"8080\"]\n",
+	      f);
+	assert_int_equal(fclose(f), 0);
+	free(path);
+	return 0;
+}
+
+static int teardown_profiles(void **state)
+{
+	char *path = NULL;
+
+	assert_true(asprintf(&path, "%s/api-notrack.yaml", profile_dir) > 0);
+	unlink(path);
+	rmdir(profile_dir);
+	free(path);
+	free(profile_dir);
+	return 0;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -679,6 +929,10 @@ int main(void)
 		cmocka_unit_test(test_default_sysctl_file),
 		cmocka_unit_test(test_fix_override_ignore_errors_line),
 		cmocka_unit_test(test_only_failing),
+		cmocka_unit_test(test_persistent_idempotent),
+		cmocka_unit_test(test_converge_seed000),
+		cmocka_unit_test(test_converge_refuses_notrack),
+		cmocka_unit_test(test_converge_no_fixed_point),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, setup_profiles, teardown_profiles);
 }

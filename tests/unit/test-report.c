@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Text rendering of an audit report and of catalog descriptions, against
- * golden files in tests/fixtures/policy/report/.  CTA_UPDATE_GOLDEN=1 rewrites
+ * golden files in tests/fixtures/policy/report/.  UPDATE_GOLDEN=1 rewrites
  * them (review the diff).
  */
 #include <stdarg.h>
@@ -45,7 +45,7 @@ static struct cta_report *load_report(const char *name)
 static void golden(const char *name, const char *got)
 {
 	_cleanup_free_ char *path = NULL, *want = NULL;
-	const char *upd = getenv("CTA_UPDATE_GOLDEN");
+	const char *upd = getenv("UPDATE_GOLDEN");
 
 	assert_non_null(got);
 	assert_true(asprintf(&path, "%s/%s", DIR, name) > 0);

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <regex.h>
 #include "policy/policy.h"
 #include "util/diag.h"
 #include "util/json.h"
@@ -47,6 +48,9 @@ static int audit_json(const struct cta_policy *p, const char *const *profiles, j
 #define K8SD "k8s-node-defaults.json"
 #define DRIFT "drift.json"
 #define IDLE "healthy-6.18-idle.json"
+#define RHEL9 "healthy-rhel9.json"
+/* k8s-node-defaults without kube-proxy's evidence (no listener on 10256/10249, no KUBE- chains) */
+#define NOKP "{\"sockets\":{\"listening\":[{\"proto\":\"tcp\",\"addr\":\"0.0.0.0\",\"port\":22}]}}"
 
 /*
  * Recorded counter pairs: the "counters" section a live collection adds when
@@ -165,6 +169,17 @@ static const struct rcase cases[] = {
 	{ "tcp.max_tw_buckets.lowered", S001, "base",
 	  "{\"sockets\":{\"tcp\":null},\"host\":{\"memory_bytes\":null}}", "skip", NULL, NULL },
 
+	/* without tcp_ehash_entries (before 6.1) the default is estimated from memory
+	 * (24 GiB: about 131072) and only half of it counts as lowered */
+	{ "tcp.max_tw_buckets.lowered", HM, "base",
+	  "{\"sysctl\":{\"net.ipv4.tcp_ehash_entries\":null,\"net.ipv4.tcp_max_tw_buckets\":\"65535\"}}",
+	  "fail", "medium", NULL },
+	{ "tcp.max_tw_buckets.lowered", HM, "base",
+	  "{\"sysctl\":{\"net.ipv4.tcp_ehash_entries\":null,\"net.ipv4.tcp_max_tw_buckets\":\"65536\"}}",
+	  "pass", "medium", NULL },
+	{ "tcp.max_tw_buckets.lowered", HM, "base",
+	  "{\"sysctl\":{\"net.ipv4.tcp_max_tw_buckets\":\"131071\"}}", "fail", "medium", NULL },
+
 	/* since boot, nothing known about now: the past-event severity */
 	{ "tcp.max_tw_buckets.overflow", S001, "base", NULL, "fail", "low", "sockets:time_wait" },
 	{ "tcp.max_tw_buckets.overflow", S001, "base", "{" IVL(CT_QUIET) "}", "fail", "low", NULL },
@@ -189,10 +204,15 @@ static const struct rcase cases[] = {
 	  "sysctl:net.ipv4.tcp_keepalive_intvl" },
 	{ "tcp.keepalive.intvl_invalid", HM, "base", NULL, "pass", "medium", NULL },
 
+	/* 0 resets every idle keepalive connection without a probe: an outage */
 	{ "tcp.keepalive.probes_invalid", HM, "base",
-	  "{\"sysctl\":{\"net.ipv4.tcp_keepalive_probes\":\"-1\"}}", "fail", "medium",
+	  "{\"sysctl\":{\"net.ipv4.tcp_keepalive_probes\":\"-1\"}}", "fail", "high",
 	  "sysctl:net.ipv4.tcp_keepalive_probes" },
-	{ "tcp.keepalive.probes_invalid", HM, "base", NULL, "pass", "medium", NULL },
+	{ "tcp.keepalive.probes_invalid", HM, "base",
+	  "{\"sysctl\":{\"net.ipv4.tcp_keepalive_probes\":\"0\"}}", "fail", "high", NULL },
+	{ "tcp.keepalive.probes_invalid", HM, "base",
+	  "{\"sysctl\":{\"net.ipv4.tcp_keepalive_probes\":\"1\"}}", "pass", "high", NULL },
+	{ "tcp.keepalive.probes_invalid", HM, "base", NULL, "pass", "high", NULL },
 
 	/* ports.yaml */
 	{ "ports.ephemeral.time_wait_per_peer", S004B, "db-client", NULL, "fail", "high",
@@ -231,10 +251,35 @@ static const struct rcase cases[] = {
 	  "pass", "medium", NULL },
 
 	{ "ports.ephemeral.listener_overlap", S001, "base", NULL, "pass", "medium", NULL },
+	/* an odd port above 32768 with an even range start: bind(0)'s parity (4.6+), random */
+	{ "ports.ephemeral.listener_overlap", HM, "base",
+	  "{\"sockets\":{\"listening\":[{\"proto\":\"tcp\",\"addr\":\"127.0.0.1\",\"port\":40001}]}}",
+	  "pass", "medium", NULL },
+	{ "ports.ephemeral.listener_overlap", HM, "base",
+	  "{\"sockets\":{\"listening\":[{\"proto\":\"tcp\",\"addr\":\"0.0.0.0\",\"port\":40000}]}}",
+	  "fail", "medium", NULL },
+	/* before 4.6 bind(0) had no parity preference: every port counts */
+	{ "ports.ephemeral.listener_overlap", HM, "base",
+	  "{\"host\":{\"kernel\":\"4.5.0\"},\"sockets\":{\"listening\":[{\"proto\":\"tcp\",\"addr\":\"0.0.0.0\",\"port\":40001}]}}",
+	  "fail", "medium", NULL },
 
+	/* since 4.11 the kernel rejects that runtime state: the boot-time value is judged */
 	{ "ports.ephemeral.below_unprivileged", HM, "base",
-	  "{\"sysctl\":{\"net.ipv4.ip_local_port_range\":\"1000 60999\"}}", "fail", "low",
-	  "sysctl:net.ipv4.ip_local_port_range" },
+	  "{\"persisted\":{\"net.ipv4.ip_local_port_range\":{\"value\":\"1023 60999\",\"file\":\"/etc/sysctl.d/10-ports.conf\",\"line\":2}}}",
+	  "fail", "low", "sysctl:net.ipv4.ip_local_port_range" },
+	{ "ports.ephemeral.below_unprivileged", HM, "base",
+	  "{\"persisted\":{\"net.ipv4.ip_local_port_range\":{\"value\":\"1024 60999\",\"file\":\"/etc/sysctl.d/10-ports.conf\",\"line\":2}}}",
+	  "pass", "low", NULL },
+	{ "ports.ephemeral.below_unprivileged", HM, "base",
+	  "{\"persisted\":{\"net.ipv4.ip_local_port_range\":{\"value\":\"2000 60999\",\"file\":\"/etc/sysctl.d/10-ports.conf\",\"line\":2},"
+	  "\"net.ipv4.ip_unprivileged_port_start\":{\"value\":\"2001\",\"file\":\"/etc/sysctl.d/10-ports.conf\",\"line\":3}}}",
+	  "fail", "low", NULL },
+	{ "ports.ephemeral.below_unprivileged", HM, "base",
+	  "{\"sysctl\":{\"net.ipv4.ip_local_port_range\":\"1000 60999\"}}", "pass", "low", NULL },
+	/* before 4.11 the runtime value itself can be wrong */
+	{ "ports.ephemeral.below_unprivileged", HM, "base",
+	  "{\"host\":{\"kernel\":\"4.10.0\"},\"sysctl\":{\"net.ipv4.ip_local_port_range\":\"1000 60999\"}}",
+	  "fail", "low", NULL },
 	{ "ports.ephemeral.below_unprivileged", HM, "base", NULL, "pass", "low", NULL },
 	{ "ports.ephemeral.below_unprivileged", S000, "base", NULL, "skip", NULL, NULL },
 
@@ -359,9 +404,18 @@ static const struct rcase cases[] = {
 	{ "conntrack.chaintoolong", HM, "base", NULL, "pass", "low", NULL },
 	{ "conntrack.chaintoolong", S000, "base", NULL, "skip", NULL, NULL },
 
+	/* kube-proxy's healthz listener (10256) or its KUBE- chains are its evidence */
 	{ "conntrack.max_below_role", K8SD, "k8s-node", NULL, "fail", "medium", "conntrack:max" },
-	{ "conntrack.max_below_role", K8SG, "k8s-node", NULL, "pass", "medium", NULL },
-	{ "conntrack.max_below_role", S003, "k8s-node", NULL, "pass", "medium", NULL },
+	{ "conntrack.max_below_role", K8SD, "k8s-node", NOKP, "fail", "low", NULL },
+	{ "conntrack.max_below_role", K8SD, "k8s-node",
+	  "{\"sockets\":{\"listening\":[]},\"firewall\":{\"nat\":[{\"family\":\"ipv4\",\"kind\":\"dnat\",\"chain\":\"KUBE-SEP-ABC\"}]}}",
+	  "fail", "medium", NULL },
+	{ "conntrack.max_below_role", K8SD, "k8s-node", "{\"conntrack\":{\"max\":524287}}", "fail",
+	  "medium", NULL },
+	{ "conntrack.max_below_role", K8SD, "k8s-node", "{\"conntrack\":{\"max\":524288}}", "pass",
+	  "low", NULL },
+	{ "conntrack.max_below_role", K8SG, "k8s-node", NULL, "pass", "low", NULL },
+	{ "conntrack.max_below_role", S003, "k8s-node", NULL, "pass", "low", NULL },
 
 	{ "conntrack.memory", HM, "base", "{\"conntrack\":{\"max\":8388608}}", "fail", "medium",
 	  "conntrack:max" },
@@ -371,14 +425,24 @@ static const struct rcase cases[] = {
 	  "conntrack:buckets" },
 	{ "conntrack.buckets_small", HM, "base", NULL, "pass", "low", NULL },
 	{ "conntrack.buckets_small", S000, "base", NULL, "pass", "low", NULL },
+	/* 2 x max / buckets: 16 (max = 8 x buckets, the kernel's hashsize= sizing) is the limit */
+	{ "conntrack.buckets_small", HM, "base", "{\"conntrack\":{\"max\":2097152}}", "pass", "low",
+	  NULL },
+	{ "conntrack.buckets_small", HM, "base", "{\"conntrack\":{\"max\":2097153}}", "fail", "low",
+	  NULL },
 
 	{ "conntrack.timeout.established_too_long", K8SD, "k8s-node", NULL, "fail", "medium",
 	  "sysctl:net.netfilter.nf_conntrack_tcp_timeout_established" },
-	{ "conntrack.timeout.established_too_long", K8SG, "k8s-node", NULL, "pass", "medium",
-	  NULL },
-	{ "conntrack.timeout.established_too_long", S003, "k8s-node", NULL, "pass", "medium",
-	  NULL },
-	{ "conntrack.timeout.established_too_long", HM, "base", NULL, "pass", "medium", NULL },
+	{ "conntrack.timeout.established_too_long", K8SG, "k8s-node", NULL, "pass", "low", NULL },
+	{ "conntrack.timeout.established_too_long", S003, "k8s-node", NULL, "pass", "low", NULL },
+	{ "conntrack.timeout.established_too_long", HM, "base", NULL, "pass", "low", NULL },
+	{ "conntrack.timeout.established_too_long", K8SD, "k8s-node", NOKP, "fail", "low", NULL },
+	{ "conntrack.timeout.established_too_long", HM, "base",
+	  "{\"sysctl\":{\"net.netfilter.nf_conntrack_tcp_timeout_established\":\"432001\"}}",
+	  "fail", "medium", NULL },
+	{ "conntrack.timeout.established_too_long", K8SG, "k8s-node",
+	  "{\"sysctl\":{\"net.netfilter.nf_conntrack_tcp_timeout_established\":\"86401\"}}", "fail",
+	  "medium", NULL },
 	{ "conntrack.timeout.established_too_long", HM, "base",
 	  "{\"sysctl\":{\"net.netfilter.nf_conntrack_tcp_timeout_established\":\"864000\"}}",
 	  "fail", "medium", NULL },
@@ -392,7 +456,11 @@ static const struct rcase cases[] = {
 
 	{ "conntrack.timeout.close_wait", K8SD, "k8s-node", NULL, "fail", "medium",
 	  "sysctl:net.netfilter.nf_conntrack_tcp_timeout_close_wait" },
-	{ "conntrack.timeout.close_wait", K8SG, "k8s-node", NULL, "pass", "medium", NULL },
+	{ "conntrack.timeout.close_wait", K8SG, "k8s-node", NULL, "pass", "low", NULL },
+	{ "conntrack.timeout.close_wait", K8SD, "k8s-node", NOKP, "fail", "low", NULL },
+	{ "conntrack.timeout.close_wait", K8SG, "k8s-node",
+	  "{\"sysctl\":{\"net.netfilter.nf_conntrack_tcp_timeout_close_wait\":\"3599\"}}", "fail",
+	  "medium", NULL },
 
 	{ "conntrack.timeout.time_wait_short", S002, "base", NULL, "fail", "low",
 	  "sysctl:net.netfilter.nf_conntrack_tcp_timeout_time_wait" },
@@ -401,6 +469,92 @@ static const struct rcase cases[] = {
 	{ "conntrack.be_liberal", S002, "base", NULL, "fail", "low",
 	  "sysctl:net.netfilter.nf_conntrack_tcp_be_liberal" },
 	{ "conntrack.be_liberal", S003, "base", NULL, "pass", "low", NULL },
+
+	{ "conntrack.tcp_loose_off", HM, "nat-gateway",
+	  "{\"sysctl\":{\"net.netfilter.nf_conntrack_tcp_loose\":\"0\"}}", "fail", "medium",
+	  "sysctl:net.netfilter.nf_conntrack_tcp_loose" },
+	{ "conntrack.tcp_loose_off", HM, "nat-gateway", NULL, "pass", "medium", NULL },
+
+	{ "conntrack.timeout.udp_short", HM, "nat-gateway",
+	  "{\"sysctl\":{\"net.netfilter.nf_conntrack_udp_timeout\":\"29\"}}", "fail", "medium",
+	  "sysctl:net.netfilter.nf_conntrack_udp_timeout" },
+	{ "conntrack.timeout.udp_short", HM, "nat-gateway",
+	  "{\"sysctl\":{\"net.netfilter.nf_conntrack_udp_timeout_stream\":\"119\"}}", "fail",
+	  "medium", NULL },
+	{ "conntrack.timeout.udp_short", HM, "nat-gateway",
+	  "{\"sysctl\":{\"net.netfilter.nf_conntrack_icmp_timeout\":\"29\"}}", "fail", "medium",
+	  NULL },
+	{ "conntrack.timeout.udp_short", HM, "nat-gateway", NULL, "pass", "medium", NULL },
+	{ "conntrack.timeout.udp_short", HM, "k8s-node",
+	  "{\"sysctl\":{\"net.netfilter.nf_conntrack_udp_timeout\":\"30\",\"net.netfilter.nf_conntrack_udp_timeout_stream\":\"120\"}}",
+	  "pass", "medium", NULL },
+
+	/* tcp-listen.yaml, new checks */
+	{ "tcp.listen_queue.abort_on_overflow", HM, "api-server",
+	  "{\"sysctl\":{\"net.ipv4.tcp_abort_on_overflow\":\"1\"}}", "fail", "medium",
+	  "sysctl:net.ipv4.tcp_abort_on_overflow" },
+	{ "tcp.listen_queue.abort_on_overflow", HM, "api-server", NULL, "pass", "medium", NULL },
+
+	/* since boot, nothing known about now: the past-event severity */
+	{ "tcp.listen_queue.syn_drops", HM, "api-server",
+	  "{\"netstat\":{\"TcpExt\":{\"TCPReqQFullDrop\":1}}}", "fail", "low",
+	  "sockets:syn_queue" },
+	{ "tcp.listen_queue.syn_drops", HM, "api-server",
+	  "{\"netstat\":{\"TcpExt\":{\"TCPReqQFullDrop\":9}}," IVL(
+		  "{\"netstat\":{\"TcpExt\":{\"TCPReqQFullDrop\":0}}}") "}",
+	  "fail", "low", NULL },
+	{ "tcp.listen_queue.syn_drops", HM, "api-server",
+	  "{\"netstat\":{\"TcpExt\":{\"TCPReqQFullDrop\":9}}," IVL(
+		  "{\"netstat\":{\"TcpExt\":{\"TCPReqQFullDrop\":1}}}") "}",
+	  "fail", "medium", NULL },
+	{ "tcp.listen_queue.syn_drops", HM, "api-server",
+	  "{\"netstat\":{\"TcpExt\":{\"TCPReqQFullDrop\":9}},\"sysctl\":{\"net.ipv4.tcp_syncookies\":\"0\"}," IVL(
+		  "{\"netstat\":{\"TcpExt\":{\"TCPReqQFullDrop\":1}}}") "}",
+	  "fail", "high", NULL },
+	/* cookies sent: the queue overflowed, but nobody was dropped */
+	{ "tcp.listen_queue.syn_drops", HM, "api-server",
+	  "{\"netstat\":{\"TcpExt\":{\"TCPReqQFullDoCookies\":40}}}", "pass", "low", NULL },
+	{ "tcp.listen_queue.syn_drops", HM, "api-server", NULL, "pass", "low", NULL },
+
+	/* tcp-client.yaml */
+	{ "tcp.retries2.slow_dead_peer", HM, "db-client", NULL, "fail", "low",
+	  "sysctl:net.ipv4.tcp_retries2" },
+	{ "tcp.retries2.slow_dead_peer", HM, "db-client",
+	  "{\"sysctl\":{\"net.ipv4.tcp_retries2\":\"8\"}}", "pass", "low", NULL },
+	{ "tcp.retries2.slow_dead_peer", HM, "db-client",
+	  "{\"sysctl\":{\"net.ipv4.tcp_retries2\":\"7\"}}", "fail", "low", NULL },
+	{ "tcp.retries2.slow_dead_peer", HM, "db-client",
+	  "{\"sysctl\":{\"net.ipv4.tcp_retries2\":\"9\"}}", "fail", "low", NULL },
+
+	{ "tcp.syn_retries.slow_connect_failure", HM, "db-client",
+	  "{\"sysctl\":{\"net.ipv4.tcp_syn_retries\":\"7\"}}", "fail", "low",
+	  "sysctl:net.ipv4.tcp_syn_retries" },
+	{ "tcp.syn_retries.slow_connect_failure", HM, "db-client", NULL, "pass", "low", NULL },
+
+	/* db-client-nat: a NAT in the path forgets idle connections after 350 s */
+	{ "tcp.keepalive.path_idle", HM, "db-client-nat", NULL, "fail", "medium",
+	  "sysctl:net.ipv4.tcp_keepalive_time" },
+	{ "tcp.keepalive.path_idle", HM, "db-client-nat",
+	  "{\"sysctl\":{\"net.ipv4.tcp_keepalive_time\":\"350\"}}", "fail", "medium", NULL },
+	{ "tcp.keepalive.path_idle", HM, "db-client-nat",
+	  "{\"sysctl\":{\"net.ipv4.tcp_keepalive_time\":\"349\"}}", "pass", "medium", NULL },
+	{ "tcp.keepalive.path_idle", HM, "db-client", NULL, "skip", NULL, NULL },
+
+	/* persisted.yaml */
+	{ "persisted.removed_keys", DRIFT, "base",
+	  "{\"persisted\":{\"net.ipv4.netfilter.ip_conntrack_max\":{\"value\":\"65536\",\"file\":\"/etc/sysctl.conf\",\"line\":9}}}",
+	  "fail", "low", "persisted:net.ipv4.netfilter.ip_conntrack_max" },
+	{ "persisted.removed_keys", DRIFT, "base", NULL, "pass", "low", NULL },
+
+	/* dns.yaml */
+	{ "notrack.node_local_dns", K8SG, "k8s-node",
+	  "{\"sockets\":{\"listening\":[{\"proto\":\"udp\",\"addr\":\"169.254.20.10\",\"port\":53}]}}",
+	  "fail", "medium", "notrack:udp/53" },
+	{ "notrack.node_local_dns", K8SG, "k8s-node",
+	  "{\"sockets\":{\"listening\":[{\"proto\":\"udp\",\"addr\":\"169.254.20.10\",\"port\":53}]},"
+	  "\"firewall\":{\"notrack\":[{\"family\":\"ipv4\",\"hook\":\"prerouting\",\"proto\":\"udp\",\"dport\":\"53\"}]}}",
+	  "pass", "medium", NULL },
+	{ "notrack.node_local_dns", K8SG, "k8s-node", NULL, "skip", NULL, NULL },
 
 	/* helpers.yaml */
 	{ "helpers.auto_assign", S000, "base", NULL, "fail", "medium",
@@ -415,6 +569,16 @@ static const struct rcase cases[] = {
 
 	{ "helpers.in_use", NATB, "nat-gateway", NULL, "fail", "high", "helper:sip" },
 	{ "helpers.in_use", NATG, "nat-gateway", NULL, "pass", "high", NULL },
+
+	{ "helpers.expect_max", NATB, "nat-gateway",
+	  "{\"sysctl\":{\"net.netfilter.nf_conntrack_expect_max\":\"4095\"}}", "fail", "medium",
+	  "sysctl:net.netfilter.nf_conntrack_expect_max" },
+	{ "helpers.expect_max", NATB, "nat-gateway", NULL, "pass", "medium", NULL },
+	{ "helpers.expect_max", NATB, "nat-gateway", "{\"helpers\":{\"in_use\":{\"sip\":3277}}}",
+	  "fail", "medium", NULL },
+	{ "helpers.expect_max", NATB, "nat-gateway", "{\"helpers\":{\"in_use\":{\"sip\":3276}}}",
+	  "pass", "medium", NULL },
+	{ "helpers.expect_max", NATG, "nat-gateway", NULL, "skip", NULL, NULL },
 
 	/* notrack.yaml */
 	{ "notrack.missing_for_role", HM, "api-server-notrack", NULL, "fail", "medium",
@@ -463,9 +627,74 @@ static const struct rcase cases[] = {
 	{ "forwarding.ip_forward", NATG, "nat-gateway", NULL, "pass", "high", NULL },
 	{ "forwarding.ip_forward", K8SD, "k8s-node", NULL, "fail", "high", NULL },
 
-	{ "forwarding.bridge_nf_call_iptables", K8SD, "k8s-node", NULL, "fail", "high",
+	{ "forwarding.bridge_nf_call_iptables", K8SD, "k8s-node", NULL, "fail", "medium",
 	  "sysctl:net.bridge.bridge-nf-call-iptables" },
-	{ "forwarding.bridge_nf_call_iptables", K8SG, "k8s-node", NULL, "pass", "high", NULL },
+	{ "forwarding.bridge_nf_call_iptables", K8SG, "k8s-node", NULL, "pass", "medium", NULL },
+	/* high only where a pod bridge exists */
+	{ "forwarding.bridge_nf_call_iptables", K8SD, "k8s-node",
+	  "{\"sysctl\":{\"net.ipv4.conf.cni0.forwarding\":\"1\"}}", "fail", "high", NULL },
+
+	{ "forwarding.bridge_nf_call_ip6tables", K8SG, "k8s-node",
+	  "{\"sysctl\":{\"net.bridge.bridge-nf-call-ip6tables\":\"0\"}}", "fail", "medium",
+	  "sysctl:net.bridge.bridge-nf-call-ip6tables" },
+	{ "forwarding.bridge_nf_call_ip6tables", K8SG, "k8s-node",
+	  "{\"sysctl\":{\"net.bridge.bridge-nf-call-ip6tables\":\"0\"},\"firewall\":{\"nat\":[{\"family\":\"ipv6\",\"kind\":\"masquerade\"}]}}",
+	  "fail", "high", NULL },
+	{ "forwarding.bridge_nf_call_ip6tables", K8SG, "k8s-node",
+	  "{\"sysctl\":{\"net.bridge.bridge-nf-call-ip6tables\":\"1\"}}", "pass", "medium", NULL },
+	{ "forwarding.bridge_nf_call_ip6tables", K8SD, "k8s-node", NULL, "skip", NULL, NULL },
+
+	{ "forwarding.ipv6", NATG, "nat-gateway",
+	  "{\"sysctl\":{\"net.ipv6.conf.all.forwarding\":\"0\"}}", "fail", "low",
+	  "sysctl:net.ipv6.conf.all.forwarding" },
+	{ "forwarding.ipv6", NATG, "nat-gateway",
+	  "{\"sysctl\":{\"net.ipv6.conf.all.forwarding\":\"0\"},\"firewall\":{\"notrack\":[{\"family\":\"ipv6\",\"proto\":\"udp\",\"dport\":\"53\"}]}}",
+	  "fail", "medium", NULL },
+	{ "forwarding.ipv6", NATG, "nat-gateway",
+	  "{\"sysctl\":{\"net.ipv6.conf.all.forwarding\":\"1\"}}", "pass", "low", NULL },
+	{ "forwarding.ipv6", HM, "nat-gateway", NULL, "pass", "low", NULL },
+
+	{ "forwarding.route_localnet", HM, "nat-gateway",
+	  "{\"sysctl\":{\"net.ipv4.conf.all.route_localnet\":\"1\"}}", "fail", "medium",
+	  "sysctl:net.ipv4.conf.all.route_localnet" },
+	/* kube-proxy sets it for localhost NodePorts (and drops martians since 1.18.4) */
+	{ "forwarding.route_localnet", K8SD, "k8s-node",
+	  "{\"sysctl\":{\"net.ipv4.conf.all.route_localnet\":\"1\"}}", "fail", "low", NULL },
+	{ "forwarding.route_localnet", HM, "nat-gateway", NULL, "pass", "low", NULL },
+
+	/* nat.yaml */
+	/* failed inserts since boot only: low; moving over an interval (5.10+): medium */
+	{ "nat.snat_insert_clashes", NATG, "nat-gateway",
+	  "{\"conntrack\":{\"stats\":{\"insert_failed\":1}}}", "fail", "low",
+	  "conntrack:insert_failed" },
+	{ "nat.snat_insert_clashes", NATG, "nat-gateway",
+	  "{\"conntrack\":{\"stats\":{\"insert_failed\":3}}," IVL(
+		  "{\"conntrack\":{\"insert_failed\":1}}") "}",
+	  "fail", "medium", NULL },
+	{ "nat.snat_insert_clashes", NATG, "nat-gateway",
+	  "{\"host\":{\"kernel\":\"5.4.0\"},\"conntrack\":{\"stats\":{\"insert_failed\":3,\"clash_resolve\":null}}," IVL(
+		  "{\"conntrack\":{\"insert_failed\":1}}") "}",
+	  "fail", "low", NULL },
+	{ "nat.snat_insert_clashes", NATG, "nat-gateway",
+	  "{\"conntrack\":{\"stats\":{\"insert_failed\":1}},\"firewall\":{\"nat\":[{\"family\":\"ipv4\",\"kind\":\"masquerade\",\"random_fully\":true}]}}",
+	  "pass", "low", NULL },
+	{ "nat.snat_insert_clashes", NATG, "nat-gateway", NULL, "pass", "low", NULL },
+	{ "nat.snat_insert_clashes", HM, "nat-gateway", NULL, "skip", NULL, NULL },
+
+	{ "neigh.gc_thresh3", NATG, "nat-gateway", "{\"netstat\":{\"ArpCache\":{\"entries\":820}}}",
+	  "fail", "medium", "sysctl:net.ipv4.neigh.default.gc_thresh3" },
+	{ "neigh.gc_thresh3", NATG, "nat-gateway", "{\"netstat\":{\"ArpCache\":{\"entries\":819}}}",
+	  "pass", "low", NULL },
+	/* overflows since boot only: low; overflowing now: high */
+	{ "neigh.gc_thresh3", NATG, "nat-gateway",
+	  "{\"netstat\":{\"NdiscCache\":{\"entries\":10,\"table_fulls\":1}}}", "fail", "low",
+	  NULL },
+	{ "neigh.gc_thresh3", NATG, "nat-gateway",
+	  "{\"netstat\":{\"NdiscCache\":{\"entries\":10,\"table_fulls\":4}}," IVL(
+		  "{\"netstat\":{\"NdiscCache\":{\"table_fulls\":1}}}") "}",
+	  "fail", "high", NULL },
+	{ "neigh.gc_thresh3", NATG, "nat-gateway", NULL, "pass", "low", NULL },
+
 	{ "forwarding.bridge_nf_call_iptables", NATG, "k8s-node", NULL, "skip", NULL, NULL },
 
 	/* drift.yaml; the whitespace-only difference in ip_local_port_range is no drift */
@@ -680,7 +909,7 @@ static void test_every_rule_covered(void **state)
 static void test_healthy_host(void **state)
 {
 	const struct env *env = *state;
-	static const char *const fixtures[] = { HM, IDLE };
+	static const char *const fixtures[] = { HM, IDLE, RHEL9 };
 	static const char *const profiles[] = { "api-server", "db-client", "base" };
 
 	for (size_t f = 0; f < ELEMENTSOF(fixtures); f++)
@@ -827,6 +1056,148 @@ static void test_deep_evidence(void **state)
 }
 
 /*
+ * References a user can open (docs/kernel-notes.md says which sources are
+ * primary).  A reference is primary when it names a kernel documentation file
+ * and entry, a kernel source file and function, a commit with id, subject and
+ * release, kube-proxy's source, or systemd's source (sysctl.d semantics).
+ * docs/kernel-notes.md#anchor is secondary: the file and the anchor must
+ * exist.  KNOWLEDGE.md is never a reference, nor a project file that does not
+ * exist.
+ */
+enum ref_kind { REF_BAD, REF_PRIMARY, REF_NOTES, REF_OTHER };
+
+static const char *const primary_patterns[] = {
+	"^Documentation/[A-Za-z0-9_/.-]+\\.(rst|txt) \\(.+\\)$",
+	"^(net|include|kernel|mm|lib|drivers)/[A-Za-z0-9_/.-]+\\.[ch]: .+$",
+	"^commit [0-9a-f]{12,40} \".+\" \\((Linux|kube-proxy) [0-9]+\\.[0-9]+[^)]*\\)$",
+	"^kubernetes/kubernetes: (pkg|cmd|cluster)/[A-Za-z0-9_/.-]+\\.(go|yaml) .+$",
+	"^systemd: src/[A-Za-z0-9_/.-]+\\.c",
+};
+
+static bool ref_re_match(const char *pattern, const char *s)
+{
+	regex_t re;
+	bool m;
+
+	assert_int_equal(regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB), 0);
+	m = regexec(&re, s, 0, NULL, 0) == 0;
+	regfree(&re);
+	return m;
+}
+
+static bool file_has_anchor(const char *path, const char *anchor)
+{
+	_cleanup_free_ char *text = NULL, *needle = NULL;
+	size_t len = 0;
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return false;
+	text = calloc(1, 1 << 20);
+	assert_non_null(text);
+	len = fread(text, 1, (1 << 20) - 1, f);
+	fclose(f);
+	text[len] = 0;
+	if (!anchor)
+		return true;
+	assert_true(asprintf(&needle, "<a id=\"%s\"></a>", anchor) > 0);
+	return strstr(text, needle) != NULL;
+}
+
+static enum ref_kind classify_ref(const char *ref, const char *srcdir)
+{
+	if (strstr(ref, "KNOWLEDGE"))
+		return REF_BAD;
+	for (size_t i = 0; i < ELEMENTSOF(primary_patterns); i++)
+		if (ref_re_match(primary_patterns[i], ref))
+			return REF_PRIMARY;
+	if (ref_re_match("^(docs|policies|profiles|src|tests)/", ref)) {
+		_cleanup_free_ char *path = NULL, *file = strdup(ref);
+		char *hash;
+
+		assert_non_null(file);
+		/* only docs/NAME.md or docs/NAME.md#anchor, and it must resolve */
+		if (!ref_re_match("^docs/[a-z0-9-]+\\.md(#[a-z0-9-]+)?$", ref))
+			return REF_BAD;
+		hash = strchr(file, '#');
+		if (hash)
+			*hash++ = 0;
+		assert_true(asprintf(&path, "%s/%s", srcdir, file) > 0);
+		return file_has_anchor(path, hash) ? REF_NOTES : REF_BAD;
+	}
+	return REF_OTHER;
+}
+
+static void test_references(void **state)
+{
+	const struct env *env = *state;
+	static const struct {
+		const char *ref;
+		enum ref_kind want;
+	} self[] = {
+		{ "Documentation/networking/ip-sysctl.rst (tcp_tw_reuse)", REF_PRIMARY },
+		{ "Documentation/networking/ip-sysctl.rst", REF_OTHER },
+		{ "net/ipv4/tcp_ipv4.c: tcp_twsk_unique()", REF_PRIMARY },
+		{ "commit 4396e46187ca \"tcp: remove tcp_tw_recycle\" (Linux 4.12)", REF_PRIMARY },
+		{ "commit \"tcp: remove tcp_tw_recycle\" (Linux 4.12)", REF_OTHER },
+		{ "kubernetes/kubernetes: pkg/proxy/conntrack/sysctls.go setSysctls() (kube-proxy 1.29 and later)",
+		  REF_PRIMARY },
+		{ "KNOWLEDGE.md: When the table is full", REF_BAD },
+		{ "../shared/KNOWLEDGE.md", REF_BAD },
+		{ "docs/kernel-notes.md#table-full", REF_NOTES },
+		{ "docs/kernel-notes.md#no-such-section", REF_BAD },
+		{ "docs/no-such-file.md", REF_BAD },
+		{ "docs/kernel-notes.md (When the table is full)", REF_BAD },
+		{ "some blog post", REF_OTHER },
+	};
+	_cleanup_free_ char *srcdir = NULL;
+	_cleanup_json_ json_t *cat = NULL;
+	json_t *rule;
+	size_t i;
+	unsigned bad = 0;
+
+	assert_true(asprintf(&srcdir, "%s/../..", CTA_FIXTURES) > 0);
+	for (i = 0; i < ELEMENTSOF(self); i++) {
+		enum ref_kind k = classify_ref(self[i].ref, srcdir);
+
+		if (k != self[i].want) {
+			fprintf(stderr, "classify_ref('%s') = %d, want %d\n", self[i].ref, k,
+				self[i].want);
+			bad++;
+		}
+	}
+	assert_int_equal(bad, 0);
+
+	assert_int_equal(cta_policy_catalog_json(env->policy, &cat), 0);
+	assert_true(json_array_size(cat) >= 50);
+	json_array_foreach(cat, i, rule) {
+		const char *id = str_member(rule, "rule");
+		json_t *refs = json_object_get(rule, "references"), *r;
+		unsigned primary = 0;
+		size_t k;
+
+		if (strcmp(id, "(none)") == 0)
+			id = str_member(rule, "id");
+		json_array_foreach(refs, k, r) {
+			const char *s = json_string_value(r);
+			enum ref_kind kind = s ? classify_ref(s, srcdir) : REF_BAD;
+
+			if (kind == REF_BAD) {
+				fprintf(stderr, "rule '%s': reference '%s' cannot be opened\n", id,
+					s ? s : "(not a string)");
+				bad++;
+			}
+			primary += kind == REF_PRIMARY;
+		}
+		if (primary == 0) {
+			fprintf(stderr, "rule '%s' has no primary reference\n", id);
+			bad++;
+		}
+	}
+	assert_int_equal(bad, 0);
+}
+
+/*
  * audit --deep also samples the NEW events (facts.conntrack.new_flows): the
  * usage finding says who creates entries now and when the table is full at
  * the net growth (free entries / growth_per_s).
@@ -865,10 +1236,10 @@ static void test_deep_new_flows(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rule_cases),     cmocka_unit_test(test_every_rule_covered),
-		cmocka_unit_test(test_healthy_host),   cmocka_unit_test(test_seed_summaries),
-		cmocka_unit_test(test_remediations),   cmocka_unit_test(test_deep_evidence),
-		cmocka_unit_test(test_deep_new_flows),
+		cmocka_unit_test(test_rule_cases),   cmocka_unit_test(test_every_rule_covered),
+		cmocka_unit_test(test_healthy_host), cmocka_unit_test(test_seed_summaries),
+		cmocka_unit_test(test_remediations), cmocka_unit_test(test_deep_evidence),
+		cmocka_unit_test(test_references),   cmocka_unit_test(test_deep_new_flows),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

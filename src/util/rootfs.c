@@ -1,0 +1,451 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include "util/fileio.h"
+#include "util/rootfs.h"
+#include "util/macro.h"
+#include "util/banned.h"
+
+#define MAX_SYMLINKS 40 /* the kernel's MAXSYMLINKS */
+#define DIR_FLAGS (O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOCTTY)
+
+static bool force_walk;
+
+void cta_root_force_walk(bool on)
+{
+	force_walk = on;
+}
+
+int cta_root_open(const char *root)
+{
+	int fd = open(root && *root ? root : "/", DIR_FLAGS);
+
+	return fd < 0 ? cta_negerrno() : fd;
+}
+
+int cta_path_split(const char *path, char **ret_dir, char **ret_base)
+{
+	const char *slash = strrchr(path, '/');
+	_cleanup_free_ char *dir = NULL, *base = NULL;
+
+	if (!slash || !slash[1])
+		return -EINVAL;
+	dir = slash == path ? strdup("/") : strndup(path, (size_t)(slash - path));
+	base = strdup(slash + 1);
+	if (!dir || !base)
+		return -ENOMEM;
+	if (streq(base, ".") || streq(base, ".."))
+		return -EINVAL;
+	*ret_dir = TAKE_PTR(dir);
+	*ret_base = TAKE_PTR(base);
+	return 0;
+}
+
+int cta_path_normalize(const char *path, char **ret)
+{
+	_cleanup_free_ char *out = malloc(strlen(path) + 2);
+	size_t n = 0;
+	const char *p = path;
+
+	if (!out)
+		return -ENOMEM;
+	if (*p != '/')
+		return -EINVAL;
+	while (*p) {
+		size_t k;
+
+		while (*p == '/')
+			p++;
+		k = strcspn(p, "/");
+		if (k == 0)
+			break;
+		if (k == 1 && p[0] == '.') {
+			p += k;
+			continue;
+		}
+		if (k == 2 && p[0] == '.' && p[1] == '.')
+			return -EINVAL;
+		out[n++] = '/';
+		memcpy(out + n, p, k);
+		n += k;
+		p += k;
+	}
+	if (n == 0)
+		out[n++] = '/';
+	out[n] = 0;
+	*ret = TAKE_PTR(out);
+	return 0;
+}
+
+/* A fresh directory gets exactly @mode, whatever the umask. */
+static int make_dir(int parent, const char *name, mode_t mode)
+{
+	_cleanup_close_ int fd = -EBADF;
+
+	if (mkdirat(parent, name, mode) < 0)
+		return errno == EEXIST ? 0 : cta_negerrno();
+	fd = openat(parent, name, DIR_FLAGS | O_NOFOLLOW);
+	if (fd < 0)
+		return cta_negerrno();
+	if (fchmod(fd, mode) < 0 || fsync(parent) < 0)
+		return cta_negerrno();
+	return 0;
+}
+
+/*
+ * The walk for kernels without openat2: one O_NOFOLLOW step at a time, a
+ * stack of directory fds so that ".." never climbs above the root, symlink
+ * targets read and resolved from the root (absolute) or the current
+ * directory (relative), exactly as RESOLVE_IN_ROOT does.
+ */
+static int walk(int rootfd, const char *path, unsigned flags, mode_t mkdir_mode)
+{
+	_cleanup_free_ char *pending = strdup(path);
+	_cleanup_free_ int *stack = NULL;
+	size_t depth = 0, cap = 16;
+	unsigned links = 0;
+	int r = 0;
+
+	stack = calloc(cap, sizeof(*stack));
+	if (!pending || !stack)
+		return -ENOMEM;
+	stack[0] = openat(rootfd, ".", DIR_FLAGS);
+	if (stack[0] < 0)
+		return cta_negerrno();
+	for (;;) {
+		char *p = pending, *comp, *rest;
+		size_t n;
+		int fd;
+
+		while (*p == '/')
+			p++;
+		if (!*p)
+			break;
+		n = strcspn(p, "/");
+		comp = strndup(p, n);
+		rest = strdup(p + n);
+		if (!comp || !rest) {
+			free(comp), free(rest);
+			r = -ENOMEM;
+			break;
+		}
+		free(pending);
+		pending = rest;
+		if (streq(comp, ".")) {
+			free(comp);
+			continue;
+		}
+		if (streq(comp, "..")) {
+			if (depth > 0)
+				close(stack[depth--]);
+			free(comp);
+			continue;
+		}
+		fd = openat(stack[depth], comp, DIR_FLAGS | O_NOFOLLOW);
+		if (fd < 0 && errno == ENOENT && (flags & CTA_ROOT_MKDIR)) {
+			r = make_dir(stack[depth], comp, mkdir_mode);
+			if (r == 0)
+				fd = openat(stack[depth], comp, DIR_FLAGS | O_NOFOLLOW);
+			else
+				errno = -r;
+		}
+		if (fd < 0 && (errno == ELOOP || errno == ENOTDIR)) {
+			struct stat st;
+			char target[4096];
+			ssize_t k;
+
+			if (fstatat(stack[depth], comp, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+			    !S_ISLNK(st.st_mode)) {
+				free(comp);
+				r = -ENOTDIR;
+				break;
+			}
+			if ((flags & CTA_ROOT_NO_SYMLINKS) || ++links > MAX_SYMLINKS) {
+				free(comp);
+				r = -ELOOP;
+				break;
+			}
+			k = readlinkat(stack[depth], comp, target, sizeof(target) - 1);
+			free(comp);
+			if (k < 0 || k == (ssize_t)sizeof(target) - 1) {
+				r = k < 0 ? cta_negerrno() : -ENAMETOOLONG;
+				break;
+			}
+			target[k] = 0;
+			if (target[0] == '/')
+				while (depth > 0)
+					close(stack[depth--]);
+			if (asprintf(&p, "%s/%s", target, pending) < 0) {
+				r = -ENOMEM;
+				break;
+			}
+			free(pending);
+			pending = p;
+			continue;
+		}
+		free(comp);
+		if (fd < 0) {
+			r = cta_negerrno();
+			break;
+		}
+		if (depth + 1 >= cap) {
+			int *ns = realloc(stack, cap * 2 * sizeof(*ns));
+
+			if (!ns) {
+				close(fd);
+				r = -ENOMEM;
+				break;
+			}
+			stack = ns;
+			cap *= 2;
+		}
+		stack[++depth] = fd;
+	}
+	if (r < 0) {
+		while (depth > 0)
+			close(stack[depth--]);
+		close(stack[0]);
+		return r;
+	}
+	for (size_t i = 0; i < depth; i++)
+		close(stack[i]);
+	return stack[depth];
+}
+
+int cta_root_open_dir(int rootfd, const char *path, unsigned flags, mode_t mkdir_mode)
+{
+	struct open_how how = {
+		.flags = DIR_FLAGS,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS |
+			   ((flags & CTA_ROOT_NO_SYMLINKS) ? RESOLVE_NO_SYMLINKS : 0),
+	};
+	long fd;
+
+	if (!force_walk) {
+		fd = syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+		if (fd >= 0)
+			return (int)fd;
+		if (errno != ENOSYS && !(errno == ENOENT && (flags & CTA_ROOT_MKDIR)))
+			return cta_negerrno();
+	}
+	return walk(rootfd, path, flags, mkdir_mode);
+}
+
+ssize_t cta_root_read(int rootfd, const char *path, size_t max, char **ret)
+{
+	struct open_how how = {
+		.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	_cleanup_free_ char *dir = NULL, *base = NULL;
+	_cleanup_close_ int fd = -EBADF, dfd = -EBADF;
+	struct stat st;
+	int r;
+
+	if (!force_walk) {
+		fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
+		if (fd < 0 && errno != ENOSYS)
+			return cta_negerrno();
+	}
+	if (fd < 0) {
+		/* the walk resolves the directories; a final symlink is read and its
+		 * target resolved from the root (absolute) or its directory */
+		_cleanup_free_ char *cur = strdup(path);
+
+		if (!cur)
+			return -ENOMEM;
+		for (unsigned links = 0;; links++) {
+			char target[4096], *next = NULL;
+			ssize_t k;
+
+			free(dir), free(base);
+			dir = base = NULL;
+			r = cta_path_split(cur, &dir, &base);
+			if (r < 0)
+				return r;
+			if (dfd >= 0)
+				close(TAKE_FD(dfd));
+			dfd = cta_root_open_dir(rootfd, dir, 0, 0);
+			if (dfd < 0)
+				return dfd;
+			fd = openat(dfd, base, how.flags | O_NOFOLLOW);
+			if (fd >= 0 || errno != ELOOP)
+				break;
+			if (links >= MAX_SYMLINKS)
+				return -ELOOP;
+			k = readlinkat(dfd, base, target, sizeof(target) - 1);
+			if (k < 0 || k == (ssize_t)sizeof(target) - 1)
+				return k < 0 ? cta_negerrno() : -ENAMETOOLONG;
+			target[k] = 0;
+			if (asprintf(&next, "%s/%s", target[0] == '/' || streq(dir, "/") ? "" : dir,
+				     target) < 0)
+				return -ENOMEM;
+			free(cur);
+			cur = next;
+		}
+		if (fd < 0)
+			return cta_negerrno();
+	}
+	if (fstat(fd, &st) < 0)
+		return cta_negerrno();
+	if (!S_ISREG(st.st_mode))
+		return S_ISDIR(st.st_mode) ? -EISDIR : -CTA_ENOTREG;
+	return cta_read_fd(fd, max, ret);
+}
+
+bool cta_root_exists(int rootfd, const char *path)
+{
+	_cleanup_free_ char *dir = NULL, *base = NULL;
+	_cleanup_close_ int dfd = -EBADF;
+	struct stat st;
+
+	if (cta_path_split(path, &dir, &base) < 0)
+		return streq(path, "/");
+	dfd = cta_root_open_dir(rootfd, dir, 0, 0);
+	return dfd >= 0 && fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+int cta_fd_check_trusted(int fd, uid_t also_uid)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) < 0)
+		return cta_negerrno();
+	if (st.st_uid != 0 && st.st_uid != also_uid)
+		return -CTA_EBADOWNER;
+	if (st.st_mode & (S_IWGRP | S_IWOTH))
+		return -CTA_EWRITABLE;
+	return 0;
+}
+
+int cta_path_check_trusted(const char *path, bool dir, char **ret_why)
+{
+	_cleanup_close_ int fd = -EBADF;
+	char buf[128];
+	struct stat st;
+	int r;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (dir ? O_DIRECTORY : 0));
+	if (fd < 0)
+		return cta_negerrno();
+	if (fstat(fd, &st) < 0)
+		return cta_negerrno();
+	if (!dir && !S_ISREG(st.st_mode)) {
+		*ret_why = strdup("not a regular file");
+		return -CTA_ENOTREG;
+	}
+	r = cta_fd_check_trusted(fd, geteuid());
+	if (r < 0) {
+		if (r == -CTA_EBADOWNER)
+			snprintf(buf, sizeof(buf), "owned by uid %u, not root%s",
+				 (unsigned)st.st_uid,
+				 geteuid() ? " or the user running ctaudit" : "");
+		else
+			cta_trust_error(r, &st, buf, sizeof(buf));
+		*ret_why = strdup(buf);
+	}
+	return r;
+}
+
+const char *cta_trust_error(int r, const struct stat *st, char *buf, size_t size)
+{
+	if (r == -CTA_EBADOWNER)
+		snprintf(buf, size, "owned by uid %u, not root", (unsigned)st->st_uid);
+	else if (r == -CTA_EWRITABLE)
+		snprintf(buf, size, "writable by group or others (mode %04o)",
+			 (unsigned)(st->st_mode & 07777));
+	else
+		cta_strerror(r, buf);
+	return buf;
+}
+
+ssize_t cta_read_at(int dirfd, const char *name, size_t max, char **ret, struct stat *ret_st)
+{
+	_cleanup_close_ int fd = -EBADF;
+	struct stat st;
+
+	fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		return cta_negerrno();
+	if (fstat(fd, &st) < 0)
+		return cta_negerrno();
+	if (!S_ISREG(st.st_mode))
+		return -CTA_ENOTREG;
+	if (ret_st)
+		*ret_st = st;
+	return cta_read_fd(fd, max, ret);
+}
+
+static int write_all(int fd, const char *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t k = write(fd, p, len);
+
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return cta_negerrno();
+		}
+		p += k;
+		len -= (size_t)k;
+	}
+	return 0;
+}
+
+int cta_write_at_atomic(int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+			uid_t uid, gid_t gid)
+{
+	static const char chars[] =
+		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	_cleanup_free_ char *tmp = NULL;
+	_cleanup_close_ int fd = -EBADF;
+	struct stat st;
+	int r;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (S_ISLNK(st.st_mode))
+			return -ELOOP;
+		if (!S_ISREG(st.st_mode))
+			return -CTA_ENOTREG;
+	} else if (errno != ENOENT)
+		return cta_negerrno();
+	for (unsigned tries = 0; fd < 0 && tries < 100; tries++) {
+		unsigned char rnd[6];
+
+		if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+			return -EIO;
+		free(tmp);
+		if (asprintf(&tmp, "%s.ctaudit-%c%c%c%c%c%c", name, chars[rnd[0] % 62],
+			     chars[rnd[1] % 62], chars[rnd[2] % 62], chars[rnd[3] % 62],
+			     chars[rnd[4] % 62], chars[rnd[5] % 62]) < 0) {
+			tmp = NULL;
+			return -ENOMEM;
+		}
+		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd < 0 && errno != EEXIST)
+			return cta_negerrno();
+	}
+	if (fd < 0)
+		return -EEXIST;
+	r = write_all(fd, data, len);
+	/* chown first: it clears set-id bits that fchmod would set */
+	if (r == 0 && (fchown(fd, uid, gid) < 0 || fchmod(fd, mode & 0777) < 0 || fsync(fd) < 0))
+		r = cta_negerrno();
+	if (r == 0 && close(TAKE_FD(fd)) < 0)
+		r = cta_negerrno();
+	if (r == 0 && renameat(dirfd, tmp, dirfd, name) < 0)
+		r = cta_negerrno();
+	if (r < 0) {
+		(void)unlinkat(dirfd, tmp, 0);
+		return r;
+	}
+	return fsync(dirfd) < 0 ? cta_negerrno() : 0;
+}
