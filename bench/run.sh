@@ -38,13 +38,119 @@ Benchmark ctaudit against conntrack/ss pipelines in a throwaway netns (root).
                   (default: DIR-OF-CTAUDIT/bench)
   --out FILE      also write the figures as markdown (e.g. docs/performance.md)
   --check         exit 1 unless every target passes (n/a counts as failing)
+  --splice-selftest  check the --out splicing on a scratch file and exit (no root)
   --only LIST     sections to run, comma-separated (default: all):
                   top (top conntrack and audit at each N), tw (top timewait),
                   filter (top conntrack --filter at the largest N),
                   rate (top conntrack --rate against conntrack -E | awk);
-                  with --out and without top/tw, only the filter/rate blocks
-                  of FILE are replaced
+                  --out replaces only the blocks of the sections run (main
+                  for top/tw, filter, rate) and keeps the rest of FILE
 EOF
+}
+
+# ---------------------------------------------------------------- markdown
+# FILE (--out) is shared: the header, hand-written sections (e.g. "Diff") and
+# other scripts' blocks (bench/allns.sh's --all-netns) are not this script's.
+# It owns only the blocks between "<!-- run.sh:NAME -->" and
+# "<!-- /run.sh:NAME -->" (main, filter, rate) and replaces each one in place.
+
+# foreign FILE: FILE without this script's blocks and without blank lines
+foreign() {
+	awk '/^<!-- run\.sh:[a-z]+ -->$/ { skip = 1; next }
+		/^<!-- \/run\.sh:[a-z]+ -->$/ { skip = 0; next }
+		!skip && NF' "$1"
+}
+
+# well_formed FILE: every run.sh block opens and closes, none nested
+well_formed() {
+	awk '/^<!-- run\.sh:[a-z]+ -->$/ { if (open != "") exit 1; open = substr($2, 8); next }
+		/^<!-- \/run\.sh:[a-z]+ -->$/ { if (substr($2, 9) != open) exit 1; open = ""; next }
+		END { exit open != "" }' "$1"
+}
+
+# splice NAME FILE BLOCK: replace the NAME block of FILE with BLOCK (append it
+# when missing; a new FILE gets a header).  Refuses (status 1, FILE unchanged)
+# when the result would lose or change anything outside this script's blocks,
+# e.g. when an end marker is missing.
+splice() {
+	local name=$1 file=$2 block=$3 b e
+	b="<!-- run.sh:$name -->"
+	e="<!-- /run.sh:$name -->"
+	if [ -f "$file" ] && ! well_formed "$file"; then
+		echo "run.sh: not writing '$file': its run.sh markers do not pair up" >&2
+		return 1
+	fi
+	if [ ! -f "$file" ]; then
+		{
+			echo "<!-- SPDX-License-Identifier: GPL-2.0-or-later -->"
+			echo "# Performance"
+			echo
+			echo "Figures of benchmark runs. The blocks between \`run.sh\` markers are written by"
+			echo "\`bench/run.sh --out docs/performance.md\` (see bench/README.md), each replaced"
+			echo "only by a run of its own section; everything else is kept as it is. Figures"
+			echo "from another machine are not comparable."
+			echo
+			echo "$block"
+		} >"$file.tmp"
+	elif grep -qxF -- "$b" "$file"; then
+		BLOCK=$block awk -v b="$b" -v e="$e" '
+			$0 == b { if (!done) print ENVIRON["BLOCK"]; done = 1; skip = 1; next }
+			$0 == e { skip = 0; next }
+			!skip' "$file" >"$file.tmp"
+	else
+		{ cat "$file"; echo; echo "$block"; } >"$file.tmp"
+	fi
+	if [ -f "$file" ] && ! cmp -s <(foreign "$file") <(foreign "$file.tmp"); then
+		echo "run.sh: not writing '$file': replacing its '$name' block would change text" \
+			"outside the run.sh blocks (a missing '$e'?):" >&2
+		diff <(foreign "$file") <(foreign "$file.tmp") | head -20 >&2 || true
+		rm -f "$file.tmp"
+		return 1
+	fi
+	mv "$file.tmp" "$file"
+}
+
+# --splice-selftest: check splice() on a scratch file; no root, no kernel
+splice_selftest() {
+	local d f fail=0
+	d=$(mktemp -d)
+	f=$d/perf.md
+	printf '%s\n' "<!-- SPDX -->" "# Performance" "intro" "" "<!-- run.sh:main -->" \
+		"old main" "<!-- /run.sh:main -->" "" "## Diff (hand-written)" "kept diff text" "" \
+		"<!-- run.sh:rate -->" "old rate" "<!-- /run.sh:rate -->" "" \
+		"<!-- allns-bench: begin (bench/allns.sh --out) -->" "## --all-netns" "kept allns" \
+		"<!-- allns-bench: end -->" >"$f"
+	cp "$f" "$d/orig"
+	splice main "$f" $'<!-- run.sh:main -->\nnew main\n<!-- /run.sh:main -->' || fail=1
+	splice rate "$f" $'<!-- run.sh:rate -->\nnew rate\n<!-- /run.sh:rate -->' || fail=1
+	splice filter "$f" $'<!-- run.sh:filter -->\nnew filter\n<!-- /run.sh:filter -->' || fail=1
+	# again: replaced, not duplicated
+	splice filter "$f" $'<!-- run.sh:filter -->\nnewer filter\n<!-- /run.sh:filter -->' || fail=1
+	cmp -s <(foreign "$d/orig") <(foreign "$f") || { echo "selftest: foreign text changed" >&2; fail=1; }
+	for want in "kept diff text" "kept allns" "## Diff (hand-written)" "## --all-netns" \
+		"new main" "new rate" "newer filter" "intro"; do
+		[ "$(grep -cxF -- "$want" "$f")" = 1 ] || { echo "selftest: '$want' not there once" >&2; fail=1; }
+	done
+	for gone in "old main" "old rate" "new filter"; do
+		grep -qxF -- "$gone" "$f" && { echo "selftest: '$gone' left" >&2; fail=1; }
+	done
+	# order: main before Diff before rate before allns; filter appended at the end
+	[ "$(grep -nxE 'new main|kept diff text|new rate|kept allns|newer filter' "$f" | cut -d: -f2 | tr '\n' '|')" = \
+		"new main|kept diff text|new rate|kept allns|newer filter|" ] || { echo "selftest: order changed" >&2; fail=1; }
+	# a block without its end marker: refused, file unchanged
+	printf '%s\n' "<!-- run.sh:main -->" "old" "## Diff" "kept" >"$d/broken"
+	cp "$d/broken" "$d/broken.orig"
+	if splice main "$d/broken" $'<!-- run.sh:main -->\nx\n<!-- /run.sh:main -->' 2>/dev/null; then
+		echo "selftest: a missing end marker was not refused" >&2
+		fail=1
+	fi
+	cmp -s "$d/broken" "$d/broken.orig" || { echo "selftest: refused file changed" >&2; fail=1; }
+	# a new file gets the header and the block
+	splice rate "$d/new.md" $'<!-- run.sh:rate -->\nr\n<!-- /run.sh:rate -->' || fail=1
+	grep -qx "# Performance" "$d/new.md" && grep -qx "r" "$d/new.md" || { echo "selftest: new file" >&2; fail=1; }
+	rm -rf "$d"
+	[ "$fail" = 0 ] && echo "splice selftest: ok"
+	return "$fail"
 }
 
 while [ $# -gt 0 ]; do
@@ -67,6 +173,10 @@ while [ $# -gt 0 ]; do
 		shift
 		;;
 	--check) CHECK=1 ;;
+	--splice-selftest)
+		splice_selftest
+		exit
+		;;
 	--only)
 		ONLY=${2:?--only needs a list}
 		shift
@@ -658,18 +768,12 @@ print_text() {
 }
 print_text
 
-write_markdown() {
+main_block() {
 	local cpu mem r
 	cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 	mem=$(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
 	{
-		echo "<!-- SPDX-License-Identifier: GPL-2.0-or-later -->"
-		echo "# Performance"
-		echo
-		echo "Figures of the last benchmark run, written by \`bench/run.sh --out docs/performance.md\`"
-		echo "(see bench/README.md for what it does and how to run it). Re-run it to replace them;"
-		echo "figures from another machine are not comparable."
-		echo
+		echo "<!-- run.sh:main -->"
 		echo "## Machine"
 		echo
 		echo "| | |"
@@ -724,9 +828,8 @@ write_markdown() {
 		echo "- The awk pipeline is the one that really counts sources (\`src=\` of the original"
 		echo "  tuple); the often-quoted \`awk '{print \$4}'\` counts TCP states."
 		for r in "${NOTES[@]}"; do echo "- $r"; done
-	} >"$OUT.tmp"
-	mv "$OUT.tmp" "$OUT"
-	log "wrote $OUT"
+		echo "<!-- /run.sh:main -->"
+	}
 }
 # The filter and rate figures, as blocks between markers, so that a run of
 # only those sections (--only filter,rate) replaces them in FILE and nothing else.
@@ -787,25 +890,12 @@ rate_block() {
 	for r in "${RNOTES[@]}"; do echo "- $r"; done
 	echo "<!-- /run.sh:rate -->"
 }
-# splice NAME FILE: replace the NAME block of FILE (append it when missing)
-splice() {
-	local name=$1 file=$2 block
-	block=$("${name}_block")
-	if [ -f "$file" ] && grep -q "^<!-- run.sh:$name -->" "$file"; then
-		BLOCK=$block awk -v b="<!-- run.sh:$name -->" -v e="<!-- /run.sh:$name -->" '
-			$0 == b { print ENVIRON["BLOCK"]; skip = 1; next }
-			$0 == e { skip = 0; next }
-			!skip' "$file" >"$file.tmp" && mv "$file.tmp" "$file"
-	else
-		{ echo; echo "$block"; } >>"$file"
-	fi
-}
 if [ -n "$OUT" ]; then
 	if want top || want tw; then
-		write_markdown
+		splice main "$OUT" "$(main_block)" || exit 1
 	fi
-	want filter && splice filter "$OUT"
-	want rate && splice rate "$OUT"
+	if want filter; then splice filter "$OUT" "$(filter_block)" || exit 1; fi
+	if want rate; then splice rate "$OUT" "$(rate_block)" || exit 1; fi
 	log "wrote $OUT"
 fi
 

@@ -35,6 +35,7 @@ static void help(void)
 	       "      --color=auto|always|never  colour the text output (default: auto, only on\n"
 	       "                           a terminal and when NO_COLOR is not set)\n"
 	       "      --deep               also dump the conntrack table for top talkers\n"
+	       "                           and count new flows for 1 s (or over --interval)\n"
 	       "  -v, --verbose            also list passed and skipped rules\n"
 	       "  -o, --output FILE        write the report to FILE (atomically) instead of stdout\n"
 	       "  -h, --help               show this help\n"

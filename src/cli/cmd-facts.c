@@ -15,6 +15,7 @@
 
 enum {
 	OPT_HELP = CTA_OPT_FIRST_PRIVATE,
+	OPT_DEEP,
 };
 
 static const char facts_help[] =
@@ -38,6 +39,8 @@ static const char facts_help[] =
 	"      --kernel RELEASE    with --offline: the kernel the image will boot\n"
 	"      --interval SECONDS  counters' movement over SECONDS: sample, wait, sample\n"
 	"      --format text|json  output format (default: text)\n"
+	"      --deep              as 'audit --deep': the conntrack table's top talkers\n"
+	"                          and new flows for 1 s (or over --interval)\n"
 	"  -h, --help              show this help\n"
 	"\n"
 	"Without root privileges the facts that cannot be read are listed under\n"
@@ -53,6 +56,7 @@ int cmd_facts(int argc, char **argv)
 	static const struct option longopts[] = {
 		CTA_CLI_COMMON_LONGOPTS,
 		{ "output", required_argument, NULL, 'o' },
+		{ "deep", no_argument, NULL, OPT_DEEP },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -73,6 +77,9 @@ int cmd_facts(int argc, char **argv)
 		switch (opt) {
 		case 'o':
 			output = optarg;
+			break;
+		case OPT_DEEP:
+			common.deep = true;
 			break;
 		case 'h':
 			fputs(facts_help, stdout);

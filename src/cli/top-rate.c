@@ -42,10 +42,7 @@ static void catch_signals(void)
 
 static uint64_t now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+	return cta_rate_now_ms();
 }
 
 static int read_u64(const char *path, uint64_t *ret)
@@ -134,37 +131,15 @@ static int output_error(int r)
 	return CTA_EXIT_HOST;
 }
 
-/* Wait until @deadline (monotonic ms) or a signal, draining events when @ev. */
-static int wait_until(uint64_t deadline, struct cta_ctev *ev, void *buf, size_t size,
-		      struct cta_ctrate *rate, uint64_t *overruns)
+/* Wait until @deadline (monotonic ms) or a signal. */
+static void wait_until(uint64_t deadline)
 {
 	for (;;) {
 		uint64_t t = now_ms();
-		struct pollfd p = { .fd = ev ? cta_ctev_fd(ev) : -1, .events = POLLIN };
-		int r;
 
 		if (t >= deadline || stop_requested)
-			return 0;
-		r = poll(&p, ev ? 1 : 0, (int)MIN(deadline - t, (uint64_t)1000));
-		if (r < 0 && errno != EINTR)
-			return cta_negerrno();
-		if (ev && r > 0) {
-			r = cta_ctev_drain(ev, buf, size, cta_ctrate_msg, rate, overruns);
-			if (r < 0)
-				return r;
-			/*
-			 * Let events gather for a few milliseconds: one wakeup
-			 * and a few recvmmsg() calls per batch instead of a
-			 * wakeup per event.  At 100k events/s, 5 ms is 500
-			 * events, well inside the receive buffer.
-			 */
-			if (r == 0 && !stop_requested) {
-				uint64_t left = deadline - MIN(now_ms(), deadline);
-				struct timespec ts = { 0, (long)MIN(left, (uint64_t)5) * 1000000L };
-
-				(void)nanosleep(&ts, NULL);
-			}
-		}
+			return;
+		(void)poll(NULL, 0, (int)MIN(deadline - t, (uint64_t)1000));
 	}
 }
 
@@ -222,9 +197,8 @@ int cta_top_conntrack_rate(const struct cta_top_rate_opts *o)
 		};
 
 		cta_ctrate_reset(&rate);
-		r = wait_until(t0 + o->interval_ms, &ev, buf, bufsize, &rate, &overruns);
-		if (r == 0) /* what arrived by the deadline belongs to this interval */
-			r = cta_ctev_drain(&ev, buf, bufsize, cta_ctrate_msg, &rate, &overruns);
+		r = cta_ctrate_collect(&ev, &rate, buf, bufsize, t0 + o->interval_ms,
+				       &stop_requested, &overruns);
 		if (r < 0) {
 			cta_cli_error("cannot read conntrack events: %s", CTA_STRERROR(-r));
 			ret = CTA_EXIT_HOST;
@@ -287,8 +261,8 @@ int cta_top_timewait_rate(const struct cta_top_rate_opts *o)
 			.have_present = true,
 		};
 
-		r = wait_until(t0 + o->interval_ms, NULL, NULL, 0, NULL, NULL);
-		if (r < 0 || stop_requested)
+		wait_until(t0 + o->interval_ms);
+		if (stop_requested)
 			break;
 		r = cta_twrate_sample(&tw);
 		if (r < 0)

@@ -402,8 +402,16 @@ int cta_counters_begin(struct cta_collect_ctx *c, struct cta_counters_state *sta
 		if (r < 0)
 			return r;
 		state->source = "interval";
-		while (nanosleep(&left, &left) < 0 && errno == EINTR)
-			;
+		/* --deep counts the new flows over the same interval rather
+		 * than after it: one wait, and both describe the same seconds */
+		if (c->opts->deep && !c->opts->no_netlink) {
+			r = cta_collect_new_flows(c, c->opts->interval * 1000u, &c->new_flows);
+			if (r < 0)
+				return r;
+		} else {
+			while (nanosleep(&left, &left) < 0 && errno == EINTR)
+				;
+		}
 	} else if (c->opts->baseline) {
 		r = sample_id_read(c, &id);
 		if (r < 0)

@@ -133,6 +133,10 @@ int cta_collect_all(const struct cta_collect_opts *opts, json_t **ret_facts)
 		return -ENOMEM;
 	/* before collected_at: --interval waits here */
 	r = cta_counters_begin(&c, &counters);
+	/* --deep without --interval: a sample of its own, one second
+	 * (with --interval it was taken during the interval's wait) */
+	if (r >= 0 && opts->deep && !opts->interval)
+		r = cta_collect_new_flows(&c, CTA_NEW_FLOWS_SAMPLE_MS, &c.new_flows);
 	if (r >= 0)
 		r = set_collected_at(facts);
 	for (size_t i = 0; r >= 0 && i < ELEMENTSOF(collectors); i++)
@@ -140,6 +144,14 @@ int cta_collect_all(const struct cta_collect_opts *opts, json_t **ret_facts)
 			r = collectors[i](&c);
 	if (r >= 0)
 		r = cta_counters_finish(&c, &counters);
+	if (r >= 0 && c.new_flows) {
+		json_t *ct = cta_json_object_child(facts, "conntrack");
+
+		r = ct && json_object_set_new(ct, "new_flows", TAKE_PTR(c.new_flows)) == 0 ?
+			    0 :
+			    -ENOMEM;
+	}
+	json_decref(c.new_flows);
 	cta_counters_done(&counters);
 	if (r < 0)
 		return r;

@@ -59,6 +59,9 @@ struct cta_collect_ctx {
 	 * (CLOCK_MONOTONIC, microseconds), when an interval is known. */
 	bool have_since;
 	uint64_t since_mono_us;
+	/* audit --deep: the NEW events sample, attached to facts.conntrack
+	 * after the collectors (owned; see cta_collect_new_flows) */
+	json_t *new_flows;
 };
 
 /*
@@ -92,6 +95,16 @@ int cta_collect_sockets(struct cta_collect_ctx *c); /* "sockets" */
 int cta_collect_netstat(struct cta_collect_ctx *c); /* "netstat" */
 int cta_collect_firewall(struct cta_collect_ctx *c); /* "firewall" and helpers.assigned */
 int cta_collect_helpers(struct cta_collect_ctx *c); /* "helpers" available/in_use; after firewall */
+
+/*
+ * Count the conntrack NEW events of the current namespace for @ms
+ * milliseconds (audit --deep, newflows.c): facts.conntrack.new_flows as a
+ * new object in @ret_sample, or NULL when the sample could not be taken
+ * (recorded under "unavailable") or the run is offline.  Returns 0 or
+ * -ENOMEM.
+ */
+#define CTA_NEW_FLOWS_SAMPLE_MS 1000
+int cta_collect_new_flows(struct cta_collect_ctx *c, unsigned ms, json_t **ret_sample);
 
 /*
  * "nf_conntrack: table full" kernel log lines, counted per namespace

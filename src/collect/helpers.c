@@ -319,14 +319,18 @@ int cta_collect_helpers(struct cta_collect_ctx *c)
 		if (r == -ENOMEM)
 			goto out;
 		if (r < 0) {
+			/* the dump's error goes in the records; only ENOMEM is fatal */
+			int err = r;
+
+			r = 0;
 			if (want_entries)
 				r = cta_collect_unavailable(c, "helpers.in_use",
 							    "cannot dump the conntrack table: %s",
-							    CTA_STRERROR(-r));
+							    CTA_STRERROR(-err));
 			if (r >= 0 && want_top)
 				r = cta_collect_unavailable(c, "conntrack.top",
 							    "cannot dump the conntrack table: %s",
-							    CTA_STRERROR(-r));
+							    CTA_STRERROR(-err));
 			if (r < 0)
 				goto out;
 		} else

@@ -2,6 +2,7 @@
 #ifndef CTA_NF_RATE_H
 #define CTA_NF_RATE_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -71,6 +72,19 @@ void cta_ctrate_done(struct cta_ctrate *r);
 void cta_ctrate_reset(struct cta_ctrate *r);
 /* Consumer for cta_ctev_drain().  Returns 0 or -ENOMEM. */
 int cta_ctrate_msg(const struct nlmsghdr *nlh, void *data);
+
+/* CLOCK_MONOTONIC in milliseconds: the clock of cta_ctrate_collect()'s deadline. */
+uint64_t cta_rate_now_ms(void);
+
+/*
+ * Count the events of one interval into @r: wait for events until @deadline
+ * (cta_rate_now_ms() clock) or until *@stop becomes non-zero (a signal
+ * handler's flag; NULL: none), then read what is queued.  @buf/@size as for
+ * cta_ctev_drain().  Shared by `top conntrack --rate` and `audit --deep`.
+ * Returns 0 or negative errno.
+ */
+int cta_ctrate_collect(struct cta_ctev *ev, struct cta_ctrate *r, void *buf, size_t size,
+		       uint64_t deadline, const volatile sig_atomic_t *stop, uint64_t *overruns);
 
 /* ---- TIME_WAIT sockets entering ---- */
 

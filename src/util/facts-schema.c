@@ -72,6 +72,27 @@ static const struct cta_fact_schema table_full[] = {
 	{ "unattributed_in_interval", CTA_FACT_COUNT, NULL, NULL },
 	END,
 };
+/* audit --deep: NEW events over a short sample (collect/newflows.c) */
+static const struct cta_fact_schema new_flows_src[] = {
+	{ "key", CTA_FACT_STRING, NULL, NULL },
+	{ "count", CTA_FACT_COUNT, NULL, NULL },
+	{ "per_s", CTA_FACT_COUNT, NULL, NULL },
+	END,
+};
+static const struct cta_fact_schema new_flows_src_obj = { "*", CTA_FACT_OBJECT, new_flows_src,
+							  NULL };
+static const struct cta_fact_schema new_flows[] = {
+	{ "interval_ms", CTA_FACT_COUNT, NULL, NULL },
+	{ "events", CTA_FACT_COUNT, NULL, NULL },
+	{ "per_s", CTA_FACT_COUNT, NULL, NULL },
+	{ "lost", CTA_FACT_COUNT, NULL, NULL },
+	{ "approximate", CTA_FACT_BOOL, NULL, NULL },
+	{ "count_before", CTA_FACT_COUNT, NULL, NULL },
+	{ "count_after", CTA_FACT_COUNT, NULL, NULL },
+	{ "growth_per_s", CTA_FACT_INT, NULL, NULL },
+	{ "by_src", CTA_FACT_ARRAY, NULL, &new_flows_src_obj },
+	END,
+};
 static const struct cta_fact_schema conntrack[] = {
 	{ "active", CTA_FACT_BOOL, NULL, NULL },
 	{ "active_reason", CTA_FACT_STRING, NULL, NULL },
@@ -83,6 +104,7 @@ static const struct cta_fact_schema conntrack[] = {
 	{ "table_full_messages", CTA_FACT_COUNT, NULL, NULL },
 	{ "table_full", CTA_FACT_OBJECT, table_full, NULL },
 	{ "top", CTA_FACT_OBJECT, NULL, NULL },
+	{ "new_flows", CTA_FACT_OBJECT, new_flows, NULL },
 	END,
 };
 

@@ -1197,13 +1197,49 @@ static void test_references(void **state)
 	assert_int_equal(bad, 0);
 }
 
+/*
+ * audit --deep also samples the NEW events (facts.conntrack.new_flows): the
+ * usage finding says who creates entries now and when the table is full at
+ * the net growth (free entries / growth_per_s).
+ */
+static void test_deep_new_flows(void **state)
+{
+	const struct env *env = *state;
+	/* 131072 - 120113 = 10959 free at 274/s net growth: 40 s */
+	static const char *const sample =
+		"{\"conntrack\":{\"new_flows\":{\"interval_ms\":1000,\"events\":2300,"
+		"\"per_s\":2300,\"lost\":0,\"approximate\":false,\"count_before\":119839,"
+		"\"count_after\":120113,\"growth_per_s\":274,"
+		"\"by_src\":[{\"key\":\"10.2.0.7\",\"count\":2100,\"per_s\":2100}]}}}";
+	static const char *const shrinking =
+		"{\"conntrack\":{\"new_flows\":{\"interval_ms\":1000,\"events\":900,"
+		"\"per_s\":900,\"approximate\":true,\"count_before\":120200,"
+		"\"count_after\":120113,\"growth_per_s\":-87,"
+		"\"by_src\":[{\"key\":\"10.2.0.8\",\"count\":500,\"per_s\":500}]}}}";
+	_cleanup_json_ json_t *with = audit(env, S003, sample, "base");
+	_cleanup_json_ json_t *shrink = audit(env, S003, shrinking, "base");
+	_cleanup_json_ json_t *without = audit(env, S003, NULL, "base");
+	const char *m;
+
+	m = str_member(find_result(with, "conntrack.usage"), "message");
+	assert_non_null(
+		strstr(m, "; 2300 new flows/s, 2100 from 10.2.0.7, table full in about 40 s"));
+	assert_null(strstr(m, "events were lost"));
+	/* no net growth: no time to full; lost events: the rate is a floor */
+	m = str_member(find_result(shrink, "conntrack.usage"), "message");
+	assert_non_null(strstr(m, "; 900 new flows/s, 500 from 10.2.0.8 (events were lost"));
+	assert_null(strstr(m, "table full in"));
+	m = str_member(find_result(without, "conntrack.usage"), "message");
+	assert_null(strstr(m, "new flows/s"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rule_cases),   cmocka_unit_test(test_every_rule_covered),
 		cmocka_unit_test(test_healthy_host), cmocka_unit_test(test_seed_summaries),
 		cmocka_unit_test(test_remediations), cmocka_unit_test(test_deep_evidence),
-		cmocka_unit_test(test_references),
+		cmocka_unit_test(test_references),   cmocka_unit_test(test_deep_new_flows),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
