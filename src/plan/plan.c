@@ -161,6 +161,8 @@ void cta_plan_free(struct cta_plan *p)
 	}
 	free(p->edits);
 	free(p->notrack.backend_reason);
+	free(p->notrack.persist_how[0]);
+	free(p->notrack.persist_how[1]);
 	free(p->notrack.want.v), free(p->notrack.cur_v4.v), free(p->notrack.cur_v6.v);
 	free(p->notrack.cur_nft.v);
 	if (p->notrack.rules)

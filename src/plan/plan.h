@@ -147,6 +147,10 @@ struct cta_plan_notrack {
 	struct cta_plan_ports want; /* desired (sorted, unique) */
 	struct cta_plan_ports cur_v4, cur_v6, cur_nft; /* installed ctaudit rules */
 	char **rules; /* rule ids asking, parallel to want.v */
+	/* How the rules of each family survive a reboot, or that they will not
+	 * ([0] IPv4, [1] IPv6; NULL: no rule of that family).  Filled by
+	 * cta_plan_render_files(), which knows the persistence files. */
+	char *persist_how[2];
 };
 
 /* A file the plan writes (filled by cta_plan_render_files()). */

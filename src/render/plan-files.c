@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fnmatch.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 #include "render/plan-render.h"
@@ -300,8 +301,7 @@ static char *edit_file(const struct cta_plan *p, const char *file, const char *c
 				"# ctaudit: commented out, it overrode %s = %s in %s with %s (rule "
 				"%s)\n",
 				e->key, ours, p->sysctl_file, e->value, e->rule);
-		}
-		else if (e)
+		} else if (e)
 			fprintf(f, "# ctaudit: commented out, stale key %s (rule %s)\n", e->key,
 				e->rule);
 		if (e)
@@ -435,6 +435,67 @@ static bool nft_conf_includes(const char *conf, const char *path)
 	return false;
 }
 
+/*
+ * Say per family how the planned rules survive a reboot (issue: without
+ * rules.v6 the IPv6 rules were silently not persisted).  Families without a
+ * rule get NULL.
+ */
+static int describe_persist(struct cta_plan *p)
+{
+	struct cta_plan_notrack *nt = &p->notrack;
+	bool fam[2] = { false, false };
+
+	for (size_t i = 0; i < nt->want.n; i++) {
+		fam[0] |= nt->want.v[i].family != AF_INET6;
+		fam[1] |= nt->want.v[i].family != AF_INET;
+	}
+	for (int k = 0; k < 2; k++) {
+		const char *v6file = "/etc/iptables/rules.v6";
+		char *how = NULL;
+		int r = 0;
+
+		free(nt->persist_how[k]);
+		nt->persist_how[k] = NULL;
+		if (!fam[k])
+			continue;
+		switch (nt->persist) {
+		case CTA_PLAN_PERSIST_IPTABLES:
+			if (k == 0)
+				how = strdup(
+					"at boot from /etc/iptables/rules.v4 (iptables-persistent)");
+			else if (content_of(p, v6file))
+				how = strdup(
+					"at boot from /etc/iptables/rules.v6 (iptables-persistent)");
+			else
+				r = asprintf(
+					&how,
+					"NOT persisted: %s does not exist, so the IPv6 rules are "
+					"lost at reboot (create it, e.g. 'ip6tables-save > %s', "
+					"and run apply again)",
+					v6file, v6file);
+			break;
+		case CTA_PLAN_PERSIST_NFTABLES:
+			how = strdup("at boot from " NFT_FILE
+				     " (table inet ctaudit, included by /etc/nftables.conf)");
+			break;
+		case CTA_PLAN_PERSIST_UNIT:
+			r = asprintf(&how, "at boot by ctaudit-notrack.service from %s",
+				     nt->backend == CTA_PLAN_BACKEND_LEGACY ?
+					     (k ? "/etc/ctaudit/notrack.v6" :
+						  "/etc/ctaudit/notrack.v4") :
+					     "/etc/ctaudit/notrack.nft");
+			break;
+		default:
+			how = strdup("NOT persisted: lost at reboot");
+			break;
+		}
+		if (r < 0 || !how)
+			return -ENOMEM;
+		nt->persist_how[k] = how;
+	}
+	return 0;
+}
+
 static int render_persist(struct cta_plan *p)
 {
 	const struct cta_plan_notrack *nt = &p->notrack;
@@ -443,6 +504,9 @@ static int render_persist(struct cta_plan *p)
 
 	if (nt->want.n == 0)
 		return 0;
+	r = describe_persist(p);
+	if (r < 0)
+		return r;
 	switch (nt->persist) {
 	case CTA_PLAN_PERSIST_IPTABLES:
 		old = content_of(p, "/etc/iptables/rules.v4");

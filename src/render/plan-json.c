@@ -60,6 +60,12 @@ static json_t *notrack_json(const struct cta_plan *p)
 		      ports_json(&nt->cur_v6, NULL), "nft", ports_json(&nt->cur_nft, NULL));
 	if (!o)
 		return NULL;
+	if (json_object_set_new(o, "persist_by_family",
+				json_pack("{s:o, s:o}", "ipv4", jstr_or_null(nt->persist_how[0]),
+					  "ipv6", jstr_or_null(nt->persist_how[1]))) < 0) {
+		json_decref(o);
+		return NULL;
+	}
 	if (json_object_set_new(o, "iptables",
 				fragment_json(cta_render_notrack_iptables(&nt->cur_v4),
 					      cta_render_notrack_iptables(&nt->want),

@@ -81,6 +81,10 @@ static int put_notrack(FILE *f, const struct cta_plan *p)
 		fputs("  at boot ctaudit-notrack.service loads them (systemctl enable "
 		      "ctaudit-notrack.service)\n",
 		      f);
+	if (nt->persist_how[0])
+		fprintf(f, "  IPv4: %s\n", nt->persist_how[0]);
+	if (nt->persist_how[1])
+		fprintf(f, "  IPv6: %s\n", nt->persist_how[1]);
 	want_i = cta_render_notrack_iptables(&nt->want);
 	v4 = cta_render_notrack_iptables(&nt->cur_v4);
 	v6 = cta_render_notrack_iptables(&nt->cur_v6);

@@ -436,8 +436,38 @@ static void test_notrack(void **state)
 		f = file(p, "/etc/iptables/rules.v4");
 		assert_non_null(f);
 		assert_string_equal(f->new, want);
-		/* no rules.v6 on disk: none created */
+		/* no rules.v6 on disk: none created, and the plan says the IPv6 rules are lost */
 		assert_null(file(p, "/etc/iptables/rules.v6"));
+		assert_non_null(p->notrack.persist_how[0]);
+		assert_non_null(strstr(p->notrack.persist_how[0], "/etc/iptables/rules.v4"));
+		assert_non_null(p->notrack.persist_how[1]);
+		assert_non_null(strstr(p->notrack.persist_how[1], "NOT persisted"));
+		{
+			char *txt = NULL;
+
+			assert_int_equal(cta_render_plan_text(p, &txt), 0);
+			assert_non_null(strstr(txt,
+					       "\n  IPv6: NOT persisted: /etc/iptables/rules.v6 "
+					       "does not exist"));
+			free(txt);
+		}
+		cta_plan_free(p);
+		/* with rules.v6 both families are persisted */
+		{
+			const struct memfile both[] = {
+				{ "/etc/alternatives/iptables", NULL, "/usr/sbin/iptables-legacy" },
+				{ "/etc/iptables/rules.v4", v4, NULL },
+				{ "/etc/iptables/rules.v6", v4, NULL },
+				{},
+			};
+			struct memfs m3 = { base_tree, both };
+
+			p = compute(facts, report, false, &m3);
+			assert_non_null(file(p, "/etc/iptables/rules.v6"));
+			assert_non_null(
+				strstr(p->notrack.persist_how[1], "/etc/iptables/rules.v6"));
+			assert_null(strstr(p->notrack.persist_how[1], "NOT"));
+		}
 		/* rendering is idempotent on its own output */
 		t = cta_render_iptables_persistent(want, &p->notrack.want);
 		assert_string_equal(t, want);
