@@ -300,23 +300,14 @@ static int status_of(const struct ctx *c, bool (*flag)(const struct ctx *c, size
 	return failed ? CTA_EXIT_HOST : flagged ? CTA_EXIT_FINDINGS : CTA_EXIT_OK;
 }
 
+/* The output, or the out-of-memory error when rendering it failed. */
 static int emit(const char *out, const char *output)
 {
-	int r;
-
 	if (!out) {
 		cta_cli_error("out of memory");
 		return CTA_EXIT_HOST;
 	}
-	if (output) {
-		r = cta_write_file_atomic(output, out, strlen(out), 0644);
-		if (r < 0) {
-			cta_cli_error("cannot write '%s': %s", output, CTA_STRERROR(-r));
-			return CTA_EXIT_HOST;
-		}
-		return CTA_EXIT_OK;
-	}
-	return cta_cli_print(out);
+	return cta_cli_output(output, out);
 }
 
 static char *json_out(int r, json_t *j)
