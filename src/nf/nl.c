@@ -88,6 +88,19 @@ ssize_t cta_nl_recv(struct cta_nl *nl, void *buf, size_t size)
 	}
 }
 
+/*
+ * The status an NLMSG_DONE carries: the dump's own error (negative errno,
+ * as ctnetlink reports a dump it could not finish), or 0.
+ */
+static int done_status(const struct nlmsghdr *nlh)
+{
+	int st = 0;
+
+	if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(int))
+		memcpy(&st, mnl_nlmsg_get_payload(nlh), sizeof(st));
+	return st < 0 ? st : 0;
+}
+
 /* The error code of an NLMSG_ERROR (0: an acknowledgement). */
 static int nlmsg_error(const struct nlmsghdr *nlh)
 {
@@ -130,13 +143,9 @@ int cta_nl_request(struct cta_nl *nl, const struct nlmsghdr *req, cta_nl_msg_cb 
 			case NLMSG_NOOP:
 				continue;
 			case NLMSG_DONE:
-				if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(int)) {
-					int st;
-
-					memcpy(&st, mnl_nlmsg_get_payload(nlh), sizeof(st));
-					if (st < 0)
-						return st;
-				}
+				r = done_status(nlh);
+				if (r < 0)
+					return r;
 				return intr ? -EINTR : 0;
 			case NLMSG_ERROR:
 				r = nlmsg_error(nlh);
@@ -206,15 +215,13 @@ int cta_nldump_parse(const void *buf, size_t len, int (*msg)(const struct nlmsgh
 		switch (nlh->nlmsg_type) {
 		case NLMSG_NOOP:
 			break;
-		case NLMSG_DONE:
-			if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(int)) {
-				int st;
+		case NLMSG_DONE: {
+			int st = done_status(nlh);
 
-				memcpy(&st, mnl_nlmsg_get_payload(nlh), sizeof(st));
-				if (st < 0)
-					return st;
-			}
+			if (st < 0)
+				return st;
 			return 1;
+		}
 		case NLMSG_ERROR: {
 			const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
 
