@@ -13,7 +13,8 @@
 #include "util/sysctl.h"
 #include "util/banned.h"
 
-/* Global keys, read-only in a child netns (KNOWLEDGE.md "Namespaces"), and
+/* Global keys, read-only in a child netns (net/netfilter/nf_conntrack_standalone.c,
+ * nf_conntrack_standalone_init_sysctl(); docs/kernel-notes.md "Namespaces"), and
  * initial-netns-only ones. */
 static const char *const host_only_keys[] = {
 	"net.netfilter.nf_conntrack_max",

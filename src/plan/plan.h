@@ -249,7 +249,7 @@ const struct cta_plan_input *cta_plan_input_get(const struct cta_plan *p, const 
 /* Default sysctl.d file for a profile name ("db-client", "a+b"). New string or NULL. */
 char *cta_plan_default_sysctl_file(const char *profile);
 
-/* Keys that are global and read-only in a child network namespace (KNOWLEDGE.md: Namespaces). */
+/* Keys that are global and read-only in a child network namespace (nf_conntrack_standalone_init_sysctl(); docs/kernel-notes.md "Namespaces"). */
 bool cta_plan_key_host_only(const char *key);
 
 bool cta_plan_ports_equal(const struct cta_plan_ports *a, const struct cta_plan_ports *b);
