@@ -289,64 +289,7 @@ const char *cta_journal_trust_strerror(int r)
 
 int cta_journal_open_state(const char *root, bool create, char **ret_bad_path)
 {
-	static const struct {
-		const char *name;
-		mode_t mode;
-	} parts[] = { { "var", 0755 }, { "lib", 0755 }, { "ctaudit", 0700 }, { "journal", 0700 } };
-	_cleanup_close_ int fd = cta_root_open(root);
-	_cleanup_free_ char *done = NULL;
-	int r;
-
-	if (fd < 0)
-		return fd;
-	for (size_t i = 0; i < ELEMENTSOF(parts); i++) {
-		_cleanup_free_ char *next = NULL;
-		int sub;
-
-		if (asprintf(&next, "%s/%s", done ? done : "", parts[i].name) < 0)
-			return -ENOMEM;
-		free(done);
-		done = TAKE_PTR(next);
-		if (create && mkdirat(fd, parts[i].name, parts[i].mode) == 0) {
-			/* exactly the mode, whatever the umask */
-			sub = openat(fd, parts[i].name,
-				     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			if (sub < 0 || fchmod(sub, parts[i].mode) < 0) {
-				r = cta_negerrno();
-				if (sub >= 0)
-					close(sub);
-				return r;
-			}
-		} else {
-			if (create && errno != EEXIST)
-				return cta_negerrno();
-			sub = openat(fd, parts[i].name,
-				     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		}
-		if (sub < 0) {
-			r = cta_negerrno();
-			if (r == -ENOTDIR || r == -ELOOP) {
-				struct stat st;
-
-				r = fstatat(fd, parts[i].name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-						    S_ISLNK(st.st_mode) ?
-					    -ELOOP :
-					    -ENOTDIR;
-			}
-			if (r != -ENOENT && ret_bad_path)
-				*ret_bad_path = TAKE_PTR(done);
-			return r;
-		}
-		close(fd);
-		fd = sub;
-		r = cta_fd_check_trusted(fd, (uid_t)-1);
-		if (r < 0) {
-			if (ret_bad_path)
-				*ret_bad_path = TAKE_PTR(done);
-			return r;
-		}
-	}
-	return TAKE_FD(fd);
+	return cta_state_dir_open(root, "journal", create, ret_bad_path);
 }
 
 /* Journal ids are names we made: no "/", no leading "." */

@@ -25,6 +25,7 @@
 #include <unistd.h>
 #include "collect/collect.h"
 #include "util/fileio.h"
+#include "util/rootfs.h"
 #include "util/json.h"
 #include "util/macro.h"
 #include "util/banned.h"
@@ -33,132 +34,43 @@
 #define SO_NETNS_COOKIE 71
 #endif
 
-#define BASELINE_DIR "var/lib/ctaudit/baseline"
+#define BASELINE_DIR "/var/lib/ctaudit/baseline"
 #define BASELINE_VERSION 1
 #define BASELINE_MAX (1 << 20)
 
 /* ---- files in the state directory ---------------------------------------- */
 
 /*
- * Open ROOT/var/lib/ctaudit/baseline one component at a time, never following
- * a symlink, and trust each directory only when root owns it and neither group
- * nor others may write it.  With @create, missing components are made (0755).
- * Returns the directory fd or negative errno (-ELOOP: a symlink, -EPERM: not
- * trusted).
- *
- * TODO: switch to cta_root_open_dir(CTA_ROOT_NO_SYMLINKS) and
- * cta_fd_check_trusted() once util/rootfs.h is on main.
+ * The baseline directory is ctaudit's state directory (util/rootfs.h:
+ * no symlink on the way, root's, not writable by group or others), opened
+ * at the moment of use.
  */
 static int state_dir_open(const char *root, bool create)
 {
-	_cleanup_free_ char *dirs = strdup(BASELINE_DIR);
-	_cleanup_close_ int fd = -EBADF;
-	char *save = NULL;
-
-	if (!dirs)
-		return -ENOMEM;
-	fd = open(root && *root ? root : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
-		return cta_negerrno();
-	for (char *n = strtok_r(dirs, "/", &save); n; n = strtok_r(NULL, "/", &save)) {
-		int nfd = openat(fd, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		struct stat st;
-
-		if (nfd < 0 && errno == ENOENT && create) {
-			if (mkdirat(fd, n, 0755) < 0 && errno != EEXIST)
-				return cta_negerrno();
-			nfd = openat(fd, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		}
-		if (nfd < 0)
-			return errno == ENOTDIR ? -ELOOP : cta_negerrno();
-		close(fd);
-		fd = nfd;
-		if (fstat(fd, &st) < 0)
-			return cta_negerrno();
-		if (st.st_uid != 0)
-			return -EPERM;
-		if (st.st_mode & (S_IWGRP | S_IWOTH))
-			return -EACCES;
-	}
-	return TAKE_FD(fd);
+	return cta_state_dir_open(root, "baseline", create, NULL);
 }
 
-/* Read @name in @dirfd: a regular file owned by root, writable by nobody else. */
+/* Read @name in @dirfd: a regular file (no symlink), owned by root, writable by nobody else. */
 static int state_read(int dirfd, const char *name, char **ret)
 {
-	_cleanup_close_ int fd =
-		openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	_cleanup_free_ char *buf = NULL;
 	struct stat st;
-	size_t len = 0;
+	ssize_t n = cta_read_at(dirfd, name, BASELINE_MAX, &buf, &st);
 
-	if (fd < 0)
-		return cta_negerrno();
-	if (fstat(fd, &st) < 0)
-		return cta_negerrno();
-	if (!S_ISREG(st.st_mode))
-		return -EMEDIUMTYPE;
+	if (n < 0)
+		return (int)n;
 	if (st.st_uid != 0)
-		return -EPERM;
+		return -CTA_EBADOWNER;
 	if (st.st_mode & (S_IWGRP | S_IWOTH))
-		return -EACCES;
-	if (st.st_size > BASELINE_MAX)
-		return -EFBIG;
-	buf = malloc((size_t)st.st_size + 1);
-	if (!buf)
-		return -ENOMEM;
-	while (len < (size_t)st.st_size) {
-		ssize_t k = read(fd, buf + len, (size_t)st.st_size - len);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return cta_negerrno();
-		if (k == 0)
-			break;
-		len += (size_t)k;
-	}
-	buf[len] = 0;
+		return -CTA_EWRITABLE;
 	*ret = TAKE_PTR(buf);
 	return 0;
 }
 
-/* Replace @name in @dirfd atomically; a symlink or non-regular file there is refused. */
+/* Replace @name in @dirfd atomically, 0600 root:root; a symlink there is refused. */
 static int state_write(int dirfd, const char *name, const char *data, size_t len)
 {
-	_cleanup_free_ char *tmp = NULL;
-	_cleanup_close_ int fd = -EBADF;
-	struct stat st;
-	size_t off = 0;
-	int r;
-
-	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st.st_mode))
-		return S_ISLNK(st.st_mode) ? -ELOOP : -EMEDIUMTYPE;
-	if (asprintf(&tmp, ".%s.ctaudit-%ld-%ld", name, (long)getpid(), (long)time(NULL)) < 0)
-		return -ENOMEM;
-	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return cta_negerrno();
-	while (off < len) {
-		ssize_t k = write(fd, data + off, len - off);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0) {
-			r = cta_negerrno();
-			goto fail;
-		}
-		off += (size_t)k;
-	}
-	if (fsync(fd) < 0 || renameat(dirfd, tmp, dirfd, name) < 0) {
-		r = cta_negerrno();
-		goto fail;
-	}
-	(void)fsync(dirfd);
-	return 0;
-fail:
-	(void)unlinkat(dirfd, tmp, 0);
-	return r;
+	return cta_write_at_atomic(dirfd, name, data, len, 0600, 0, 0);
 }
 
 /* ---- identity and clocks ------------------------------------------------- */

@@ -449,3 +449,65 @@ int cta_write_at_atomic(int dirfd, const char *name, const void *data, size_t le
 	}
 	return fsync(dirfd) < 0 ? cta_negerrno() : 0;
 }
+
+int cta_state_dir_open(const char *root, const char *leaf, bool create, char **ret_bad_path)
+{
+	static const struct {
+		const char *name;
+		mode_t mode;
+	} parts[] = { { "var", 0755 }, { "lib", 0755 }, { "ctaudit", 0700 }, { NULL, 0700 } };
+	_cleanup_close_ int fd = cta_root_open(root);
+	_cleanup_free_ char *done = NULL;
+	int r;
+
+	if (fd < 0)
+		return fd;
+	for (size_t i = 0; i < ELEMENTSOF(parts); i++) {
+		_cleanup_free_ char *next = NULL;
+		int sub;
+
+		const char *name = parts[i].name ? parts[i].name : leaf;
+
+		if (asprintf(&next, "%s/%s", done ? done : "", name) < 0)
+			return -ENOMEM;
+		free(done);
+		done = TAKE_PTR(next);
+		if (create && mkdirat(fd, name, parts[i].mode) == 0) {
+			/* exactly the mode, whatever the umask */
+			sub = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			if (sub < 0 || fchmod(sub, parts[i].mode) < 0) {
+				r = cta_negerrno();
+				if (sub >= 0)
+					close(sub);
+				return r;
+			}
+		} else {
+			if (create && errno != EEXIST)
+				return cta_negerrno();
+			sub = openat(fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		}
+		if (sub < 0) {
+			r = cta_negerrno();
+			if (r == -ENOTDIR || r == -ELOOP) {
+				struct stat st;
+
+				r = fstatat(fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+						    S_ISLNK(st.st_mode) ?
+					    -ELOOP :
+					    -ENOTDIR;
+			}
+			if (r != -ENOENT && ret_bad_path)
+				*ret_bad_path = TAKE_PTR(done);
+			return r;
+		}
+		close(fd);
+		fd = sub;
+		r = cta_fd_check_trusted(fd, (uid_t)-1);
+		if (r < 0) {
+			if (ret_bad_path)
+				*ret_bad_path = TAKE_PTR(done);
+			return r;
+		}
+	}
+	return TAKE_FD(fd);
+}

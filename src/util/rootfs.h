@@ -104,4 +104,15 @@ ssize_t cta_root_read(int rootfd, const char *path, size_t max, char **ret);
 /* Test hook: take the O_NOFOLLOW walk even when openat2 exists. */
 void cta_root_force_walk(bool on);
 
+/*
+ * ctaudit's state directory ROOT/var/lib/ctaudit/@leaf (the journal, the
+ * counter baselines): every component a real directory (no symlink), owned by
+ * root, not writable by group or others.  With @create, missing parts are
+ * made: ROOT/var and ROOT/var/lib 0755, the rest 0700 (exactly, whatever the
+ * umask).  Returns the directory fd, or -ELOOP (a symlink), -CTA_EBADOWNER,
+ * -CTA_EWRITABLE, -ENOTDIR or another negative errno; on a trust error the
+ * offending host path in @ret_bad_path (may be NULL).
+ */
+int cta_state_dir_open(const char *root, const char *leaf, bool create, char **ret_bad_path);
+
 #endif
