@@ -66,6 +66,12 @@ static int audit_json(const struct cta_policy *p, const char *const *profiles, j
 	"\"chaintoolong\":0},\"netstat\":{\"TcpExt\":{\"ListenOverflows\":0,"                  \
 	"\"ListenDrops\":0,\"TCPTimeWaitOverflow\":0}}}"
 
+/* firewall.nat holding one MASQUERADE rule of family F whose random_fully is R */
+#define NAT_MASQ(F, R)                                                                 \
+	"\"firewall\":{\"nat\":[{\"family\":\"" F "\",\"table\":\"nat\",\"chain\":"    \
+	"\"POSTROUTING\",\"hook\":\"postrouting\",\"kind\":\"masquerade\",\"source\":" \
+	"\"iptables-legacy\",\"random\":false,\"random_fully\":" R ",\"persistent\":false}]}"
+
 struct rcase {
 	const char *rule;
 	const char *fixture;
@@ -680,6 +686,39 @@ static const struct rcase cases[] = {
 	  "pass", "low", NULL },
 	{ "nat.snat_insert_clashes", NATG, "nat-gateway", NULL, "pass", "low", NULL },
 	{ "nat.snat_insert_clashes", HM, "nat-gateway", NULL, "skip", NULL, NULL },
+	/* the port-selection flags as the collectors report them: known false
+	 * fails, known true passes, absent (not decoded) fails as unknown;
+	 * insert_failed 0 passes whatever the flags */
+	{ "nat.snat_insert_clashes", NATG, "nat-gateway",
+	  "{\"conntrack\":{\"stats\":{\"insert_failed\":1}}," NAT_MASQ("ipv4", "false") "}", "fail",
+	  "low", "conntrack:insert_failed" },
+	{ "nat.snat_insert_clashes", NATG, "nat-gateway",
+	  "{\"conntrack\":{\"stats\":{\"insert_failed\":1}}," NAT_MASQ("ipv4", "true") "}", "pass",
+	  "low", NULL },
+	{ "nat.snat_insert_clashes", NATG, "nat-gateway",
+	  "{\"conntrack\":{\"stats\":{\"insert_failed\":0}}," NAT_MASQ("ipv4", "false") "}", "pass",
+	  "low", NULL },
+	{ "nat.snat_insert_clashes", NATG, "nat-gateway",
+	  "{\"conntrack\":{\"stats\":{\"insert_failed\":1}},\"firewall\":{\"nat\":[{\"family\":"
+	  "\"ipv4\",\"kind\":\"snat\",\"source\":\"iptables-legacy\"}]}}",
+	  "fail", "low", NULL },
+	/* only DNAT: nothing chooses a source port */
+	{ "nat.snat_insert_clashes", NATG, "nat-gateway",
+	  "{\"conntrack\":{\"stats\":{\"insert_failed\":1}},\"firewall\":{\"nat\":[{\"family\":"
+	  "\"ipv4\",\"kind\":\"dnat\",\"random\":false,\"random_fully\":false,"
+	  "\"persistent\":false}]}}",
+	  "skip", NULL, NULL },
+	/* IPv6 source NAT is judged like IPv4 (ip6tables, nft ip6/inet) */
+	{ "nat.snat_insert_clashes", NATG, "nat-gateway",
+	  "{\"conntrack\":{\"stats\":{\"insert_failed\":1}}," NAT_MASQ("ipv6", "false") "}", "fail",
+	  "low", "conntrack:insert_failed" },
+	{ "nat.snat_insert_clashes", NATG, "nat-gateway",
+	  "{\"conntrack\":{\"stats\":{\"insert_failed\":1}}," NAT_MASQ("ipv6", "true") "}", "pass",
+	  "low", NULL },
+	{ "nat.snat_insert_clashes", NATG, "nat-gateway",
+	  "{\"conntrack\":{\"stats\":{\"insert_failed\":3}}," NAT_MASQ("ipv6", "false") "," IVL(
+		  "{\"conntrack\":{\"insert_failed\":1}}") "}",
+	  "fail", "medium", NULL },
 
 	{ "neigh.gc_thresh3", NATG, "nat-gateway", "{\"netstat\":{\"ArpCache\":{\"entries\":820}}}",
 	  "fail", "medium", "sysctl:net.ipv4.neigh.default.gc_thresh3" },
@@ -867,6 +906,57 @@ static void test_rule_cases(void **state)
 		}
 	}
 	assert_int_equal(bad, 0);
+}
+
+/*
+ * nat.snat_insert_clashes names the rules it judged: with the flags known it
+ * lists exactly those without random-fully and says nothing about unknown
+ * flags; "do not show" only for entries without them.
+ */
+static void test_snat_flags_text(void **state)
+{
+	const struct env *env = *state;
+	static const struct {
+		const char *nat; /* firewall.nat */
+		const char *observed;
+		const char *has; /* in the explanation */
+		const char *lacks; /* not in the explanation */
+	} tc[] = {
+		{ "[{\"family\":\"ipv4\",\"table\":\"nat\",\"chain\":\"POSTROUTING\",\"kind\":"
+		  "\"masquerade\",\"source\":\"iptables-legacy\",\"random\":false,\"random_fully\":"
+		  "false,\"persistent\":false},{\"family\":\"ipv6\",\"table\":\"n6\",\"chain\":"
+		  "\"post\",\"kind\":\"masquerade\",\"source\":\"nft\",\"random\":false,"
+		  "\"random_fully\":true,\"persistent\":false}]",
+		  "insert_failed 2; 1 of 2 SNAT/MASQUERADE rule(s) without random-fully",
+		  "Rules without random-fully: masquerade (ipv4 nat/POSTROUTING, iptables-legacy). ",
+		  "do not show" },
+		{ "[{\"family\":\"ipv6\",\"table\":\"nat\",\"chain\":\"POSTROUTING\",\"kind\":"
+		  "\"snat\",\"source\":\"iptables-legacy\"}]",
+		  "insert_failed 2; 0 of 1 SNAT/MASQUERADE rule(s) without random-fully, 1 whose "
+		  "flags the facts do not show",
+		  "The facts do not show whether these rules use random-fully (their target could not "
+		  "be decoded): snat (ipv6 nat/POSTROUTING, iptables-legacy).",
+		  "Rules without random-fully" },
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(tc); i++) {
+		_cleanup_free_ char *patch = NULL;
+		_cleanup_json_ json_t *report = NULL;
+		json_t *res;
+
+		assert_true(asprintf(&patch,
+				     "{\"conntrack\":{\"stats\":{\"insert_failed\":2}},"
+				     "\"firewall\":{\"nat\":%s}}",
+				     tc[i].nat) > 0);
+		report = audit(env, NATG, patch, "nat-gateway");
+		res = find_result(report, "nat.snat_insert_clashes");
+		assert_non_null(res);
+		assert_string_equal(str_member(res, "status"), "fail");
+		assert_string_equal(str_member(res, "observed"), tc[i].observed);
+		if (!strstr(str_member(res, "explanation"), tc[i].has) ||
+		    strstr(str_member(res, "explanation"), tc[i].lacks))
+			fail_msg("case %zu: explanation '%s'", i, str_member(res, "explanation"));
+	}
 }
 
 /* Every rule of the catalog has a failing and a passing case above. */
@@ -1236,10 +1326,11 @@ static void test_deep_new_flows(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rule_cases),   cmocka_unit_test(test_every_rule_covered),
-		cmocka_unit_test(test_healthy_host), cmocka_unit_test(test_seed_summaries),
-		cmocka_unit_test(test_remediations), cmocka_unit_test(test_deep_evidence),
-		cmocka_unit_test(test_references),   cmocka_unit_test(test_deep_new_flows),
+		cmocka_unit_test(test_rule_cases),	   cmocka_unit_test(test_snat_flags_text),
+		cmocka_unit_test(test_every_rule_covered), cmocka_unit_test(test_healthy_host),
+		cmocka_unit_test(test_seed_summaries),	   cmocka_unit_test(test_remediations),
+		cmocka_unit_test(test_deep_evidence),	   cmocka_unit_test(test_references),
+		cmocka_unit_test(test_deep_new_flows),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
