@@ -49,6 +49,7 @@ static int audit_json(const struct cta_policy *p, const char *const *profiles, j
 #define DRIFT "drift.json"
 #define IDLE "healthy-6.18-idle.json"
 #define RHEL9 "healthy-rhel9.json"
+#define NOBLE "healthy-ubuntu2404.json"
 /* k8s-node-defaults without kube-proxy's evidence (no listener on 10256/10249, no KUBE- chains) */
 #define NOKP "{\"sockets\":{\"listening\":[{\"proto\":\"tcp\",\"addr\":\"0.0.0.0\",\"port\":22}]}}"
 
@@ -999,7 +1000,7 @@ static void test_every_rule_covered(void **state)
 static void test_healthy_host(void **state)
 {
 	const struct env *env = *state;
-	static const char *const fixtures[] = { HM, IDLE, RHEL9 };
+	static const char *const fixtures[] = { HM, IDLE, RHEL9, NOBLE };
 	static const char *const profiles[] = { "api-server", "db-client", "base" };
 
 	for (size_t f = 0; f < ELEMENTSOF(fixtures); f++)
