@@ -173,6 +173,7 @@ static const struct cta_fact_schema firewall[] = {
 	{ "nat", CTA_FACT_ARRAY, NULL, &nat_obj },
 	{ "filter", CTA_FACT_ARRAY, NULL, &object },
 	{ "stateful_filter_drops_untracked", CTA_FACT_BOOL, NULL, NULL },
+	{ "stateful_filter_drops_untracked_in", CTA_FACT_ARRAY, NULL, &string },
 	END,
 };
 

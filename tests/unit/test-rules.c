@@ -960,6 +960,229 @@ static void test_snat_flags_text(void **state)
 	}
 }
 
+/* The values a template's "@X" placeholders stand for. */
+struct subst {
+	const char *port; /* @P */
+	const char *untracked; /* @U */
+	const char *random_fully; /* @R */
+};
+
+/* @tmpl with "@F" replaced by @fam, "@T" by an address of that family and
+ * the others from @sv. */
+static char *fam_subst(const char *tmpl, const char *fam, const struct subst *sv)
+{
+	const char *to = strcmp(fam, "ipv6") == 0 ? "[fd00::10]:8080" : "10.0.0.10:8080";
+	size_t cap = strlen(tmpl) * 4 + 64, n = 0;
+	char *out = malloc(cap);
+
+	assert_non_null(out);
+	for (const char *p = tmpl; *p;) {
+		const char *ins = p[0] != '@' ? NULL :
+				  p[1] == 'F' ? fam :
+				  p[1] == 'T' ? to :
+				  p[1] == 'P' ? sv->port :
+				  p[1] == 'U' ? sv->untracked :
+				  p[1] == 'R' ? sv->random_fully :
+						NULL;
+
+		if (ins) {
+			size_t l = strlen(ins);
+
+			assert_true(n + l < cap);
+			memcpy(out + n, ins, l);
+			n += l;
+			p += 2;
+		} else {
+			assert_true(n + 1 < cap);
+			out[n++] = *p++;
+		}
+	}
+	out[n] = '\0';
+	return out;
+}
+
+/* "[T(a),T(b)]" for the families of @variant: one, or both (dual stack). */
+static char *fam_list(const char *tmpl, const char *variant, const struct subst *sv)
+{
+	const char *both[] = { "ipv4", "ipv6" };
+	bool dual = strcmp(variant, "dual") == 0;
+	_cleanup_free_ char *a = fam_subst(tmpl, dual ? both[0] : variant, sv);
+	_cleanup_free_ char *b = dual ? fam_subst(tmpl, both[1], sv) : NULL;
+	char *out;
+
+	assert_true(asprintf(&out, "[%s%s%s]", a, b ? "," : "", b ? b : "") > 0);
+	return out;
+}
+
+/*
+ * IPv6 NOTRACK and NAT rules are judged like IPv4 ones (issue 12): the same
+ * scenario written for IPv4, IPv6, nft inet (where a table of that family can
+ * hold the rule) and dual stack gives the same verdict.
+ */
+static void test_family_neutral(void **state)
+{
+	const struct env *env = *state;
+#define NT                                                                                       \
+	"{\"family\":\"@F\",\"table\":\"raw\",\"chain\":\"PREROUTING\",\"hook\":\"prerouting\"," \
+	"\"proto\":\"tcp\",\"dport\":\"@P\",\"source\":\"iptables-legacy\"}"
+#define DN                                                                                       \
+	"{\"family\":\"@F\",\"table\":\"nat\",\"chain\":\"PREROUTING\",\"hook\":\"prerouting\"," \
+	"\"kind\":\"dnat\",\"proto\":\"tcp\",\"dport\":\"8080\",\"to\":\"@T\",\"random\":false," \
+	"\"random_fully\":false,\"persistent\":false,\"source\":\"iptables-legacy\"}"
+#define FL                                                                                     \
+	"{\"family\":\"@F\",\"table\":\"filter\",\"chain\":\"INPUT\",\"hook\":\"input\","      \
+	"\"policy\":\"drop\",\"source\":\"iptables-legacy\",\"rules\":[{\"conditional\":true," \
+	"\"verdict\":\"accept\",\"ctstate\":[\"established\",\"related\"@U]}]}"
+#define MQ                                                                                         \
+	"{\"family\":\"@F\",\"table\":\"nat\",\"chain\":\"POSTROUTING\",\"hook\":\"postrouting\"," \
+	"\"kind\":\"masquerade\",\"random\":false,\"random_fully\":@R,\"persistent\":false,"       \
+	"\"source\":\"iptables-legacy\"}"
+	static const struct {
+		const char *rule, *fixture, *profile;
+		const char *notrack, *nat, *filter; /* templates; NULL: leave the fixture's */
+		const char *extra; /* more of the patch, or "" */
+		bool inet; /* the scenario also exists in an nft inet table */
+		const char *status, *severity;
+	} sc[] = {
+		{ "notrack.nat_overlap", HM, "base", NT, DN, NULL, "", true, "fail", "critical" },
+		{ "notrack.untracked_dropped", HM, "base", NT, "", FL, "", true, "fail", "high" },
+		{ "notrack.missing_for_role", HM, "api-server-notrack", NT, "", NULL, "", true,
+		  "fail", "medium" },
+		{ "nat.snat_insert_clashes", NATG, "nat-gateway", "", MQ, NULL,
+		  ",\"conntrack\":{\"stats\":{\"insert_failed\":1}}", false, "fail", "low" },
+	};
+	/* the port of the NOTRACK rule in the failing case (NULL: 8080): the
+	 * role asks for 8080 */
+	static const char *const fail_port[] = { NULL, NULL, "9090", NULL };
+	/* the same with the condition removed: the other port, UNTRACKED
+	 * accepted, the port the role asks for, random-fully set */
+	static const char *const pass_args[][3] = {
+		{ "9090", NULL, NULL },
+		{ "8080", ",\"untracked\"", NULL },
+		{ "8080", NULL, NULL },
+		{ NULL, NULL, "true" },
+	};
+	static const char *const variants[] = { "ipv4", "ipv6", "dual", "inet" };
+	unsigned bad = 0;
+
+	for (size_t i = 0; i < ELEMENTSOF(sc); i++)
+		for (size_t pass = 0; pass < 2; pass++) {
+			if (pass && !pass_args[i][0] && !pass_args[i][1] && !pass_args[i][2])
+				continue;
+			for (size_t v = 0; v < ELEMENTSOF(variants); v++) {
+				const struct subst sv = {
+					.port = pass && pass_args[i][0] ? pass_args[i][0] :
+						!pass && fail_port[i]	? fail_port[i] :
+									  "8080",
+					.untracked = pass && pass_args[i][1] ? pass_args[i][1] : "",
+					.random_fully = pass && pass_args[i][2] ? pass_args[i][2] :
+										  "false",
+				};
+				_cleanup_free_ char *nt_l = NULL, *nat_l = NULL, *fl_l = NULL;
+				_cleanup_free_ char *patch = NULL;
+				_cleanup_json_ json_t *report = NULL;
+				const char *want = pass ? "pass" : sc[i].status;
+				json_t *res;
+
+				if (strcmp(variants[v], "inet") == 0 && !sc[i].inet)
+					continue;
+				/* the NAT rules of the inet variant: one per family */
+				nt_l = *sc[i].notrack ? fam_list(sc[i].notrack, variants[v], &sv) :
+							strdup("[]");
+				nat_l = *sc[i].nat ? fam_list(sc[i].nat,
+							      strcmp(variants[v], "inet") == 0 ?
+								      "dual" :
+								      variants[v],
+							      &sv) :
+						     strdup("[]");
+				fl_l = sc[i].filter ? fam_list(sc[i].filter, variants[v], &sv) :
+						      NULL;
+				assert_true(
+					asprintf(&patch,
+						 "{\"conntrack\":{\"active\":true},\"firewall\":{"
+						 "\"notrack\":%s,\"nat\":%s%s%s}%s}",
+						 nt_l, nat_l, fl_l ? ",\"filter\":" : "",
+						 fl_l ? fl_l : "", sc[i].extra) > 0);
+				report = audit(env, sc[i].fixture, patch, sc[i].profile);
+				res = find_result(report, sc[i].rule);
+				if (!res || strcmp(str_member(res, "status"), want) != 0 ||
+				    strcmp(str_member(res, "severity"), sc[i].severity) != 0) {
+					fprintf(stderr, "%s, %s%s: got %s/%s, want %s/%s\n  %s\n",
+						sc[i].rule, variants[v], pass ? " (pass case)" : "",
+						str_member(res, "status"),
+						str_member(res, "severity"), want, sc[i].severity,
+						str_member(res, "message"));
+					bad++;
+				}
+			}
+		}
+#undef NT
+#undef DN
+#undef FL
+#undef MQ
+	assert_int_equal(bad, 0);
+}
+
+/* An IPv4 rule and an IPv6 rule of different families do not meet. */
+static void test_family_cross(void **state)
+{
+	const struct env *env = *state;
+	static const struct {
+		const char *rule, *fixture, *profile, *patch, *status;
+	} tc[] = {
+		/* IPv6 NOTRACK, IPv4 DNAT of the same port */
+		{ "notrack.nat_overlap", HM, "base",
+		  "{\"firewall\":{\"notrack\":[{\"family\":\"ipv6\",\"hook\":\"prerouting\",\"proto\":"
+		  "\"tcp\",\"dport\":\"8080\"}],\"nat\":[{\"family\":\"ipv4\",\"kind\":\"dnat\",\"hook\":"
+		  "\"prerouting\",\"proto\":\"tcp\",\"dport\":\"8080\"}]}}",
+		  "pass" },
+		/* IPv6 NOTRACK, only the IPv4 filter drops UNTRACKED */
+		{ "notrack.untracked_dropped", HM, "base",
+		  "{\"firewall\":{\"notrack\":[{\"family\":\"ipv6\",\"hook\":\"prerouting\",\"proto\":"
+		  "\"tcp\",\"dport\":\"8080\"}],\"filter\":[{\"family\":\"ipv4\",\"table\":\"filter\","
+		  "\"chain\":\"INPUT\",\"hook\":\"input\",\"policy\":\"drop\",\"source\":"
+		  "\"iptables-legacy\",\"rules\":[{\"conditional\":true,\"verdict\":\"accept\","
+		  "\"ctstate\":[\"established\"]}]}]}}",
+		  "pass" },
+		/* and the other way round */
+		{ "notrack.untracked_dropped", HM, "base",
+		  "{\"firewall\":{\"notrack\":[{\"family\":\"ipv4\",\"hook\":\"prerouting\",\"proto\":"
+		  "\"tcp\",\"dport\":\"8080\"}],\"filter\":[{\"family\":\"ipv6\",\"table\":\"filter\","
+		  "\"chain\":\"INPUT\",\"hook\":\"input\",\"policy\":\"drop\",\"source\":"
+		  "\"iptables-legacy\",\"rules\":[{\"conditional\":true,\"verdict\":\"accept\","
+		  "\"ctstate\":[\"established\"]}]}]}}",
+		  "pass" },
+		/* an inet filter sees both */
+		{ "notrack.untracked_dropped", HM, "base",
+		  "{\"firewall\":{\"notrack\":[{\"family\":\"ipv6\",\"hook\":\"prerouting\",\"proto\":"
+		  "\"tcp\",\"dport\":\"8080\"}],\"filter\":[{\"family\":\"inet\",\"table\":\"f\","
+		  "\"chain\":\"in\",\"hook\":\"input\",\"type\":\"filter\",\"policy\":\"drop\","
+		  "\"source\":\"nft\",\"rules\":[{\"conditional\":true,\"verdict\":\"accept\","
+		  "\"ctstate\":[\"established\"]}]}]}}",
+		  "fail" },
+		/* a snapshot with only the boolean (no filter chains): either family */
+		{ "notrack.untracked_dropped", HM, "base",
+		  "{\"firewall\":{\"notrack\":[{\"family\":\"ipv6\",\"hook\":\"prerouting\",\"proto\":"
+		  "\"tcp\",\"dport\":\"8080\"}],\"stateful_filter_drops_untracked\":true}}",
+		  "fail" },
+	};
+	unsigned bad = 0;
+
+	for (size_t i = 0; i < ELEMENTSOF(tc); i++) {
+		_cleanup_json_ json_t *report =
+			audit(env, tc[i].fixture, tc[i].patch, tc[i].profile);
+		json_t *res = find_result(report, tc[i].rule);
+
+		if (!res || strcmp(str_member(res, "status"), tc[i].status) != 0) {
+			fprintf(stderr, "cross %zu: %s got %s, want %s: %s\n", i, tc[i].rule,
+				str_member(res, "status"), tc[i].status,
+				str_member(res, "message"));
+			bad++;
+		}
+	}
+	assert_int_equal(bad, 0);
+}
+
 /* Every rule of the catalog has a failing and a passing case above. */
 static void test_every_rule_covered(void **state)
 {
@@ -1328,6 +1551,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rule_cases),	   cmocka_unit_test(test_snat_flags_text),
+		cmocka_unit_test(test_family_neutral),	   cmocka_unit_test(test_family_cross),
 		cmocka_unit_test(test_every_rule_covered), cmocka_unit_test(test_healthy_host),
 		cmocka_unit_test(test_seed_summaries),	   cmocka_unit_test(test_remediations),
 		cmocka_unit_test(test_deep_evidence),	   cmocka_unit_test(test_references),
