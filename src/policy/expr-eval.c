@@ -1230,6 +1230,37 @@ static void fn_keys(const struct cta_expr *e, struct cta_eval_ctx *c, struct cta
 	*ret = (struct cta_val){ .kind = CTA_VAL_LIST, .j = out };
 }
 
+static void fn_uniq(const struct cta_expr *e, struct cta_eval_ctx *c, struct cta_val *a,
+		    struct cta_val *ret)
+{
+	json_t *out, *el, *seen;
+	size_t i, k;
+
+	if (a[0].kind != CTA_VAL_LIST) {
+		v_error(ret, "'uniq' needs a list, not %s", kind_name(a[0].kind));
+		return;
+	}
+	out = json_array();
+	if (!out) {
+		v_error(ret, "out of memory");
+		return;
+	}
+	/* quadratic, but lists in facts are bounded and short where it is used */
+	json_array_foreach(a[0].j, i, el) {
+		bool dup = false;
+
+		json_array_foreach(out, k, seen)
+			if ((dup = json_equal(el, seen)))
+				break;
+		if (!dup && json_array_append(out, el) < 0) {
+			json_decref(out);
+			v_error(ret, "out of memory");
+			return;
+		}
+	}
+	*ret = (struct cta_val){ .kind = CTA_VAL_LIST, .j = out };
+}
+
 static void fn_join(const struct cta_expr *e, struct cta_eval_ctx *c, struct cta_val *a,
 		    struct cta_val *ret)
 {
@@ -1600,6 +1631,7 @@ const struct fninfo cta_expr_fns[_F_MAX] = {
 	[F_SUM] = { "sum", 1, 2, LAMBDA_OPTIONAL, fn_list, true },
 	[F_MAX_OF] = { "max_of", 2, 2, LAMBDA_REQUIRED, fn_list, true },
 	[F_KEYS] = { "keys", 1, 1, LAMBDA_NO, fn_keys, false },
+	[F_UNIQ] = { "uniq", 1, 1, LAMBDA_NO, fn_uniq, false },
 	[F_JOIN] = { "join", 2, 2, LAMBDA_NO, fn_join, false },
 	[F_STARTS_WITH] = { "starts_with", 2, 2, LAMBDA_NO, fn_starts_with, false },
 	[F_PCT] = { "pct", 1, 1, LAMBDA_NO, fn_pct, false },

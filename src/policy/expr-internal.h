@@ -39,6 +39,7 @@ enum fn {
 	F_SUM,
 	F_MAX_OF,
 	F_KEYS,
+	F_UNIQ,
 	F_JOIN,
 	F_STARTS_WITH,
 	F_PCT,

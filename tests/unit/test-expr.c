@@ -233,6 +233,10 @@ static const struct {
 	/* objects */
 	{ "keys(sockets.tcp)", "TIME_WAIT" },
 	{ "keys(1)", "ERROR:'keys' needs an object*" },
+	/* lists */
+	{ "join(uniq(['b', 'a', 'b', 1, 1, 'a']), ',')", "b,a,1" },
+	{ "len(uniq([]))", "0" },
+	{ "uniq('ab')", "ERROR:'uniq' needs a list, not a string" },
 	/* strings */
 	{ "starts_with(host.kernel, '5.15')", "true" },
 	{ "join(['a', 1, true], ', ')", "a, 1, true" },
