@@ -42,6 +42,7 @@ enum fn {
 	F_UNIQ,
 	F_JOIN,
 	F_STARTS_WITH,
+	F_IS_INTS,
 	F_PCT,
 	F_BYTES,
 	_F_MAX,

@@ -240,6 +240,17 @@ static const struct {
 	/* strings */
 	{ "starts_with(host.kernel, '5.15')", "true" },
 	{ "join(['a', 1, true], ', ')", "a, 1, true" },
+	{ "is_ints('32768 60999')", "true" },
+	{ "is_ints(' -1 0x1F 017 ')", "true" },
+	{ "is_ints('1.5')", "false" },
+	{ "is_ints('08')", "false" },
+	{ "is_ints('0x')", "false" },
+	{ "is_ints('-')", "false" },
+	{ "is_ints('+1')", "false" },
+	{ "is_ints('')", "false" },
+	{ "is_ints('yes')", "false" },
+	{ "is_ints('8080,9000')", "false" },
+	{ "is_ints(1)", "ERROR:'is_ints' needs a string, not a number" },
 	/* formatting */
 	{ "pct(0.834)", "83.4 %" },
 	{ "pct(conntrack.count / conntrack.max)", "83.4 %" },
