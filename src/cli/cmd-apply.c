@@ -71,8 +71,10 @@ static int print_text_outcome(const char *id, const struct cta_apply_outcome *oc
 	fprintf(f, "\napplied; journal %s (undo with 'ctaudit rollback %s')\n", id, id);
 	fprintf(f, "\nre-audit: %zu fixed, %zu still failing\n", oc->n_fixed, oc->n_failing);
 	for (size_t i = 0; i < oc->n_fixed; i++)
-		fprintf(f, "  fixed: %s (%s)\n", oc->fixed[i]->rule,
-			oc->fixed[i]->subject ? oc->fixed[i]->subject : "");
+		fprintf(f, "  fixed: %s%s%s%s\n", oc->fixed[i]->rule,
+			oc->fixed[i]->subject ? " (" : "",
+			oc->fixed[i]->subject ? oc->fixed[i]->subject : "",
+			oc->fixed[i]->subject ? ")" : "");
 	for (size_t i = 0; i < oc->n_failing; i++)
 		fprintf(f, "  still failing [%s]: %s: %s\n",
 			cta_severity_to_string(oc->failing[i]->severity), oc->failing[i]->rule,
@@ -190,8 +192,9 @@ int cmd_apply(int argc, char **argv)
 	if (optind < argc)
 		return cta_cli_usage_error("apply", "unexpected argument '%s'", argv[optind]);
 	if (o.common.facts)
-		return cta_cli_usage_error("apply",
-					   "apply works on the live host: --facts is for plan");
+		return cta_cli_usage_error(
+			"apply", "'--facts' does not apply to apply: a snapshot "
+				 "cannot be changed ('ctaudit plan --facts' shows the plan)");
 	if (o.common.all_netns)
 		return cta_cli_usage_error(
 			"apply",

@@ -35,11 +35,25 @@ refused "deep with offline" "'--deep' and '--offline' exclude each other" \
 refused "emit with format" "'--emit' and '--format' exclude each other" \
 	plan --facts "$facts" --emit sysctl --format json
 refused "kernel without offline" "'--kernel' needs '--offline'" audit --kernel 6.1.0
-refused "root is a typo" "'--root': '$tmp/typo' is not a directory" \
+refused "root is a typo" "'--root': '$tmp/typo' does not exist" \
 	audit --facts "$facts" --root "$tmp/typo"
 [ -e "$tmp/typo" ] && cta_fail "--root typo created '$tmp/typo'"
 : >"$tmp/file"
-refused "root is a file" "is not a directory" audit --facts "$facts" --root "$tmp/file"
+refused "root is a file" "'--root': '$tmp/file' is not a directory" \
+	audit --facts "$facts" --root "$tmp/file"
+refused "interval with facts" "'--interval' and '--facts' exclude each other" \
+	audit --facts "$facts" --interval 2
+refused "interval with offline" "'--interval' and '--offline' exclude each other" \
+	audit --offline --root / --interval 2
+refused "emit with all-netns" "'--emit' and '--all-netns' exclude each other" \
+	plan --all-netns --emit nft
+refused "report with all-netns" "'--report' and '--all-netns' exclude each other" \
+	plan --all-netns --report "$facts"
+refused "markdown without all" "'--format markdown' needs '--all'" \
+	explain --format markdown tcp.timestamps.disabled
+refused "plan severity" "unknown severity 'severe' (critical, high, medium, low or info)" \
+	plan --facts "$facts" --fail-on severe
+refused "apply with facts" "'--facts' does not apply to apply" apply --facts "$facts"
 
 # the help says what --root does for audit: it only reads
 "$CTAUDIT" audit --help | grep -q 'read configuration files below DIR' ||
