@@ -108,6 +108,15 @@ static int put_notrack(FILE *f, const struct cta_plan *p)
 				 "table inet ctaudit");
 }
 
+/* Whether the plan writes ctaudit's sysctl.d file (not in a child namespace without --boot-files). */
+static bool writes_sysctl_file(const struct cta_plan *p)
+{
+	for (size_t i = 0; i < p->n_files; i++)
+		if (streq(p->files[i].kind, "sysctl"))
+			return true;
+	return false;
+}
+
 static void put_runtime(FILE *f, const struct cta_plan *p)
 {
 	bool head = false;
@@ -126,10 +135,16 @@ static void put_runtime(FILE *f, const struct cta_plan *p)
 				shown(s->value), s->rule);
 			break;
 		case CTA_PLAN_RT_ABSENT:
-			fprintf(f,
-				"  %s: the running kernel has no such key: not set at runtime, "
-				"written as '-%s' (rule %s)\n",
-				s->key, s->key, s->rule);
+			if (writes_sysctl_file(p))
+				fprintf(f,
+					"  %s: the running kernel has no such key: not set at "
+					"runtime, written as '-%s' (rule %s)\n",
+					s->key, s->key, s->rule);
+			else
+				fprintf(f,
+					"  %s: the running kernel has no such key: not set "
+					"(rule %s)\n",
+					s->key, s->rule);
 			break;
 		case CTA_PLAN_RT_HOST_ONLY:
 			if (s->current && streq(s->current, s->value)) {
