@@ -167,7 +167,8 @@ char *cta_report_render_text(const struct cta_report *report, const struct cta_r
 			str(host, "hostname") ? str(host, "hostname") : "?",
 			str(host, "kernel") ? str(host, "kernel") : "unknown");
 		if (json_is_integer(cpus))
-			fprintf(f, ", %lld CPUs", (long long)json_integer_value(cpus));
+			fprintf(f, ", %lld CPU%s", (long long)json_integer_value(cpus),
+				json_integer_value(cpus) == 1 ? "" : "s");
 		if (str(host, "netns"))
 			fprintf(f, ", netns %s", str(host, "netns"));
 		fputc('\n', f);

@@ -98,6 +98,12 @@ static void test_summary_and_empty(void **state)
 			    "profile: base (named on the command line)\n\nno failing rules\n\n"
 			    "base: 0 critical, 0 high, 0 medium, 0 low, 0 info failing; 0 passed, "
 			    "0 skipped\n");
+	/* one CPU is not "1 CPUs" */
+	free(s);
+	empty->host = json_pack("{s:s, s:s, s:i}", "hostname", "h", "kernel", "6.1.0", "cpus", 1);
+	assert_non_null(empty->host);
+	s = cta_report_render_text(empty, &o);
+	assert_non_null(strstr(s, "\nhost:    h, kernel 6.1.0, 1 CPU\n"));
 }
 
 /* JSON -> struct -> JSON keeps every documented key; only the identity is added. */
