@@ -530,8 +530,8 @@ int cta_collect_conntrack(struct cta_collect_ctx *c)
 		bool active = count > 0 || tracked > 0;
 
 		if (count > 0)
-			snprintf(reason, sizeof(reason), "%llu entries in the table",
-				 (unsigned long long)count);
+			snprintf(reason, sizeof(reason), "%llu %s in the table",
+				 (unsigned long long)count, count == 1 ? "entry" : "entries");
 		else if (tracked > 0)
 			snprintf(
 				reason, sizeof(reason),
