@@ -59,6 +59,9 @@ refused "apply with facts" "'--facts' does not apply to apply" apply --facts "$f
 "$CTAUDIT" audit --help | grep -q 'read configuration files below DIR' ||
 	cta_fail "audit --help does not say that --root is only read"
 "$CTAUDIT" audit --help | grep -q 'read (and write)' && cta_fail "audit --help says audit writes"
+# the kernel filters a dump by zone only since 6.8 (docs/top.md), not on every kernel
+"$CTAUDIT" top --help | tr '\n' ' ' | grep -q 'a zone other than 0 on Linux >= 6.8' ||
+	cta_fail "top --help does not say from which kernel on the zone is filtered there"
 
 # still accepted: one of each
 r=0
