@@ -103,7 +103,7 @@ struct top_opts {
 	uint64_t n;
 	bool verbose;
 	bool test_userspace_filter; /* test-only: --test-filter-in=userspace */
-	bool rate, watch, interval_set;
+	bool rate, watch, interval_set, n_set, max_keys_set;
 	uint64_t interval_ms, count, max_keys, rcvbuf;
 	const char *output; /* -o FILE, or NULL: stdout */
 };
@@ -441,6 +441,7 @@ int cmd_top(int argc, char **argv)
 		case 'n':
 			if (cta_parse_u64(optarg, &o.n) < 0 || o.n > 1000000000)
 				return cta_cli_usage_error("top", "invalid count '%s'", optarg);
+			o.n_set = true;
 			break;
 		case 'v':
 			o.verbose = true;
@@ -472,6 +473,7 @@ int cmd_top(int argc, char **argv)
 			if (cta_parse_u64(optarg, &o.max_keys) < 0 || o.max_keys == 0 ||
 			    o.max_keys > 100000000)
 				return cta_cli_usage_error("top", "invalid key limit '%s'", optarg);
+			o.max_keys_set = true;
 			break;
 		case OPT_TEST_RCVBUF:
 			if (cta_parse_u64(optarg, &o.rcvbuf) < 0 || o.rcvbuf == 0 ||
@@ -523,6 +525,12 @@ int cmd_top(int argc, char **argv)
 		cta_cli_common_done(&o.common);
 		return CTA_EXIT_USAGE;
 	}
+	if (!o.rate && (o.watch || o.count || o.interval_set || o.max_keys_set))
+		return cta_cli_usage_error("top", "'%s' needs '--rate'",
+					   o.interval_set ? "--interval" :
+					   o.count	  ? "--count" :
+					   o.watch	  ? "--watch" :
+							    "--max-keys");
 	if (o.output && (o.common.all_netns || o.rate)) {
 		cta_cli_common_done(&o.common);
 		return cta_cli_usage_error("top", "'-o' writes one table: not with '%s'",
@@ -531,12 +539,23 @@ int cmd_top(int argc, char **argv)
 	if (o.common.all_netns) {
 		struct cta_allns_cli ao = { .common = &o.common,
 					    .conntrack = streq(o.what, "conntrack") };
+		/* the ranking of namespaces has none of one namespace's options */
+		const char *one = o.by		 ? "--by" :
+				  o.filter	 ? "--filter" :
+				  o.state	 ? "--state" :
+				  o.n_set	 ? "-n" :
+				  o.rate	 ? "--rate" :
+				  o.watch	 ? "--watch" :
+				  o.count	 ? "--count" :
+				  o.interval_set ? "--interval" :
+				  o.max_keys_set ? "--max-keys" :
+						   NULL;
 
-		r = o.by || o.filter || o.state ?
-			    cta_cli_usage_error("top",
-						"--all-netns ranks namespaces: --by, --filter and "
-						"--state need one namespace") :
-			    cta_allns_top(&ao);
+		r = one ? cta_cli_usage_error("top",
+					      "'%s' and '--all-netns' exclude each other: "
+					      "'--all-netns' ranks namespaces, one row each",
+					      one) :
+			  cta_allns_top(&ao);
 		cta_cli_common_done(&o.common);
 		return r;
 	}
@@ -556,8 +575,6 @@ int cmd_top(int argc, char **argv)
 			return r == -ESRCH ? CTA_EXIT_USAGE : CTA_EXIT_HOST;
 		}
 	}
-	if (!o.rate && (o.watch || o.count || o.interval_set))
-		return cta_cli_usage_error("top", "--interval, --count and --watch need --rate");
 	if (o.rate)
 		return top_rate(&o, streq(o.what, "conntrack"));
 	return streq(o.what, "conntrack") ? top_conntrack(&o) : top_timewait(&o);

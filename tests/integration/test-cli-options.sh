@@ -54,6 +54,14 @@ refused "markdown without all" "'--format markdown' needs '--all'" \
 refused "plan severity" "unknown severity 'severe' (critical, high, medium, low or info)" \
 	plan --facts "$facts" --fail-on severe
 refused "apply with facts" "'--facts' does not apply to apply" apply --facts "$facts"
+refused "count without rate" "'--count' needs '--rate'" top conntrack --count 2
+refused "max-keys without rate" "'--max-keys' needs '--rate'" top conntrack --max-keys 5
+refused "top all-netns with rate" "'--rate' and '--all-netns' exclude each other" \
+	top timewait --all-netns --rate
+refused "top all-netns with -n" "'-n' and '--all-netns' exclude each other" \
+	top timewait --all-netns -n 1
+refused "top all-netns with by" "'--by' and '--all-netns' exclude each other" \
+	top conntrack --all-netns --by dst
 
 # the help says what --root does for audit: it only reads
 "$CTAUDIT" audit --help | grep -q 'read configuration files below DIR' ||
