@@ -373,12 +373,22 @@ int cmd_plan(int argc, char **argv)
 		if (output)
 			return cta_cli_usage_error("plan", "'-o' writes one namespace's plan: "
 							   "not with '--all-netns'");
-		if (emit || o.report)
+		/*
+		 * The overview plans each namespace once, without the fixed
+		 * point that --fail-on filters by, and never writes a child's
+		 * boot-time files: those options would be ignored.
+		 */
+		if (emit || o.report || o.fail_on_set || o.boot_files) {
+			const char *one = emit		? "--emit" :
+					  o.report	? "--report" :
+					  o.fail_on_set ? "--fail-on" :
+							  "--boot-files";
+
 			return cta_cli_usage_error("plan",
 						   "'%s' and '--all-netns' exclude each other: "
 						   "'%s' needs one namespace",
-						   emit ? "--emit" : "--report",
-						   emit ? "--emit" : "--report");
+						   one, one);
+		}
 		return cta_allns_plan(&ao);
 	}
 	r = cta_plan_cli_run(&o, &facts, &report, &plan);

@@ -49,6 +49,10 @@ refused "emit with all-netns" "'--emit' and '--all-netns' exclude each other" \
 	plan --all-netns --emit nft
 refused "report with all-netns" "'--report' and '--all-netns' exclude each other" \
 	plan --all-netns --report "$facts"
+refused "plan fail-on with all-netns" "'--fail-on' and '--all-netns' exclude each other" \
+	plan --all-netns --fail-on low
+refused "boot-files with all-netns" "'--boot-files' and '--all-netns' exclude each other" \
+	plan --all-netns --boot-files
 refused "markdown without all" "'--format markdown' needs '--all'" \
 	explain --format markdown tcp.timestamps.disabled
 refused "plan severity" "unknown severity 'severe' (critical, high, medium, low or info)" \
