@@ -8,12 +8,6 @@
 #include "util/macro.h"
 #include "util/banned.h"
 
-/* An empty sysctl value (ip_local_reserved_ports) would print as nothing at all. */
-static const char *shown(const char *v)
-{
-	return v && *v ? v : "(empty)";
-}
-
 static int put_diff(FILE *f, const char *old, const char *new, const char *a, const char *b)
 {
 	_cleanup_free_ char *d = NULL;
@@ -131,8 +125,9 @@ static void put_runtime(FILE *f, const struct cta_plan *p)
 		head = true;
 		switch (s->runtime) {
 		case CTA_PLAN_RT_SET:
-			fprintf(f, "  %s: %s -> %s (rule %s)\n", s->key, shown(s->current),
-				shown(s->value), s->rule);
+			fprintf(f, "  %s: %s -> %s (rule %s)\n", s->key,
+				cta_plan_value_text(s->current), cta_plan_value_text(s->value),
+				s->rule);
 			break;
 		case CTA_PLAN_RT_ABSENT:
 			if (writes_sysctl_file(p))
@@ -155,8 +150,8 @@ static void put_runtime(FILE *f, const struct cta_plan *p)
 			fprintf(f,
 				"  %s: %s -> %s must be set on the host: the key is global and "
 				"read-only in this network namespace (rule %s)\n",
-				s->key, s->current ? shown(s->current) : "unknown", shown(s->value),
-				s->rule);
+				s->key, s->current ? cta_plan_value_text(s->current) : "unknown",
+				cta_plan_value_text(s->value), s->rule);
 			break;
 		case CTA_PLAN_RT_OFFLINE:
 			fprintf(f, "  %s: -> %s at next boot (--offline) (rule %s)\n", s->key,
