@@ -165,6 +165,9 @@ static void test_merge_host_facts(void **state)
 			    "conntrack.table_full_messages");
 	assert_string_equal(json_string_value(json_object_get(json_array_get(u, 1), "section")),
 			    "persisted");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(u, 1), "reason")),
+			    "not the initial network namespace: sysctl.d files are applied at "
+			    "boot in the initial one only");
 	json_decref(host);
 	json_decref(child);
 }
