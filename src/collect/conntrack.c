@@ -506,9 +506,10 @@ int cta_collect_conntrack(struct cta_collect_ctx *c)
 					return -ENOMEM;
 			}
 		} else {
-			r = n == -ENOENT ? cta_collect_unavailable(
-						   c, "conntrack.stats",
-						   "no connection tracking in this kernel") :
+			r = n == -ENOENT ?
+				    cta_collect_unavailable(
+					    c, "conntrack.stats",
+					    "nf_conntrack is not loaded (or not built into this kernel)") :
 			    n < 0 ? cta_collect_unavailable_errno(c, "conntrack.stats", (int)n) :
 				    cta_collect_unavailable(c, "conntrack.stats",
 							    "cannot parse '%s'", path);
@@ -549,8 +550,9 @@ int cta_collect_conntrack(struct cta_collect_ctx *c)
 		    json_object_set_new(ct, "active_reason", json_string(reason)) < 0)
 			return -ENOMEM;
 	} else {
-		r = cta_collect_unavailable(c, "conntrack",
-					    "no connection tracking in this kernel");
+		r = cta_collect_unavailable(
+			c, "conntrack",
+			"nf_conntrack is not loaded (or not built into this kernel)");
 		if (r < 0)
 			return r;
 	}

@@ -177,6 +177,9 @@ static void test_no_conntrack(void **state)
 			    "conntrack.stats");
 	assert_string_equal(json_string_value(json_object_get(json_array_get(u, 1), "section")),
 			    "conntrack");
+	/* a module that is not loaded is not a kernel without conntrack */
+	assert_string_equal(json_string_value(json_object_get(json_array_get(u, 1), "reason")),
+			    "nf_conntrack is not loaded (or not built into this kernel)");
 	json_decref(facts);
 }
 
