@@ -71,6 +71,11 @@ refused "top all-netns with by" "'--by' and '--all-netns' exclude each other" \
 "$CTAUDIT" audit --help | grep -q 'read configuration files below DIR' ||
 	cta_fail "audit --help does not say that --root is only read"
 "$CTAUDIT" audit --help | grep -q 'read (and write)' && cta_fail "audit --help says audit writes"
+# --jobs defaults to the CPUs, bounded to 2..16 (cta_netns_run)
+for c in audit facts plan top; do
+	"$CTAUDIT" $c --help | grep -q '(default: the number of CPUs, 2 to 16)' ||
+		cta_fail "$c --help does not give --jobs' bounds"
+done
 # the kernel filters a dump by zone only since 6.8 (docs/top.md), not on every kernel
 "$CTAUDIT" top --help | tr '\n' ' ' | grep -q 'a zone other than 0 on Linux >= 6.8' ||
 	cta_fail "top --help does not say from which kernel on the zone is filtered there"
