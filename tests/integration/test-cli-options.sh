@@ -76,6 +76,9 @@ for c in audit facts plan top; do
 	"$CTAUDIT" $c --help | grep -q '(default: the number of CPUs, 2 to 16)' ||
 		cta_fail "$c --help does not give --jobs' bounds"
 done
+# rollback does not find an 'apply --netns-pid' namespace by itself (docs/remediation.md)
+"$CTAUDIT" rollback --help | grep -q "not recorded: give it again after 'apply --netns-pid'" ||
+	cta_fail "rollback --help claims to find the namespace of any apply"
 # the kernel filters a dump by zone only since 6.8 (docs/top.md), not on every kernel
 "$CTAUDIT" top --help | tr '\n' ' ' | grep -q 'a zone other than 0 on Linux >= 6.8' ||
 	cta_fail "top --help does not say from which kernel on the zone is filtered there"
