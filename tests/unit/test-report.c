@@ -327,6 +327,16 @@ static void test_explain(void **state)
 	json_array_append(all, rule);
 	md = cta_report_explain_markdown(all);
 	golden("explain.md", md);
+
+	/* an expression written over several lines (a YAML block) stays under its name */
+	free(txt);
+	json_object_set_new(
+		json_object_get(rule, "let"), "ratio",
+		json_string("conntrack.max > 0\n ? conntrack.count / conntrack.max\n : 0"));
+	txt = cta_report_explain_text(rule);
+	assert_non_null(strstr(txt, "    ratio = conntrack.max > 0\n"
+				    "        ? conntrack.count / conntrack.max\n"
+				    "        : 0\n"));
 }
 
 static void test_profile(void **state)
