@@ -569,7 +569,11 @@ int cta_collect_conntrack(struct cta_collect_ctx *c)
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0) {
-		r = cta_collect_unavailable_errno(c, "conntrack.table_full_messages", r);
+		/* /dev/kmsg: devkmsg_open() checks syslog access, CAP_SYSLOG
+		 * while kernel.dmesg_restrict is 1 (Documentation/admin-guide/sysctl/kernel.rst) */
+		r = cta_collect_unavailable_needs(c, "conntrack.table_full_messages", r,
+						  "CAP_SYSLOG to read /dev/kmsg while "
+						  "kernel.dmesg_restrict is 1");
 		if (r < 0)
 			return r;
 	} else if (set_table_full(c, ct, &tf) < 0)
