@@ -93,7 +93,8 @@ int cmd_facts(int argc, char **argv)
 		return cta_cli_usage_error("facts", "unexpected argument '%s'", argv[optind]);
 	if (common.facts)
 		return cta_cli_usage_error("facts",
-					   "--facts makes no sense here: 'facts' reads the host");
+					   "'--facts' does not apply to facts: it reads the host "
+					   "('ctaudit audit --facts FILE' judges a snapshot)");
 	if (cta_cli_common_check(&common) < 0)
 		return CTA_EXIT_USAGE;
 	if (common.all_netns) {

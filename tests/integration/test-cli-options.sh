@@ -58,6 +58,7 @@ refused "markdown without all" "'--format markdown' needs '--all'" \
 refused "plan severity" "unknown severity 'severe' (critical, high, medium, low or info)" \
 	plan --facts "$facts" --fail-on severe
 refused "apply with facts" "'--facts' does not apply to apply" apply --facts "$facts"
+refused "facts with facts" "'--facts' does not apply to facts" facts --facts "$facts"
 refused "count without rate" "'--count' needs '--rate'" top conntrack --count 2
 refused "max-keys without rate" "'--max-keys' needs '--rate'" top conntrack --max-keys 5
 refused "top all-netns with rate" "'--rate' and '--all-netns' exclude each other" \
