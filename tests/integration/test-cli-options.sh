@@ -59,6 +59,8 @@ refused "plan severity" "unknown severity 'severe' (critical, high, medium, low 
 	plan --facts "$facts" --fail-on severe
 refused "apply with facts" "'--facts' does not apply to apply" apply --facts "$facts"
 refused "facts with facts" "'--facts' does not apply to facts" facts --facts "$facts"
+refused "no namespace matches" "no network namespace's name or label matches '--netns-filter cta-none-a' or '--netns-filter cta-none-b'" \
+	facts --all-netns --netns-filter cta-none-a --netns-filter cta-none-b
 refused "count without rate" "'--count' needs '--rate'" top conntrack --count 2
 refused "max-keys without rate" "'--max-keys' needs '--rate'" top conntrack --max-keys 5
 refused "top all-netns with rate" "'--rate' and '--all-netns' exclude each other" \
