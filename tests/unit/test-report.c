@@ -100,6 +100,7 @@ static void test_summary_and_empty(void **state)
 			    "0 skipped\n");
 	/* one CPU is not "1 CPUs" */
 	free(s);
+	json_decref(empty->host);
 	empty->host = json_pack("{s:s, s:s, s:i}", "hostname", "h", "kernel", "6.1.0", "cpus", 1);
 	assert_non_null(empty->host);
 	s = cta_report_render_text(empty, &o);
