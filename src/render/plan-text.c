@@ -163,6 +163,25 @@ static void put_runtime(FILE *f, const struct cta_plan *p)
 	}
 }
 
+/*
+ * Why an edit another file needs is not made: a child namespace's plan
+ * without --boot-files leaves every boot-time file alone (drop_boot_files()
+ * in src/cli/cmd-plan.c), so --fix-overrides alone would change nothing.
+ */
+static void put_edit_state(FILE *f, const struct cta_plan *p, const struct cta_plan_edit *e)
+{
+	if (e->fix)
+		fputs("; commented out by this plan (--fix-overrides)\n", f);
+	else if (e->note)
+		fprintf(f, "; not fixed: %s\n", e->note);
+	else if (p->netns && streq(p->netns, "other") && !writes_sysctl_file(p))
+		fputs("; boot-time files are the initial namespace's: --boot-files with "
+		      "--fix-overrides comments it out\n",
+		      f);
+	else
+		fputs("; --fix-overrides comments it out\n", f);
+}
+
 static void put_precedence(FILE *f, const struct cta_plan *p)
 {
 	bool head = false;
@@ -177,12 +196,7 @@ static void put_precedence(FILE *f, const struct cta_plan *p)
 		head = true;
 		fprintf(f, "  %s: %s:%u sets %s and is read after %s", e->key, e->file, e->line,
 			e->value, p->sysctl_file);
-		if (e->fix)
-			fputs("; commented out by this plan (--fix-overrides)\n", f);
-		else if (e->note)
-			fprintf(f, "; not fixed: %s\n", e->note);
-		else
-			fputs("; --fix-overrides comments it out\n", f);
+		put_edit_state(f, p, e);
 	}
 	for (size_t i = 0; i < p->n_sysctls; i++) {
 		const struct cta_plan_sysctl *s = &p->sysctls[i];
@@ -207,12 +221,7 @@ static void put_stale(FILE *f, const struct cta_plan *p)
 		head = true;
 		fprintf(f, "  %s:%u: %s = %s (rule %s)", e->file, e->line, e->key, e->value,
 			e->rule);
-		if (e->fix)
-			fputs("; commented out by this plan (--fix-overrides)\n", f);
-		else if (e->note)
-			fprintf(f, "; not fixed: %s\n", e->note);
-		else
-			fputs("; --fix-overrides comments it out\n", f);
+		put_edit_state(f, p, e);
 	}
 }
 
