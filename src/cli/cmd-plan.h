@@ -49,7 +49,8 @@ enum {
 	}
 
 #define CTA_PLAN_CLI_HELP                                                                      \
-	"      --profile NAME|auto  role profile (repeatable: roles combine; default auto)\n"  \
+	"      --profile NAME|auto  role profile (repeatable: roles combine; default: the\n"   \
+	"                           'profile' of /etc/ctaudit/ctaudit.yaml, else auto)\n"      \
 	"      --profile-dir DIR    look for profiles in DIR first (repeatable)\n"             \
 	"      --sysctl-file PATH   ctaudit's sysctl.d file\n"                                 \
 	"                           (default /etc/sysctl.d/90-ctaudit-PROFILE.conf)\n"         \

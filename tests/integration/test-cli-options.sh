@@ -82,6 +82,11 @@ done
 # rollback does not find an 'apply --netns-pid' namespace by itself (docs/remediation.md)
 "$CTAUDIT" rollback --help | grep -q "not recorded: give it again after 'apply --netns-pid'" ||
 	cta_fail "rollback --help claims to find the namespace of any apply"
+# the site file's defaults win over the built-in ones (cta_cli_default_*())
+"$CTAUDIT" audit --help | tr -s ' \n' ' ' | grep -q "default: the 'fail-on' of /etc/ctaudit/ctaudit.yaml, else high" ||
+	cta_fail "audit --help does not name the site file's fail-on"
+"$CTAUDIT" plan --help | tr -s ' \n' ' ' | grep -q "default: the 'profile' of /etc/ctaudit/ctaudit.yaml, else auto" ||
+	cta_fail "plan --help does not name the site file's profile"
 # the kernel filters a dump by zone only since 6.8 (docs/top.md), not on every kernel
 "$CTAUDIT" top --help | tr '\n' ' ' | grep -q 'a zone other than 0 on Linux >= 6.8' ||
 	cta_fail "top --help does not say from which kernel on the zone is filtered there"
