@@ -164,7 +164,7 @@ char *cta_report_render_text(const struct cta_report *report, const struct cta_r
 		json_t *cpus = json_object_get(host, "cpus");
 
 		fprintf(f, "host:    %s, kernel %s",
-			str(host, "hostname") ? str(host, "hostname") : "?",
+			str(host, "hostname") ? str(host, "hostname") : "(no host name)",
 			str(host, "kernel") ? str(host, "kernel") : "unknown");
 		if (json_is_integer(cpus))
 			fprintf(f, ", %lld CPU%s", (long long)json_integer_value(cpus),

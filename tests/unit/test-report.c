@@ -105,6 +105,11 @@ static void test_summary_and_empty(void **state)
 	assert_non_null(empty->host);
 	s = cta_report_render_text(empty, &o);
 	assert_non_null(strstr(s, "\nhost:    h, kernel 6.1.0, 1 CPU\n"));
+	/* an image without /etc/hostname (--offline): said, not "?" */
+	free(s);
+	json_object_del(empty->host, "hostname");
+	s = cta_report_render_text(empty, &o);
+	assert_non_null(strstr(s, "\nhost:    (no host name), kernel 6.1.0, 1 CPU\n"));
 }
 
 /* JSON -> struct -> JSON keeps every documented key; only the identity is added. */
