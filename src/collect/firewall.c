@@ -552,9 +552,9 @@ int cta_iptc_collect(struct cta_collect_ctx *c, int af)
 		cta_fwset_done(&s);
 		if (r == -ENOMEM)
 			return r;
-		return cta_collect_unavailable_errno(
+		return cta_collect_unavailable_needs(
 			c, af == AF_INET ? "firewall.iptables-legacy" : "firewall.ip6tables-legacy",
-			r);
+			r, "CAP_NET_ADMIN, and CAP_DAC_READ_SEARCH for /run/xtables.lock");
 	}
 	if (legacy_in_use(&s)) {
 		r = add_backend(c->facts, "iptables-legacy");
@@ -578,7 +578,7 @@ int cta_nft_collect(struct cta_collect_ctx *c)
 		cta_nft_dump_done(&d);
 		if (r == -ENOMEM)
 			return r;
-		return cta_collect_unavailable_errno(c, "firewall.nf_tables", r);
+		return cta_collect_unavailable_needs(c, "firewall.nf_tables", r, "CAP_NET_ADMIN");
 	}
 	r = cta_nft_decode(&d, &s);
 	cta_nft_dump_done(&d);

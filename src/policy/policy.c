@@ -1479,8 +1479,9 @@ static int profile_diag_done(struct cta_diags *d, const char *file, size_t count
 {
 	if (count <= MAX_ERRORS_PER_FILE)
 		return 0;
-	return cta_diag_add(d, file, 0, 0, "and %zu more errors in this profile",
-			    count - MAX_ERRORS_PER_FILE);
+	return cta_diag_add(d, file, 0, 0, "and %zu more error%s in this profile",
+			    count - MAX_ERRORS_PER_FILE,
+			    count - MAX_ERRORS_PER_FILE == 1 ? "" : "s");
 }
 
 static int check_profiles(struct cta_policy *p, struct cta_diags *diags, bool *failed)

@@ -303,7 +303,7 @@ grep -qF "overwriting: '/etc/sysctl.d/90-ctaudit-db-client.conf' was changed" "$
 	cta_fail "--force does not say what it overwrote"
 cta_assert_eq "mode restored" "$(stat -c %a "$R/etc/sysctl.d/90-ctaudit-db-client.conf")" 666
 cta_assert_eq "owner restored" "$(stat -c %u:%g "$R/etc/sysctl.d/90-ctaudit-db-client.conf")" 123:456
-expect 2 "is not a directory" "$CTAUDIT" apply --yes --profile db-client --netns "$NS" --root "$T/typo"
+expect 2 "does not exist" "$CTAUDIT" apply --yes --profile db-client --netns "$NS" --root "$T/typo"
 [ -e "$T/typo" ] && cta_fail "a nonexistent --root was created"
 
 check_canary "end"
