@@ -136,16 +136,17 @@ int cta_kmsg_read(const char *path, cta_kmsg_fn fn, void *userdata)
 /* ---- "Possible SYN flooding" ---------------------------------------------- */
 
 /*
- * tcp_syn_flood_action() (net/ipv4/tcp_input.c) logs once per listener
- * (queue->synflood_warned, set until the socket listens anew) when its SYN
- * queue is full, and never with tcp_syncookies=2:
+ * tcp_syn_flood_action() (net/ipv4/tcp_input.c) logs once per listening
+ * socket (queue->synflood_warned) when its SYN queue is full, and never with
+ * tcp_syncookies=2:
  *   before 6.2: "%s: Possible SYN flooding on port %d. %s.  Check SNMP counters."
  *   since 6.2 (commit d9282e48c608 "tcp: Add listening address to SYN flood
  *   message"): "%s: Possible SYN flooding on port %pI4:%u. %s." and, for an
  *   AF_INET6 listener, "... on port [%pI6c]:%u. %s."
  * %s is "Sending cookies" or "Dropping request"; the port is the listener's,
  * the address its bound one (0.0.0.0, ::).  pr_fmt adds "TCP: " in front.
- * 2.6-era kernels spelt it "possible SYN flooding".
+ * 2.6-era kernels (syn_flood_warning(), net/ipv4/tcp_ipv4.c) logged
+ * "possible SYN flooding on port %d. Sending cookies." at most once a minute.
  */
 static bool parse_port(const char **pp, uint16_t *ret)
 {
