@@ -372,6 +372,12 @@ int cta_netns_merge_host_facts(json_t *facts, const json_t *host_facts)
 		if (!e || json_array_append_new(list, e) < 0)
 			return -ENOMEM;
 	}
+	if (json_is_object(json_object_get(facts, "sockets"))) {
+		e = json_pack("{s:s, s:s}", "section", "sockets.syn_flood_messages", "reason",
+			      "the kernel log is host-wide: see the initial namespace");
+		if (!e || json_array_append_new(list, e) < 0)
+			return -ENOMEM;
+	}
 	e = json_pack(
 		"{s:s, s:s}", "section", "persisted", "reason",
 		"not the initial network namespace: sysctl.d files are applied there at boot, this one starts from the kernel defaults");
