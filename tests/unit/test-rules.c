@@ -1123,7 +1123,8 @@ static void test_log_and_slab_evidence(void **state)
 
 	m = str_member(find_result(drop, "tcp.listen_queue.syn_drops"), "message");
 	assert_non_null(strstr(
-		m, "kernel log, listeners here: port 8080 on 0.0.0.0 Dropping request (1 lines)"));
+		m,
+		"\"Possible SYN flooding\" for listeners here: port 8080 on 0.0.0.0 (1 Dropping request)"));
 	m = str_member(find_result(drop, "tcp.syncookies.disabled"), "message");
 	assert_non_null(strstr(
 		m, "\"Possible SYN flooding ... Dropping request\" for port 8080 on 0.0.0.0"));
