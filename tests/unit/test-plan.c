@@ -871,6 +871,20 @@ static void test_converge_refuses_notrack(void **state)
 	assert_non_null(sys(p, "net.ipv4.tcp_keepalive_time"));
 	cta_plan_free(p);
 
+	/* a NOTRACK rule of the host's own is already dropped (the rule fails
+	 * at high before the plan): adding 8080 is still a new failure */
+	json_object_set_new(fw, "notrack",
+			    json_pack("[{s:s, s:s, s:s, s:s, s:s}]", "family", "inet", "chain",
+				      "prerouting", "proto", "udp", "dport", "8125", "source",
+				      "nft"));
+	assert_int_equal(converge(facts, &e, &p, &why), 0);
+	assert_int_equal(p->notrack.want.n, 0);
+	assert_int_equal(p->n_refused, 1);
+	assert_string_equal(p->refused[0].key, "tcp/8080");
+	assert_string_equal(p->refused[0].caused, "notrack.untracked_dropped");
+	cta_plan_free(p);
+	json_object_set_new(fw, "notrack", json_array());
+
 	/* without the drop the same port is planned */
 	json_object_set_new(fw, "stateful_filter_drops_untracked", json_false());
 	assert_int_equal(converge(facts, &e, &p, &why), 0);

@@ -594,6 +594,32 @@ static const struct rcase cases[] = {
 	  "{\"persisted\":{\"net.ipv4.netfilter.ip_conntrack_max\":{\"value\":\"65536\",\"file\":\"/etc/sysctl.conf\",\"line\":9}}}",
 	  "fail", "low", "persisted:net.ipv4.netfilter.ip_conntrack_max" },
 	{ "persisted.removed_keys", DRIFT, "base", NULL, "pass", "low", NULL },
+	/* an integer key given a value the kernel's integer handlers reject */
+	{ "persisted.rejected_values", HM, "base",
+	  "{\"persisted\":{\"net.ipv4.tcp_fin_timeout\":{\"value\":\"1.5\",\"file\":\"/etc/sysctl.d/90-x.conf\",\"line\":3}}}",
+	  "fail", "low", "persisted:net.ipv4.tcp_fin_timeout" },
+	{ "persisted.rejected_values", HM, "base",
+	  "{\"persisted\":{\"net.ipv4.ip_local_port_range\":{\"value\":\"1024-65000\",\"file\":\"/etc/sysctl.d/90-x.conf\",\"line\":3}}}",
+	  "fail", "low", "persisted:net.ipv4.ip_local_port_range" },
+	{ "persisted.rejected_values", HM, "base",
+	  "{\"persisted\":{\"net.ipv4.tcp_fin_timeout\":{\"value\":\"\",\"file\":\"/etc/sysctl.d/90-x.conf\",\"line\":3}}}",
+	  "fail", "low", "persisted:net.ipv4.tcp_fin_timeout" },
+	/* what the kernel reads: hex, octal, negative, several fields */
+	{ "persisted.rejected_values", HM, "base",
+	  "{\"persisted\":{\"net.ipv4.tcp_fin_timeout\":{\"value\":\"0x3c\",\"file\":\"a.conf\",\"line\":1},"
+	  "\"net.ipv4.ip_local_port_range\":{\"value\":\"1024 65000\",\"file\":\"a.conf\",\"line\":2},"
+	  "\"net.ipv4.tcp_keepalive_time\":{\"value\":\"0600\",\"file\":\"a.conf\",\"line\":3}}}",
+	  "pass", "low", NULL },
+	/* a bitmap key takes lists; a string key takes words */
+	{ "persisted.rejected_values", HM, "base",
+	  "{\"sysctl\":{\"net.ipv4.ip_local_reserved_ports\":\"8080\"},"
+	  "\"persisted\":{\"net.ipv4.ip_local_reserved_ports\":{\"value\":\"8080,9000-9100\",\"file\":\"a.conf\",\"line\":1},"
+	  "\"net.ipv4.tcp_congestion_control\":{\"value\":\"bbr\",\"file\":\"a.conf\",\"line\":2}}}",
+	  "pass", "low", NULL },
+	/* a child namespace's snapshot: boot files do not apply */
+	{ "persisted.rejected_values", HM, "base",
+	  "{\"host\":{\"netns\":\"child\"},\"persisted\":{\"net.ipv4.tcp_fin_timeout\":{\"value\":\"1.5\",\"file\":\"a.conf\",\"line\":3}}}",
+	  "skip", "low", NULL },
 
 	/* dns.yaml */
 	{ "notrack.node_local_dns", K8SG, "k8s-node",
