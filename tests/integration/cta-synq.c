@@ -19,6 +19,17 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+/* A decimal number in [lo, hi], or -1. */
+static long num(const char *s, long lo, long hi)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	return errno || end == s || *end || v < lo || v > hi ? -1 : v;
+}
+
 int main(int argc, char **argv)
 {
 	struct sockaddr_storage ss = {}, peer = {};
@@ -29,11 +40,11 @@ int main(int argc, char **argv)
 		fputs("usage: cta-synq ADDR PORT BACKLOG CONNECTS SECONDS\n", stderr);
 		return 2;
 	}
-	port = atoi(argv[2]);
-	backlog = atoi(argv[3]);
-	n = atoi(argv[4]);
-	secs = atoi(argv[5]);
-	if (port <= 0 || port > 65535 || backlog < 0 || n < 1 || n > 64 || secs < 1 || secs > 60)
+	port = (int)num(argv[2], 1, 65535);
+	backlog = (int)num(argv[3], 0, 4096);
+	n = (int)num(argv[4], 1, 64);
+	secs = (int)num(argv[5], 1, 60);
+	if (port < 0 || backlog < 0 || n < 0 || secs < 0)
 		return fputs("cta-synq: bad arguments\n", stderr), 2;
 	fam = strchr(argv[1], ':') ? AF_INET6 : AF_INET;
 	if (fam == AF_INET6) {
