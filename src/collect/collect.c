@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 #include "collect/collect.h"
+#include "collect/kmsg.h"
 #include "util/fileio.h"
 #include "util/facts-schema.h"
 #include "util/json.h"
@@ -126,11 +127,12 @@ static int sysctl_from_persisted(struct cta_collect_ctx *c)
 
 int cta_collect_all(const struct cta_collect_opts *opts, json_t **ret_facts)
 {
-	/* Order matters: helpers need firewall's helpers.assigned. */
+	/* Order matters: helpers need firewall's helpers.assigned, kmsg the
+	 * conntrack section and sockets.listening. */
 	static int (*const collectors[])(struct cta_collect_ctx *) = {
-		cta_collect_host,      cta_collect_sysctl,  cta_collect_persisted,
-		cta_collect_conntrack, cta_collect_sockets, cta_collect_netstat,
-		cta_collect_firewall,  cta_collect_helpers,
+		cta_collect_host,      cta_collect_sysctl,   cta_collect_persisted,
+		cta_collect_conntrack, cta_collect_sockets,  cta_collect_kmsg,
+		cta_collect_netstat,   cta_collect_firewall, cta_collect_helpers,
 	};
 	_cleanup_json_ json_t *facts = json_object();
 	struct cta_collect_ctx c = { .opts = opts, .facts = facts };

@@ -147,6 +147,24 @@ int cta_table_full_attribute(const struct cta_table_full *tf, const char *kernel
 			     struct cta_table_full_result *ret);
 
 /*
+ * Set conntrack.table_full_messages and conntrack.table_full in @ct from the
+ * lines counted in @tf (the kernel log pass, kmsg.c).  Returns 0 or -ENOMEM.
+ */
+int cta_table_full_set(struct cta_collect_ctx *c, json_t *ct, const struct cta_table_full *tf);
+
+/*
+ * One cache's line of /proc/slabinfo ("slabinfo - version: 2.x"): @text is
+ * the whole file, @name the cache ("nf_conntrack").  The size column is the
+ * cache's s->size (mm/slab_common.c cache_show()): the object with its
+ * alignment and metadata, what one object really takes.  Returns 0, -ENOENT
+ * when no line names @name, -EINVAL for another format.
+ */
+struct cta_slab {
+	uint64_t active_objs, num_objs, objsize;
+};
+int cta_slabinfo_parse(const char *text, const char *name, struct cta_slab *ret);
+
+/*
  * Counters over an interval (baseline.c).  cta_counters_begin() runs before
  * the collectors: with opts->interval it samples the counters and waits,
  * otherwise (opts->baseline) it loads the baseline of this namespace from

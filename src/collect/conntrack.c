@@ -19,6 +19,7 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
 #include "collect/collect.h"
+#include "collect/kmsg.h"
 #include "nf/ctdump.h"
 #include "util/fileio.h"
 #include "util/json.h"
@@ -185,65 +186,12 @@ static enum tf_kind table_full_kind(const char *msg, uint64_t *ret_inum)
 	return TF_NAMED;
 }
 
-/*
- * Split a record into its timestamp (microseconds of the kernel's log clock,
- * which runs with CLOCK_MONOTONIC) and message.  Accepts /dev/kmsg records
- * ("4,1001,123456789,-;text"), dmesg lines ("[  123.456789] text") and bare
- * text (no timestamp: *@ret_have_ts false).  Returns the message.
- */
-static const char *record_split(const char *rec, bool *ret_have_ts, uint64_t *ret_ts_us)
-{
-	const char *semi = strchr(rec, ';'), *p;
-	uint64_t ts = 0, frac = 0;
-	int fields = 0, digits = 0;
-
-	*ret_have_ts = false;
-	if (semi) {
-		/* kmsg: the header is digits and commas, then flags, before the first ';' */
-		const char *f = rec;
-
-		for (p = rec; p < semi && fields < 2; p++)
-			if (*p == ',')
-				fields++, f = p + 1;
-		if (fields == 2 && isdigit((unsigned char)*f)) {
-			for (p = f; isdigit((unsigned char)*p) && ts < UINT64_MAX / 10; p++)
-				ts = ts * 10 + (uint64_t)(*p - '0');
-			if (*p == ',' || *p == ';') {
-				*ret_have_ts = true;
-				*ret_ts_us = ts;
-				return semi + 1;
-			}
-		}
-	}
-	if (rec[0] == '[') {
-		p = rec + 1;
-		while (*p == ' ')
-			p++;
-		if (!isdigit((unsigned char)*p))
-			return rec;
-		for (; isdigit((unsigned char)*p) && ts < UINT64_MAX / 10; p++)
-			ts = ts * 10 + (uint64_t)(*p - '0');
-		if (*p == '.')
-			for (p++; isdigit((unsigned char)*p); p++)
-				if (digits < 6)
-					frac = frac * 10 + (uint64_t)(*p - '0'), digits++;
-		if (*p != ']' || ts > UINT64_MAX / 1000000)
-			return rec;
-		for (; digits < 6; digits++)
-			frac *= 10;
-		*ret_have_ts = true;
-		*ret_ts_us = ts * 1000000 + frac;
-		return p[1] == ' ' ? p + 2 : p + 1;
-	}
-	return rec;
-}
-
 void cta_table_full_add(struct cta_table_full *tf, const char *rec, uint64_t self_inum,
 			bool have_since, uint64_t since_us)
 {
 	bool have_ts;
 	uint64_t ts = 0, inum = 0;
-	const char *msg = record_split(rec, &have_ts, &ts);
+	const char *msg = cta_kmsg_split(rec, &have_ts, &ts);
 	enum tf_kind k = table_full_kind(msg, &inum);
 	/* a line without a timestamp cannot be placed in the interval: count it as recent */
 	bool recent = have_since && (!have_ts || ts >= since_us);
@@ -305,68 +253,7 @@ int cta_table_full_attribute(const struct cta_table_full *tf, const char *kernel
 	return 0;
 }
 
-static void count_lines(char *text, struct cta_table_full *tf, uint64_t self, bool have_since,
-			uint64_t since)
-{
-	char *save = NULL;
-
-	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
-		cta_table_full_add(tf, l, self, have_since, since);
-}
-
-/* Returns 0 or negative errno. */
-static int count_table_full(const char *path, struct cta_table_full *tf, uint64_t self,
-			    bool have_since, uint64_t since)
-{
-	/* a kmsg record is at most about 8 KiB (CONSOLE_EXT_LOG_MAX); a smaller buffer gives EINVAL */
-	const size_t bufsz = 16384;
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-	_cleanup_free_ char *buf = NULL;
-	struct stat st;
-
-	if (fd < 0)
-		return cta_negerrno();
-	if (fstat(fd, &st) < 0)
-		return cta_negerrno();
-	if (S_ISREG(st.st_mode)) {
-		/* a saved log (tests, an image): plain lines */
-		ssize_t k;
-
-		k = cta_read_file(path, 0, &buf);
-		if (k < 0)
-			return (int)k;
-		count_lines(buf, tf, self, have_since, since);
-		return 0;
-	}
-	buf = malloc(bufsz);
-	if (!buf)
-		return -ENOMEM;
-	/* start at the oldest record dmesg would show */
-	(void)lseek(fd, 0, SEEK_DATA);
-	for (;;) {
-		ssize_t k = read(fd, buf, bufsz - 1);
-		char *nl;
-
-		if (k < 0) {
-			if (errno == EINTR || errno == EPIPE) /* EPIPE: a record was overwritten */
-				continue;
-			if (errno == EAGAIN)
-				break;
-			return cta_negerrno();
-		}
-		if (k == 0)
-			break;
-		buf[k] = 0;
-		/* one record per read; continuation lines (" KEY=value") follow the first newline */
-		nl = strchr(buf, '\n');
-		if (nl)
-			*nl = 0;
-		cta_table_full_add(tf, buf, self, have_since, since);
-	}
-	return 0;
-}
-
-static int set_table_full(struct cta_collect_ctx *c, json_t *ct, const struct cta_table_full *tf)
+int cta_table_full_set(struct cta_collect_ctx *c, json_t *ct, const struct cta_table_full *tf)
 {
 	json_t *host = json_object_get(c->facts, "host");
 	json_t *ino = json_object_get(host, "netns_inode");
@@ -395,6 +282,78 @@ static int set_table_full(struct cta_collect_ctx *c, json_t *ct, const struct ct
 	if (json_object_set_new(ct, "table_full_messages", json_integer((json_int_t)tf->total)) <
 		    0 ||
 	    json_object_set(ct, "table_full", o) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+/* ---- /proc/slabinfo ----------------------------------------------------- */
+
+int cta_slabinfo_parse(const char *text, const char *name, struct cta_slab *ret)
+{
+	const char *line = text, *nl;
+	size_t namelen = strlen(name);
+
+	/* "slabinfo - version: 2.1": the columns below are those of 2.x */
+	if (!strneq(line, "slabinfo - version: 2.", strlen("slabinfo - version: 2.")))
+		return -EINVAL;
+	for (; line && *line; line = nl ? nl + 1 : NULL) {
+		unsigned long long v[3];
+		const char *p;
+		char *end;
+
+		nl = strchr(line, '\n');
+		if (!strneq(line, name, namelen) || (line[namelen] != ' ' && line[namelen] != '\t'))
+			continue;
+		p = line + namelen;
+		for (size_t i = 0; i < ELEMENTSOF(v); i++) {
+			while (*p == ' ' || *p == '\t')
+				p++;
+			if (!isdigit((unsigned char)*p))
+				return -EINVAL;
+			errno = 0;
+			v[i] = strtoull(p, &end, 10);
+			if (errno || (*end != ' ' && *end != '\t'))
+				return -EINVAL;
+			p = end;
+		}
+		*ret = (struct cta_slab){ .active_objs = v[0], .num_objs = v[1], .objsize = v[2] };
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/*
+ * struct nf_conn comes from the "nf_conntrack" cache of nf_conntrack_init_start()
+ * (net/netfilter/nf_conntrack_core.c), one cache for all namespaces; its
+ * SLAB_TYPESAFE_BY_RCU keeps it from being merged with another cache, so
+ * the line is there whenever conntrack is.  Extensions are allocated apart
+ * (nf_ct_ext_add(), net/netfilter/nf_conntrack_extend.c).
+ */
+static int collect_slab(struct cta_collect_ctx *c, json_t *ct)
+{
+	_cleanup_free_ char *path = cta_collect_proc_path(c, "slabinfo"), *text = NULL;
+	struct cta_slab slab;
+	ssize_t n;
+	int r;
+
+	if (!path)
+		return -ENOMEM;
+	/* a few hundred caches of about 200 bytes each */
+	n = cta_read_file(path, 4 << 20, &text);
+	if (n == -ENOMEM)
+		return -ENOMEM;
+	if (n < 0)
+		return cta_collect_unavailable_path(c, "conntrack.slab", path, (int)n);
+	r = cta_slabinfo_parse(text, "nf_conntrack", &slab);
+	if (r == -ENOENT)
+		return cta_collect_unavailable(c, "conntrack.slab",
+					       "no 'nf_conntrack' line in '%s'", path);
+	if (r < 0)
+		return cta_collect_unavailable(c, "conntrack.slab", "cannot parse '%s'", path);
+	if (json_object_set_new(ct, "slab",
+				json_pack("{s:I, s:I, s:I}", "objsize", (json_int_t)slab.objsize,
+					  "active_objs", (json_int_t)slab.active_objs, "num_objs",
+					  (json_int_t)slab.num_objs)) < 0)
 		return -ENOMEM;
 	return 0;
 }
@@ -432,14 +391,11 @@ int cta_collect_conntrack(struct cta_collect_ctx *c)
 		{ "buckets", "sys/net/netfilter/nf_conntrack_buckets" },
 	};
 	_cleanup_json_ json_t *ct = json_object(), *stats = json_object();
-	_cleanup_free_ char *kmsg = NULL;
 	struct ct_stats st = {};
 	struct cta_ct_stats ns = {};
 	const char *source = NULL;
 	uint64_t count = 0, proc_entries = 0;
 	bool have_count = false, have_max = false;
-	struct cta_table_full tf = {};
-	json_t *self;
 	char reason[256];
 	int r;
 
@@ -549,6 +505,9 @@ int cta_collect_conntrack(struct cta_collect_ctx *c)
 		if (json_object_set_new(ct, "active", json_boolean(active)) < 0 ||
 		    json_object_set_new(ct, "active_reason", json_string(reason)) < 0)
 			return -ENOMEM;
+		r = collect_slab(c, ct);
+		if (r < 0)
+			return r;
 	} else {
 		r = cta_collect_unavailable(
 			c, "conntrack",
@@ -556,28 +515,6 @@ int cta_collect_conntrack(struct cta_collect_ctx *c)
 		if (r < 0)
 			return r;
 	}
-
-	/* the kernel log is the host's: read once, not per namespace */
-	if (c->opts->netns_only)
-		return json_object_set(c->facts, "conntrack", ct) < 0 ? -ENOMEM : 0;
-	if (asprintf(&kmsg, "%s/kmsg", c->opts->devfs ? c->opts->devfs : "/dev") < 0)
-		return -ENOMEM;
-	self = json_object_get(json_object_get(c->facts, "host"), "netns_inode");
-	r = count_table_full(kmsg, &tf,
-			     json_is_integer(self) ? (uint64_t)json_integer_value(self) : 0,
-			     c->have_since, c->since_mono_us);
-	if (r == -ENOMEM)
-		return r;
-	if (r < 0) {
-		/* /dev/kmsg: devkmsg_open() checks syslog access, CAP_SYSLOG
-		 * while kernel.dmesg_restrict is 1 (Documentation/admin-guide/sysctl/kernel.rst) */
-		r = cta_collect_unavailable_needs(c, "conntrack.table_full_messages", r,
-						  "CAP_SYSLOG to read /dev/kmsg while "
-						  "kernel.dmesg_restrict is 1");
-		if (r < 0)
-			return r;
-	} else if (set_table_full(c, ct, &tf) < 0)
-		return -ENOMEM;
 
 	return json_object_set(c->facts, "conntrack", ct) < 0 ? -ENOMEM : 0;
 }

@@ -372,6 +372,12 @@ int cta_netns_merge_host_facts(json_t *facts, const json_t *host_facts)
 		if (!e || json_array_append_new(list, e) < 0)
 			return -ENOMEM;
 	}
+	if (json_is_object(json_object_get(facts, "sockets"))) {
+		e = json_pack("{s:s, s:s}", "section", "sockets.syn_flood_messages", "reason",
+			      "the kernel log is host-wide: see the initial namespace");
+		if (!e || json_array_append_new(list, e) < 0)
+			return -ENOMEM;
+	}
 	/* not "starts from the kernel defaults": tcp_sk_init() (net/ipv4/tcp_ipv4.c)
 	 * copies tcp_congestion_control from the initial namespace */
 	e = json_pack("{s:s, s:s}", "section", "persisted", "reason",

@@ -17,8 +17,9 @@
  * in flight, not by the number of namespaces.
  *
  * Facts that belong to the host, not to a namespace, are read once, in the
- * initial namespace: the kernel log (conntrack.table_full_messages, evidence
- * for the initial namespace's report only) and the sysctls the kernel
+ * initial namespace: the kernel log (conntrack.table_full_messages and
+ * sockets.syn_flood_messages, evidence for the initial namespace's report
+ * only) and the sysctls the kernel
  * registers only in the initial namespace (net.core.netdev_max_backlog,
  * tcp_mem and friends, absent below /proc/sys/net of a child), which are
  * copied into each child's snapshot.
@@ -69,7 +70,8 @@ int cta_netns_run(const struct cta_netns_list *list, const struct cta_netns_run_
 /*
  * Give @facts (a child namespace's snapshot) the host-wide facts of
  * @host_facts (the initial namespace's): the sysctls it lacks; records
- * `persisted` and `conntrack.table_full_messages` as unavailable.  Pure.  Returns 0 or -ENOMEM.
+ * `persisted`, `conntrack.table_full_messages` and `sockets.syn_flood_messages`
+ * as unavailable.  Pure.  Returns 0 or -ENOMEM.
  */
 int cta_netns_merge_host_facts(json_t *facts, const json_t *host_facts);
 

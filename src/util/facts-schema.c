@@ -72,6 +72,13 @@ static const struct cta_fact_schema table_full[] = {
 	{ "unattributed_in_interval", CTA_FACT_COUNT, NULL, NULL },
 	END,
 };
+/* the nf_conntrack line of /proc/slabinfo (collect/conntrack.c) */
+static const struct cta_fact_schema ct_slab[] = {
+	{ "objsize", CTA_FACT_COUNT, NULL, NULL },
+	{ "active_objs", CTA_FACT_COUNT, NULL, NULL },
+	{ "num_objs", CTA_FACT_COUNT, NULL, NULL },
+	END,
+};
 /* audit --deep: NEW events over a short sample (collect/newflows.c) */
 static const struct cta_fact_schema new_flows_src[] = {
 	{ "key", CTA_FACT_STRING, NULL, NULL },
@@ -103,6 +110,7 @@ static const struct cta_fact_schema conntrack[] = {
 	{ "stats_source", CTA_FACT_STRING, NULL, NULL },
 	{ "table_full_messages", CTA_FACT_COUNT, NULL, NULL },
 	{ "table_full", CTA_FACT_OBJECT, table_full, NULL },
+	{ "slab", CTA_FACT_OBJECT, ct_slab, NULL },
 	{ "top", CTA_FACT_OBJECT, NULL, NULL },
 	{ "new_flows", CTA_FACT_OBJECT, new_flows, NULL },
 	END,
@@ -133,6 +141,27 @@ static const struct cta_fact_schema tw_sides[] = {
 	{ "listening_ports", CTA_FACT_ARRAY, NULL, &port_count_obj },
 	END,
 };
+/* "Possible SYN flooding" kernel log lines (collect/kmsg.c) */
+static const struct cta_fact_schema syn_flood_listener[] = {
+	{ "addr", CTA_FACT_STRING, NULL, NULL },
+	{ "port", CTA_FACT_PORT, NULL, NULL },
+	{ "count", CTA_FACT_COUNT, NULL, NULL },
+	{ "cookies", CTA_FACT_COUNT, NULL, NULL },
+	{ "dropped", CTA_FACT_COUNT, NULL, NULL },
+	{ "last_seen_s", CTA_FACT_COUNT, NULL, NULL },
+	{ "in_interval", CTA_FACT_COUNT, NULL, NULL },
+	END,
+};
+static const struct cta_fact_schema syn_flood_listener_obj = { "*", CTA_FACT_OBJECT,
+							       syn_flood_listener, NULL };
+static const struct cta_fact_schema syn_flood[] = {
+	{ "this_netns", CTA_FACT_COUNT, NULL, NULL },
+	{ "this_netns_in_interval", CTA_FACT_COUNT, NULL, NULL },
+	{ "unattributed", CTA_FACT_COUNT, NULL, NULL },
+	{ "unattributed_in_interval", CTA_FACT_COUNT, NULL, NULL },
+	{ "listeners", CTA_FACT_ARRAY, NULL, &syn_flood_listener_obj },
+	END,
+};
 static const struct cta_fact_schema sockets[] = {
 	{ "tcp", CTA_FACT_OBJECT, NULL, &count },
 	{ "tcp_by_family", CTA_FACT_OBJECT, NULL, &counts },
@@ -141,6 +170,8 @@ static const struct cta_fact_schema sockets[] = {
 	{ "time_wait_by_local_port", CTA_FACT_OBJECT, tw_sides, NULL },
 	{ "sockstat_tw", CTA_FACT_COUNT, NULL, NULL },
 	{ "source", CTA_FACT_STRING, NULL, NULL },
+	{ "syn_flood_messages", CTA_FACT_COUNT, NULL, NULL },
+	{ "syn_flood", CTA_FACT_OBJECT, syn_flood, NULL },
 	END,
 };
 

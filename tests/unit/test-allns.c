@@ -144,8 +144,8 @@ static void test_merge_host_facts(void **state)
 	json_t *host = json_pack("{s:{s:s, s:s}, s:{s:i}}", "sysctl", "net.core.netdev_max_backlog",
 				 "1000", "net.ipv4.tcp_tw_reuse", "2", "conntrack",
 				 "table_full_messages", 3);
-	json_t *child = json_pack("{s:{s:s}, s:{s:i}}", "sysctl", "net.ipv4.tcp_tw_reuse", "1",
-				  "conntrack", "count", 0);
+	json_t *child = json_pack("{s:{s:s}, s:{s:i}, s:{s:[]}}", "sysctl", "net.ipv4.tcp_tw_reuse",
+				  "1", "conntrack", "count", 0, "sockets", "listening");
 	json_t *u;
 
 	(void)state;
@@ -160,12 +160,14 @@ static void test_merge_host_facts(void **state)
 	/* the kernel log stays with the initial namespace */
 	assert_null(cta_json_path(child, "conntrack.table_full_messages"));
 	u = json_object_get(child, "unavailable");
-	assert_int_equal(json_array_size(u), 2);
+	assert_int_equal(json_array_size(u), 3);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(u, 0), "section")),
 			    "conntrack.table_full_messages");
 	assert_string_equal(json_string_value(json_object_get(json_array_get(u, 1), "section")),
+			    "sockets.syn_flood_messages");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(u, 2), "section")),
 			    "persisted");
-	assert_string_equal(json_string_value(json_object_get(json_array_get(u, 1), "reason")),
+	assert_string_equal(json_string_value(json_object_get(json_array_get(u, 2), "reason")),
 			    "not the initial network namespace: sysctl.d files are applied at "
 			    "boot in the initial one only");
 	json_decref(host);

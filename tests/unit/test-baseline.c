@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "collect/collect.h"
+#include "collect/kmsg.h"
 #include "util/json.h"
 #include "util/macro.h"
 
@@ -112,6 +113,7 @@ static json_t *collect(struct env *e, const char *netns, unsigned interval)
 			 0);
 	assert_int_equal(cta_counters_begin(&c, &cs), 0);
 	assert_int_equal(cta_collect_conntrack(&c), 0);
+	assert_int_equal(cta_collect_kmsg(&c), 0);
 	assert_int_equal(cta_collect_netstat(&c), 0);
 	assert_int_equal(cta_counters_finish(&c, &cs), 0);
 	cta_counters_done(&cs);

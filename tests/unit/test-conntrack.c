@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "collect/collect.h"
+#include "collect/kmsg.h"
 #include "util/json.h"
 #include "util/macro.h"
 
@@ -19,7 +20,20 @@ static json_t *collect(const struct cta_collect_opts *o)
 	struct cta_collect_ctx c = { .opts = o, .facts = json_object() };
 
 	assert_int_equal(cta_collect_conntrack(&c), 0);
+	assert_int_equal(cta_collect_kmsg(&c), 0);
 	return c.facts;
+}
+
+/* The reason recorded for @section, or NULL. */
+static const char *unavailable(json_t *facts, const char *section)
+{
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(json_object_get(facts, "unavailable"), i, e)
+		if (streq(json_string_value(json_object_get(e, "section")), section))
+			return json_string_value(json_object_get(e, "reason"));
+	return NULL;
 }
 
 static json_int_t geti(json_t *facts, const char *path)
@@ -67,6 +81,10 @@ static void test_proc_fallback(void **state)
 	assert_int_equal(geti(facts, "conntrack.table_full.other_netns"), 1);
 	assert_int_equal(geti(facts, "conntrack.table_full.unattributed"), 2);
 	assert_null(cta_json_path(facts, "conntrack.table_full.this_netns_in_interval"));
+	/* the nf_conntrack line of slabinfo, not nf_conntrack_expect's */
+	assert_int_equal(geti(facts, "conntrack.slab.objsize"), 256);
+	assert_int_equal(geti(facts, "conntrack.slab.active_objs"), 224);
+	assert_int_equal(geti(facts, "conntrack.slab.num_objs"), 288);
 	assert_null(json_object_get(facts, "unavailable"));
 	json_decref(facts);
 }
@@ -122,11 +140,13 @@ static void test_entries_not_summed(void **state)
 	assert_null(cta_json_path(facts, "conntrack.max"));
 	assert_null(cta_json_path(facts, "conntrack.table_full_messages"));
 	u = json_object_get(facts, "unavailable");
-	assert_int_equal(json_array_size(u), 1);
-	assert_string_equal(json_string_value(json_object_get(json_array_get(u, 0), "section")),
-			    "conntrack.table_full_messages");
-	assert_string_equal(json_string_value(json_object_get(json_array_get(u, 0), "reason")),
+	/* no log, no slabinfo in this tree */
+	assert_int_equal(json_array_size(u), 3);
+	assert_string_equal(unavailable(facts, "conntrack.table_full_messages"),
 			    "no such file or directory");
+	assert_non_null(unavailable(facts, "sockets.syn_flood_messages"));
+	assert_non_null(strstr(unavailable(facts, "conntrack.slab"), "/slabinfo': "));
+	assert_null(cta_json_path(facts, "conntrack.slab"));
 	json_decref(facts);
 	assert_int_not_equal(asprintf(&cmd, "rm -rf %s", tmpl), -1);
 	assert_int_equal(system(cmd), 0);
@@ -304,6 +324,7 @@ static json_t *collect_as(const char *dev, const char *kernel, const char *netns
 						       netns, "netns_inode", ino)),
 			 0);
 	assert_int_equal(cta_collect_conntrack(&c), 0);
+	assert_int_equal(cta_collect_kmsg(&c), 0);
 	return c.facts;
 }
 
@@ -342,6 +363,57 @@ static void test_table_full_fixtures(void **state)
 	json_decref(f);
 }
 
+/* /proc/slabinfo: the 2.x columns, the exact cache name, and what is not such a file. */
+static void test_slabinfo(void **state)
+{
+	static const char hdr[] =
+		"slabinfo - version: 2.1\n"
+		"# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab> : tunables <limit> <batchcount> <sharedfactor> : slabdata <active_slabs> <num_slabs> <sharedavail>\n";
+	static const struct {
+		const char *body;
+		int r;
+		uint64_t active, num, size;
+	} t[] = {
+		{ "nf_conntrack         224    288    256   16    1 : tunables    0    0    0 : slabdata     18     18      0\n",
+		  0, 224, 288, 256 },
+		/* SLAB (before 6.8) has the same columns; a long name leaves one space */
+		{ "nf_conntrack_expect      0      0    208   39    2 : tunables    0    0    0\n"
+		  "nf_conntrack 5 6 320 25 2 : tunables 0 0 0 : slabdata 1 1 0\n",
+		  0, 5, 6, 320 },
+		/* the last line without a newline */
+		{ "nf_conntrack 1 2 3", -EINVAL, 0, 0, 0 },
+		{ "nf_conntrack 1 2 3 4 5", 0, 1, 2, 3 },
+		{ "nf_conntrack_expect      0      0    208   39    2 : tunables    0    0    0\n",
+		  -ENOENT, 0, 0, 0 },
+		{ "", -ENOENT, 0, 0, 0 },
+		{ "nf_conntrack 1 2 x 4 5\n", -EINVAL, 0, 0, 0 },
+		{ "nf_conntrack 1 2\n", -EINVAL, 0, 0, 0 },
+		{ "nf_conntrack 1 2 99999999999999999999999 4\n", -EINVAL, 0, 0, 0 },
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(t); i++) {
+		char *text;
+		struct cta_slab slab = { 7, 7, 7 };
+		int r;
+
+		assert_int_not_equal(asprintf(&text, "%s%s", hdr, t[i].body), -1);
+		r = cta_slabinfo_parse(text, "nf_conntrack", &slab);
+		if (r != t[i].r ||
+		    (r == 0 && (slab.active_objs != t[i].active || slab.num_objs != t[i].num ||
+				slab.objsize != t[i].size)))
+			fail_msg("case %zu: r %d active %llu num %llu size %llu", i, r,
+				 (unsigned long long)slab.active_objs,
+				 (unsigned long long)slab.num_objs,
+				 (unsigned long long)slab.objsize);
+		free(text);
+	}
+	/* slabinfo 1.x (2.4 kernels) had other columns */
+	assert_int_equal(cta_slabinfo_parse("slabinfo - version: 1.1\nnf_conntrack 1 2 3 4\n",
+					    "nf_conntrack", &(struct cta_slab){}),
+			 -EINVAL);
+	assert_int_equal(cta_slabinfo_parse("", "nf_conntrack", &(struct cta_slab){}), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -354,6 +426,7 @@ int main(void)
 		cmocka_unit_test(test_table_full_records),
 		cmocka_unit_test(test_table_full_attribution),
 		cmocka_unit_test(test_table_full_fixtures),
+		cmocka_unit_test(test_slabinfo),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

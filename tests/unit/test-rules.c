@@ -72,6 +72,18 @@ static int audit_json(const struct cta_policy *p, const char *const *profiles, j
 	"\"firewall\":{\"nat\":[{\"family\":\"" F "\",\"table\":\"nat\",\"chain\":"    \
 	"\"POSTROUTING\",\"hook\":\"postrouting\",\"kind\":\"masquerade\",\"source\":" \
 	"\"iptables-legacy\",\"random\":false,\"random_fully\":" R ",\"persistent\":false}]}"
+/* sockets.syn_flood with @unattr lines of other listeners and @listeners of this namespace */
+#define SYNF_BODY(unattr, listeners)                                                                     \
+	"\"sockets\":{\"syn_flood_messages\":9,\"syn_flood\":{\"this_netns\":1,\"unattributed\":" unattr \
+	",\"listeners\":" listeners "}}"
+#define SYNF(unattr, listeners) "{" SYNF_BODY(unattr, listeners) "}"
+#define SYNL_DROP                                                                       \
+	"[{\"addr\":\"0.0.0.0\",\"port\":8080,\"count\":1,\"cookies\":0,\"dropped\":1," \
+	"\"last_seen_s\":100}]"
+#define SYNL_DROP_IVL                                                                   \
+	"[{\"addr\":\"0.0.0.0\",\"port\":8080,\"count\":1,\"cookies\":0,\"dropped\":1," \
+	"\"last_seen_s\":100,\"in_interval\":1}]"
+#define SYNL_COOKIES "[{\"port\":8080,\"count\":2,\"cookies\":2,\"dropped\":0}]"
 
 struct rcase {
 	const char *rule;
@@ -427,6 +439,19 @@ static const struct rcase cases[] = {
 	{ "conntrack.memory", HM, "base", "{\"conntrack\":{\"max\":8388608}}", "fail", "medium",
 	  "conntrack:max" },
 	{ "conntrack.memory", HM, "base", NULL, "pass", "medium", NULL },
+	/* 6.5 M entries: over 10 % of 24 GiB at the 400-byte estimate, under it at the
+	 * measured 256-byte object plus the 128-byte extension area */
+	{ "conntrack.memory", HM, "base", "{\"conntrack\":{\"max\":6500000}}", "fail", "medium",
+	  NULL },
+	{ "conntrack.memory", HM, "base",
+	  "{\"conntrack\":{\"max\":6500000,\"slab\":{\"objsize\":256,\"active_objs\":10,"
+	  "\"num_objs\":16}}}",
+	  "pass", "medium", NULL },
+	/* a large object on this kernel fails where the estimate would pass */
+	{ "conntrack.memory", HM, "base",
+	  "{\"conntrack\":{\"max\":2000000,\"slab\":{\"objsize\":1200}}}", "fail", "medium", NULL },
+	{ "conntrack.memory", HM, "base", "{\"conntrack\":{\"max\":2000000}}", "pass", "medium",
+	  NULL },
 
 	{ "conntrack.buckets_small", HM, "base", "{\"conntrack\":{\"max\":4194304}}", "fail", "low",
 	  "conntrack:buckets" },
@@ -522,6 +547,29 @@ static const struct rcase cases[] = {
 	{ "tcp.listen_queue.syn_drops", HM, "api-server",
 	  "{\"netstat\":{\"TcpExt\":{\"TCPReqQFullDoCookies\":40}}}", "pass", "low", NULL },
 	{ "tcp.listen_queue.syn_drops", HM, "api-server", NULL, "pass", "low", NULL },
+	/* "Possible SYN flooding" lines (sockets.syn_flood): none */
+	{ "tcp.listen_queue.syn_drops", HM, "api-server", SYNF("0", "[]"), "pass", "low", NULL },
+	/* lines only for ports with no listener here */
+	{ "tcp.listen_queue.syn_drops", HM, "api-server", SYNF("3", "[]"), "pass", "low", NULL },
+	/* a listener here, but this namespace dropped nothing: another namespace's line */
+	{ "tcp.listen_queue.syn_drops", HM, "api-server", SYNF("0", SYNL_DROP), "pass", "low",
+	  NULL },
+	/* a listener here and this namespace dropped: low, the counter's severity */
+	{ "tcp.listen_queue.syn_drops", HM, "api-server",
+	  "{\"netstat\":{\"TcpExt\":{\"TCPReqQFullDrop\":2}}," SYNF_BODY("0", SYNL_DROP) "}",
+	  "fail", "low", "sockets:syn_queue" },
+	/* no counter: the line alone fails, at low, even when it is in the interval */
+	{ "tcp.listen_queue.syn_drops", HM, "api-server",
+	  "{\"netstat\":null," SYNF_BODY("0", SYNL_DROP) "}", "fail", "low", NULL },
+	{ "tcp.listen_queue.syn_drops", HM, "api-server",
+	  "{\"netstat\":null," SYNF_BODY("0", SYNL_DROP_IVL) "," IVL("{}") "}", "fail", "low",
+	  NULL },
+	/* cookies sent, nothing dropped */
+	{ "tcp.listen_queue.syn_drops", HM, "api-server",
+	  "{\"netstat\":null," SYNF_BODY("0", SYNL_COOKIES) "}", "pass", "low", NULL },
+	/* neither the counter nor the log */
+	{ "tcp.listen_queue.syn_drops", HM, "api-server", "{\"netstat\":null}", "skip", NULL,
+	  NULL },
 
 	/* tcp-client.yaml */
 	{ "tcp.retries2.slow_dead_peer", HM, "db-client", NULL, "fail", "low",
@@ -1395,6 +1443,48 @@ static void test_deep_evidence(void **state)
 	assert_non_null(strstr(e, "is a myth"));
 }
 
+/* The log lines and the measured slab size show in the text. */
+static void test_log_and_slab_evidence(void **state)
+{
+	const struct env *env = *state;
+	_cleanup_json_ json_t *drop = audit(
+		env, HM,
+		"{\"netstat\":{\"TcpExt\":{\"TCPReqQFullDrop\":2}},\"sysctl\":{\"net.ipv4.tcp_syncookies\":\"0\"}," SYNF_BODY(
+			"0", SYNL_DROP) "}",
+		"api-server");
+	_cleanup_json_ json_t *nocounter =
+		audit(env, HM, "{\"netstat\":null," SYNF_BODY("0", SYNL_DROP) "}", "api-server");
+	_cleanup_json_ json_t *other = audit(env, HM, SYNF("0", SYNL_DROP), "api-server");
+	_cleanup_json_ json_t *slab =
+		audit(env, HM, "{\"conntrack\":{\"slab\":{\"objsize\":320}}}", "nat-gateway");
+	_cleanup_json_ json_t *noslab = audit(env, HM, NULL, "nat-gateway");
+	const char *m;
+
+	m = str_member(find_result(drop, "tcp.listen_queue.syn_drops"), "message");
+	assert_non_null(strstr(
+		m,
+		"\"Possible SYN flooding\" for listeners here: port 8080 on 0.0.0.0 (1 Dropping request)"));
+	m = str_member(find_result(drop, "tcp.syncookies.disabled"), "message");
+	assert_non_null(strstr(
+		m, "\"Possible SYN flooding ... Dropping request\" for port 8080 on 0.0.0.0"));
+	m = str_member(find_result(nocounter, "tcp.listen_queue.syn_drops"), "message");
+	assert_non_null(strstr(m, "the kernel log says a listener of this namespace dropped SYNs"));
+	/* this namespace's counter is 0: the line is not shown as its own */
+	m = str_member(find_result(other, "tcp.listen_queue.syn_drops"), "message");
+	assert_null(strstr(m, "kernel log"));
+
+	m = str_member(find_result(slab, "conntrack.memory"), "message");
+	assert_non_null(
+		strstr(m, "measured: the nf_conntrack slab object is 320 bytes on this kernel"));
+	m = str_member(find_result(slab, "conntrack.usage"), "explanation");
+	assert_non_null(
+		strstr(m, "Measured: the nf_conntrack slab object is 320 bytes on this kernel"));
+	m = str_member(find_result(noslab, "conntrack.memory"), "message");
+	assert_non_null(strstr(m, "an estimate: 400 bytes per entry"));
+	m = str_member(find_result(noslab, "conntrack.usage"), "explanation");
+	assert_non_null(strstr(m, "Allowing about 400 bytes per entry (an estimate"));
+}
+
 /*
  * References a user can open (docs/kernel-notes.md says which sources are
  * primary).  A reference is primary when it names a kernel documentation file
@@ -1576,12 +1666,18 @@ static void test_deep_new_flows(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rule_cases),	   cmocka_unit_test(test_snat_flags_text),
-		cmocka_unit_test(test_family_neutral),	   cmocka_unit_test(test_family_cross),
-		cmocka_unit_test(test_every_rule_covered), cmocka_unit_test(test_healthy_host),
-		cmocka_unit_test(test_seed_summaries),	   cmocka_unit_test(test_remediations),
-		cmocka_unit_test(test_deep_evidence),	   cmocka_unit_test(test_references),
+		cmocka_unit_test(test_rule_cases),
+		cmocka_unit_test(test_snat_flags_text),
+		cmocka_unit_test(test_family_neutral),
+		cmocka_unit_test(test_family_cross),
+		cmocka_unit_test(test_every_rule_covered),
+		cmocka_unit_test(test_healthy_host),
+		cmocka_unit_test(test_seed_summaries),
+		cmocka_unit_test(test_remediations),
+		cmocka_unit_test(test_deep_evidence),
+		cmocka_unit_test(test_references),
 		cmocka_unit_test(test_deep_new_flows),
+		cmocka_unit_test(test_log_and_slab_evidence),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
