@@ -572,8 +572,9 @@ static const struct {
 	{ "legacy: busy listener, web peers", "{\"counts\": [100, 250]}",
 	  "api-server|auto: 400 TIME_WAIT sockets while TCP services listen on port 22" },
 	{ "too few TIME_WAIT", "{\"tw\": 5}",
-	  "base|auto: no role evidence (no forwarding with NAT, no kubelet, no TIME_WAIT pattern "
-	  "towards databases or from busy services)" },
+	  "base|auto: no role evidence: no kubelet or kube-proxy listener or KUBE- NAT chain, no "
+	  "forwarding with masquerade/SNAT rules, no TIME_WAIT pattern of a client closing its "
+	  "own connections or of a server closing its clients'" },
 	/* issue 11: 28,000 TIME_WAIT towards 127.0.0.1:443 and a listener on :22
 	 * is a client, whatever the peer's port */
 	{ "client side holds TIME_WAIT",
@@ -593,8 +594,9 @@ static const struct {
 	  "on port 22)" },
 	/* the new evidence replaces the peers' ports, which would say db-client */
 	{ "neither side dominates", "{\"sides\": [200, 200]}",
-	  "base|auto: no role evidence (no forwarding with NAT, no kubelet, no TIME_WAIT pattern "
-	  "towards databases or from busy services)" },
+	  "base|auto: no role evidence: no kubelet or kube-proxy listener or KUBE- NAT chain, no "
+	  "forwarding with masquerade/SNAT rules, no TIME_WAIT pattern of a client closing its "
+	  "own connections or of a server closing its clients'" },
 	{ "kubelet wins over forwarding",
 	  "{\"listen\": 10250, \"forward\": \"1\", \"nat\": {\"kind\": \"masquerade\"}}",
 	  "k8s-node|auto: kubelet listening on port 10250" },
