@@ -764,12 +764,18 @@ int cta_apply_run(const struct cta_plan *p, const struct cta_apply_opts *o, char
 	return 0;
 
 fail:
-	if (undo(j, o, files_done, sysctls_done, rules_done, ret_error) < 0)
+	/*
+	 * Only an apply whose every step was undone is "failed": rollback
+	 * skips those.  Otherwise the journal stays "prepared", so that the
+	 * rollback the message asks for (and the next apply's refusal) sees it.
+	 */
+	if (undo(j, o, files_done, sysctls_done, rules_done, ret_error) < 0) {
 		set_error(ret_error, 0, "the host may be half-changed: run 'ctaudit rollback %s'",
 			  j->id);
-	else
+	} else {
 		set_error(ret_error, 0, "every change was undone");
-	j->state = CTA_JOURNAL_FAILED;
+		j->state = CTA_JOURNAL_FAILED;
+	}
 	free(j->error);
 	j->error = *ret_error ? strdup(*ret_error) : NULL;
 	(void)cta_journal_save(o->root, j);

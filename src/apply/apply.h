@@ -96,7 +96,8 @@ int cta_apply_find_unfinished(const char *root, char **ret_id);
  * Carry out @p.  Returns 0 with the journal id in @ret_id (state applied).
  * On failure returns negative errno with a message in @ret_error (caller
  * frees): the done steps are undone and the journal (if written) is marked
- * failed; @ret_id is set when a journal exists.
+ * failed, or, when a step could not be undone, left prepared for
+ * 'ctaudit rollback'; @ret_id is set when a journal exists.
  */
 int cta_apply_run(const struct cta_plan *p, const struct cta_apply_opts *o, char **ret_id,
 		  char **ret_error);

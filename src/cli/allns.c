@@ -254,7 +254,12 @@ static int run(struct ctx *c)
 		free(host.container_id);
 		free(host.label);
 		free(host.enter_path);
-		cta_cli_error("no network namespace matches --netns-filter");
+		fprintf(stderr, "ctaudit: %s: no network namespace's name or label matches",
+			cta_cli_command);
+		for (size_t i = 0; common->netns_filters && common->netns_filters[i]; i++)
+			fprintf(stderr, "%s '--netns-filter %s'", i ? " or" : "",
+				common->netns_filters[i]);
+		fputc('\n', stderr);
 		return CTA_EXIT_USAGE;
 	}
 	c->items = calloc(c->list.n, sizeof(*c->items));

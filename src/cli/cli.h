@@ -74,19 +74,20 @@ enum {
 		"format", required_argument, NULL, CTA_OPT_FORMAT                  \
 	}
 
-#define CTA_CLI_COMMON_HELP                                                                     \
-	"      --root DIR          read configuration files below DIR (an existing\n"           \
-	"                          directory; apply and rollback also write there)\n"           \
-	"      --netns NAME        look at the network namespace /run/netns/NAME\n"             \
-	"      --netns-pid PID     look at the network namespace of process PID\n"              \
-	"      --all-netns         every network namespace on the host, concurrently\n"         \
-	"      --netns-filter GLOB with --all-netns: only namespaces whose name or label\n"     \
-	"                          matches (repeatable)\n"                                      \
-	"      --jobs N            with --all-netns: namespaces read at once (default: CPUs)\n" \
-	"      --offline           do not read the live kernel (image audit below --root)\n"    \
-	"      --kernel RELEASE    with --offline: the kernel the image will boot\n"            \
-	"      --facts FILE        use a saved facts snapshot instead of the host\n"            \
-	"      --interval SECONDS  judge counters over SECONDS: sample, wait, sample\n"         \
+#define CTA_CLI_COMMON_HELP                                                                  \
+	"      --root DIR          read configuration files below DIR (an existing\n"        \
+	"                          directory; apply and rollback also write there)\n"        \
+	"      --netns NAME        look at the network namespace /run/netns/NAME\n"          \
+	"      --netns-pid PID     look at the network namespace of process PID\n"           \
+	"      --all-netns         every network namespace on the host, concurrently\n"      \
+	"      --netns-filter GLOB with --all-netns: only namespaces whose name or label\n"  \
+	"                          matches (repeatable)\n"                                   \
+	"      --jobs N            with --all-netns: namespaces read at once\n"              \
+	"                          (default: the number of CPUs, 2 to 16)\n"                 \
+	"      --offline           do not read the live kernel (image audit below --root)\n" \
+	"      --kernel RELEASE    with --offline: the kernel the image will boot\n"         \
+	"      --facts FILE        use a saved facts snapshot instead of the host\n"         \
+	"      --interval SECONDS  judge counters over SECONDS: sample, wait, sample\n"      \
 	"      --format text|json  output format (default: text)\n"
 
 /*

@@ -42,7 +42,8 @@ static void help(void)
 	      "undone) or was declined; 2 usage error, invalid input, a report from another\n"
 	      "host or namespace, a change outside what ctaudit may change, an untrusted\n"
 	      "path (nothing changed), or no terminal to ask on and no --yes; 3 not root,\n"
-	      "the lock is held, an interrupted apply needs 'ctaudit rollback', or the host\n"
+	      "the lock is held, an interrupted apply needs 'ctaudit rollback', a failed\n"
+	      "step could not be undone ('ctaudit rollback ID' finishes it), or the host\n"
 	      "(or its firewall) could not be read.\n",
 	      stdout);
 }
@@ -70,8 +71,10 @@ static int print_text_outcome(const char *id, const struct cta_apply_outcome *oc
 	fprintf(f, "\napplied; journal %s (undo with 'ctaudit rollback %s')\n", id, id);
 	fprintf(f, "\nre-audit: %zu fixed, %zu still failing\n", oc->n_fixed, oc->n_failing);
 	for (size_t i = 0; i < oc->n_fixed; i++)
-		fprintf(f, "  fixed: %s (%s)\n", oc->fixed[i]->rule,
-			oc->fixed[i]->subject ? oc->fixed[i]->subject : "");
+		fprintf(f, "  fixed: %s%s%s%s\n", oc->fixed[i]->rule,
+			oc->fixed[i]->subject ? " (" : "",
+			oc->fixed[i]->subject ? oc->fixed[i]->subject : "",
+			oc->fixed[i]->subject ? ")" : "");
 	for (size_t i = 0; i < oc->n_failing; i++)
 		fprintf(f, "  still failing [%s]: %s: %s\n",
 			cta_severity_to_string(oc->failing[i]->severity), oc->failing[i]->rule,
@@ -189,8 +192,9 @@ int cmd_apply(int argc, char **argv)
 	if (optind < argc)
 		return cta_cli_usage_error("apply", "unexpected argument '%s'", argv[optind]);
 	if (o.common.facts)
-		return cta_cli_usage_error("apply",
-					   "apply works on the live host: --facts is for plan");
+		return cta_cli_usage_error(
+			"apply", "'--facts' does not apply to apply: a snapshot "
+				 "cannot be changed ('ctaudit plan --facts' shows the plan)");
 	if (o.common.all_netns)
 		return cta_cli_usage_error(
 			"apply",
@@ -264,9 +268,16 @@ int cmd_apply(int argc, char **argv)
 	ao.offline = o.common.offline;
 	r = cta_apply_run(plan, &ao, &id, &err);
 	if (r < 0) {
+		_cleanup_free_ char *left = NULL;
+
 		cta_cli_error("apply failed: %s%s%s", err ? err : CTA_STRERROR(-r),
 			      id ? "; journal " : "", id ? id : "");
-		return cta_apply_refused(r) ? CTA_EXIT_USAGE : CTA_EXIT_FINDINGS;
+		if (cta_apply_refused(r))
+			return CTA_EXIT_USAGE;
+		/* a step that could not be undone leaves the journal prepared */
+		if (id && cta_apply_find_unfinished(o.common.root, &left) > 0 && streq(left, id))
+			return CTA_EXIT_HOST;
+		return CTA_EXIT_FINDINGS;
 	}
 
 	/* the proof: collect and audit again, with the engine even after --report */

@@ -82,11 +82,11 @@ int cmd_explain(int argc, char **argv)
 		}
 	}
 	if (all && optind < argc)
-		return cta_cli_usage_error("explain", "--all takes no rule id");
+		return cta_cli_usage_error("explain", "'--all' takes no rule id");
 	if (!all && optind + 1 != argc)
-		return cta_cli_usage_error("explain", "expected one rule id (or --all)");
+		return cta_cli_usage_error("explain", "expected one rule id (or '--all')");
 	if (!all && streq(format, "markdown"))
-		return cta_cli_usage_error("explain", "--format markdown needs --all");
+		return cta_cli_usage_error("explain", "'--format markdown' needs '--all'");
 
 	r = cta_cli_load_policy(root, dirs, &p);
 	if (r > 0)

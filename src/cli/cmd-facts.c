@@ -34,7 +34,8 @@ static const char facts_help[] =
 	"      --all-netns         every network namespace, each entered in a child process\n"
 	"      --netns-filter GLOB with --all-netns: only namespaces whose name or label\n"
 	"                          matches (repeatable)\n"
-	"      --jobs N            with --all-netns: namespaces read at once (default: CPUs)\n"
+	"      --jobs N            with --all-netns: namespaces read at once\n"
+	"                          (default: the number of CPUs, 2 to 16)\n"
 	"      --offline           do not read the live kernel (image audit below --root)\n"
 	"      --kernel RELEASE    with --offline: the kernel the image will boot\n"
 	"      --interval SECONDS  counters' movement over SECONDS: sample, wait, sample\n"
@@ -92,7 +93,8 @@ int cmd_facts(int argc, char **argv)
 		return cta_cli_usage_error("facts", "unexpected argument '%s'", argv[optind]);
 	if (common.facts)
 		return cta_cli_usage_error("facts",
-					   "--facts makes no sense here: 'facts' reads the host");
+					   "'--facts' does not apply to facts: it reads the host "
+					   "('ctaudit audit --facts FILE' judges a snapshot)");
 	if (cta_cli_common_check(&common) < 0)
 		return CTA_EXIT_USAGE;
 	if (common.all_netns) {

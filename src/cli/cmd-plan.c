@@ -38,7 +38,7 @@ int cta_plan_cli_opt(struct cta_plan_cli *o, int opt, const char *arg)
 		 * sysctl.d directory; apply checks it again once resolved in the root */
 		if (cta_allow_sysctl_file(arg, &o->sysctl_file) < 0) {
 			cta_cli_usage_error(cta_cli_command,
-					    "--sysctl-file must be a *.conf file in a sysctl.d "
+					    "'--sysctl-file' must be a *.conf file in a sysctl.d "
 					    "directory (sysctl.d(5)), not '%s'",
 					    arg);
 			return -EINVAL;
@@ -57,7 +57,9 @@ int cta_plan_cli_opt(struct cta_plan_cli *o, int opt, const char *arg)
 		int sev = cta_severity_from_string(arg);
 
 		if (sev < 0) {
-			cta_cli_usage_error(cta_cli_command, "unknown severity '%s'", arg);
+			cta_cli_usage_error(
+				cta_cli_command,
+				"unknown severity '%s' (critical, high, medium, low or info)", arg);
 			return -EINVAL;
 		}
 		o->fail_on = (enum cta_severity)sev;
@@ -371,10 +373,22 @@ int cmd_plan(int argc, char **argv)
 		if (output)
 			return cta_cli_usage_error("plan", "'-o' writes one namespace's plan: "
 							   "not with '--all-netns'");
-		if (emit || o.report)
+		/*
+		 * The overview plans each namespace once, without the fixed
+		 * point that --fail-on filters by, and never writes a child's
+		 * boot-time files: those options would be ignored.
+		 */
+		if (emit || o.report || o.fail_on_set || o.boot_files) {
+			const char *one = emit		? "--emit" :
+					  o.report	? "--report" :
+					  o.fail_on_set ? "--fail-on" :
+							  "--boot-files";
+
 			return cta_cli_usage_error("plan",
-						   "--all-netns shows the plan of each namespace: "
-						   "--emit and --report need one namespace");
+						   "'%s' and '--all-netns' exclude each other: "
+						   "'%s' needs one namespace",
+						   one, one);
+		}
 		return cta_allns_plan(&ao);
 	}
 	r = cta_plan_cli_run(&o, &facts, &report, &plan);

@@ -49,8 +49,9 @@ enum {
 	}
 
 #define CTA_PLAN_CLI_HELP                                                                      \
-	"      --profile NAME|auto  role profile (repeatable: roles combine; default auto)\n"  \
-	"      --profile-dir DIR    also look for profiles in DIR (repeatable)\n"              \
+	"      --profile NAME|auto  role profile (repeatable: roles combine; default: the\n"   \
+	"                           'profile' of /etc/ctaudit/ctaudit.yaml, else auto)\n"      \
+	"      --profile-dir DIR    look for profiles in DIR first (repeatable)\n"             \
 	"      --sysctl-file PATH   ctaudit's sysctl.d file\n"                                 \
 	"                           (default /etc/sysctl.d/90-ctaudit-PROFILE.conf)\n"         \
 	"      --fix-overrides      also comment out assignments in other files that\n"        \

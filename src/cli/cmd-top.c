@@ -67,16 +67,17 @@ static const char help[] =
 	"                          ESTABLISHED sockets, conntrack entries), largest first\n"
 	"      --netns-filter GLOB with --all-netns: only namespaces whose name or label\n"
 	"                          matches (repeatable)\n"
-	"      --jobs N            with --all-netns: namespaces read at once (default: CPUs)\n"
+	"      --jobs N            with --all-netns: namespaces read at once\n"
+	"                          (default: the number of CPUs, 2 to 16)\n"
 	"      --format text|json  output format (default: text)\n"
 	"  -o, --output FILE       write the table to FILE (atomically) instead of stdout\n"
 	"  -h, --help              show this help\n"
 	"\n"
-	"Filter terms the kernel can evaluate (mark, zone other than 0, status on\n"
-	"Linux >= 5.15, and on Linux >= 5.9 proto, whole IPv4 src/dst, and a single\n"
-	"dport with proto=tcp|udp) go into the dump request, so the kernel sends only\n"
-	"matching entries; the rest are checked here.  The counts are the same\n"
-	"either way (docs/top.md).\n"
+	"Filter terms the kernel can evaluate (mark; on Linux >= 5.9 proto, whole\n"
+	"IPv4 src/dst, and a single dport with proto=tcp|udp; status on Linux >= 5.15;\n"
+	"a zone other than 0 on Linux >= 6.8) go into the dump request, so the kernel\n"
+	"sends only matching entries; the rest are checked here.  The counts are the\n"
+	"same either way (docs/top.md).\n"
 	"\n"
 	"A dump the kernel flags as interrupted is repeated up to 3 times; after that\n"
 	"the result is marked approximate.  Exit status: 0 success, 2 usage error,\n"
@@ -103,7 +104,7 @@ struct top_opts {
 	uint64_t n;
 	bool verbose;
 	bool test_userspace_filter; /* test-only: --test-filter-in=userspace */
-	bool rate, watch, interval_set;
+	bool rate, watch, interval_set, n_set, max_keys_set;
 	uint64_t interval_ms, count, max_keys, rcvbuf;
 	const char *output; /* -o FILE, or NULL: stdout */
 };
@@ -441,6 +442,7 @@ int cmd_top(int argc, char **argv)
 		case 'n':
 			if (cta_parse_u64(optarg, &o.n) < 0 || o.n > 1000000000)
 				return cta_cli_usage_error("top", "invalid count '%s'", optarg);
+			o.n_set = true;
 			break;
 		case 'v':
 			o.verbose = true;
@@ -472,6 +474,7 @@ int cmd_top(int argc, char **argv)
 			if (cta_parse_u64(optarg, &o.max_keys) < 0 || o.max_keys == 0 ||
 			    o.max_keys > 100000000)
 				return cta_cli_usage_error("top", "invalid key limit '%s'", optarg);
+			o.max_keys_set = true;
 			break;
 		case OPT_TEST_RCVBUF:
 			if (cta_parse_u64(optarg, &o.rcvbuf) < 0 || o.rcvbuf == 0 ||
@@ -523,6 +526,12 @@ int cmd_top(int argc, char **argv)
 		cta_cli_common_done(&o.common);
 		return CTA_EXIT_USAGE;
 	}
+	if (!o.rate && (o.watch || o.count || o.interval_set || o.max_keys_set))
+		return cta_cli_usage_error("top", "'%s' needs '--rate'",
+					   o.interval_set ? "--interval" :
+					   o.count	  ? "--count" :
+					   o.watch	  ? "--watch" :
+							    "--max-keys");
 	if (o.output && (o.common.all_netns || o.rate)) {
 		cta_cli_common_done(&o.common);
 		return cta_cli_usage_error("top", "'-o' writes one table: not with '%s'",
@@ -531,12 +540,23 @@ int cmd_top(int argc, char **argv)
 	if (o.common.all_netns) {
 		struct cta_allns_cli ao = { .common = &o.common,
 					    .conntrack = streq(o.what, "conntrack") };
+		/* the ranking of namespaces has none of one namespace's options */
+		const char *one = o.by		 ? "--by" :
+				  o.filter	 ? "--filter" :
+				  o.state	 ? "--state" :
+				  o.n_set	 ? "-n" :
+				  o.rate	 ? "--rate" :
+				  o.watch	 ? "--watch" :
+				  o.count	 ? "--count" :
+				  o.interval_set ? "--interval" :
+				  o.max_keys_set ? "--max-keys" :
+						   NULL;
 
-		r = o.by || o.filter || o.state ?
-			    cta_cli_usage_error("top",
-						"--all-netns ranks namespaces: --by, --filter and "
-						"--state need one namespace") :
-			    cta_allns_top(&ao);
+		r = one ? cta_cli_usage_error("top",
+					      "'%s' and '--all-netns' exclude each other: "
+					      "'--all-netns' ranks namespaces, one row each",
+					      one) :
+			  cta_allns_top(&ao);
 		cta_cli_common_done(&o.common);
 		return r;
 	}
@@ -556,8 +576,6 @@ int cmd_top(int argc, char **argv)
 			return r == -ESRCH ? CTA_EXIT_USAGE : CTA_EXIT_HOST;
 		}
 	}
-	if (!o.rate && (o.watch || o.count || o.interval_set))
-		return cta_cli_usage_error("top", "--interval, --count and --watch need --rate");
 	if (o.rate)
 		return top_rate(&o, streq(o.what, "conntrack"));
 	return streq(o.what, "conntrack") ? top_conntrack(&o) : top_timewait(&o);

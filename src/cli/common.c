@@ -214,9 +214,11 @@ int cta_cli_common_check(const struct cta_cli_common *o)
 		 * cannot be looked at (EACCES) is left to the command, which
 		 * says what it needs (apply: root).
 		 */
-		if (stat(o->root, &st) < 0 ? errno != EACCES : !S_ISDIR(st.st_mode)) {
-			cta_cli_usage_error(cta_cli_command, "'--root': '%s' is not a directory",
-					    o->root);
+		int e = stat(o->root, &st) < 0 ? errno : 0;
+
+		if (e ? e != EACCES : !S_ISDIR(st.st_mode)) {
+			cta_cli_usage_error(cta_cli_command, "'--root': '%s' %s", o->root,
+					    e == ENOENT ? "does not exist" : "is not a directory");
 			return -EINVAL;
 		}
 	}
@@ -242,9 +244,9 @@ int cta_cli_common_check(const struct cta_cli_common *o)
 		return -EINVAL;
 	}
 	if (o->interval && (o->facts || o->offline)) {
-		cta_cli_usage_error(
-			cta_cli_command,
-			"--interval samples the live kernel: not with --facts or --offline");
+		/* a snapshot or an image has no counters that move */
+		cta_cli_usage_error(cta_cli_command, "'--interval' and '%s' exclude each other",
+				    o->facts ? "--facts" : "--offline");
 		return -EINVAL;
 	}
 	return 0;

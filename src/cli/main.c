@@ -38,9 +38,10 @@ static void usage(FILE *f)
 	for (size_t i = 0; i < ELEMENTSOF(commands); i++)
 		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fputs("\n'ctaudit COMMAND --help' describes a command's options.\n\n"
-	      "Exit status: 0 success / nothing found; 1 findings at or above --fail-on, or\n"
-	      "changes pending; 2 usage error or invalid input; 3 the host could not be read\n"
-	      "or changed.\n",
+	      "Exit status: 0 success / nothing found; 1 findings at or above --fail-on,\n"
+	      "changes pending, or an apply or rollback that failed or was declined; 2 usage\n"
+	      "error or invalid input; 3 the host could not be read or changed.  Each\n"
+	      "command's --help says what its statuses mean.\n",
 	      f);
 }
 

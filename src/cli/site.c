@@ -18,6 +18,7 @@
 #include "util/fileio.h"
 #include "util/json.h"
 #include "util/macro.h"
+#include "util/rootfs.h"
 #include "util/banned.h"
 
 struct cta_cli_site cta_cli_site = { .fail_on = -1 };
@@ -150,7 +151,8 @@ int cta_cli_load_site(const char *root, struct cta_policy *p, struct cta_diags *
 {
 	_cleanup_free_ char *path = cta_path_join(root, CTA_SITE_DEFAULTS);
 	_cleanup_(cta_ydoc_freep) struct cta_ydoc *d = NULL;
-	struct stat st;
+	_cleanup_close_ int rootfd = -EBADF, fd = -EBADF;
+	_cleanup_free_ char *why = NULL;
 	int r, ret = 0;
 
 	if (!path)
@@ -158,10 +160,22 @@ int cta_cli_load_site(const char *root, struct cta_policy *p, struct cta_diags *
 	/* loaded again for each policy load (apply re-audits): start afresh */
 	cta_strv_free(TAKE_PTR(cta_cli_site.profiles));
 	cta_cli_site.fail_on = -1;
+	/* it sets what fails and what apply may change: only the root's own
+	 * file (resolved inside the root), owned and writable only by root */
+	rootfd = cta_root_open(root);
+	if (rootfd < 0)
+		return cta_diag_add(diags, root, 0, 0, "cannot open root: %s", CTA_STRERROR(-rootfd)) ?:
+			       -EINVAL;
+	fd = cta_open_trusted(rootfd, CTA_SITE_DEFAULTS, false, &why);
 	/* the file is optional; every other problem with it is an error */
-	if (stat(path, &st) < 0 && errno == ENOENT)
+	if (fd == -ENOENT && !why)
 		return 0;
-	r = cta_ydoc_load(path, diags, &d);
+	if (fd == -ENOMEM)
+		return fd;
+	if (fd < 0)
+		return cta_diag_add(diags, path, 0, 0, why ? "refusing to load it: %s" : "cannot read: %s", why ?: CTA_STRERROR(-fd)) ?:
+			       -EINVAL;
+	r = cta_ydoc_load_fd(fd, path, diags, &d);
 	if (r < 0)
 		return r == -ENOMEM ? r : -EINVAL;
 	if (d->root->kind != CTA_YNODE_MAP)

@@ -47,6 +47,17 @@ int cta_collect_unavailable_errno(struct cta_collect_ctx *c, const char *section
 	return cta_collect_unavailable(c, section, "%s", cta_strerror(negerr, buf));
 }
 
+int cta_collect_unavailable_needs(struct cta_collect_ctx *c, const char *section, int negerr,
+				  const char *needs)
+{
+	char buf[CTA_STRERROR_MAX];
+
+	if (negerr != -EPERM && negerr != -EACCES)
+		return cta_collect_unavailable_errno(c, section, negerr);
+	return cta_collect_unavailable(c, section, "%s (needs %s)", cta_strerror(negerr, buf),
+				       needs);
+}
+
 int cta_collect_unavailable_path(struct cta_collect_ctx *c, const char *section, const char *path,
 				 int negerr)
 {

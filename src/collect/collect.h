@@ -75,6 +75,13 @@ int cta_collect_unavailable(struct cta_collect_ctx *c, const char *section, cons
 /* Same, with the reason taken from a negative errno (strerror, lower-case). */
 int cta_collect_unavailable_errno(struct cta_collect_ctx *c, const char *section, int negerr);
 
+/*
+ * Same, and when @negerr is -EPERM or -EACCES, what would have allowed it:
+ * "operation not permitted (needs @needs)".
+ */
+int cta_collect_unavailable_needs(struct cta_collect_ctx *c, const char *section, int negerr,
+				  const char *needs);
+
 /* Same, with the reason "cannot read '<path>': <strerror, lower-case>". */
 int cta_collect_unavailable_path(struct cta_collect_ctx *c, const char *section, const char *path,
 				 int negerr);

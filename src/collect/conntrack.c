@@ -506,9 +506,10 @@ int cta_collect_conntrack(struct cta_collect_ctx *c)
 					return -ENOMEM;
 			}
 		} else {
-			r = n == -ENOENT ? cta_collect_unavailable(
-						   c, "conntrack.stats",
-						   "no connection tracking in this kernel") :
+			r = n == -ENOENT ?
+				    cta_collect_unavailable(
+					    c, "conntrack.stats",
+					    "nf_conntrack is not loaded (or not built into this kernel)") :
 			    n < 0 ? cta_collect_unavailable_errno(c, "conntrack.stats", (int)n) :
 				    cta_collect_unavailable(c, "conntrack.stats",
 							    "cannot parse '%s'", path);
@@ -530,8 +531,8 @@ int cta_collect_conntrack(struct cta_collect_ctx *c)
 		bool active = count > 0 || tracked > 0;
 
 		if (count > 0)
-			snprintf(reason, sizeof(reason), "%llu entries in the table",
-				 (unsigned long long)count);
+			snprintf(reason, sizeof(reason), "%llu %s in the table",
+				 (unsigned long long)count, count == 1 ? "entry" : "entries");
 		else if (tracked > 0)
 			snprintf(
 				reason, sizeof(reason),
@@ -549,8 +550,9 @@ int cta_collect_conntrack(struct cta_collect_ctx *c)
 		    json_object_set_new(ct, "active_reason", json_string(reason)) < 0)
 			return -ENOMEM;
 	} else {
-		r = cta_collect_unavailable(c, "conntrack",
-					    "no connection tracking in this kernel");
+		r = cta_collect_unavailable(
+			c, "conntrack",
+			"nf_conntrack is not loaded (or not built into this kernel)");
 		if (r < 0)
 			return r;
 	}
@@ -567,7 +569,11 @@ int cta_collect_conntrack(struct cta_collect_ctx *c)
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0) {
-		r = cta_collect_unavailable_errno(c, "conntrack.table_full_messages", r);
+		/* /dev/kmsg: devkmsg_open() checks syslog access, CAP_SYSLOG
+		 * while kernel.dmesg_restrict is 1 (Documentation/admin-guide/sysctl/kernel.rst) */
+		r = cta_collect_unavailable_needs(c, "conntrack.table_full_messages", r,
+						  "CAP_SYSLOG to read /dev/kmsg while "
+						  "kernel.dmesg_restrict is 1");
 		if (r < 0)
 			return r;
 	} else if (set_table_full(c, ct, &tf) < 0)

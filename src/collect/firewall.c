@@ -125,6 +125,27 @@ static const char *nat_kind(enum cta_fw_verdict v)
 	}
 }
 
+/* Present only when decoded, so a reader can tell "not set" from "unknown". */
+static int add_nat_flags(json_t *o, const struct cta_fwrule *r)
+{
+	static const struct {
+		unsigned flag;
+		const char *field;
+	} fields[] = {
+		{ CTA_FWNAT_RANDOM, "random" },
+		{ CTA_FWNAT_RANDOM_FULLY, "random_fully" },
+		{ CTA_FWNAT_PERSISTENT, "persistent" },
+	};
+
+	if (!nat_kind(r->verdict) || !r->nat_flags_known)
+		return 0;
+	for (size_t i = 0; i < ELEMENTSOF(fields); i++)
+		if (json_object_set_new(o, fields[i].field,
+					json_boolean(r->nat_flags & fields[i].flag)) < 0)
+			return -ENOMEM;
+	return 0;
+}
+
 static char *strv_join(char *const *v, size_t n)
 {
 	size_t len = 1;
@@ -225,6 +246,9 @@ static int emit_rule(json_t *list, const struct cta_fwtable *t, const struct cta
 					return -ENOMEM;
 		}
 		k = add_negated(o, r, proto, sport, dport);
+		if (k < 0)
+			return k;
+		k = add_nat_flags(o, r);
 		if (k < 0)
 			return k;
 	}
@@ -528,9 +552,9 @@ int cta_iptc_collect(struct cta_collect_ctx *c, int af)
 		cta_fwset_done(&s);
 		if (r == -ENOMEM)
 			return r;
-		return cta_collect_unavailable_errno(
+		return cta_collect_unavailable_needs(
 			c, af == AF_INET ? "firewall.iptables-legacy" : "firewall.ip6tables-legacy",
-			r);
+			r, "CAP_NET_ADMIN, and CAP_DAC_READ_SEARCH for /run/xtables.lock");
 	}
 	if (legacy_in_use(&s)) {
 		r = add_backend(c->facts, "iptables-legacy");
@@ -554,7 +578,7 @@ int cta_nft_collect(struct cta_collect_ctx *c)
 		cta_nft_dump_done(&d);
 		if (r == -ENOMEM)
 			return r;
-		return cta_collect_unavailable_errno(c, "firewall.nf_tables", r);
+		return cta_collect_unavailable_needs(c, "firewall.nf_tables", r, "CAP_NET_ADMIN");
 	}
 	r = cta_nft_decode(&d, &s);
 	cta_nft_dump_done(&d);

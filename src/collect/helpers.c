@@ -299,7 +299,7 @@ int cta_collect_helpers(struct cta_collect_ctx *c)
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0) {
-		r = cta_collect_unavailable_errno(c, "helpers.in_use", r);
+		r = cta_collect_unavailable_needs(c, "helpers.in_use", r, "CAP_NET_ADMIN");
 		if (r < 0)
 			return r;
 	}

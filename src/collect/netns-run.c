@@ -372,9 +372,11 @@ int cta_netns_merge_host_facts(json_t *facts, const json_t *host_facts)
 		if (!e || json_array_append_new(list, e) < 0)
 			return -ENOMEM;
 	}
-	e = json_pack(
-		"{s:s, s:s}", "section", "persisted", "reason",
-		"not the initial network namespace: sysctl.d files are applied there at boot, this one starts from the kernel defaults");
+	/* not "starts from the kernel defaults": tcp_sk_init() (net/ipv4/tcp_ipv4.c)
+	 * copies tcp_congestion_control from the initial namespace */
+	e = json_pack("{s:s, s:s}", "section", "persisted", "reason",
+		      "not the initial network namespace: sysctl.d files are applied at boot "
+		      "in the initial one only");
 	if (!e || json_array_append_new(list, e) < 0)
 		return -ENOMEM;
 	return 0;

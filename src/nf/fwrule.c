@@ -406,6 +406,26 @@ int cta_xt_decode_match(struct cta_fwrule *r, int af, const char *name, unsigned
 	return 0;
 }
 
+unsigned cta_fw_nat_flags(unsigned nf_nat_range_flags)
+{
+	unsigned f = 0;
+
+	if (nf_nat_range_flags & NF_NAT_RANGE_PROTO_RANDOM)
+		f |= CTA_FWNAT_RANDOM;
+	if (nf_nat_range_flags & NF_NAT_RANGE_PROTO_RANDOM_FULLY)
+		f |= CTA_FWNAT_RANDOM_FULLY;
+	if (nf_nat_range_flags & NF_NAT_RANGE_PERSISTENT)
+		f |= CTA_FWNAT_PERSISTENT;
+	return f;
+}
+
+/*
+ * The payload is struct nf_nat_ipv4_multi_range_compat for the IPv4 targets
+ * of revision 0, struct nf_nat_range for revision 1 and for IPv6
+ * MASQUERADE/REDIRECT (revision 0), struct nf_nat_range2 for revision 2
+ * (net/netfilter/xt_nat.c, xt_MASQUERADE.c, xt_REDIRECT.c); all start with
+ * the flags.  A payload too short for its struct leaves the flags unknown.
+ */
 static int decode_nat_target(struct cta_fwrule *r, int af, unsigned rev, const void *data,
 			     size_t len)
 {
@@ -417,6 +437,8 @@ static int decode_nat_target(struct cta_fwrule *r, int af, unsigned rev, const v
 		const struct nf_nat_ipv4_range *rg = &m->range[0];
 
 		flags = rg->flags;
+		r->nat_flags_known = true;
+		r->nat_flags = cta_fw_nat_flags(flags);
 		ports = flags & NF_NAT_RANGE_PROTO_SPECIFIED;
 		/* masquerade and redirect choose the address themselves */
 		if (r->verdict == CTA_FW_MASQUERADE || r->verdict == CTA_FW_REDIRECT)
@@ -436,6 +458,8 @@ static int decode_nat_target(struct cta_fwrule *r, int af, unsigned rev, const v
 						   (const void *)&m->max_addr.in6;
 
 		flags = m->flags;
+		r->nat_flags_known = true;
+		r->nat_flags = cta_fw_nat_flags(flags);
 		ports = flags & NF_NAT_RANGE_PROTO_SPECIFIED;
 		if (r->verdict == CTA_FW_MASQUERADE || r->verdict == CTA_FW_REDIRECT)
 			flags &= ~NF_NAT_RANGE_MAP_IPS;

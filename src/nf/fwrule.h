@@ -42,6 +42,16 @@ enum {
 	CTA_FWNEG_CTSTATE = 1 << 7,
 };
 
+/* How a NAT rule picks the translated port and address (NF_NAT_RANGE_PROTO_RANDOM,
+ * NF_NAT_RANGE_PROTO_RANDOM_FULLY, NF_NAT_RANGE_PERSISTENT of
+ * include/uapi/linux/netfilter/nf_nat.h; nft "random", "fully-random",
+ * "persistent"; iptables --random, --random-fully, --persistent). */
+enum {
+	CTA_FWNAT_RANDOM = 1 << 0,
+	CTA_FWNAT_RANDOM_FULLY = 1 << 1,
+	CTA_FWNAT_PERSISTENT = 1 << 2,
+};
+
 /* Connection states, with the bit values of nf_tables' ct state (NF_CT_STATE_*). */
 enum {
 	CTA_CT_INVALID = 1 << 0,
@@ -71,6 +81,8 @@ struct cta_fwrule {
 	char **vmap_targets; /* chains a verdict map may jump/goto to (conditional) */
 	size_t n_vmap_targets;
 	char *to; /* nat: "10.0.0.10:443", "[fd00::1]:443", "8080" (ports only) */
+	bool nat_flags_known; /* nat: the payload holding the flags was decoded */
+	unsigned nat_flags; /* CTA_FWNAT_*, meaningful when nat_flags_known */
 	char *helper; /* CT helper name */
 	char *helper_proto; /* l4proto of an nft ct helper object */
 };
@@ -123,6 +135,10 @@ int cta_fw_mask_prefix(const uint8_t *mask, size_t len);
  * by the kernel); have_addr/have_port say which parts are set. */
 char *cta_fw_nat_to(int af, bool have_addr, const void *amin, const void *amax, bool have_port,
 		    uint16_t pmin_be, uint16_t pmax_be);
+
+/* CTA_FWNAT_* from the NF_NAT_RANGE_* flags of a nat range or an nft
+ * nat/masq/redir expression. */
+unsigned cta_fw_nat_flags(unsigned nf_nat_range_flags);
 
 /*
  * Decode an x_tables match or target payload (as stored in ipt_entry or in an

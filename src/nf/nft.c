@@ -504,8 +504,8 @@ static int decode_elems(struct nft_ctx *c, const struct cta_nft_buf *b)
 			return -ENOMEM;
 		if (nlh->nlmsg_type == NLMSG_ERROR || nlh->nlmsg_type == NLMSG_DONE)
 			continue;
-		if (nftnl_set_elems_nlmsg_parse(nlh, s) < 0 || !nftnl_set_is_set(s, NFTNL_SET_TABLE) ||
-		    !nftnl_set_is_set(s, NFTNL_SET_NAME))
+		if (nftnl_set_elems_nlmsg_parse(nlh, s) < 0 ||
+		    !nftnl_set_is_set(s, NFTNL_SET_TABLE) || !nftnl_set_is_set(s, NFTNL_SET_NAME))
 			return -EBADMSG;
 		set = (struct nft_set *)find_set(c, nftnl_set_get_u32(s, NFTNL_SET_FAMILY),
 						 nftnl_set_get_str(s, NFTNL_SET_TABLE),
@@ -1013,7 +1013,7 @@ static int do_immediate(struct rule_ctx *x, struct nftnl_expr *e)
 static int do_nat(struct rule_ctx *x, struct nftnl_expr *e, const char *name)
 {
 	struct cta_fwrule *r = x->r;
-	uint16_t amin_a, amax_a, pmin_a, pmax_a;
+	uint16_t amin_a, amax_a, pmin_a, pmax_a, flags_a;
 	int af = rule_af(x);
 	const uint8_t *amin = NULL, *amax = NULL, *pmin, *pmax;
 	size_t alen;
@@ -1030,17 +1030,26 @@ static int do_nat(struct rule_ctx *x, struct nftnl_expr *e, const char *name)
 		amax_a = NFTNL_EXPR_NAT_REG_ADDR_MAX;
 		pmin_a = NFTNL_EXPR_NAT_REG_PROTO_MIN;
 		pmax_a = NFTNL_EXPR_NAT_REG_PROTO_MAX;
+		flags_a = NFTNL_EXPR_NAT_FLAGS;
 	} else if (streq(name, "masq")) {
 		r->verdict = CTA_FW_MASQUERADE;
 		amin_a = amax_a = 0;
 		pmin_a = NFTNL_EXPR_MASQ_REG_PROTO_MIN;
 		pmax_a = NFTNL_EXPR_MASQ_REG_PROTO_MAX;
+		flags_a = NFTNL_EXPR_MASQ_FLAGS;
 	} else {
 		r->verdict = CTA_FW_REDIRECT;
 		amin_a = amax_a = 0;
 		pmin_a = NFTNL_EXPR_REDIR_REG_PROTO_MIN;
 		pmax_a = NFTNL_EXPR_REDIR_REG_PROTO_MAX;
+		flags_a = NFTNL_EXPR_REDIR_FLAGS;
 	}
+	/* the kernel leaves NFTA_{NAT,MASQ,REDIR}_FLAGS out when they are 0
+	 * (nft_nat_dump(), nft_masq_dump(), nft_redir_dump()) */
+	r->nat_flags_known = true;
+	r->nat_flags = nftnl_expr_is_set(e, flags_a) ?
+			       cta_fw_nat_flags(nftnl_expr_get_u32(e, flags_a)) :
+			       0;
 	alen = af == AF_INET ? 4 : 16;
 	if (amin_a) {
 		amin = reg_data(x, e, amin_a, alen);

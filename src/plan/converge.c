@@ -274,13 +274,48 @@ static int learn(struct state *st, const struct cta_plan *p, const struct cta_re
 
 /* Whether @r has @a's rule failing at least as badly (by rule id: a subject
  * names the port, which the fix itself changes). */
+/*
+ * Whether subject @a names nothing that @b does not: equal, or the same kind
+ * ("notrack:") with every comma-separated item of @a among those of @b.  A
+ * rule that names the items it fails on ("notrack:tcp/22,udp/53") then fails
+ * anew when a change adds an item, even at the same severity.
+ */
+static bool subject_within(const char *a, const char *b)
+{
+	const char *ca, *cb;
+
+	if (!a || !b)
+		return !a && !b;
+	if (streq(a, b))
+		return true;
+	ca = strchr(a, ':');
+	cb = strchr(b, ':');
+	if (!ca || !cb || ca - a != cb - b || strncmp(a, b, (size_t)(ca - a)))
+		return false;
+	for (const char *p = ca + 1; *p;) {
+		size_t n = strcspn(p, ",");
+		bool found = false;
+
+		for (const char *q = cb + 1; *q && !found;) {
+			size_t m = strcspn(q, ",");
+
+			found = m == n && !strncmp(p, q, n);
+			q += m + (q[m] == ',');
+		}
+		if (!found)
+			return false;
+		p += n + (p[n] == ',');
+	}
+	return true;
+}
+
 static bool fails_as_badly(const struct cta_report *r, const struct cta_result *a)
 {
 	for (size_t j = 0; j < r->n_results; j++) {
 		const struct cta_result *b = &r->results[j];
 
 		if (b->status == CTA_RESULT_FAIL && streq(b->rule, a->rule) &&
-		    b->severity <= a->severity)
+		    b->severity <= a->severity && subject_within(a->subject, b->subject))
 			return true;
 	}
 	return false;

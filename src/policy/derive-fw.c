@@ -177,11 +177,24 @@ static bool is_stateful_base(const struct chain *c)
 	return is_nft(c) ? c->type && streq(c->type, "filter") : streq(c->table, "filter");
 }
 
-int cta_derive_fw_drops_untracked(const json_t *filter)
+/* The families whose packets a chain of @family sees: an inet table both; a
+ * bridge, netdev or arp table both as well, so as not to lose an alarm for
+ * bridged IP traffic. */
+static unsigned family_mask(const char *family)
+{
+	if (streq(family, "ipv4") || streq(family, "ip"))
+		return CTA_DERIVE_FW_IPV4;
+	if (streq(family, "ipv6") || streq(family, "ip6"))
+		return CTA_DERIVE_FW_IPV6;
+	return CTA_DERIVE_FW_IPV4 | CTA_DERIVE_FW_IPV6;
+}
+
+int cta_derive_fw_drops_untracked_families(const json_t *filter, unsigned *ret_mask)
 {
 	_cleanup_free_ struct chain *v = NULL;
 	struct ctx x = { 0 };
 	const json_t *e;
+	unsigned mask = 0;
 	size_t i;
 
 	if (!json_is_array(filter))
@@ -217,21 +230,39 @@ int cta_derive_fw_drops_untracked(const json_t *filter)
 		if (w == WALK_FALL && v[i].policy && streq(v[i].policy, "drop"))
 			w = WALK_DROP;
 		if (w == WALK_DROP && (seen & SEEN_EST) && !(seen & SEEN_UNTRACKED))
-			return 1;
+			mask |= family_mask(v[i].family);
 	}
+	*ret_mask = mask;
 	return 0;
+}
+
+int cta_derive_fw_drops_untracked(const json_t *filter)
+{
+	unsigned mask = 0;
+	int r = cta_derive_fw_drops_untracked_families(filter, &mask);
+
+	return r < 0 ? r : mask != 0;
 }
 
 int cta_derive_fw(json_t *facts)
 {
 	json_t *fw = json_object_get(facts, "firewall");
-	int r = cta_derive_fw_drops_untracked(json_object_get(fw, "filter"));
+	_cleanup_json_ json_t *in = NULL;
+	unsigned mask = 0;
+	int r = cta_derive_fw_drops_untracked_families(json_object_get(fw, "filter"), &mask);
 
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0)
 		return 0; /* nothing recorded: keep what the snapshot says */
-	return json_object_set_new(fw, "stateful_filter_drops_untracked", json_boolean(r)) < 0 ?
-		       -ENOMEM :
-		       0;
+	in = json_array();
+	if (!in ||
+	    ((mask & CTA_DERIVE_FW_IPV4) && json_array_append_new(in, json_string("ipv4")) < 0) ||
+	    ((mask & CTA_DERIVE_FW_IPV6) && json_array_append_new(in, json_string("ipv6")) < 0))
+		return -ENOMEM;
+	if (json_object_set_new(fw, "stateful_filter_drops_untracked", json_boolean(mask != 0)) <
+		    0 ||
+	    json_object_set(fw, "stateful_filter_drops_untracked_in", in) < 0)
+		return -ENOMEM;
+	return 0;
 }

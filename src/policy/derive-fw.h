@@ -26,11 +26,25 @@
 int cta_derive_fw_drops_untracked(const json_t *filter);
 
 /*
- * Set facts.firewall.stateful_filter_drops_untracked from
+ * The same per family: set CTA_DERIVE_FW_IPV4 / CTA_DERIVE_FW_IPV6 in
+ * *@ret_mask for each family whose packets such a chain sees (ipv4/ip and
+ * ipv6/ip6 tables their own, inet tables both, bridge/netdev/arp tables both
+ * too).  Returns 0 or -EINVAL when @filter is not an array, -ENOMEM.
+ */
+enum {
+	CTA_DERIVE_FW_IPV4 = 1 << 0,
+	CTA_DERIVE_FW_IPV6 = 1 << 1,
+};
+int cta_derive_fw_drops_untracked_families(const json_t *filter, unsigned *ret_mask);
+
+/*
+ * Set facts.firewall.stateful_filter_drops_untracked and
+ * facts.firewall.stateful_filter_drops_untracked_in (["ipv4", "ipv6"], the
+ * families of cta_derive_fw_drops_untracked_families()) from
  * facts.firewall.filter.  When the snapshot has no firewall.filter (older
  * snapshots, or a firewall that could only be read in part), @facts is left
  * as it is: a stored value stays, a missing one stays missing (unknown).
- * When both are present the computed value replaces the stored one.
+ * When both are present the computed values replace the stored ones.
  * Returns 0 or -ENOMEM.
  */
 int cta_derive_fw(json_t *facts);

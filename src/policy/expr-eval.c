@@ -1230,6 +1230,37 @@ static void fn_keys(const struct cta_expr *e, struct cta_eval_ctx *c, struct cta
 	*ret = (struct cta_val){ .kind = CTA_VAL_LIST, .j = out };
 }
 
+static void fn_uniq(const struct cta_expr *e, struct cta_eval_ctx *c, struct cta_val *a,
+		    struct cta_val *ret)
+{
+	json_t *out, *el, *seen;
+	size_t i, k;
+
+	if (a[0].kind != CTA_VAL_LIST) {
+		v_error(ret, "'uniq' needs a list, not %s", kind_name(a[0].kind));
+		return;
+	}
+	out = json_array();
+	if (!out) {
+		v_error(ret, "out of memory");
+		return;
+	}
+	/* quadratic, but lists in facts are bounded and short where it is used */
+	json_array_foreach(a[0].j, i, el) {
+		bool dup = false;
+
+		json_array_foreach(out, k, seen)
+			if ((dup = json_equal(el, seen)))
+				break;
+		if (!dup && json_array_append(out, el) < 0) {
+			json_decref(out);
+			v_error(ret, "out of memory");
+			return;
+		}
+	}
+	*ret = (struct cta_val){ .kind = CTA_VAL_LIST, .j = out };
+}
+
 static void fn_join(const struct cta_expr *e, struct cta_eval_ctx *c, struct cta_val *a,
 		    struct cta_val *ret)
 {
@@ -1300,6 +1331,56 @@ static void fn_starts_with(const struct cta_expr *e, struct cta_eval_ctx *c, str
 		return;
 	}
 	v_bool(ret, strneq(s, sub, strlen(sub)));
+}
+
+/*
+ * One or more integers separated by blanks, as the kernel's integer sysctl
+ * handlers read them (kernel/sysctl.c: proc_get_long(), strtoul with base 0
+ * after an optional '-'): decimal, 0x hex or 0 octal.  Anything else is
+ * -EINVAL from every integer handler.
+ */
+static bool is_ints(const char *s)
+{
+	bool any = false;
+
+	for (;;) {
+		const char *d;
+
+		s += strspn(s, " \t\n");
+		if (!*s)
+			return any;
+		if (*s == '-')
+			s++;
+		d = s;
+		if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X') && isxdigit((unsigned char)s[2]))
+			for (s += 2; isxdigit((unsigned char)*s); s++)
+				;
+		else if (s[0] == '0')
+			for (; *s >= '0' && *s <= '7'; s++)
+				;
+		else
+			for (; isdigit((unsigned char)*s); s++)
+				;
+		if (s == d || (*s && !strchr(" \t\n", *s)))
+			return false;
+		any = true;
+	}
+}
+
+static void fn_is_ints(const struct cta_expr *e, struct cta_eval_ctx *c, struct cta_val *a,
+		       struct cta_val *ret)
+{
+	_cleanup_free_ char *s = str_of(&a[0]);
+
+	if (a[0].kind != CTA_VAL_STR) {
+		v_error(ret, "'is_ints' needs a string, not %s", kind_name(a[0].kind));
+		return;
+	}
+	if (!s) {
+		v_error(ret, "out of memory");
+		return;
+	}
+	v_bool(ret, is_ints(s));
 }
 
 static void fn_pct(const struct cta_expr *e, struct cta_eval_ctx *c, struct cta_val *a,
@@ -1600,8 +1681,10 @@ const struct fninfo cta_expr_fns[_F_MAX] = {
 	[F_SUM] = { "sum", 1, 2, LAMBDA_OPTIONAL, fn_list, true },
 	[F_MAX_OF] = { "max_of", 2, 2, LAMBDA_REQUIRED, fn_list, true },
 	[F_KEYS] = { "keys", 1, 1, LAMBDA_NO, fn_keys, false },
+	[F_UNIQ] = { "uniq", 1, 1, LAMBDA_NO, fn_uniq, false },
 	[F_JOIN] = { "join", 2, 2, LAMBDA_NO, fn_join, false },
 	[F_STARTS_WITH] = { "starts_with", 2, 2, LAMBDA_NO, fn_starts_with, false },
+	[F_IS_INTS] = { "is_ints", 1, 1, LAMBDA_NO, fn_is_ints, false },
 	[F_PCT] = { "pct", 1, 1, LAMBDA_NO, fn_pct, false },
 	[F_BYTES] = { "bytes", 1, 1, LAMBDA_NO, fn_bytes, false },
 };

@@ -3,6 +3,7 @@
  * Loading the rule catalog and the role profiles: strict, every problem a
  * located diagnostic, nothing half-loaded.
  */
+#include <assert.h>
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "policy/expr.h"
 #include "policy/policy-internal.h"
 #include "policy/yaml.h"
@@ -1143,7 +1145,8 @@ static int add_profile(struct lctx *lc, const char *path, const struct cta_ydoc 
 	return 0;
 }
 
-static int load_file(struct cta_policy *p, struct cta_diags *diags, const char *path,
+/* Load @path, read from @fd when that is >= 0 (opened and checked by the caller). */
+static int load_file(struct cta_policy *p, struct cta_diags *diags, const char *path, int fd,
 		     enum file_kind want, bool *failed)
 {
 	_cleanup_(cta_ydoc_freep) struct cta_ydoc *d = NULL;
@@ -1151,7 +1154,7 @@ static int load_file(struct cta_policy *p, struct cta_diags *diags, const char *
 	enum file_kind k;
 	int r;
 
-	r = cta_ydoc_load(path, diags, &d);
+	r = fd >= 0 ? cta_ydoc_load_fd(fd, path, diags, &d) : cta_ydoc_load(path, diags, &d);
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0) {
@@ -1185,57 +1188,87 @@ static int load_file(struct cta_policy *p, struct cta_diags *diags, const char *
 	return 0;
 }
 
-/* 0 trusted, 1 refused (a diagnostic added), negative errno. */
-static int check_trusted(struct cta_diags *diags, const char *path, bool dir, bool *failed)
+/*
+ * A directory policy is read from: @path names it in messages; @host is the
+ * path to open, inside the root at @rootfd when that is >= 0 (the site's
+ * /etc/ctaudit below --root), else on this host as given.
+ */
+struct srcdir {
+	const char *path;
+	const char *host;
+	int rootfd;
+};
+
+/*
+ * Open @host (below @rootfd, see struct srcdir) for reading policy, refusing
+ * what someone other than root (or the user running ctaudit) could have
+ * written or swapped.  Returns the fd; -ENOENT or -ENOTDIR silently for a
+ * missing directory when not @required; otherwise a diagnostic on @path is
+ * added, *@failed set, and -EPERM returned (or -ENOMEM).
+ */
+static int open_trusted(struct cta_diags *diags, const char *path, int rootfd, const char *host,
+			bool dir, bool required, bool *failed)
 {
 	_cleanup_free_ char *why = NULL;
-	int r = cta_path_check_trusted(path, dir, &why);
+	int fd = cta_open_trusted(rootfd, host, dir, &why), r;
 
-	if (r == 0 || !why)
-		return 0; /* unreadable: reading it says so */
+	if (fd >= 0 || fd == -ENOMEM)
+		return fd;
+	if (dir && !required && !why && (fd == -ENOENT || fd == -ENOTDIR))
+		return fd;
 	*failed = true;
-	r = cta_diag_add(diags, path, 0, 0, "refusing to load it: %s", why);
-	return r < 0 ? r : 1;
+	if (why)
+		r = cta_diag_add(diags, path, 0, 0, "refusing to load it: %s", why);
+	else
+		r = cta_diag_add(diags, path, 0, 0, "cannot read%s: %s", dir ? " directory" : "",
+				 CTA_STRERROR(-fd));
+	return r < 0 ? r : -EPERM;
 }
 
 /*
- * Load the *.yaml files of @dirs merged like sysctl.d (util/config.h: an
- * earlier directory's file hides or masks the same name in later ones).
- * With @required, a missing directory is an error.
+ * Load the *.yaml files of @dirs (ending with a NULL path) merged like
+ * sysctl.d (util/config.h: an earlier directory's file hides or masks the
+ * same name in later ones).  With @required, a missing directory is an
+ * error.  Each directory and file is opened once, checked (policy decides
+ * what root changes: only root's, or the user's own), and read from that
+ * descriptor.
  */
-static int load_dir(struct cta_policy *p, struct cta_diags *diags, const char *const *dirs,
+static int load_dir(struct cta_policy *p, struct cta_diags *diags, const struct srcdir *dirs,
 		    enum file_kind want, bool required, const char *const *skip, bool *failed)
 {
+	const char *names[8] = { 0 };
+	int fds[8];
+	size_t nd = 0;
 	char **paths = NULL;
 	const char *bad = NULL;
-	int r;
+	int r = 0;
 
-	for (size_t i = 0; required && dirs[i]; i++)
-		if (!dir_exists(dirs[i])) {
-			*failed = true;
-			return cta_diag_add(diags, dirs[i], 0, 0, "cannot read directory: %s",
-					    CTA_STRERROR(-ENOENT));
+	for (; dirs[nd].path; nd++) {
+		assert(nd < ELEMENTSOF(names) - 1);
+		names[nd] = dirs[nd].path;
+		fds[nd] = open_trusted(diags, dirs[nd].path, dirs[nd].rootfd, dirs[nd].host, true,
+				       required, failed);
+		if (fds[nd] == -ENOMEM || fds[nd] == -EPERM) {
+			r = fds[nd] == -ENOMEM ? -ENOMEM : 0;
+			goto out;
 		}
-	/* policy decides what root changes: only root's (or the user's own) */
-	for (size_t i = 0; dirs[i]; i++) {
-		if (!dir_exists(dirs[i]))
-			continue;
-		r = check_trusted(diags, dirs[i], true, failed);
-		if (r != 0)
-			return r < 0 ? r : 0;
 	}
-	r = cta_conf_files(dirs, &paths, &bad);
+	r = cta_conf_files(names, fds, &paths, &bad);
 	if (r < 0) {
-		if (r == -ENOMEM)
-			return r;
-		*failed = true;
-		return cta_diag_add(diags, bad, 0, 0, "cannot read directory: %s",
-				    CTA_STRERROR(-r));
+		if (r != -ENOMEM) {
+			*failed = true;
+			r = cta_diag_add(diags, bad, 0, 0, "cannot read directory: %s",
+					 CTA_STRERROR(-r));
+		}
+		goto out;
 	}
 	r = 0;
 	for (size_t i = 0; paths[i] && r >= 0; i++) {
 		const char *path = paths[i];
+		_cleanup_free_ char *host = NULL;
+		_cleanup_close_ int fd = -EBADF;
 		bool skipped = false;
+		size_t d = 0, l = 0;
 
 		if (want == FILE_PROFILE) {
 			_cleanup_free_ char *name = profile_name_of(path);
@@ -1254,11 +1287,33 @@ static int load_dir(struct cta_policy *p, struct cta_diags *diags, const char *c
 			if (realpath(skip[k], a) && realpath(path, b) && streq(a, b))
 				skipped = true;
 		}
-		if (!skipped && (r = check_trusted(diags, path, false, failed)) == 0)
-			r = load_file(p, diags, path, want, failed);
-		else if (r > 0)
-			r = 0;
+		if (skipped)
+			continue;
+		/* the directory it was listed from: its path plus "/" plus a name */
+		for (; d < nd; d++) {
+			l = strlen(dirs[d].path);
+			if (fds[d] >= 0 && !strncmp(path, dirs[d].path, l) && path[l] == '/' &&
+			    !strchr(path + l + 1, '/'))
+				break;
+		}
+		assert(d < nd);
+		if (asprintf(&host, "%s/%s", dirs[d].host, path + l + 1) < 0) {
+			host = NULL;
+			r = -ENOMEM;
+			break;
+		}
+		fd = open_trusted(diags, path, dirs[d].rootfd, host, false, true, failed);
+		if (fd == -EPERM)
+			continue; /* the next file may have its own problem to report */
+		if (fd < 0)
+			r = fd;
+		else
+			r = load_file(p, diags, path, fd, want, failed);
 	}
+out:
+	for (size_t i = 0; i < nd; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
 	cta_strv_free(paths);
 	return r;
 }
@@ -1424,8 +1479,9 @@ static int profile_diag_done(struct cta_diags *d, const char *file, size_t count
 {
 	if (count <= MAX_ERRORS_PER_FILE)
 		return 0;
-	return cta_diag_add(d, file, 0, 0, "and %zu more errors in this profile",
-			    count - MAX_ERRORS_PER_FILE);
+	return cta_diag_add(d, file, 0, 0, "and %zu more error%s in this profile",
+			    count - MAX_ERRORS_PER_FILE,
+			    count - MAX_ERRORS_PER_FILE == 1 ? "" : "s");
 }
 
 static int check_profiles(struct cta_policy *p, struct cta_diags *diags, bool *failed)
@@ -1548,6 +1604,7 @@ int cta_policy_load(const struct cta_policy_opts *opts, struct cta_diags *diags,
 	static const struct cta_policy_opts no_opts = { 0 };
 	_cleanup_(cta_policy_freep) struct cta_policy *p = NULL;
 	_cleanup_free_ char *poldir = NULL, *profdir = NULL, *etcdir = NULL, *etcpol = NULL;
+	_cleanup_close_ int rootfd = -EBADF;
 	bool failed = false;
 	int r;
 
@@ -1580,24 +1637,38 @@ int cta_policy_load(const struct cta_policy_opts *opts, struct cta_diags *diags,
 	etcdir = cta_path_join(opts->root, CTA_SITE_PROFILES);
 	if (!etcpol || !etcdir)
 		return -ENOMEM;
+	/* the site's files are the root's: resolved inside it, never outside */
+	rootfd = cta_root_open(opts->root);
+	if (rootfd < 0) {
+		r = cta_diag_add(diags, opts->root, 0, 0, "cannot open root: %s",
+				 CTA_STRERROR(-rootfd));
+		return r < 0 ? r : rootfd;
+	}
 	/* the site's files come first: same name overrides or masks */
-	r = load_dir(p, diags, (const char *const[]){ etcpol, poldir, NULL }, FILE_POLICY, false,
-		     opts->files, &failed);
+	r = load_dir(p, diags,
+		     (const struct srcdir[]){
+			     { etcpol, CTA_SITE_POLICIES, rootfd }, { poldir, poldir, -1 }, { 0 } },
+		     FILE_POLICY, false, opts->files, &failed);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; opts->files && opts->files[i]; i++) {
-		r = load_file(p, diags, opts->files[i], FILE_UNKNOWN, &failed);
+		r = load_file(p, diags, opts->files[i], -1, FILE_UNKNOWN, &failed);
 		if (r < 0)
 			return r;
 	}
 	for (size_t i = 0; opts->profile_dirs && opts->profile_dirs[i]; i++) {
-		r = load_dir(p, diags, (const char *const[]){ opts->profile_dirs[i], NULL },
-			     FILE_PROFILE, true, opts->files, &failed);
+		const char *d = opts->profile_dirs[i];
+
+		r = load_dir(p, diags, (const struct srcdir[]){ { d, d, -1 }, { 0 } }, FILE_PROFILE,
+			     true, opts->files, &failed);
 		if (r < 0)
 			return r;
 	}
-	r = load_dir(p, diags, (const char *const[]){ etcdir, profdir, NULL }, FILE_PROFILE, false,
-		     opts->files, &failed);
+	r = load_dir(p, diags,
+		     (const struct srcdir[]){ { etcdir, CTA_SITE_PROFILES, rootfd },
+					      { profdir, profdir, -1 },
+					      { 0 } },
+		     FILE_PROFILE, false, opts->files, &failed);
 	if (r < 0)
 		return r;
 	r = check_profiles(p, diags, &failed);

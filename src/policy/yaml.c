@@ -453,13 +453,11 @@ int cta_ydoc_parse(const char *name, const char *text, size_t len, struct cta_di
 	return 0;
 }
 
-int cta_ydoc_load(const char *path, struct cta_diags *diags, struct cta_ydoc **ret)
+static int load_text(const char *path, ssize_t n, char *text, struct cta_diags *diags,
+		     struct cta_ydoc **ret)
 {
-	_cleanup_free_ char *text = NULL;
-	ssize_t n;
 	int r;
 
-	n = cta_read_file(path, CTA_YAML_MAX_BYTES + 1, &text);
 	if (n == -EFBIG)
 		return cta_diag_add(diags, path, 1, 1, "file too large (limit %u bytes)", CTA_YAML_MAX_BYTES) ?:
 			       -EINVAL;
@@ -468,4 +466,20 @@ int cta_ydoc_load(const char *path, struct cta_diags *diags, struct cta_ydoc **r
 		return r < 0 ? r : (int)n;
 	}
 	return cta_ydoc_parse(path, text, (size_t)n, diags, ret);
+}
+
+int cta_ydoc_load(const char *path, struct cta_diags *diags, struct cta_ydoc **ret)
+{
+	_cleanup_free_ char *text = NULL;
+	ssize_t n = cta_read_file(path, CTA_YAML_MAX_BYTES + 1, &text);
+
+	return load_text(path, n, text, diags, ret);
+}
+
+int cta_ydoc_load_fd(int fd, const char *path, struct cta_diags *diags, struct cta_ydoc **ret)
+{
+	_cleanup_free_ char *text = NULL;
+	ssize_t n = cta_read_fd(fd, CTA_YAML_MAX_BYTES + 1, &text);
+
+	return load_text(path, n, text, diags, ret);
 }

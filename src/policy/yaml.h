@@ -63,6 +63,9 @@ struct cta_ydoc {
  */
 int cta_ydoc_load(const char *path, struct cta_diags *diags, struct cta_ydoc **ret);
 
+/* The same for the file open at @fd (read from its current offset); @path names it. */
+int cta_ydoc_load_fd(int fd, const char *path, struct cta_diags *diags, struct cta_ydoc **ret);
+
 /* Parse @text (used by tests and the loader); @name names it in diagnostics. */
 int cta_ydoc_parse(const char *name, const char *text, size_t len, struct cta_diags *diags,
 		   struct cta_ydoc **ret);

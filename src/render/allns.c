@@ -565,6 +565,19 @@ static bool child_changes(const struct cta_plan *p)
 	return cta_plan_notrack_changes(p);
 }
 
+/* @s in single quotes for a shell, a quote in it as '\'' */
+static void put_sq(FILE *f, const char *s)
+{
+	fputc('\'', f);
+	for (; *s; s++) {
+		if (*s == '\'')
+			fputs("'\\''", f);
+		else
+			fputc(*s, f);
+	}
+	fputc('\'', f);
+}
+
 /* How a workload in @ns keeps @key=@value across restarts. */
 static void persist_hint(FILE *f, const struct cta_netns *ns, const struct cta_plan *p)
 {
@@ -598,22 +611,33 @@ static void persist_hint(FILE *f, const struct cta_netns *ns, const struct cta_p
 
 		fprintf(f, "  persist: when the container (%.12s) is created:\n    %s run",
 			ns->container_id, tool);
-		for (size_t i = 0; i < p->n_sysctls; i++)
-			if (p->sysctls[i].runtime == CTA_PLAN_RT_SET)
-				fprintf(f, " --sysctl %s=%s", p->sysctls[i].key,
-					p->sysctls[i].value);
+		for (size_t i = 0; i < p->n_sysctls; i++) {
+			if (p->sysctls[i].runtime != CTA_PLAN_RT_SET)
+				continue;
+			fprintf(f, " --sysctl %s=", p->sysctls[i].key);
+			put_sq(f, p->sysctls[i].value);
+		}
 		fputs(" ...\n", f);
 	} else if (ns->name) {
 		fprintf(f, "  persist: where '%s' is created (after 'ip netns add %s'):\n",
 			ns->name, ns->name);
-		for (size_t i = 0; i < p->n_sysctls; i++)
-			if (p->sysctls[i].runtime == CTA_PLAN_RT_SET)
-				fprintf(f, "    ip netns exec %s sysctl -w %s='%s'\n", ns->name,
-					p->sysctls[i].key, p->sysctls[i].value);
+		for (size_t i = 0; i < p->n_sysctls; i++) {
+			if (p->sysctls[i].runtime != CTA_PLAN_RT_SET)
+				continue;
+			fputs("    ip netns exec ", f);
+			if (strspn(ns->name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+					     "0123456789._-") == strlen(ns->name))
+				fputs(ns->name, f);
+			else
+				put_sq(f, ns->name);
+			fprintf(f, " sysctl -w %s=", p->sysctls[i].key);
+			put_sq(f, p->sysctls[i].value);
+			fputc('\n', f);
+		}
 	} else {
 		fprintf(f,
-			"  persist: in whatever creates this namespace (%s); a new namespace starts from\n"
-			"    the kernel's defaults, the host's sysctl.d files never reach it\n",
+			"  persist: in whatever creates this namespace (%s); the host's sysctl.d files\n"
+			"    are applied in the initial namespace only\n",
 			ns->comm ? ns->comm : "unknown owner");
 	}
 }
@@ -630,7 +654,8 @@ static void child_plan_text(FILE *f, const struct cta_netns *ns, const struct ct
 				fputs("  runtime (this namespace only):\n", f);
 			rt = true;
 			fprintf(f, "    %s: %s -> %s  (%s)\n", s->key,
-				s->current ? s->current : "?", s->value, s->rule ? s->rule : "");
+				s->current ? cta_plan_value_text(s->current) : "unknown",
+				cta_plan_value_text(s->value), s->rule ? s->rule : "");
 		}
 	}
 	for (size_t i = 0; i < p->n_sysctls; i++) {
@@ -638,7 +663,7 @@ static void child_plan_text(FILE *f, const struct cta_netns *ns, const struct ct
 
 		if (s->runtime == CTA_PLAN_RT_HOST_ONLY)
 			fprintf(f, "  host-wide, set in the initial namespace: %s = %s  (%s)\n",
-				s->key, s->value, s->rule ? s->rule : "");
+				s->key, cta_plan_value_text(s->value), s->rule ? s->rule : "");
 	}
 	if (cta_plan_notrack_changes(p)) {
 		fputs("  NOTRACK rules in this namespace:", f);

@@ -14,6 +14,12 @@
 
 #define CTA_PLAN_JSON_SCHEMA_VERSION 1
 
+/* A sysctl value for prose: an empty one (ip_local_reserved_ports) would print as nothing. */
+static inline const char *cta_plan_value_text(const char *v)
+{
+	return v && *v ? v : "(empty)";
+}
+
 /* ctaudit's sysctl.d file: a header, then per key "# RULE: reason" and "KEY = VALUE". */
 char *cta_render_sysctl_conf(const struct cta_plan *p);
 

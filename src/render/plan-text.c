@@ -8,12 +8,6 @@
 #include "util/macro.h"
 #include "util/banned.h"
 
-/* An empty sysctl value (ip_local_reserved_ports) would print as nothing at all. */
-static const char *shown(const char *v)
-{
-	return v && *v ? v : "(empty)";
-}
-
 static int put_diff(FILE *f, const char *old, const char *new, const char *a, const char *b)
 {
 	_cleanup_free_ char *d = NULL;
@@ -108,6 +102,15 @@ static int put_notrack(FILE *f, const struct cta_plan *p)
 				 "table inet ctaudit");
 }
 
+/* Whether the plan writes ctaudit's sysctl.d file (not in a child namespace without --boot-files). */
+static bool writes_sysctl_file(const struct cta_plan *p)
+{
+	for (size_t i = 0; i < p->n_files; i++)
+		if (streq(p->files[i].kind, "sysctl"))
+			return true;
+	return false;
+}
+
 static void put_runtime(FILE *f, const struct cta_plan *p)
 {
 	bool head = false;
@@ -122,14 +125,21 @@ static void put_runtime(FILE *f, const struct cta_plan *p)
 		head = true;
 		switch (s->runtime) {
 		case CTA_PLAN_RT_SET:
-			fprintf(f, "  %s: %s -> %s (rule %s)\n", s->key, shown(s->current),
-				shown(s->value), s->rule);
+			fprintf(f, "  %s: %s -> %s (rule %s)\n", s->key,
+				cta_plan_value_text(s->current), cta_plan_value_text(s->value),
+				s->rule);
 			break;
 		case CTA_PLAN_RT_ABSENT:
-			fprintf(f,
-				"  %s: the running kernel has no such key: not set at runtime, "
-				"written as '-%s' (rule %s)\n",
-				s->key, s->key, s->rule);
+			if (writes_sysctl_file(p))
+				fprintf(f,
+					"  %s: the running kernel has no such key: not set at "
+					"runtime, written as '-%s' (rule %s)\n",
+					s->key, s->key, s->rule);
+			else
+				fprintf(f,
+					"  %s: the running kernel has no such key: not set "
+					"(rule %s)\n",
+					s->key, s->rule);
 			break;
 		case CTA_PLAN_RT_HOST_ONLY:
 			if (s->current && streq(s->current, s->value)) {
@@ -140,8 +150,8 @@ static void put_runtime(FILE *f, const struct cta_plan *p)
 			fprintf(f,
 				"  %s: %s -> %s must be set on the host: the key is global and "
 				"read-only in this network namespace (rule %s)\n",
-				s->key, s->current ? shown(s->current) : "unknown", shown(s->value),
-				s->rule);
+				s->key, s->current ? cta_plan_value_text(s->current) : "unknown",
+				cta_plan_value_text(s->value), s->rule);
 			break;
 		case CTA_PLAN_RT_OFFLINE:
 			fprintf(f, "  %s: -> %s at next boot (--offline) (rule %s)\n", s->key,
@@ -151,6 +161,25 @@ static void put_runtime(FILE *f, const struct cta_plan *p)
 			break;
 		}
 	}
+}
+
+/*
+ * Why an edit another file needs is not made: a child namespace's plan
+ * without --boot-files leaves every boot-time file alone (drop_boot_files()
+ * in src/cli/cmd-plan.c), so --fix-overrides alone would change nothing.
+ */
+static void put_edit_state(FILE *f, const struct cta_plan *p, const struct cta_plan_edit *e)
+{
+	if (e->fix)
+		fputs("; commented out by this plan (--fix-overrides)\n", f);
+	else if (e->note)
+		fprintf(f, "; not fixed: %s\n", e->note);
+	else if (p->netns && streq(p->netns, "other") && !writes_sysctl_file(p))
+		fputs("; boot-time files are the initial namespace's: --boot-files with "
+		      "--fix-overrides comments it out\n",
+		      f);
+	else
+		fputs("; --fix-overrides comments it out\n", f);
 }
 
 static void put_precedence(FILE *f, const struct cta_plan *p)
@@ -167,12 +196,7 @@ static void put_precedence(FILE *f, const struct cta_plan *p)
 		head = true;
 		fprintf(f, "  %s: %s:%u sets %s and is read after %s", e->key, e->file, e->line,
 			e->value, p->sysctl_file);
-		if (e->fix)
-			fputs("; commented out by this plan (--fix-overrides)\n", f);
-		else if (e->note)
-			fprintf(f, "; not fixed: %s\n", e->note);
-		else
-			fputs("; --fix-overrides comments it out\n", f);
+		put_edit_state(f, p, e);
 	}
 	for (size_t i = 0; i < p->n_sysctls; i++) {
 		const struct cta_plan_sysctl *s = &p->sysctls[i];
@@ -197,12 +221,7 @@ static void put_stale(FILE *f, const struct cta_plan *p)
 		head = true;
 		fprintf(f, "  %s:%u: %s = %s (rule %s)", e->file, e->line, e->key, e->value,
 			e->rule);
-		if (e->fix)
-			fputs("; commented out by this plan (--fix-overrides)\n", f);
-		else if (e->note)
-			fprintf(f, "; not fixed: %s\n", e->note);
-		else
-			fputs("; --fix-overrides comments it out\n", f);
+		put_edit_state(f, p, e);
 	}
 }
 

@@ -102,8 +102,8 @@ static void evidence(FILE *f, const json_t *facts, const char *netns)
 		sample(f, "ctaudit_conntrack_max", netns, max);
 		if (json_num(json_object_get(ct, "count"), &count) && max > 0) {
 			family(f, "ctaudit_conntrack_usage_ratio", "gauge",
-			       "nf_conntrack_count / nf_conntrack_max; new connections are dropped "
-			       "at 1.");
+			       "nf_conntrack_count / nf_conntrack_max; at 1 a new entry needs an "
+			       "unassured one to evict (early_drop), else its packet is dropped.");
 			sample(f, "ctaudit_conntrack_usage_ratio", netns, count / max);
 		}
 	}
@@ -115,8 +115,8 @@ static void evidence(FILE *f, const json_t *facts, const char *netns)
 		const char *stat, *name, *help;
 	} counters[] = {
 		{ "drop", "ctaudit_conntrack_drop_total",
-		  "Packets conntrack dropped because no entry could be created, mostly a full table "
-		  "(conntrack stats 'drop')." },
+		  "Packets conntrack dropped (conntrack stats 'drop'): no entry could be created, "
+		  "mostly because the table was full, or a protocol tracker rejected the packet." },
 		{ "early_drop", "ctaudit_conntrack_early_drop_total",
 		  "Unassured entries evicted to make room (conntrack stats 'early_drop')." },
 		{ "insert_failed", "ctaudit_conntrack_insert_failed_total",
@@ -150,7 +150,9 @@ static void evidence(FILE *f, const json_t *facts, const char *netns)
 	}
 	if (range > 0) {
 		family(f, "ctaudit_local_port_range_size", "gauge",
-		       "Ports in net.ipv4.ip_local_port_range: local ports one peer can tie up.");
+		       "Ports in net.ipv4.ip_local_port_range, which connect() picks local ports "
+		       "from: at most this many of its connections to one peer address:port at "
+		       "once.");
 		sample(f, "ctaudit_local_port_range_size", netns, (double)range);
 	}
 	if (json_array_size(top) == 0)
@@ -168,8 +170,9 @@ static void evidence(FILE *f, const json_t *facts, const char *netns)
 	if (range <= 0)
 		return;
 	family(f, "ctaudit_timewait_peer_port_ratio", "gauge",
-	       "TIME_WAIT sockets to one peer / ip_local_port_range size; connect() to that "
-	       "peer fails with EADDRNOTAVAIL near 1.");
+	       "TIME_WAIT sockets to one peer / ip_local_port_range size; near 1 connect() to "
+	       "that peer gets EADDRNOTAVAIL unless tcp_tw_reuse may take over a TIME_WAIT "
+	       "socket (only one that carried TCP timestamps).");
 	json_array_foreach(top, i, e) {
 		if (!str(e, "peer") || !json_num(json_object_get(e, "count"), &v))
 			continue;

@@ -164,10 +164,11 @@ char *cta_report_render_text(const struct cta_report *report, const struct cta_r
 		json_t *cpus = json_object_get(host, "cpus");
 
 		fprintf(f, "host:    %s, kernel %s",
-			str(host, "hostname") ? str(host, "hostname") : "?",
+			str(host, "hostname") ? str(host, "hostname") : "(no host name)",
 			str(host, "kernel") ? str(host, "kernel") : "unknown");
 		if (json_is_integer(cpus))
-			fprintf(f, ", %lld CPUs", (long long)json_integer_value(cpus));
+			fprintf(f, ", %lld CPU%s", (long long)json_integer_value(cpus),
+				json_integer_value(cpus) == 1 ? "" : "s");
 		if (str(host, "netns"))
 			fprintf(f, ", netns %s", str(host, "netns"));
 		fputc('\n', f);
@@ -260,6 +261,20 @@ static void put_block(FILE *f, const char *label, const char *text)
 	put_wrapped(f, text, 2);
 }
 
+/* @s, each of its further lines indented by @indent (a YAML block scalar's expression). */
+static void put_continued(FILE *f, const char *s, int indent)
+{
+	for (; *s; s++) {
+		fputc(*s, f);
+		if (*s == '\n' && s[1]) {
+			fprintf(f, "%*s", indent, "");
+			while (s[1] == ' ')
+				s++;
+		}
+	}
+	fputc('\n', f);
+}
+
 /*
  * A template for a reader: placeholders "<name>" in the text, then which
  * expression fills each computed one (bare names are the rule's 'let' names
@@ -292,7 +307,8 @@ static void put_outlined(FILE *f, const char *label, const char *text)
 		if (!computed)
 			fprintf(f, "  where:\n");
 		computed = true;
-		fprintf(f, "    <%s> = %s\n", slots[i].name, slots[i].expr);
+		fprintf(f, "    <%s> = ", slots[i].name);
+		put_continued(f, slots[i].expr, 8);
 	}
 	cta_tmpl_slots_free(slots, n);
 }
@@ -397,15 +413,21 @@ char *cta_report_explain_text(const json_t *rule)
 		const char *k;
 
 		fprintf(f, "  let:\n");
-		json_object_foreach((json_t *)json_object_get(rule, "let"), k, x)
-			fprintf(f, "    %s = %s\n", k, json_string_value(x) ?: "?");
+		json_object_foreach((json_t *)json_object_get(rule, "let"), k, x) {
+			fprintf(f, "    %s = ", k);
+			put_continued(f, json_string_value(x) ?: "?", 8);
+		}
 	}
-	if (str(rule, "when"))
-		fprintf(f, "  when:  %s\n", str(rule, "when"));
-	fprintf(f, "  check: %s\n", str(rule, "check") ?: "?");
-	json_array_foreach(json_object_get(rule, "escalate"), i, x)
-		fprintf(f, "  escalate to %s when %s\n", str(x, "severity") ?: "?",
-			str(x, "when") ?: "?");
+	if (str(rule, "when")) {
+		fprintf(f, "  when:  ");
+		put_continued(f, str(rule, "when"), 9);
+	}
+	fprintf(f, "  check: ");
+	put_continued(f, str(rule, "check") ?: "?", 9);
+	json_array_foreach(json_object_get(rule, "escalate"), i, x) {
+		fprintf(f, "  escalate to %s when ", str(x, "severity") ?: "?");
+		put_continued(f, str(x, "when") ?: "?", 4);
+	}
 	if (fclose(f) != 0) {
 		free(buf);
 		return NULL;

@@ -74,7 +74,8 @@ char *cta_render_top_rate_text(const struct cta_top_rate *r, bool in_place, bool
 	if (r->other)
 		fprintf(f, " (+%" PRIu64 " past the key limit, counted as other)", r->other);
 	if (r->have_present)
-		fprintf(f, "; %" PRIu64 " sockets in TIME_WAIT", r->present);
+		fprintf(f, "; %" PRIu64 " socket%s in TIME_WAIT", r->present,
+			r->present == 1 ? "" : "s");
 	fputc('\n', f);
 	if (r->have_table) {
 		fprintf(f, "table: %" PRIu64 " of %" PRIu64 " entries, net growth %+.1f/s",

@@ -140,7 +140,8 @@ static void entries_free(struct entry *e, size_t n)
 	free(e);
 }
 
-int cta_conf_files(const char *const *dirs, char ***ret, const char **ret_bad_dir)
+int cta_conf_files(const char *const *dirs, const int *dirfds, char ***ret,
+		   const char **ret_bad_dir)
 {
 	struct entry *e = NULL;
 	size_t n = 0, cap = 0, k = 0;
@@ -148,10 +149,23 @@ int cta_conf_files(const char *const *dirs, char ***ret, const char **ret_bad_di
 	int r = 0;
 
 	for (size_t d = 0; dirs && dirs[d]; d++) {
-		DIR *dir = opendir(dirs[d]);
+		DIR *dir = NULL;
 		struct dirent *de;
 		size_t before = n;
 
+		if (!dirfds)
+			dir = opendir(dirs[d]);
+		else if (dirfds[d] < 0)
+			continue;
+		else {
+			int fd = fcntl(dirfds[d], F_DUPFD_CLOEXEC, 3);
+
+			/* a dup shares the offset: start from the first entry */
+			if (fd >= 0 && !(dir = fdopendir(fd)))
+				close(fd);
+			if (dir)
+				rewinddir(dir);
+		}
 		if (!dir) {
 			if (errno == ENOENT || errno == ENOTDIR)
 				continue;

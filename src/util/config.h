@@ -35,8 +35,11 @@ const char *cta_datadir(const char **ret_origin);
  * (no path is returned for it).  Missing directories are skipped.  Returns
  * the number of paths (>= 0) and a NULL-terminated array in @ret (free with
  * cta_strv_free), or a negative errno (e.g. -EACCES) with the failing
- * directory in @ret_bad_dir (borrowed from @dirs).
+ * directory in @ret_bad_dir (borrowed from @dirs).  With @dirfds (may be
+ * NULL) the directories are listed through those descriptors, already open
+ * and checked, and @dirs only names them (a negative fd: skipped).
  */
-int cta_conf_files(const char *const *dirs, char ***ret, const char **ret_bad_dir);
+int cta_conf_files(const char *const *dirs, const int *dirfds, char ***ret,
+		   const char **ret_bad_dir);
 
 #endif

@@ -152,12 +152,28 @@ static const struct cta_fact_schema helpers[] = {
 	END,
 };
 
+/* firewall.nat entries: the fields an entry may carry (docs/facts.md) */
+static const struct cta_fact_schema nat_item[] = {
+	{ "family", CTA_FACT_STRING, NULL, NULL },   { "table", CTA_FACT_STRING, NULL, NULL },
+	{ "chain", CTA_FACT_STRING, NULL, NULL },    { "hook", CTA_FACT_STRING, NULL, NULL },
+	{ "hooks", CTA_FACT_ARRAY, NULL, &string },  { "source", CTA_FACT_STRING, NULL, NULL },
+	{ "kind", CTA_FACT_STRING, NULL, NULL },     { "proto", CTA_FACT_STRING, NULL, NULL },
+	{ "saddr", CTA_FACT_STRING, NULL, NULL },    { "daddr", CTA_FACT_STRING, NULL, NULL },
+	{ "sport", CTA_FACT_STRING, NULL, NULL },    { "dport", CTA_FACT_STRING, NULL, NULL },
+	{ "iif", CTA_FACT_STRING, NULL, NULL },	     { "oif", CTA_FACT_STRING, NULL, NULL },
+	{ "to", CTA_FACT_STRING, NULL, NULL },	     { "negated", CTA_FACT_ARRAY, NULL, &string },
+	{ "random", CTA_FACT_BOOL, NULL, NULL },     { "random_fully", CTA_FACT_BOOL, NULL, NULL },
+	{ "persistent", CTA_FACT_BOOL, NULL, NULL }, END,
+};
+static const struct cta_fact_schema nat_obj = { "*", CTA_FACT_OBJECT, nat_item, NULL };
+
 static const struct cta_fact_schema firewall[] = {
 	{ "backends", CTA_FACT_ARRAY, NULL, &string },
 	{ "notrack", CTA_FACT_ARRAY, NULL, &object },
-	{ "nat", CTA_FACT_ARRAY, NULL, &object },
+	{ "nat", CTA_FACT_ARRAY, NULL, &nat_obj },
 	{ "filter", CTA_FACT_ARRAY, NULL, &object },
 	{ "stateful_filter_drops_untracked", CTA_FACT_BOOL, NULL, NULL },
+	{ "stateful_filter_drops_untracked_in", CTA_FACT_ARRAY, NULL, &string },
 	END,
 };
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -239,61 +240,69 @@ int cta_root_open_dir(int rootfd, const char *path, unsigned flags, mode_t mkdir
 	return walk(rootfd, path, flags, mkdir_mode);
 }
 
-ssize_t cta_root_read(int rootfd, const char *path, size_t max, char **ret)
+/* Open the file at host path @path below @rootfd, symlinks resolved inside the root. */
+static int root_open_file(int rootfd, const char *path)
 {
 	struct open_how how = {
 		.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
 		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
 	};
-	_cleanup_free_ char *dir = NULL, *base = NULL;
+	_cleanup_free_ char *dir = NULL, *base = NULL, *cur = NULL;
 	_cleanup_close_ int fd = -EBADF, dfd = -EBADF;
-	struct stat st;
 	int r;
 
 	if (!force_walk) {
 		fd = (int)syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
-		if (fd < 0 && errno != ENOSYS)
+		if (fd >= 0)
+			return TAKE_FD(fd);
+		if (errno != ENOSYS)
 			return cta_negerrno();
 	}
-	if (fd < 0) {
-		/* the walk resolves the directories; a final symlink is read and its
-		 * target resolved from the root (absolute) or its directory */
-		_cleanup_free_ char *cur = strdup(path);
+	/* the walk resolves the directories; a final symlink is read and its
+	 * target resolved from the root (absolute) or its directory */
+	cur = strdup(path);
+	if (!cur)
+		return -ENOMEM;
+	for (unsigned links = 0;; links++) {
+		char target[4096], *next = NULL;
+		ssize_t k;
 
-		if (!cur)
+		free(dir), free(base);
+		dir = base = NULL;
+		r = cta_path_split(cur, &dir, &base);
+		if (r < 0)
+			return r;
+		if (dfd >= 0)
+			close(TAKE_FD(dfd));
+		dfd = cta_root_open_dir(rootfd, dir, 0, 0);
+		if (dfd < 0)
+			return dfd;
+		fd = openat(dfd, base, how.flags | O_NOFOLLOW);
+		if (fd >= 0)
+			return TAKE_FD(fd);
+		if (errno != ELOOP)
+			return cta_negerrno();
+		if (links >= MAX_SYMLINKS)
+			return -ELOOP;
+		k = readlinkat(dfd, base, target, sizeof(target) - 1);
+		if (k < 0 || k == (ssize_t)sizeof(target) - 1)
+			return k < 0 ? cta_negerrno() : -ENAMETOOLONG;
+		target[k] = 0;
+		if (asprintf(&next, "%s/%s", target[0] == '/' || streq(dir, "/") ? "" : dir,
+			     target) < 0)
 			return -ENOMEM;
-		for (unsigned links = 0;; links++) {
-			char target[4096], *next = NULL;
-			ssize_t k;
-
-			free(dir), free(base);
-			dir = base = NULL;
-			r = cta_path_split(cur, &dir, &base);
-			if (r < 0)
-				return r;
-			if (dfd >= 0)
-				close(TAKE_FD(dfd));
-			dfd = cta_root_open_dir(rootfd, dir, 0, 0);
-			if (dfd < 0)
-				return dfd;
-			fd = openat(dfd, base, how.flags | O_NOFOLLOW);
-			if (fd >= 0 || errno != ELOOP)
-				break;
-			if (links >= MAX_SYMLINKS)
-				return -ELOOP;
-			k = readlinkat(dfd, base, target, sizeof(target) - 1);
-			if (k < 0 || k == (ssize_t)sizeof(target) - 1)
-				return k < 0 ? cta_negerrno() : -ENAMETOOLONG;
-			target[k] = 0;
-			if (asprintf(&next, "%s/%s", target[0] == '/' || streq(dir, "/") ? "" : dir,
-				     target) < 0)
-				return -ENOMEM;
-			free(cur);
-			cur = next;
-		}
-		if (fd < 0)
-			return cta_negerrno();
+		free(cur);
+		cur = next;
 	}
+}
+
+ssize_t cta_root_read(int rootfd, const char *path, size_t max, char **ret)
+{
+	_cleanup_close_ int fd = root_open_file(rootfd, path);
+	struct stat st;
+
+	if (fd < 0)
+		return fd;
 	if (fstat(fd, &st) < 0)
 		return cta_negerrno();
 	if (!S_ISREG(st.st_mode))
@@ -326,33 +335,129 @@ int cta_fd_check_trusted(int fd, uid_t also_uid)
 	return 0;
 }
 
-int cta_path_check_trusted(const char *path, bool dir, char **ret_why)
+/* "owned by uid 1000, not root or the user running ctaudit" for the effective user. */
+static void owner_error(const struct stat *st, char *buf, size_t size)
+{
+	snprintf(buf, size, "owned by uid %u, not root%s", (unsigned)st->st_uid,
+		 geteuid() ? " or the user running ctaudit" : "");
+}
+
+/*
+ * Every directory above the file or directory open at @fd must be one that
+ * only root (or the effective user) can change: otherwise whoever can write
+ * to it can swap the path for another file between two runs.  A sticky
+ * directory (/tmp) lets nobody else rename what is in it.
+ */
+static int check_ancestors(int fd, char **ret_why)
+{
+	char link[64], real[PATH_MAX], buf[PATH_MAX + 128];
+	_cleanup_close_ int cur = -EBADF;
+	struct stat st, want;
+	char *comp, *slash;
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, real, sizeof(real) - 1);
+	if (n < 0)
+		return cta_negerrno();
+	if (n == (ssize_t)sizeof(real) - 1)
+		return -ENAMETOOLONG;
+	real[n] = 0;
+	if (real[0] != '/')
+		return -ENOENT; /* deleted, or not in our mount namespace */
+	if (fstat(fd, &want) < 0)
+		return cta_negerrno();
+	cur = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (cur < 0)
+		return cta_negerrno();
+	for (comp = real + 1; *comp; comp = slash + 1) {
+		int next;
+
+		if (fstat(cur, &st) < 0)
+			return cta_negerrno();
+		if (st.st_uid != 0 && st.st_uid != geteuid()) {
+			comp[-1] = 0;
+			snprintf(buf, sizeof(buf), "directory '%s' is ",
+				 comp > real + 1 ? real : "/");
+			owner_error(&st, buf + strlen(buf), sizeof(buf) - strlen(buf));
+			goto refused_owner;
+		}
+		if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX)) {
+			comp[-1] = 0;
+			snprintf(buf, sizeof(buf),
+				 "directory '%s' is writable by group or others (mode %04o)",
+				 comp > real + 1 ? real : "/", (unsigned)(st.st_mode & 07777));
+			*ret_why = strdup(buf);
+			return *ret_why ? -CTA_EWRITABLE : -ENOMEM;
+		}
+		slash = strchr(comp, '/');
+		if (slash)
+			*slash = 0;
+		next = openat(cur, comp,
+			      O_PATH | O_NOFOLLOW | O_CLOEXEC | (slash ? O_DIRECTORY : 0));
+		if (next < 0)
+			return errno == ELOOP || errno == ENOTDIR ? -EAGAIN : cta_negerrno();
+		close(cur);
+		cur = next;
+		if (!slash)
+			break;
+		/* the real path's separators are restored for the message */
+		*slash = '/';
+	}
+	/* the path names what is open, or it changed under us */
+	if (fstat(cur, &st) < 0)
+		return cta_negerrno();
+	return st.st_dev == want.st_dev && st.st_ino == want.st_ino ? 0 : -EAGAIN;
+refused_owner:
+	*ret_why = strdup(buf);
+	return *ret_why ? -CTA_EBADOWNER : -ENOMEM;
+}
+
+int cta_open_trusted(int rootfd, const char *path, bool dir, char **ret_why)
 {
 	_cleanup_close_ int fd = -EBADF;
 	char buf[128];
 	struct stat st;
 	int r;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (dir ? O_DIRECTORY : 0));
+	*ret_why = NULL;
+	if (rootfd >= 0)
+		fd = dir ? cta_root_open_dir(rootfd, path, 0, 0) : root_open_file(rootfd, path);
+	else
+		fd = open(path,
+			  O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | (dir ? O_DIRECTORY : 0));
 	if (fd < 0)
-		return cta_negerrno();
+		return fd == -1 ? cta_negerrno() : fd;
 	if (fstat(fd, &st) < 0)
 		return cta_negerrno();
 	if (!dir && !S_ISREG(st.st_mode)) {
-		*ret_why = strdup("not a regular file");
-		return -CTA_ENOTREG;
+		*ret_why = strdup(S_ISDIR(st.st_mode) ? "a directory, not a file" :
+							"not a regular file");
+		return *ret_why ? -CTA_ENOTREG : -ENOMEM;
 	}
 	r = cta_fd_check_trusted(fd, geteuid());
 	if (r < 0) {
 		if (r == -CTA_EBADOWNER)
-			snprintf(buf, sizeof(buf), "owned by uid %u, not root%s",
-				 (unsigned)st.st_uid,
-				 geteuid() ? " or the user running ctaudit" : "");
+			owner_error(&st, buf, sizeof(buf));
 		else
 			cta_trust_error(r, &st, buf, sizeof(buf));
 		*ret_why = strdup(buf);
+		return *ret_why ? r : -ENOMEM;
 	}
-	return r;
+	r = check_ancestors(fd, ret_why);
+	if (r < 0)
+		return r;
+	/* no O_NONBLOCK left behind: callers read it like any file */
+	if (!dir && fcntl(fd, F_SETFL, 0) < 0)
+		return cta_negerrno();
+	return TAKE_FD(fd);
+}
+
+int cta_path_check_trusted(const char *path, bool dir, char **ret_why)
+{
+	_cleanup_close_ int fd = cta_open_trusted(-1, path, dir, ret_why);
+
+	return fd < 0 ? fd : 0;
 }
 
 const char *cta_trust_error(int r, const struct stat *st, char *buf, size_t size)

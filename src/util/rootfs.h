@@ -65,12 +65,21 @@ int cta_path_normalize(const char *path, char **ret);
 int cta_fd_check_trusted(int fd, uid_t also_uid);
 
 /*
- * The same for a file or directory by path (symlinks followed), where the
- * caller reads policy from: trusted are root and the effective user (so a
- * user may audit with their own profiles, and root only with root's).  A
- * file must be a regular file.  Returns 0, or a negative errno with the
- * reason (new string, "owned by uid 65534, not root") in @ret_why.
+ * Open a file or directory ctaudit reads policy from, and check that it can
+ * trust it: the file itself and every directory above it (as finally
+ * resolved) owned by root or the effective user (so a user may audit with
+ * their own profiles, and root only with root's), the file not writable by
+ * group or others, the directories not either unless sticky.  With @rootfd >= 0
+ * @path is a host path resolved inside that root (as cta_root_read);
+ * otherwise it is opened as given, symlinks followed.  A file must be a
+ * regular file.  Returns the fd (O_RDONLY, blocking), or a negative errno,
+ * with the reason as a new string in @ret_why when the object was found but
+ * refused ("owned by uid 65534, not root", "directory '/srv' is writable by
+ * group or others (mode 0777)").
  */
+int cta_open_trusted(int rootfd, const char *path, bool dir, char **ret_why);
+
+/* cta_open_trusted(-1, ...) without keeping the fd. */
 int cta_path_check_trusted(const char *path, bool dir, char **ret_why);
 
 /* Text for a cta_fd_check_trusted() error: "owned by uid 65534" / "writable by group or others". */

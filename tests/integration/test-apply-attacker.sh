@@ -205,6 +205,36 @@ if [ -x "$T/tw-connect" ]; then
 	cta_assert_eq "no change by a refused profile" "$(ts)" 0
 fi
 
+# 5b. root's own directory and profile, inside a directory the attacker owns:
+# they can rename it away and put their own in its place between two runs
+mkdir -m 0755 "$T/evilparent" && chown 65534:65534 "$T/evilparent"
+mkdir -m 0755 "$T/evilparent/pd" && cp "$T/pd2/evil.yaml" "$T/evilparent/pd/"
+expect 2 "directory '$T/evilparent' is owned by uid 65534" "$CTAUDIT" plan --profile evil --profile-dir "$T/evilparent/pd" "${A[@]:2}"
+# the same through a symlink to it from a trusted place: judged where it leads
+ln -s "$T/evilparent/pd" "$T/pdlink"
+expect 2 "directory '$T/evilparent' is owned by uid 65534" "$CTAUDIT" plan --profile evil --profile-dir "$T/pdlink" "${A[@]:2}"
+# a group-writable parent is refused, a sticky world-writable one (like /tmp) is not
+chown 0:0 "$T/evilparent" && chmod 0775 "$T/evilparent"
+expect 2 "directory '$T/evilparent' is writable by group or others (mode 0775)" "$CTAUDIT" plan --profile evil --profile-dir "$T/evilparent/pd" "${A[@]:2}"
+chmod 1777 "$T/evilparent"
+"$CTAUDIT" profiles list --profile-dir "$T/evilparent/pd" >/dev/null 2>"$T/err" || { cat "$T/err"; cta_fail "a root-owned directory under a sticky one was refused"; }
+
+# 5c. the root's site files are resolved inside the root: an absolute
+# symlink in the image never reaches the host's files
+newroot
+mkdir -p "$R/etc/ctaudit"
+ln -s "$T/pd2" "$R/etc/ctaudit/profiles"
+expect 2 "unknown profile 'evil'" "$CTAUDIT" plan --profile evil --netns "$NS" --root "$R"
+mkdir -p "$T/hostsite" && printf 'fail-on: info\nprofile: [evil]\n' >"$T/hostsite/ctaudit.yaml"
+ln -s "$T/hostsite/ctaudit.yaml" "$R/etc/ctaudit/ctaudit.yaml"
+"$CTAUDIT" audit --netns "$NS" --root "$R" --format json >"$T/out" 2>"$T/err" || true
+grep -q "evil" "$T/err" && { cat "$T/err"; cta_fail "the host's ctaudit.yaml was read through the root's symlink"; }
+rm "$R/etc/ctaudit/ctaudit.yaml"
+# and the root's own site file must be root's
+printf 'fail-on: info\n' >"$R/etc/ctaudit/ctaudit.yaml" && chown 65534:65534 "$R/etc/ctaudit/ctaudit.yaml"
+expect 2 "refusing to load it: owned by uid 65534" "$CTAUDIT" audit --netns "$NS" --root "$R"
+check_canary "site files"
+
 # 6. --sysctl-file: only *.conf in sysctl.d, never sysctl.conf in any spelling
 newroot
 printf 'root:x:0:0\n' >"$R/etc/passwd"
@@ -273,7 +303,7 @@ grep -qF "overwriting: '/etc/sysctl.d/90-ctaudit-db-client.conf' was changed" "$
 	cta_fail "--force does not say what it overwrote"
 cta_assert_eq "mode restored" "$(stat -c %a "$R/etc/sysctl.d/90-ctaudit-db-client.conf")" 666
 cta_assert_eq "owner restored" "$(stat -c %u:%g "$R/etc/sysctl.d/90-ctaudit-db-client.conf")" 123:456
-expect 2 "is not a directory" "$CTAUDIT" apply --yes --profile db-client --netns "$NS" --root "$T/typo"
+expect 2 "does not exist" "$CTAUDIT" apply --yes --profile db-client --netns "$NS" --root "$T/typo"
 [ -e "$T/typo" ] && cta_fail "a nonexistent --root was created"
 
 check_canary "end"

@@ -63,6 +63,7 @@ grep -q 'tcp dport 8080 notrack' <<<"$table" || cta_fail "no prerouting notrack 
 grep -q 'tcp sport 8080 notrack' <<<"$table" || cta_fail "no output notrack rule: $table"
 grep -q 'hook prerouting priority raw' <<<"$table" || cta_fail "prerouting chain not at raw: $table"
 grep -q 'fixed: notrack.missing_for_role' "$T/apply1" || { cat "$T/apply1"; cta_fail "re-audit does not report the fix"; }
+grep -q '^  fixed: .*()$' "$T/apply1" && cta_fail "a fix without subject is shown with '()': $(cat "$T/apply1")"
 F=$R/etc/sysctl.d/90-ctaudit-api-notrack.conf
 cta_assert_eq "sysctl file mode" "$(stat -c %a "$F")" 644
 grep -qx 'net.ipv4.tcp_timestamps = 1' "$F" || cta_fail "timestamps not in $F"

@@ -177,8 +177,12 @@ if command -v setpriv >/dev/null; then
 	if [ "$(cat /proc/sys/kernel/dmesg_restrict)" = 1 ]; then
 		cta_assert_eq "unprivileged kmsg" \
 			"$(cta_jq "$T/u.json" '.unavailable | map(select(.section == "conntrack.table_full_messages")) | .[0].reason')" \
-			"operation not permitted"
+			"operation not permitted (needs CAP_SYSLOG to read /dev/kmsg while kernel.dmesg_restrict is 1)"
 	fi
+	# a refusal says which capability would have allowed it
+	cta_assert_eq "unprivileged nf_tables" \
+		"$(cta_jq "$T/u.json" '.unavailable | map(select(.section == "firewall.nf_tables")) | .[0].reason')" \
+		"operation not permitted (needs CAP_NET_ADMIN)"
 	chmod 0755 "$R"
 fi
 

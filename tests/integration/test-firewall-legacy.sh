@@ -66,10 +66,10 @@ JSON
 cta_assert_eq "nat count" "$(j '.firewall.nat | length')" 4
 cta_assert_eq nat "$(j .firewall.nat)" "$(jq -cS . <<'JSON'
 [
- {"chain":"POSTROUTING","family":"ipv4","hook":"postrouting","kind":"masquerade","oif":"eth0","saddr":"10.1.0.0/16","source":"iptables-legacy","table":"nat"},
- {"chain":"PREROUTING","dport":"80","family":"ipv4","hook":"prerouting","iif":"eth+","kind":"redirect","proto":"tcp","source":"iptables-legacy","table":"nat","to":"8080"},
- {"chain":"PREROUTING","dport":"8443","family":"ipv4","hook":"prerouting","kind":"dnat","proto":"tcp","source":"iptables-legacy","table":"nat","to":"10.0.0.10:443"},
- {"chain":"PREROUTING","dport":"8443","family":"ipv6","hook":"prerouting","kind":"dnat","proto":"tcp","source":"iptables-legacy","table":"nat","to":"[fd00::10]:443"}
+ {"chain":"POSTROUTING","family":"ipv4","hook":"postrouting","persistent":false,"random":false,"random_fully":false,"kind":"masquerade","oif":"eth0","saddr":"10.1.0.0/16","source":"iptables-legacy","table":"nat"},
+ {"chain":"PREROUTING","dport":"80","family":"ipv4","hook":"prerouting","iif":"eth+","persistent":false,"random":false,"random_fully":false,"kind":"redirect","proto":"tcp","source":"iptables-legacy","table":"nat","to":"8080"},
+ {"chain":"PREROUTING","dport":"8443","family":"ipv4","hook":"prerouting","persistent":false,"random":false,"random_fully":false,"kind":"dnat","proto":"tcp","source":"iptables-legacy","table":"nat","to":"10.0.0.10:443"},
+ {"chain":"PREROUTING","dport":"8443","family":"ipv6","hook":"prerouting","persistent":false,"random":false,"random_fully":false,"kind":"dnat","proto":"tcp","source":"iptables-legacy","table":"nat","to":"[fd00::10]:443"}
 ]
 JSON
 )"

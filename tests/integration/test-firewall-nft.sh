@@ -103,11 +103,11 @@ JSON
 cta_assert_eq "nat count" "$(j '.firewall.nat | length')" 5
 cta_assert_eq nat "$(j .firewall.nat)" "$(jq -cS . <<'JSON'
 [
- {"chain":"POSTROUTING","family":"ipv4","hook":"postrouting","kind":"masquerade","oif":"eth0","source":"iptables-nft","table":"nat"},
- {"chain":"PREROUTING","dport":"8443","family":"ipv4","hook":"prerouting","kind":"dnat","proto":"tcp","source":"iptables-nft","table":"nat","to":"10.0.0.10:443"},
- {"chain":"post","daddr":"192.168.0.0/23","family":"ipv4","hook":"postrouting","kind":"snat","source":"nft","table":"n","to":"1.2.3.4"},
- {"chain":"pre","dport":"8443","family":"ipv6","hook":"prerouting","kind":"redirect","proto":"tcp","source":"nft","table":"n6","to":"8080"},
- {"chain":"pre","dport":"8444","family":"ipv4","hook":"prerouting","kind":"dnat","proto":"tcp","source":"nft","table":"n","to":"10.0.0.11:443"}
+ {"chain":"POSTROUTING","family":"ipv4","hook":"postrouting","persistent":false,"random":false,"random_fully":false,"kind":"masquerade","oif":"eth0","source":"iptables-nft","table":"nat"},
+ {"chain":"PREROUTING","dport":"8443","family":"ipv4","hook":"prerouting","persistent":false,"random":false,"random_fully":false,"kind":"dnat","proto":"tcp","source":"iptables-nft","table":"nat","to":"10.0.0.10:443"},
+ {"chain":"post","daddr":"192.168.0.0/23","family":"ipv4","hook":"postrouting","persistent":false,"random":false,"random_fully":false,"kind":"snat","source":"nft","table":"n","to":"1.2.3.4"},
+ {"chain":"pre","dport":"8443","family":"ipv6","hook":"prerouting","persistent":false,"random":false,"random_fully":false,"kind":"redirect","proto":"tcp","source":"nft","table":"n6","to":"8080"},
+ {"chain":"pre","dport":"8444","family":"ipv4","hook":"prerouting","persistent":false,"random":false,"random_fully":false,"kind":"dnat","proto":"tcp","source":"nft","table":"n","to":"10.0.0.11:443"}
 ]
 JSON
 )"

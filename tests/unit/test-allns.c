@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "collect/netns-run.h"
+#include "plan/plan.h"
 #include "render/allns.h"
 #include "util/json.h"
 
@@ -164,6 +165,9 @@ static void test_merge_host_facts(void **state)
 			    "conntrack.table_full_messages");
 	assert_string_equal(json_string_value(json_object_get(json_array_get(u, 1), "section")),
 			    "persisted");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(u, 1), "reason")),
+			    "not the initial network namespace: sysctl.d files are applied at "
+			    "boot in the initial one only");
 	json_decref(host);
 	json_decref(child);
 }
@@ -207,13 +211,66 @@ static void test_top(void **state)
 	json_decref(items[1].facts);
 }
 
+/*
+ * A child's plan in prose: an empty value is "(empty)", and the commands to
+ * persist it are valid shell for a value with a space or a quote.
+ */
+static void test_plan_child_text(void **state)
+{
+	struct cta_netns ns[3] = {
+		{ .inode = 2, .name = (char *)"red", .label = (char *)"red" },
+		{ .inode = 3,
+		  .pid = 7,
+		  .container_id = (char *)"0123456789abcdef",
+		  .runtime = (char *)"docker",
+		  .label = (char *)"ctr" },
+		{ .inode = 4, .pid = 8, .comm = (char *)"unshare", .label = (char *)"pid 8" },
+	};
+	struct cta_plan_sysctl s[2] = {
+		{ .key = (char *)"net.ipv4.ip_local_reserved_ports",
+		  .value = (char *)"15000",
+		  .current = (char *)"",
+		  .rule = (char *)"r1",
+		  .runtime = CTA_PLAN_RT_SET },
+		{ .key = (char *)"net.ipv4.ip_local_port_range",
+		  .value = (char *)"1024 6'5000",
+		  .current = (char *)"32768 60999",
+		  .rule = (char *)"r2",
+		  .runtime = CTA_PLAN_RT_SET },
+	};
+	struct cta_plan p = { .profile = (char *)"base", .sysctls = s, .n_sysctls = 2 };
+	struct cta_allns_item items[3] = {
+		{ .ns = &ns[0], .status = CTA_NETNS_OK, .plan = &p },
+		{ .ns = &ns[1], .status = CTA_NETNS_OK, .plan = &p },
+		{ .ns = &ns[2], .status = CTA_NETNS_OK, .plan = &p },
+	};
+	struct cta_allns a = { .v = items, .n = 3 };
+	char *text;
+
+	(void)state;
+	text = cta_allns_plan_text(&a);
+	assert_non_null(text);
+	assert_non_null(
+		strstr(text, "    net.ipv4.ip_local_reserved_ports: (empty) -> 15000  (r1)\n"));
+	assert_null(strstr(text, ":  -> "));
+	assert_non_null(strstr(text, "    ip netns exec red sysctl -w "
+				     "net.ipv4.ip_local_port_range='1024 6'\\''5000'\n"));
+	assert_non_null(strstr(text,
+			       "docker run --sysctl net.ipv4.ip_local_reserved_ports='15000' "
+			       "--sysctl net.ipv4.ip_local_port_range='1024 6'\\''5000' ...\n"));
+	assert_non_null(strstr(text,
+			       "persist: in whatever creates this namespace (unshare); the "
+			       "host's sysctl.d files\n    are applied in the initial namespace "
+			       "only\n"));
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_audit_fold),
-		cmocka_unit_test(test_merge_host_facts),
-		cmocka_unit_test(test_k8s_safe),
-		cmocka_unit_test(test_top),
+		cmocka_unit_test(test_audit_fold),	cmocka_unit_test(test_merge_host_facts),
+		cmocka_unit_test(test_k8s_safe),	cmocka_unit_test(test_top),
+		cmocka_unit_test(test_plan_child_text),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

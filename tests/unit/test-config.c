@@ -100,7 +100,7 @@ static void test_merge(void **state)
 	const char *const dirs[] = { missing, etc, usr, NULL };
 	char **v = NULL;
 
-	assert_int_equal(cta_conf_files(dirs, &v, NULL), 3);
+	assert_int_equal(cta_conf_files(dirs, NULL, &v, NULL), 3);
 	assert_string_equal(v[0], want0);
 	assert_string_equal(v[1], want1);
 	assert_string_equal(v[2], want2);
@@ -116,7 +116,7 @@ static void test_order_matters(void **state)
 	char **v = NULL;
 
 	/* usr first: its files win, and etc's masks only hide etc's own names */
-	assert_int_equal(cta_conf_files(dirs, &v, NULL), 5);
+	assert_int_equal(cta_conf_files(dirs, NULL, &v, NULL), 5);
 	assert_string_equal(v[1], want1);
 	cta_strv_free(v);
 }
@@ -127,11 +127,11 @@ static void test_empty_and_errors(void **state)
 	const char *const notdir[] = { "/dev/null", NULL };
 	char **v = NULL;
 
-	assert_int_equal(cta_conf_files(none, &v, NULL), 0);
+	assert_int_equal(cta_conf_files(none, NULL, &v, NULL), 0);
 	assert_null(v[0]);
 	cta_strv_free(v);
 	v = NULL;
-	assert_int_equal(cta_conf_files(notdir, &v, NULL), 0);
+	assert_int_equal(cta_conf_files(notdir, NULL, &v, NULL), 0);
 	cta_strv_free(v);
 	if (geteuid() != 0) {
 		_cleanup_free_ char *usr = path("usr");
@@ -140,7 +140,7 @@ static void test_empty_and_errors(void **state)
 
 		assert_int_equal(chmod(usr, 0), 0);
 		v = NULL;
-		assert_int_equal(cta_conf_files(dirs, &v, &bad), -EACCES);
+		assert_int_equal(cta_conf_files(dirs, NULL, &v, &bad), -EACCES);
 		assert_ptr_equal(bad, usr);
 		assert_null(v);
 		assert_int_equal(chmod(usr, 0755), 0);

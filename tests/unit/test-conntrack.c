@@ -71,6 +71,34 @@ static void test_proc_fallback(void **state)
 	json_decref(facts);
 }
 
+/* One entry is "1 entry", not "1 entries". */
+static void test_active_reason_one(void **state)
+{
+	char tmp[] = "/tmp/cta-ct-XXXXXX", *cmd = NULL, *procfs = NULL, *devfs = NULL;
+	struct cta_collect_opts o = { .no_netlink = true };
+	json_t *facts;
+
+	assert_non_null(mkdtemp(tmp));
+	assert_true(asprintf(&cmd,
+			     "cp -r '%1$s/proc' '%1$s/dev' '%2$s/' && "
+			     "echo 1 > '%2$s/proc/sys/net/netfilter/nf_conntrack_count'",
+			     FIX, tmp) > 0);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	assert_true(asprintf(&procfs, "%s/proc", tmp) > 0);
+	assert_true(asprintf(&devfs, "%s/dev", tmp) > 0);
+	o.procfs = procfs;
+	o.devfs = devfs;
+	facts = collect(&o);
+	assert_int_equal(geti(facts, "conntrack.count"), 1);
+	assert_string_equal(json_string_value(cta_json_path(facts, "conntrack.active_reason")),
+			    "1 entry in the table");
+	json_decref(facts);
+	assert_true(asprintf(&cmd, "rm -rf '%s'", tmp) > 0);
+	assert_int_equal(system(cmd), 0);
+	free(cmd), free(procfs), free(devfs);
+}
+
 /* Without the sysctl files the count comes from the "entries" column: once, not per CPU. */
 static void test_entries_not_summed(void **state)
 {
@@ -149,6 +177,9 @@ static void test_no_conntrack(void **state)
 			    "conntrack.stats");
 	assert_string_equal(json_string_value(json_object_get(json_array_get(u, 1), "section")),
 			    "conntrack");
+	/* a module that is not loaded is not a kernel without conntrack */
+	assert_string_equal(json_string_value(json_object_get(json_array_get(u, 1), "reason")),
+			    "nf_conntrack is not loaded (or not built into this kernel)");
 	json_decref(facts);
 }
 
@@ -315,6 +346,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_proc_fallback),
+		cmocka_unit_test(test_active_reason_one),
 		cmocka_unit_test(test_entries_not_summed),
 		cmocka_unit_test(test_inactive),
 		cmocka_unit_test(test_no_conntrack),

@@ -265,6 +265,80 @@ static void test_facts(void **state)
 	json_decref(facts);
 }
 
+/* Which families the stateful filters that drop UNTRACKED see. */
+static void test_families(void **state)
+{
+#define LEG6(chain, hook, policy, rules)                                               \
+	"{'source':'iptables-legacy','family':'ipv6','table':'filter','chain':'" chain \
+	"'" hook policy ",'rules':[" rules "]}"
+#define NFTF(fam, chain, hook, policy, rules)                                            \
+	"{'source':'nft','family':'" fam "','table':'f','type':'filter','chain':'" chain \
+	"'" hook policy ",'rules':[" rules "]}"
+	static const struct {
+		const char *what, *filter;
+		unsigned want;
+	} t[] = {
+		{ "none", "[]", 0 },
+		{ "ip", "[" LEG("INPUT", IN, DROP, EST) "]", CTA_DERIVE_FW_IPV4 },
+		{ "ip6", "[" LEG6("INPUT", IN, DROP, EST) "]", CTA_DERIVE_FW_IPV6 },
+		{ "ip6 accepts untracked", "[" LEG6("INPUT", IN, DROP, EST "," UNTR) "]", 0 },
+		{ "ip drops, ip6 accepts untracked",
+		  "[" LEG("INPUT", IN, DROP, EST) "," LEG6("INPUT", IN, DROP, EST "," UNTR) "]",
+		  CTA_DERIVE_FW_IPV4 },
+		{ "both", "[" LEG("INPUT", IN, DROP, EST) "," LEG6("INPUT", IN, DROP, EST) "]",
+		  CTA_DERIVE_FW_IPV4 | CTA_DERIVE_FW_IPV6 },
+		{ "nft inet", "[" NFT("in", IN, DROP, EST) "]",
+		  CTA_DERIVE_FW_IPV4 | CTA_DERIVE_FW_IPV6 },
+		{ "nft ip6 (as the kernel names it)", "[" NFTF("ip6", "in", IN, DROP, EST) "]",
+		  CTA_DERIVE_FW_IPV6 },
+		{ "nft ipv6", "[" NFTF("ipv6", "in", FWD, DROP, EST) "]", CTA_DERIVE_FW_IPV6 },
+		{ "nft bridge: both, not to lose an alarm",
+		  "[" NFTF("bridge", "in", FWD, DROP, EST) "]",
+		  CTA_DERIVE_FW_IPV4 | CTA_DERIVE_FW_IPV6 },
+	};
+	json_t *facts;
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		json_t *f = load(t[i].filter);
+		unsigned mask = 99;
+
+		assert_int_equal(cta_derive_fw_drops_untracked_families(f, &mask), 0);
+		if (mask != t[i].want)
+			fail_msg("%s: got %u, want %u", t[i].what, mask, t[i].want);
+		assert_int_equal(cta_derive_fw_drops_untracked(f), t[i].want != 0);
+		json_decref(f);
+	}
+
+	/* the facts get the list next to the boolean */
+	facts = load("{'firewall':{'filter':[" LEG6("INPUT", IN, DROP, EST) "]}}");
+	assert_int_equal(cta_derive_fw(facts), 0);
+	assert_true(json_is_true(cta_json_path(facts, "firewall.stateful_filter_drops_untracked")));
+	assert_int_equal(json_array_size(cta_json_path(
+				 facts, "firewall.stateful_filter_drops_untracked_in")),
+			 1);
+	assert_string_equal(
+		json_string_value(json_array_get(
+			cta_json_path(facts, "firewall.stateful_filter_drops_untracked_in"), 0)),
+		"ipv6");
+	json_decref(facts);
+	facts = load("{'firewall':{'filter':[" LEG("INPUT", IN, DROP, EST "," UNTR) "]}}");
+	assert_int_equal(cta_derive_fw(facts), 0);
+	assert_true(
+		json_is_false(cta_json_path(facts, "firewall.stateful_filter_drops_untracked")));
+	assert_int_equal(json_array_size(cta_json_path(
+				 facts, "firewall.stateful_filter_drops_untracked_in")),
+			 0);
+	json_decref(facts);
+	/* no filter recorded: neither is set */
+	facts = load("{'firewall':{'stateful_filter_drops_untracked':true}}");
+	assert_int_equal(cta_derive_fw(facts), 0);
+	assert_null(cta_json_path(facts, "firewall.stateful_filter_drops_untracked_in"));
+	json_decref(facts);
+	(void)state;
+#undef LEG6
+#undef NFTF
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -272,6 +346,7 @@ int main(void)
 		cmocka_unit_test(test_depth),
 		cmocka_unit_test(test_fanout_is_linear),
 		cmocka_unit_test(test_facts),
+		cmocka_unit_test(test_families),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

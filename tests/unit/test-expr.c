@@ -233,9 +233,24 @@ static const struct {
 	/* objects */
 	{ "keys(sockets.tcp)", "TIME_WAIT" },
 	{ "keys(1)", "ERROR:'keys' needs an object*" },
+	/* lists */
+	{ "join(uniq(['b', 'a', 'b', 1, 1, 'a']), ',')", "b,a,1" },
+	{ "len(uniq([]))", "0" },
+	{ "uniq('ab')", "ERROR:'uniq' needs a list, not a string" },
 	/* strings */
 	{ "starts_with(host.kernel, '5.15')", "true" },
 	{ "join(['a', 1, true], ', ')", "a, 1, true" },
+	{ "is_ints('32768 60999')", "true" },
+	{ "is_ints(' -1 0x1F 017 ')", "true" },
+	{ "is_ints('1.5')", "false" },
+	{ "is_ints('08')", "false" },
+	{ "is_ints('0x')", "false" },
+	{ "is_ints('-')", "false" },
+	{ "is_ints('+1')", "false" },
+	{ "is_ints('')", "false" },
+	{ "is_ints('yes')", "false" },
+	{ "is_ints('8080,9000')", "false" },
+	{ "is_ints(1)", "ERROR:'is_ints' needs a string, not a number" },
 	/* formatting */
 	{ "pct(0.834)", "83.4 %" },
 	{ "pct(conntrack.count / conntrack.max)", "83.4 %" },

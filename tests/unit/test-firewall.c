@@ -281,6 +281,79 @@ static void test_legacy_nat_targets(void **state)
 	cta_fwrule_done(&r);
 }
 
+/* NAT port-selection flags from each payload layout, and the truncated
+ * payload that leaves them unknown. */
+static void test_legacy_nat_flags(void **state)
+{
+	struct nf_nat_ipv4_multi_range_compat masq = {
+		.rangesize = 1,
+		.range = { { .flags = NF_NAT_RANGE_PROTO_RANDOM_FULLY } },
+	};
+	struct nf_nat_range masq6 = { .flags = NF_NAT_RANGE_PROTO_RANDOM_FULLY };
+	struct nf_nat_range2 snat = { .flags = NF_NAT_RANGE_MAP_IPS | NF_NAT_RANGE_PROTO_RANDOM |
+					       NF_NAT_RANGE_PERSISTENT };
+	struct nf_nat_range dnat6 = { .flags = NF_NAT_RANGE_MAP_IPS };
+	struct cta_fwrule r = { 0 };
+	struct blob b;
+
+	/* iptables -j MASQUERADE --random-fully (IPv4 revision 0) */
+	blob_init(&b, AF_INET);
+	blob_target(&b, AF_INET, "MASQUERADE", 0, &masq, sizeof(masq));
+	assert_int_equal(cta_iptc_decode_entry(AF_INET, b.buf, "MASQUERADE", &r), 0);
+	assert_true(r.nat_flags_known);
+	assert_int_equal(r.nat_flags, CTA_FWNAT_RANDOM_FULLY);
+	cta_fwrule_done(&r);
+
+	/* the same without the flag: known, and none set */
+	masq.range[0].flags = 0;
+	blob_init(&b, AF_INET);
+	blob_target(&b, AF_INET, "MASQUERADE", 0, &masq, sizeof(masq));
+	assert_int_equal(cta_iptc_decode_entry(AF_INET, b.buf, "MASQUERADE", &r), 0);
+	assert_true(r.nat_flags_known);
+	assert_int_equal(r.nat_flags, 0);
+	cta_fwrule_done(&r);
+
+	/* ip6tables -j MASQUERADE --random-fully: struct nf_nat_range, revision 0 */
+	blob_init(&b, AF_INET6);
+	blob_target(&b, AF_INET6, "MASQUERADE", 0, &masq6, sizeof(masq6));
+	assert_int_equal(cta_iptc_decode_entry(AF_INET6, b.buf, "MASQUERADE", &r), 0);
+	assert_true(r.nat_flags_known);
+	assert_int_equal(r.nat_flags, CTA_FWNAT_RANDOM_FULLY);
+	cta_fwrule_done(&r);
+
+	/* -j SNAT --to-source 1.2.3.4 --random --persistent (revision 2) */
+	snat.min_addr.ip = snat.max_addr.ip = htonl(0x01020304);
+	blob_init(&b, AF_INET);
+	blob_target(&b, AF_INET, "SNAT", 2, &snat, sizeof(snat));
+	assert_int_equal(cta_iptc_decode_entry(AF_INET, b.buf, "SNAT", &r), 0);
+	assert_true(r.nat_flags_known);
+	assert_int_equal(r.nat_flags, CTA_FWNAT_RANDOM | CTA_FWNAT_PERSISTENT);
+	assert_string_equal(r.to, "1.2.3.4");
+	cta_fwrule_done(&r);
+
+	/* ip6tables -j DNAT (revision 1) */
+	inet_pton(AF_INET6, "fd00::1", &dnat6.min_addr.in6);
+	dnat6.max_addr = dnat6.min_addr;
+	blob_init(&b, AF_INET6);
+	blob_target(&b, AF_INET6, "DNAT", 1, &dnat6, sizeof(dnat6));
+	assert_int_equal(cta_iptc_decode_entry(AF_INET6, b.buf, "DNAT", &r), 0);
+	assert_true(r.nat_flags_known);
+	assert_int_equal(r.nat_flags, 0);
+	cta_fwrule_done(&r);
+
+	/* a payload shorter than its struct: the flags stay unknown */
+	assert_int_equal(
+		cta_xt_decode_target(&r, AF_INET, "MASQUERADE", 0, &masq, sizeof(masq) - 1), 0);
+	assert_int_equal(r.verdict, CTA_FW_MASQUERADE);
+	assert_false(r.nat_flags_known);
+	cta_fwrule_done(&r);
+	assert_int_equal(cta_xt_decode_target(&r, AF_INET6, "SNAT", 2, &snat, 8), 0);
+	assert_int_equal(r.verdict, CTA_FW_SNAT);
+	assert_false(r.nat_flags_known);
+	cta_fwrule_done(&r);
+	(void)state;
+}
+
 /* conntrack rev 1..3, state, multiport rev 0/1 */
 static void test_xt_matches(void **state)
 {
@@ -480,6 +553,54 @@ static void test_hooks_and_ports(void **state)
 	cta_fwset_done(&s);
 }
 
+/* The facts carry the three flags when known and none of them when not. */
+static void test_nat_flags_facts(void **state)
+{
+	struct cta_fwset s = { 0 };
+	struct cta_fwtable *tb = cta_fwset_add_table(&s);
+	struct cta_fwrule *r;
+	json_t *facts = json_object(), *nat, *e;
+
+	tb->name = strdup("nat");
+	tb->family = "ipv4";
+	tb->source = "iptables-legacy";
+	chain(tb, "POSTROUTING", "postrouting", CTA_FW_ACCEPT);
+	r = rule(&tb->chains[0], CTA_FW_MASQUERADE, 0, NULL);
+	r->oif = strdup("a");
+	r->nat_flags_known = true;
+	r->nat_flags = CTA_FWNAT_RANDOM_FULLY;
+	r = rule(&tb->chains[0], CTA_FW_SNAT, 0, NULL);
+	r->oif = strdup("b");
+	r->nat_flags_known = true;
+	r->nat_flags = CTA_FWNAT_RANDOM | CTA_FWNAT_PERSISTENT;
+	r = rule(&tb->chains[0], CTA_FW_MASQUERADE, 0, NULL);
+	r->oif = strdup("c");
+
+	assert_int_equal(cta_fw_facts_add(facts, &s), 0);
+	assert_int_equal(cta_fw_facts_finish(facts), 0);
+	nat = cta_json_path(facts, "firewall.nat");
+	assert_int_equal(json_array_size(nat), 3);
+	/* sorted by text: "kind":"masquerade","oif":"a" < ..."oif":"c" < "kind":"snat" */
+	e = json_array_get(nat, 0);
+	assert_string_equal(json_string_value(json_object_get(e, "oif")), "a");
+	assert_true(json_is_true(json_object_get(e, "random_fully")));
+	assert_true(json_is_false(json_object_get(e, "random")));
+	assert_true(json_is_false(json_object_get(e, "persistent")));
+	e = json_array_get(nat, 1);
+	assert_string_equal(json_string_value(json_object_get(e, "oif")), "c");
+	assert_null(json_object_get(e, "random_fully"));
+	assert_null(json_object_get(e, "random"));
+	assert_null(json_object_get(e, "persistent"));
+	e = json_array_get(nat, 2);
+	assert_string_equal(json_string_value(json_object_get(e, "oif")), "b");
+	assert_true(json_is_false(json_object_get(e, "random_fully")));
+	assert_true(json_is_true(json_object_get(e, "random")));
+	assert_true(json_is_true(json_object_get(e, "persistent")));
+	json_decref(facts);
+	cta_fwset_done(&s);
+	(void)state;
+}
+
 /* Lists multiply entries; a negated list stays one entry, comma-joined. */
 static void test_lists_and_negation(void **state)
 {
@@ -607,6 +728,8 @@ int main(void)
 		cmocka_unit_test(test_legacy_ipv6_entry),
 		cmocka_unit_test(test_legacy_standard_targets),
 		cmocka_unit_test(test_legacy_nat_targets),
+		cmocka_unit_test(test_legacy_nat_flags),
+		cmocka_unit_test(test_nat_flags_facts),
 		cmocka_unit_test(test_xt_matches),
 		cmocka_unit_test(test_stateful_analysis),
 		cmocka_unit_test(test_hooks_and_ports),

@@ -9,12 +9,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "apply/apply.h"
 #include "apply/fsroot.h"
 #include "util/fileio.h"
 #include "apply/journal.h"
+#include "plan/plan.h"
 #include "util/json.h"
 #include "util/rootfs.h"
 
@@ -401,6 +405,85 @@ static void test_drift(void **state)
 	cta_journal_free(j);
 }
 
+/* Set or clear the immutable flag; -errno when the file system has none. */
+static int set_immutable(const char *path, bool on)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), flags, r = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, FS_IOC_GETFLAGS, &flags) < 0)
+		r = -errno;
+	else {
+		flags = on ? flags | FS_IMMUTABLE_FL : flags & ~FS_IMMUTABLE_FL;
+		if (ioctl(fd, FS_IOC_SETFLAGS, &flags) < 0)
+			r = -errno;
+	}
+	close(fd);
+	return r;
+}
+
+/*
+ * An apply whose undo fails says "run 'ctaudit rollback ID'": the journal
+ * must then stay "prepared", or rollback answers "nothing to roll back:
+ * failed (undone when it failed)" and the next apply does not stop.  An
+ * immutable value file refuses both the write and its undo.
+ */
+static void test_undo_fails(void **state)
+{
+	char root[] = "/tmp/cta-undo-XXXXXX", *cmd = NULL, *procfs = NULL, *val = NULL;
+	char *id = NULL, *err = NULL, *unfinished = NULL;
+	struct cta_plan_sysctl s = { .key = "net.ipv4.tcp_tw_reuse",
+				     .value = "1",
+				     .current = "2",
+				     .rule = "r",
+				     .runtime = CTA_PLAN_RT_SET };
+	struct cta_plan p = { .profile = "base", .sysctls = &s, .n_sysctls = 1 };
+	struct cta_apply_opts o = { 0 };
+	struct cta_journal *j = NULL;
+	int r;
+
+	if (geteuid() != 0)
+		skip();
+	assert_non_null(mkdtemp(root));
+	assert_true(asprintf(&cmd,
+			     "mkdir -p %1$s/proc/sys/net/ipv4 && "
+			     "printf '2\n' > %1$s/proc/sys/net/ipv4/tcp_tw_reuse && "
+			     "ln -s /proc/self %1$s/proc/self && ln -s /proc/1 %1$s/proc/1",
+			     root) > 0);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+	assert_true(asprintf(&procfs, "%s/proc", root) > 0);
+	assert_true(asprintf(&val, "%s/sys/net/ipv4/tcp_tw_reuse", procfs) > 0);
+	r = set_immutable(val, true);
+	if (r < 0) {
+		assert_true(asprintf(&cmd, "rm -rf '%s'", root) > 0);
+		assert_int_equal(system(cmd), 0);
+		free(cmd), free(procfs), free(val);
+		skip();
+	}
+	o.root = root;
+	o.procfs = procfs;
+
+	r = cta_apply_run(&p, &o, &id, &err);
+	assert_true(r < 0);
+	assert_non_null(id);
+	assert_non_null(strstr(err, "the kernel refused net.ipv4.tcp_tw_reuse = '1'"));
+	assert_non_null(strstr(err, "the host may be half-changed: run 'ctaudit rollback"));
+	assert_null(strstr(err, "every change was undone"));
+	assert_int_equal(cta_journal_load(root, id, &j), 0);
+	assert_int_equal(j->state, CTA_JOURNAL_PREPARED);
+	cta_journal_free(j);
+	assert_int_equal(cta_apply_find_unfinished(root, &unfinished), 1);
+	assert_string_equal(unfinished, id);
+	free(unfinished), free(id), free(err);
+
+	assert_int_equal(set_immutable(val, false), 0);
+	assert_true(asprintf(&cmd, "rm -rf '%s'", root) > 0);
+	assert_int_equal(system(cmd), 0);
+	free(cmd), free(procfs), free(val);
+}
+
 /* Symlinks below --root resolve inside the root, never on the real host. */
 static void test_fsroot(void **state)
 {
@@ -447,7 +530,8 @@ int main(void)
 		cmocka_unit_test(test_roundtrip),      cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_save_load_list), cmocka_unit_test(test_state_dir),
 		cmocka_unit_test(test_check_journal),  cmocka_unit_test(test_check_target),
-		cmocka_unit_test(test_drift),	       cmocka_unit_test(test_fsroot),
+		cmocka_unit_test(test_drift),	       cmocka_unit_test(test_undo_fails),
+		cmocka_unit_test(test_fsroot),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -122,27 +122,32 @@ static void test_recorded_ruleset(void **state)
 		"\"proto\":\"udp\",\"source\":\"nft\",\"table\":\"t\"}",
 	};
 	static const char *const nat[] = {
-		"{\"chain\":\"POSTROUTING\",\"family\":\"ipv4\",\"hook\":\"postrouting\",\"kind\":"
-		"\"masquerade\",\"oif\":\"eth0\",\"saddr\":\"10.1.0.0/16\",\"source\":"
-		"\"iptables-nft\",\"table\":\"nat\"}",
-		"{\"chain\":\"PREROUTING\",\"dport\":\"8443\",\"family\":\"ipv4\",\"hook\":"
-		"\"prerouting\",\"kind\":\"dnat\",\"proto\":\"tcp\",\"source\":\"iptables-nft\","
+		"{\"chain\":\"POSTROUTING\",\"family\":\"ipv4\",\"hook\":\"postrouting\","
+		"\"kind\":\"masquerade\",\"oif\":\"eth0\",\"persistent\":false,\"random\":false,"
+		"\"random_fully\":false,\"saddr\":\"10.1.0.0/16\",\"source\":\"iptables-nft\","
+		"\"table\":\"nat\"}",
+		"{\"chain\":\"PREROUTING\",\"dport\":\"8443\",\"family\":\"ipv4\","
+		"\"hook\":\"prerouting\",\"kind\":\"dnat\",\"persistent\":false,\"proto\":\"tcp\","
+		"\"random\":false,\"random_fully\":false,\"source\":\"iptables-nft\","
 		"\"table\":\"nat\",\"to\":\"10.0.0.10:443\"}",
-		"{\"chain\":\"post\",\"daddr\":\"192.168.0.0/23\",\"family\":\"ipv4\",\"hook\":"
-		"\"postrouting\",\"kind\":\"snat\",\"source\":\"nft\",\"table\":\"n\",\"to\":"
-		"\"1.2.3.4-1.2.3.8\"}",
-		"{\"chain\":\"post\",\"family\":\"ipv4\",\"hook\":\"postrouting\",\"kind\":"
-		"\"masquerade\",\"proto\":\"tcp\",\"source\":\"nft\",\"table\":\"n\",\"to\":"
-		"\"1024-2000\"}",
+		"{\"chain\":\"post\",\"daddr\":\"192.168.0.0/23\",\"family\":\"ipv4\","
+		"\"hook\":\"postrouting\",\"kind\":\"snat\",\"persistent\":false,\"random\":false,"
+		"\"random_fully\":false,\"source\":\"nft\",\"table\":\"n\","
+		"\"to\":\"1.2.3.4-1.2.3.8\"}",
+		"{\"chain\":\"post\",\"family\":\"ipv4\",\"hook\":\"postrouting\","
+		"\"kind\":\"masquerade\",\"persistent\":false,\"proto\":\"tcp\",\"random\":false,"
+		"\"random_fully\":false,\"source\":\"nft\",\"table\":\"n\",\"to\":\"1024-2000\"}",
 		"{\"chain\":\"pre\",\"dport\":\"80\",\"family\":\"ipv4\",\"hook\":\"prerouting\","
-		"\"iif\":\"eth0\",\"kind\":\"redirect\",\"proto\":\"tcp\",\"saddr\":\"10.0.0.0/8\","
-		"\"source\":\"nft\",\"table\":\"n\",\"to\":\"8080\"}",
+		"\"iif\":\"eth0\",\"kind\":\"redirect\",\"persistent\":false,\"proto\":\"tcp\","
+		"\"random\":false,\"random_fully\":false,\"saddr\":\"10.0.0.0/8\",\"source\":\"nft\","
+		"\"table\":\"n\",\"to\":\"8080\"}",
 		"{\"chain\":\"pre\",\"dport\":\"8443\",\"family\":\"ipv4\",\"hook\":\"prerouting\","
-		"\"kind\":\"dnat\",\"proto\":\"tcp\",\"source\":\"nft\",\"table\":\"n\",\"to\":"
-		"\"10.0.0.10:443\"}",
+		"\"kind\":\"dnat\",\"persistent\":false,\"proto\":\"tcp\",\"random\":false,"
+		"\"random_fully\":false,\"source\":\"nft\",\"table\":\"n\",\"to\":\"10.0.0.10:443\"}",
 		"{\"chain\":\"pre\",\"dport\":\"8443\",\"family\":\"ipv6\",\"hook\":\"prerouting\","
-		"\"kind\":\"dnat\",\"negated\":[\"saddr\"],\"proto\":\"tcp\",\"saddr\":"
-		"\"fd00::/64\",\"source\":\"nft\",\"table\":\"n6\",\"to\":\"[fd00::10]:443\"}",
+		"\"kind\":\"dnat\",\"negated\":[\"saddr\"],\"persistent\":false,\"proto\":\"tcp\","
+		"\"random\":false,\"random_fully\":false,\"saddr\":\"fd00::/64\",\"source\":\"nft\","
+		"\"table\":\"n6\",\"to\":\"[fd00::10]:443\"}",
 	};
 	static const char *const assigned[] = {
 		"{\"chain\":\"PREROUTING\",\"dport\":\"21\",\"family\":\"ipv4\",\"helper\":\"ftp\","
@@ -214,6 +219,76 @@ static void test_recorded_ruleset(void **state)
 	cta_nft_dump_done(&d);
 }
 
+/*
+ * NAT port-selection flags (tests/fixtures/firewall/nft-natflags): native nat,
+ * masq and redir expressions with and without random, fully-random and
+ * persistent, iptables-nft MASQUERADE/SNAT (native expressions) and
+ * ip6tables-nft MASQUERADE (an xt compat target).  Every decoded NAT rule
+ * says all three flags, false included.
+ */
+static void test_nat_flags(void **state)
+{
+	struct cta_nft_dump d = { 0 };
+	struct cta_fwset s = { 0 };
+	json_t *facts = json_object();
+	bool xt_masq = false;
+	static const char *const nat[] = {
+		"{\"chain\":\"POSTROUTING\",\"family\":\"ipv4\",\"hook\":\"postrouting\","
+		"\"kind\":\"masquerade\",\"oif\":\"a\",\"persistent\":false,\"random\":false,"
+		"\"random_fully\":true,\"source\":\"iptables-nft\",\"table\":\"nat\"}",
+		"{\"chain\":\"POSTROUTING\",\"family\":\"ipv4\",\"hook\":\"postrouting\","
+		"\"kind\":\"snat\",\"oif\":\"b\",\"persistent\":false,\"random\":false,"
+		"\"random_fully\":true,\"source\":\"iptables-nft\",\"table\":\"nat\","
+		"\"to\":\"1.2.3.5\"}",
+		"{\"chain\":\"POSTROUTING\",\"family\":\"ipv4\",\"hook\":\"postrouting\","
+		"\"kind\":\"snat\",\"oif\":\"c\",\"persistent\":false,\"random\":false,"
+		"\"random_fully\":false,\"source\":\"iptables-nft\",\"table\":\"nat\","
+		"\"to\":\"1.2.3.6\"}",
+		"{\"chain\":\"POSTROUTING\",\"family\":\"ipv6\",\"hook\":\"postrouting\","
+		"\"kind\":\"masquerade\",\"oif\":\"a\",\"persistent\":false,\"random\":false,"
+		"\"random_fully\":true,\"source\":\"iptables-nft\",\"table\":\"nat\"}",
+		"{\"chain\":\"POSTROUTING\",\"family\":\"ipv6\",\"hook\":\"postrouting\","
+		"\"kind\":\"masquerade\",\"oif\":\"b\",\"persistent\":false,\"random\":false,"
+		"\"random_fully\":false,\"source\":\"iptables-nft\",\"table\":\"nat\"}",
+		"{\"chain\":\"post\",\"family\":\"ipv4\",\"hook\":\"postrouting\","
+		"\"kind\":\"masquerade\",\"oif\":\"e\",\"persistent\":false,\"random\":false,"
+		"\"random_fully\":true,\"source\":\"nft\",\"table\":\"n\"}",
+		"{\"chain\":\"post\",\"family\":\"ipv4\",\"hook\":\"postrouting\","
+		"\"kind\":\"masquerade\",\"oif\":\"f\",\"persistent\":false,\"random\":false,"
+		"\"random_fully\":false,\"source\":\"nft\",\"table\":\"n\"}",
+		"{\"chain\":\"post\",\"family\":\"ipv4\",\"hook\":\"postrouting\",\"kind\":\"snat\","
+		"\"oif\":\"g\",\"persistent\":true,\"random\":true,\"random_fully\":false,"
+		"\"source\":\"nft\",\"table\":\"n\",\"to\":\"1.2.3.4\"}",
+		"{\"chain\":\"post\",\"family\":\"ipv6\",\"hook\":\"postrouting\","
+		"\"kind\":\"masquerade\",\"oif\":\"e\",\"persistent\":false,\"random\":false,"
+		"\"random_fully\":true,\"source\":\"nft\",\"table\":\"n6\"}",
+		"{\"chain\":\"post\",\"family\":\"ipv6\",\"hook\":\"postrouting\","
+		"\"kind\":\"masquerade\",\"oif\":\"f\",\"persistent\":false,\"random\":false,"
+		"\"random_fully\":false,\"source\":\"nft\",\"table\":\"n6\"}",
+		"{\"chain\":\"pre\",\"dport\":\"80\",\"family\":\"ipv4\",\"hook\":\"prerouting\","
+		"\"kind\":\"redirect\",\"persistent\":false,\"proto\":\"tcp\",\"random\":true,"
+		"\"random_fully\":false,\"source\":\"nft\",\"table\":\"n\",\"to\":\"8080\"}",
+		"{\"chain\":\"pre\",\"dport\":\"81\",\"family\":\"ipv4\",\"hook\":\"prerouting\","
+		"\"kind\":\"dnat\",\"persistent\":false,\"proto\":\"tcp\",\"random\":false,"
+		"\"random_fully\":false,\"source\":\"nft\",\"table\":\"n\",\"to\":\"10.0.0.1\"}",
+	};
+
+	load_fixture(&d, "nft-natflags");
+	assert_int_equal(cta_nft_decode(&d, &s), 0);
+	assert_int_equal(cta_fw_facts_add(facts, &s), 0);
+	assert_int_equal(cta_fw_facts_finish(facts), 0);
+	assert_entries(facts, "firewall.nat", nat, sizeof(nat) / sizeof(nat[0]));
+	/* the ip6tables-nft rules went through the xt payload decoder */
+	for (size_t i = 0; i < s.n_tables; i++)
+		if (strcmp(s.tables[i].name, "nat") == 0 && strcmp(s.tables[i].family, "ipv6") == 0)
+			xt_masq = strcmp(s.tables[i].source, "iptables-nft") == 0;
+	assert_true(xt_masq);
+	json_decref(facts);
+	cta_fwset_done(&s);
+	cta_nft_dump_done(&d);
+	(void)state;
+}
+
 static void test_empty_dump(void **state)
 {
 	struct cta_nft_dump d = { 0 };
@@ -243,6 +318,7 @@ int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_recorded_ruleset),
+		cmocka_unit_test(test_nat_flags),
 		cmocka_unit_test(test_empty_dump),
 		cmocka_unit_test(test_malformed),
 	};

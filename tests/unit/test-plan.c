@@ -183,6 +183,25 @@ static void test_runtime_and_host_only(void **state)
 
 		assert_non_null(strstr(t, "\n-net.ipv4.tcp_timestamps = 1\n"));
 		free(t);
+		assert_int_equal(cta_render_plan_text(p, &t), 0);
+		assert_non_null(strstr(t, "written as '-net.ipv4.tcp_timestamps'"));
+		free(t);
+	}
+	/* without the sysctl.d file (a child namespace's runtime-only plan) it is not written */
+	for (size_t i = 0; i < p->n_files; i++)
+		free(p->files[i].path), free(p->files[i].old), free(p->files[i].new);
+	free(p->files);
+	p->files = NULL;
+	p->n_files = 0;
+	{
+		char *t = NULL;
+
+		assert_int_equal(cta_render_plan_text(p, &t), 0);
+		assert_non_null(strstr(t,
+				       "  net.ipv4.tcp_timestamps: the running kernel has no such "
+				       "key: not set (rule "));
+		assert_null(strstr(t, "written as"));
+		free(t);
 	}
 	cta_plan_free(p);
 	json_decref(facts), json_decref(report);
@@ -233,6 +252,27 @@ static void test_precedence(void **state)
 	/* other files are not edited unless asked */
 	assert_null(file(p, "/etc/sysctl.d/99-local.conf"));
 	assert_null(file(p, "/etc/sysctl.conf"));
+	{
+		char *t = NULL;
+
+		assert_int_equal(cta_render_plan_text(p, &t), 0);
+		assert_non_null(strstr(t, "99-local.conf:2 sets 0 and is read after "));
+		assert_non_null(strstr(t, "; --fix-overrides comments it out\n"));
+		free(t);
+		/* a child's runtime-only plan (no boot-time file): --fix-overrides alone
+		 * would not change the host's files */
+		assert_string_equal(p->netns, "other");
+		for (size_t i = 0; i < p->n_files; i++)
+			free(p->files[i].path), free(p->files[i].old), free(p->files[i].new);
+		free(p->files);
+		p->files = NULL;
+		p->n_files = 0;
+		assert_int_equal(cta_render_plan_text(p, &t), 0);
+		assert_null(strstr(t, "; --fix-overrides comments it out"));
+		assert_non_null(strstr(t, "; boot-time files are the initial namespace's: "
+					  "--boot-files with --fix-overrides comments it out\n"));
+		free(t);
+	}
 	cta_plan_free(p);
 
 	p = compute(facts, report, true, &m);
@@ -870,6 +910,20 @@ static void test_converge_refuses_notrack(void **state)
 	/* the sysctl fixes are kept */
 	assert_non_null(sys(p, "net.ipv4.tcp_keepalive_time"));
 	cta_plan_free(p);
+
+	/* a NOTRACK rule of the host's own is already dropped (the rule fails
+	 * at high before the plan): adding 8080 is still a new failure */
+	json_object_set_new(fw, "notrack",
+			    json_pack("[{s:s, s:s, s:s, s:s, s:s}]", "family", "inet", "chain",
+				      "prerouting", "proto", "udp", "dport", "8125", "source",
+				      "nft"));
+	assert_int_equal(converge(facts, &e, &p, &why), 0);
+	assert_int_equal(p->notrack.want.n, 0);
+	assert_int_equal(p->n_refused, 1);
+	assert_string_equal(p->refused[0].key, "tcp/8080");
+	assert_string_equal(p->refused[0].caused, "notrack.untracked_dropped");
+	cta_plan_free(p);
+	json_object_set_new(fw, "notrack", json_array());
 
 	/* without the drop the same port is planned */
 	json_object_set_new(fw, "stateful_filter_drops_untracked", json_false());

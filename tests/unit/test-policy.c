@@ -250,11 +250,25 @@ static void test_many_errors(void **state)
 	assert_int_equal(fclose(f), 0);
 	assert_int_equal(cta_policy_load(&o, &d, &p), -EINVAL);
 	unlink(path);
-	rmdir(dir);
 	assert_int_equal(d.n, 21);
 	assert_string_equal(d.v[0].message, "unknown rule 'no.such.rule0' in profile 'many'");
 	assert_int_equal(d.v[19].line, 22);
 	assert_string_equal(d.v[20].message, "and 19980 more errors in this profile");
+	cta_diags_done(&d);
+
+	/* one error past the limit: "1 more error" */
+	memset(&d, 0, sizeof(d));
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fprintf(f, "profile: many\nrules:\n");
+	for (int i = 0; i < 21; i++)
+		fprintf(f, "  no.such.rule%d: {}\n", i);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(cta_policy_load(&o, &d, &p), -EINVAL);
+	unlink(path);
+	rmdir(dir);
+	assert_int_equal(d.n, 21);
+	assert_string_equal(d.v[20].message, "and 1 more error in this profile");
 	cta_diags_done(&d);
 }
 

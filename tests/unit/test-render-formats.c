@@ -186,6 +186,14 @@ static void test_prometheus(void **state)
 	assert_non_null(strstr(s, "peer=\"a\\\"b\\\\c\\nd\"} 1\n"));
 	/* HELP and TYPE for every family, before its samples */
 	assert_non_null(strstr(s, "# HELP ctaudit_rule_failing "));
+	/* the HELP texts say what the kernel does: early_drop before a drop, tw_reuse */
+	assert_non_null(strstr(s, "# HELP ctaudit_conntrack_usage_ratio nf_conntrack_count / "
+				  "nf_conntrack_max; at 1 a new entry needs an unassured one to "
+				  "evict (early_drop), else its packet is dropped.\n"));
+	assert_non_null(strstr(s, "or a protocol tracker rejected the packet.\n"));
+	assert_non_null(strstr(s, "near 1 connect() to that peer gets EADDRNOTAVAIL unless "
+				  "tcp_tw_reuse may take over a TIME_WAIT socket (only one that "
+				  "carried TCP timestamps).\n"));
 	assert_true(strstr(s, "# TYPE ctaudit_rule_failing gauge") <
 		    strstr(s, "ctaudit_rule_failing{"));
 	/* without facts, no evidence gauges */

@@ -98,6 +98,18 @@ static void test_summary_and_empty(void **state)
 			    "profile: base (named on the command line)\n\nno failing rules\n\n"
 			    "base: 0 critical, 0 high, 0 medium, 0 low, 0 info failing; 0 passed, "
 			    "0 skipped\n");
+	/* one CPU is not "1 CPUs" */
+	free(s);
+	json_decref(empty->host);
+	empty->host = json_pack("{s:s, s:s, s:i}", "hostname", "h", "kernel", "6.1.0", "cpus", 1);
+	assert_non_null(empty->host);
+	s = cta_report_render_text(empty, &o);
+	assert_non_null(strstr(s, "\nhost:    h, kernel 6.1.0, 1 CPU\n"));
+	/* an image without /etc/hostname (--offline): said, not "?" */
+	free(s);
+	json_object_del(empty->host, "hostname");
+	s = cta_report_render_text(empty, &o);
+	assert_non_null(strstr(s, "\nhost:    (no host name), kernel 6.1.0, 1 CPU\n"));
 }
 
 /* JSON -> struct -> JSON keeps every documented key; only the identity is added. */
@@ -321,6 +333,16 @@ static void test_explain(void **state)
 	json_array_append(all, rule);
 	md = cta_report_explain_markdown(all);
 	golden("explain.md", md);
+
+	/* an expression written over several lines (a YAML block) stays under its name */
+	free(txt);
+	json_object_set_new(
+		json_object_get(rule, "let"), "ratio",
+		json_string("conntrack.max > 0\n ? conntrack.count / conntrack.max\n : 0"));
+	txt = cta_report_explain_text(rule);
+	assert_non_null(strstr(txt, "    ratio = conntrack.max > 0\n"
+				    "        ? conntrack.count / conntrack.max\n"
+				    "        : 0\n"));
 }
 
 static void test_profile(void **state)

@@ -275,6 +275,57 @@ static void test_trust(void **state)
 	free(why), free(p);
 }
 
+/* The directories above: their owner and mode count, a sticky one excepted; the root confines. */
+static void test_open_trusted(void **state)
+{
+	char *d = NULL, *f = NULL, *why = NULL;
+	int rootfd, fd;
+
+	assert_true(asprintf(&d, "%s/pol", root) > 0);
+	assert_true(asprintf(&f, "%s/pol/x.yaml", root) > 0);
+	assert_int_equal(mkdir(d, 0755), 0);
+	assert_int_equal(close(open(f, O_CREAT | O_WRONLY, 0644)), 0);
+	fd = cta_open_trusted(-1, f, false, &why);
+	assert_true(fd >= 0);
+	assert_null(why);
+	close(fd);
+	/* a group-writable directory above the file */
+	assert_int_equal(chmod(d, 0775), 0);
+	assert_int_equal(cta_open_trusted(-1, f, false, &why), -CTA_EWRITABLE);
+	assert_non_null(strstr(why, "directory '"));
+	assert_non_null(strstr(why, "/pol' is writable by group or others (mode 0775)"));
+	free(why), why = NULL;
+	/* sticky: nobody else can rename what is in it */
+	assert_int_equal(chmod(d, 01777), 0);
+	fd = cta_open_trusted(-1, f, false, &why);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(chmod(d, 0755), 0);
+	if (geteuid() == 0) {
+		assert_int_equal(chown(d, 65534, 65534), 0);
+		assert_int_equal(cta_open_trusted(-1, f, false, &why), -CTA_EBADOWNER);
+		assert_non_null(strstr(why, "/pol' is owned by uid 65534, not root"));
+		free(why), why = NULL;
+		assert_int_equal(chown(d, 0, 0), 0);
+	}
+	/* inside a root, an absolute path is the root's own */
+	rootfd = cta_root_open(root);
+	assert_true(rootfd >= 0);
+	fd = cta_open_trusted(rootfd, "/pol/x.yaml", false, &why);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(cta_open_trusted(rootfd, f, false, &why), -ENOENT);
+	assert_null(why);
+	/* a directory where a file should be */
+	assert_int_equal(cta_open_trusted(rootfd, "/pol", false, &why), -CTA_ENOTREG);
+	assert_non_null(why);
+	free(why), why = NULL;
+	close(rootfd);
+	assert_int_equal(unlink(f), 0);
+	assert_int_equal(rmdir(d), 0);
+	free(d), free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -285,6 +336,7 @@ int main(void)
 		cmocka_unit_test(test_read),
 		cmocka_unit_test(test_normalize),
 		cmocka_unit_test(test_trust),
+		cmocka_unit_test(test_open_trusted),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

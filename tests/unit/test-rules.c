@@ -49,6 +49,7 @@ static int audit_json(const struct cta_policy *p, const char *const *profiles, j
 #define DRIFT "drift.json"
 #define IDLE "healthy-6.18-idle.json"
 #define RHEL9 "healthy-rhel9.json"
+#define NOBLE "healthy-ubuntu2404.json"
 /* k8s-node-defaults without kube-proxy's evidence (no listener on 10256/10249, no KUBE- chains) */
 #define NOKP "{\"sockets\":{\"listening\":[{\"proto\":\"tcp\",\"addr\":\"0.0.0.0\",\"port\":22}]}}"
 
@@ -65,6 +66,12 @@ static int audit_json(const struct cta_policy *p, const char *const *profiles, j
 	"{\"conntrack\":{\"drop\":0,\"early_drop\":0,\"insert_failed\":0,\"clash_resolve\":0," \
 	"\"chaintoolong\":0},\"netstat\":{\"TcpExt\":{\"ListenOverflows\":0,"                  \
 	"\"ListenDrops\":0,\"TCPTimeWaitOverflow\":0}}}"
+
+/* firewall.nat holding one MASQUERADE rule of family F whose random_fully is R */
+#define NAT_MASQ(F, R)                                                                 \
+	"\"firewall\":{\"nat\":[{\"family\":\"" F "\",\"table\":\"nat\",\"chain\":"    \
+	"\"POSTROUTING\",\"hook\":\"postrouting\",\"kind\":\"masquerade\",\"source\":" \
+	"\"iptables-legacy\",\"random\":false,\"random_fully\":" R ",\"persistent\":false}]}"
 
 struct rcase {
 	const char *rule;
@@ -545,6 +552,32 @@ static const struct rcase cases[] = {
 	  "{\"persisted\":{\"net.ipv4.netfilter.ip_conntrack_max\":{\"value\":\"65536\",\"file\":\"/etc/sysctl.conf\",\"line\":9}}}",
 	  "fail", "low", "persisted:net.ipv4.netfilter.ip_conntrack_max" },
 	{ "persisted.removed_keys", DRIFT, "base", NULL, "pass", "low", NULL },
+	/* an integer key given a value the kernel's integer handlers reject */
+	{ "persisted.rejected_values", HM, "base",
+	  "{\"persisted\":{\"net.ipv4.tcp_fin_timeout\":{\"value\":\"1.5\",\"file\":\"/etc/sysctl.d/90-x.conf\",\"line\":3}}}",
+	  "fail", "low", "persisted:net.ipv4.tcp_fin_timeout" },
+	{ "persisted.rejected_values", HM, "base",
+	  "{\"persisted\":{\"net.ipv4.ip_local_port_range\":{\"value\":\"1024-65000\",\"file\":\"/etc/sysctl.d/90-x.conf\",\"line\":3}}}",
+	  "fail", "low", "persisted:net.ipv4.ip_local_port_range" },
+	{ "persisted.rejected_values", HM, "base",
+	  "{\"persisted\":{\"net.ipv4.tcp_fin_timeout\":{\"value\":\"\",\"file\":\"/etc/sysctl.d/90-x.conf\",\"line\":3}}}",
+	  "fail", "low", "persisted:net.ipv4.tcp_fin_timeout" },
+	/* what the kernel reads: hex, octal, negative, several fields */
+	{ "persisted.rejected_values", HM, "base",
+	  "{\"persisted\":{\"net.ipv4.tcp_fin_timeout\":{\"value\":\"0x3c\",\"file\":\"a.conf\",\"line\":1},"
+	  "\"net.ipv4.ip_local_port_range\":{\"value\":\"1024 65000\",\"file\":\"a.conf\",\"line\":2},"
+	  "\"net.ipv4.tcp_keepalive_time\":{\"value\":\"0600\",\"file\":\"a.conf\",\"line\":3}}}",
+	  "pass", "low", NULL },
+	/* a bitmap key takes lists; a string key takes words */
+	{ "persisted.rejected_values", HM, "base",
+	  "{\"sysctl\":{\"net.ipv4.ip_local_reserved_ports\":\"8080\"},"
+	  "\"persisted\":{\"net.ipv4.ip_local_reserved_ports\":{\"value\":\"8080,9000-9100\",\"file\":\"a.conf\",\"line\":1},"
+	  "\"net.ipv4.tcp_congestion_control\":{\"value\":\"bbr\",\"file\":\"a.conf\",\"line\":2}}}",
+	  "pass", "low", NULL },
+	/* a child namespace's snapshot: boot files do not apply */
+	{ "persisted.rejected_values", HM, "base",
+	  "{\"host\":{\"netns\":\"child\"},\"persisted\":{\"net.ipv4.tcp_fin_timeout\":{\"value\":\"1.5\",\"file\":\"a.conf\",\"line\":3}}}",
+	  "skip", "low", NULL },
 
 	/* dns.yaml */
 	{ "notrack.node_local_dns", K8SG, "k8s-node",
@@ -680,6 +713,39 @@ static const struct rcase cases[] = {
 	  "pass", "low", NULL },
 	{ "nat.snat_insert_clashes", NATG, "nat-gateway", NULL, "pass", "low", NULL },
 	{ "nat.snat_insert_clashes", HM, "nat-gateway", NULL, "skip", NULL, NULL },
+	/* the port-selection flags as the collectors report them: known false
+	 * fails, known true passes, absent (not decoded) fails as unknown;
+	 * insert_failed 0 passes whatever the flags */
+	{ "nat.snat_insert_clashes", NATG, "nat-gateway",
+	  "{\"conntrack\":{\"stats\":{\"insert_failed\":1}}," NAT_MASQ("ipv4", "false") "}", "fail",
+	  "low", "conntrack:insert_failed" },
+	{ "nat.snat_insert_clashes", NATG, "nat-gateway",
+	  "{\"conntrack\":{\"stats\":{\"insert_failed\":1}}," NAT_MASQ("ipv4", "true") "}", "pass",
+	  "low", NULL },
+	{ "nat.snat_insert_clashes", NATG, "nat-gateway",
+	  "{\"conntrack\":{\"stats\":{\"insert_failed\":0}}," NAT_MASQ("ipv4", "false") "}", "pass",
+	  "low", NULL },
+	{ "nat.snat_insert_clashes", NATG, "nat-gateway",
+	  "{\"conntrack\":{\"stats\":{\"insert_failed\":1}},\"firewall\":{\"nat\":[{\"family\":"
+	  "\"ipv4\",\"kind\":\"snat\",\"source\":\"iptables-legacy\"}]}}",
+	  "fail", "low", NULL },
+	/* only DNAT: nothing chooses a source port */
+	{ "nat.snat_insert_clashes", NATG, "nat-gateway",
+	  "{\"conntrack\":{\"stats\":{\"insert_failed\":1}},\"firewall\":{\"nat\":[{\"family\":"
+	  "\"ipv4\",\"kind\":\"dnat\",\"random\":false,\"random_fully\":false,"
+	  "\"persistent\":false}]}}",
+	  "skip", NULL, NULL },
+	/* IPv6 source NAT is judged like IPv4 (ip6tables, nft ip6/inet) */
+	{ "nat.snat_insert_clashes", NATG, "nat-gateway",
+	  "{\"conntrack\":{\"stats\":{\"insert_failed\":1}}," NAT_MASQ("ipv6", "false") "}", "fail",
+	  "low", "conntrack:insert_failed" },
+	{ "nat.snat_insert_clashes", NATG, "nat-gateway",
+	  "{\"conntrack\":{\"stats\":{\"insert_failed\":1}}," NAT_MASQ("ipv6", "true") "}", "pass",
+	  "low", NULL },
+	{ "nat.snat_insert_clashes", NATG, "nat-gateway",
+	  "{\"conntrack\":{\"stats\":{\"insert_failed\":3}}," NAT_MASQ("ipv6", "false") "," IVL(
+		  "{\"conntrack\":{\"insert_failed\":1}}") "}",
+	  "fail", "medium", NULL },
 
 	{ "neigh.gc_thresh3", NATG, "nat-gateway", "{\"netstat\":{\"ArpCache\":{\"entries\":820}}}",
 	  "fail", "medium", "sysctl:net.ipv4.neigh.default.gc_thresh3" },
@@ -869,6 +935,280 @@ static void test_rule_cases(void **state)
 	assert_int_equal(bad, 0);
 }
 
+/*
+ * nat.snat_insert_clashes names the rules it judged: with the flags known it
+ * lists exactly those without random-fully and says nothing about unknown
+ * flags; "do not show" only for entries without them.
+ */
+static void test_snat_flags_text(void **state)
+{
+	const struct env *env = *state;
+	static const struct {
+		const char *nat; /* firewall.nat */
+		const char *observed;
+		const char *has; /* in the explanation */
+		const char *lacks; /* not in the explanation */
+	} tc[] = {
+		{ "[{\"family\":\"ipv4\",\"table\":\"nat\",\"chain\":\"POSTROUTING\",\"kind\":"
+		  "\"masquerade\",\"source\":\"iptables-legacy\",\"random\":false,\"random_fully\":"
+		  "false,\"persistent\":false},{\"family\":\"ipv6\",\"table\":\"n6\",\"chain\":"
+		  "\"post\",\"kind\":\"masquerade\",\"source\":\"nft\",\"random\":false,"
+		  "\"random_fully\":true,\"persistent\":false}]",
+		  "insert_failed 2; 1 of 2 SNAT/MASQUERADE rule(s) without random-fully",
+		  "Rules without random-fully: masquerade (ipv4 nat/POSTROUTING, iptables-legacy). ",
+		  "do not show" },
+		{ "[{\"family\":\"ipv6\",\"table\":\"nat\",\"chain\":\"POSTROUTING\",\"kind\":"
+		  "\"snat\",\"source\":\"iptables-legacy\"}]",
+		  "insert_failed 2; 0 of 1 SNAT/MASQUERADE rule(s) without random-fully, 1 whose "
+		  "flags the facts do not show",
+		  "The facts do not show whether these rules use random-fully (their target could not "
+		  "be decoded): snat (ipv6 nat/POSTROUTING, iptables-legacy).",
+		  "Rules without random-fully" },
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(tc); i++) {
+		_cleanup_free_ char *patch = NULL;
+		_cleanup_json_ json_t *report = NULL;
+		json_t *res;
+
+		assert_true(asprintf(&patch,
+				     "{\"conntrack\":{\"stats\":{\"insert_failed\":2}},"
+				     "\"firewall\":{\"nat\":%s}}",
+				     tc[i].nat) > 0);
+		report = audit(env, NATG, patch, "nat-gateway");
+		res = find_result(report, "nat.snat_insert_clashes");
+		assert_non_null(res);
+		assert_string_equal(str_member(res, "status"), "fail");
+		assert_string_equal(str_member(res, "observed"), tc[i].observed);
+		if (!strstr(str_member(res, "explanation"), tc[i].has) ||
+		    strstr(str_member(res, "explanation"), tc[i].lacks))
+			fail_msg("case %zu: explanation '%s'", i, str_member(res, "explanation"));
+	}
+}
+
+/* The values a template's "@X" placeholders stand for. */
+struct subst {
+	const char *port; /* @P */
+	const char *untracked; /* @U */
+	const char *random_fully; /* @R */
+};
+
+/* @tmpl with "@F" replaced by @fam, "@T" by an address of that family and
+ * the others from @sv. */
+static char *fam_subst(const char *tmpl, const char *fam, const struct subst *sv)
+{
+	const char *to = strcmp(fam, "ipv6") == 0 ? "[fd00::10]:8080" : "10.0.0.10:8080";
+	size_t cap = strlen(tmpl) * 4 + 64, n = 0;
+	char *out = malloc(cap);
+
+	assert_non_null(out);
+	for (const char *p = tmpl; *p;) {
+		const char *ins = p[0] != '@' ? NULL :
+				  p[1] == 'F' ? fam :
+				  p[1] == 'T' ? to :
+				  p[1] == 'P' ? sv->port :
+				  p[1] == 'U' ? sv->untracked :
+				  p[1] == 'R' ? sv->random_fully :
+						NULL;
+
+		if (ins) {
+			size_t l = strlen(ins);
+
+			assert_true(n + l < cap);
+			memcpy(out + n, ins, l);
+			n += l;
+			p += 2;
+		} else {
+			assert_true(n + 1 < cap);
+			out[n++] = *p++;
+		}
+	}
+	out[n] = '\0';
+	return out;
+}
+
+/* "[T(a),T(b)]" for the families of @variant: one, or both (dual stack). */
+static char *fam_list(const char *tmpl, const char *variant, const struct subst *sv)
+{
+	const char *both[] = { "ipv4", "ipv6" };
+	bool dual = strcmp(variant, "dual") == 0;
+	_cleanup_free_ char *a = fam_subst(tmpl, dual ? both[0] : variant, sv);
+	_cleanup_free_ char *b = dual ? fam_subst(tmpl, both[1], sv) : NULL;
+	char *out;
+
+	assert_true(asprintf(&out, "[%s%s%s]", a, b ? "," : "", b ? b : "") > 0);
+	return out;
+}
+
+/*
+ * IPv6 NOTRACK and NAT rules are judged like IPv4 ones (issue 12): the same
+ * scenario written for IPv4, IPv6, nft inet (where a table of that family can
+ * hold the rule) and dual stack gives the same verdict.
+ */
+static void test_family_neutral(void **state)
+{
+	const struct env *env = *state;
+#define NT                                                                                       \
+	"{\"family\":\"@F\",\"table\":\"raw\",\"chain\":\"PREROUTING\",\"hook\":\"prerouting\"," \
+	"\"proto\":\"tcp\",\"dport\":\"@P\",\"source\":\"iptables-legacy\"}"
+#define DN                                                                                       \
+	"{\"family\":\"@F\",\"table\":\"nat\",\"chain\":\"PREROUTING\",\"hook\":\"prerouting\"," \
+	"\"kind\":\"dnat\",\"proto\":\"tcp\",\"dport\":\"8080\",\"to\":\"@T\",\"random\":false," \
+	"\"random_fully\":false,\"persistent\":false,\"source\":\"iptables-legacy\"}"
+#define FL                                                                                     \
+	"{\"family\":\"@F\",\"table\":\"filter\",\"chain\":\"INPUT\",\"hook\":\"input\","      \
+	"\"policy\":\"drop\",\"source\":\"iptables-legacy\",\"rules\":[{\"conditional\":true," \
+	"\"verdict\":\"accept\",\"ctstate\":[\"established\",\"related\"@U]}]}"
+#define MQ                                                                                         \
+	"{\"family\":\"@F\",\"table\":\"nat\",\"chain\":\"POSTROUTING\",\"hook\":\"postrouting\"," \
+	"\"kind\":\"masquerade\",\"random\":false,\"random_fully\":@R,\"persistent\":false,"       \
+	"\"source\":\"iptables-legacy\"}"
+	static const struct {
+		const char *rule, *fixture, *profile;
+		const char *notrack, *nat, *filter; /* templates; NULL: leave the fixture's */
+		const char *extra; /* more of the patch, or "" */
+		bool inet; /* the scenario also exists in an nft inet table */
+		const char *status, *severity;
+	} sc[] = {
+		{ "notrack.nat_overlap", HM, "base", NT, DN, NULL, "", true, "fail", "critical" },
+		{ "notrack.untracked_dropped", HM, "base", NT, "", FL, "", true, "fail", "high" },
+		{ "notrack.missing_for_role", HM, "api-server-notrack", NT, "", NULL, "", true,
+		  "fail", "medium" },
+		{ "nat.snat_insert_clashes", NATG, "nat-gateway", "", MQ, NULL,
+		  ",\"conntrack\":{\"stats\":{\"insert_failed\":1}}", false, "fail", "low" },
+	};
+	/* the port of the NOTRACK rule in the failing case (NULL: 8080): the
+	 * role asks for 8080 */
+	static const char *const fail_port[] = { NULL, NULL, "9090", NULL };
+	/* the same with the condition removed: the other port, UNTRACKED
+	 * accepted, the port the role asks for, random-fully set */
+	static const char *const pass_args[][3] = {
+		{ "9090", NULL, NULL },
+		{ "8080", ",\"untracked\"", NULL },
+		{ "8080", NULL, NULL },
+		{ NULL, NULL, "true" },
+	};
+	static const char *const variants[] = { "ipv4", "ipv6", "dual", "inet" };
+	unsigned bad = 0;
+
+	for (size_t i = 0; i < ELEMENTSOF(sc); i++)
+		for (size_t pass = 0; pass < 2; pass++) {
+			if (pass && !pass_args[i][0] && !pass_args[i][1] && !pass_args[i][2])
+				continue;
+			for (size_t v = 0; v < ELEMENTSOF(variants); v++) {
+				const struct subst sv = {
+					.port = pass && pass_args[i][0] ? pass_args[i][0] :
+						!pass && fail_port[i]	? fail_port[i] :
+									  "8080",
+					.untracked = pass && pass_args[i][1] ? pass_args[i][1] : "",
+					.random_fully = pass && pass_args[i][2] ? pass_args[i][2] :
+										  "false",
+				};
+				_cleanup_free_ char *nt_l = NULL, *nat_l = NULL, *fl_l = NULL;
+				_cleanup_free_ char *patch = NULL;
+				_cleanup_json_ json_t *report = NULL;
+				const char *want = pass ? "pass" : sc[i].status;
+				json_t *res;
+
+				if (strcmp(variants[v], "inet") == 0 && !sc[i].inet)
+					continue;
+				/* the NAT rules of the inet variant: one per family */
+				nt_l = *sc[i].notrack ? fam_list(sc[i].notrack, variants[v], &sv) :
+							strdup("[]");
+				nat_l = *sc[i].nat ? fam_list(sc[i].nat,
+							      strcmp(variants[v], "inet") == 0 ?
+								      "dual" :
+								      variants[v],
+							      &sv) :
+						     strdup("[]");
+				fl_l = sc[i].filter ? fam_list(sc[i].filter, variants[v], &sv) :
+						      NULL;
+				assert_true(
+					asprintf(&patch,
+						 "{\"conntrack\":{\"active\":true},\"firewall\":{"
+						 "\"notrack\":%s,\"nat\":%s%s%s}%s}",
+						 nt_l, nat_l, fl_l ? ",\"filter\":" : "",
+						 fl_l ? fl_l : "", sc[i].extra) > 0);
+				report = audit(env, sc[i].fixture, patch, sc[i].profile);
+				res = find_result(report, sc[i].rule);
+				if (!res || strcmp(str_member(res, "status"), want) != 0 ||
+				    strcmp(str_member(res, "severity"), sc[i].severity) != 0) {
+					fprintf(stderr, "%s, %s%s: got %s/%s, want %s/%s\n  %s\n",
+						sc[i].rule, variants[v], pass ? " (pass case)" : "",
+						str_member(res, "status"),
+						str_member(res, "severity"), want, sc[i].severity,
+						str_member(res, "message"));
+					bad++;
+				}
+			}
+		}
+#undef NT
+#undef DN
+#undef FL
+#undef MQ
+	assert_int_equal(bad, 0);
+}
+
+/* An IPv4 rule and an IPv6 rule of different families do not meet. */
+static void test_family_cross(void **state)
+{
+	const struct env *env = *state;
+	static const struct {
+		const char *rule, *fixture, *profile, *patch, *status;
+	} tc[] = {
+		/* IPv6 NOTRACK, IPv4 DNAT of the same port */
+		{ "notrack.nat_overlap", HM, "base",
+		  "{\"firewall\":{\"notrack\":[{\"family\":\"ipv6\",\"hook\":\"prerouting\",\"proto\":"
+		  "\"tcp\",\"dport\":\"8080\"}],\"nat\":[{\"family\":\"ipv4\",\"kind\":\"dnat\",\"hook\":"
+		  "\"prerouting\",\"proto\":\"tcp\",\"dport\":\"8080\"}]}}",
+		  "pass" },
+		/* IPv6 NOTRACK, only the IPv4 filter drops UNTRACKED */
+		{ "notrack.untracked_dropped", HM, "base",
+		  "{\"firewall\":{\"notrack\":[{\"family\":\"ipv6\",\"hook\":\"prerouting\",\"proto\":"
+		  "\"tcp\",\"dport\":\"8080\"}],\"filter\":[{\"family\":\"ipv4\",\"table\":\"filter\","
+		  "\"chain\":\"INPUT\",\"hook\":\"input\",\"policy\":\"drop\",\"source\":"
+		  "\"iptables-legacy\",\"rules\":[{\"conditional\":true,\"verdict\":\"accept\","
+		  "\"ctstate\":[\"established\"]}]}]}}",
+		  "pass" },
+		/* and the other way round */
+		{ "notrack.untracked_dropped", HM, "base",
+		  "{\"firewall\":{\"notrack\":[{\"family\":\"ipv4\",\"hook\":\"prerouting\",\"proto\":"
+		  "\"tcp\",\"dport\":\"8080\"}],\"filter\":[{\"family\":\"ipv6\",\"table\":\"filter\","
+		  "\"chain\":\"INPUT\",\"hook\":\"input\",\"policy\":\"drop\",\"source\":"
+		  "\"iptables-legacy\",\"rules\":[{\"conditional\":true,\"verdict\":\"accept\","
+		  "\"ctstate\":[\"established\"]}]}]}}",
+		  "pass" },
+		/* an inet filter sees both */
+		{ "notrack.untracked_dropped", HM, "base",
+		  "{\"firewall\":{\"notrack\":[{\"family\":\"ipv6\",\"hook\":\"prerouting\",\"proto\":"
+		  "\"tcp\",\"dport\":\"8080\"}],\"filter\":[{\"family\":\"inet\",\"table\":\"f\","
+		  "\"chain\":\"in\",\"hook\":\"input\",\"type\":\"filter\",\"policy\":\"drop\","
+		  "\"source\":\"nft\",\"rules\":[{\"conditional\":true,\"verdict\":\"accept\","
+		  "\"ctstate\":[\"established\"]}]}]}}",
+		  "fail" },
+		/* a snapshot with only the boolean (no filter chains): either family */
+		{ "notrack.untracked_dropped", HM, "base",
+		  "{\"firewall\":{\"notrack\":[{\"family\":\"ipv6\",\"hook\":\"prerouting\",\"proto\":"
+		  "\"tcp\",\"dport\":\"8080\"}],\"stateful_filter_drops_untracked\":true}}",
+		  "fail" },
+	};
+	unsigned bad = 0;
+
+	for (size_t i = 0; i < ELEMENTSOF(tc); i++) {
+		_cleanup_json_ json_t *report =
+			audit(env, tc[i].fixture, tc[i].patch, tc[i].profile);
+		json_t *res = find_result(report, tc[i].rule);
+
+		if (!res || strcmp(str_member(res, "status"), tc[i].status) != 0) {
+			fprintf(stderr, "cross %zu: %s got %s, want %s: %s\n", i, tc[i].rule,
+				str_member(res, "status"), tc[i].status,
+				str_member(res, "message"));
+			bad++;
+		}
+	}
+	assert_int_equal(bad, 0);
+}
+
 /* Every rule of the catalog has a failing and a passing case above. */
 static void test_every_rule_covered(void **state)
 {
@@ -909,7 +1249,7 @@ static void test_every_rule_covered(void **state)
 static void test_healthy_host(void **state)
 {
 	const struct env *env = *state;
-	static const char *const fixtures[] = { HM, IDLE, RHEL9 };
+	static const char *const fixtures[] = { HM, IDLE, RHEL9, NOBLE };
 	static const char *const profiles[] = { "api-server", "db-client", "base" };
 
 	for (size_t f = 0; f < ELEMENTSOF(fixtures); f++)
@@ -1236,10 +1576,12 @@ static void test_deep_new_flows(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rule_cases),   cmocka_unit_test(test_every_rule_covered),
-		cmocka_unit_test(test_healthy_host), cmocka_unit_test(test_seed_summaries),
-		cmocka_unit_test(test_remediations), cmocka_unit_test(test_deep_evidence),
-		cmocka_unit_test(test_references),   cmocka_unit_test(test_deep_new_flows),
+		cmocka_unit_test(test_rule_cases),	   cmocka_unit_test(test_snat_flags_text),
+		cmocka_unit_test(test_family_neutral),	   cmocka_unit_test(test_family_cross),
+		cmocka_unit_test(test_every_rule_covered), cmocka_unit_test(test_healthy_host),
+		cmocka_unit_test(test_seed_summaries),	   cmocka_unit_test(test_remediations),
+		cmocka_unit_test(test_deep_evidence),	   cmocka_unit_test(test_references),
+		cmocka_unit_test(test_deep_new_flows),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -78,6 +78,10 @@ static void test_text(void **state)
 	assert_non_null(strstr(s3, "10 in 2.00 s, 1 key (+4 past the key limit, counted as other); "
 				   "35 sockets in TIME_WAIT\n"));
 	assert_null(strstr(s3, "events lost"));
+	free(s3);
+	r.present = 1;
+	s3 = cta_render_top_rate_text(&r, false, false);
+	assert_non_null(strstr(s3, "; 1 socket in TIME_WAIT\n"));
 }
 
 static void test_json(void **state)
