@@ -124,6 +124,9 @@ compare() {
 expected_files=()
 for c in "${cases[@]}"; do
 	read -r fixture profile want_rc prose <<<"$c"
+	# the case's files, even when it fails below: an update must not delete them
+	expected_files+=("$golden/verdicts/$fixture.$profile.tsv")
+	[ "${prose:-}" != prose ] || expected_files+=("$golden/$fixture.$profile.txt" "$golden/$fixture.$profile.json")
 	popts=()
 	IFS=+ read -r -a plist <<<"$profile"
 	for p in "${plist[@]}"; do
@@ -165,7 +168,6 @@ for c in "${cases[@]}"; do
 		{ echo "FAIL: $fixture ($profile): JSON report unreadable" >&2; failed=$((failed + 1)); continue; }
 	[ -n "$v" ] || { echo "FAIL: $fixture ($profile): no verdicts" >&2; failed=$((failed + 1)); continue; }
 	gold=$golden/verdicts/$fixture.$profile.tsv
-	expected_files+=("$gold")
 	compare "$gold" "$fixture ($profile) verdicts" <<<"$v"
 	# the text report must name every rule that did not pass
 	while IFS=$'\t' read -r rule _ status _; do
@@ -178,7 +180,6 @@ for c in "${cases[@]}"; do
 	if [ "${prose:-}" = prose ]; then
 		for fmt in text json; do
 			ext=$([ "$fmt" = text ] && echo txt || echo json)
-			expected_files+=("$golden/$fixture.$profile.$ext")
 			compare "$golden/$fixture.$profile.$ext" "$fixture ($profile, $fmt)" \
 				<<<"${out[$fmt]}"
 		done
