@@ -124,10 +124,11 @@ static int finish_stdout(void)
 	return CTA_EXIT_OK;
 }
 
-static int host_error(const char *what, int r)
+/* @needs: the capability the kernel checks for it (NULL: none, so only a security module refuses it). */
+static int host_error(const char *what, int r, const char *needs)
 {
-	if (r == -EPERM || r == -EACCES)
-		cta_cli_error("%s: permission denied (needs CAP_NET_ADMIN; run as root)", what);
+	if ((r == -EPERM || r == -EACCES) && needs)
+		cta_cli_error("%s: permission denied (needs %s; run as root)", what, needs);
 	else
 		cta_cli_error("%s: %s", what, CTA_STRERROR(-r));
 	return CTA_EXIT_HOST;
@@ -166,18 +167,18 @@ static int print_top(const struct top_opts *o, const struct top_item *v, size_t 
 	_cleanup_json_ json_t *j = NULL;
 
 	if (!items)
-		return host_error("cannot format", -ENOMEM);
+		return host_error("cannot format", -ENOMEM, NULL);
 	for (size_t i = 0; i < n; i++)
 		items[i] = (struct cta_top_item){ .key = v[i].key, .count = v[i].count };
 	t->items = items;
 	t->n_items = n;
 	if (o->common.format == CTA_FORMAT_JSON) {
 		if (cta_render_top_json(t, &j) < 0 || stamp(o, j) < 0 || !(out = cta_json_dumps(j)))
-			return host_error("cannot format", -ENOMEM);
+			return host_error("cannot format", -ENOMEM, NULL);
 	} else {
 		out = cta_render_top_text(t);
 		if (!out)
-			return host_error("cannot format", -ENOMEM);
+			return host_error("cannot format", -ENOMEM, NULL);
 	}
 	return cta_cli_output(o->output, out);
 }
@@ -210,7 +211,7 @@ static int top_conntrack(const struct top_opts *o)
 
 		r = cta_ct_filter_parse(o->filter, &filter, &err);
 		if (r == -ENOMEM)
-			return host_error("cannot parse the filter", r);
+			return host_error("cannot parse the filter", r, NULL);
 		if (r < 0)
 			return cta_cli_usage_error("top", "%s", err);
 	}
@@ -219,7 +220,7 @@ static int top_conntrack(const struct top_opts *o)
 	d.userspace_only = o->test_userspace_filter;
 	r = cta_ctdump_run(&d);
 	if (r < 0) {
-		host_error("cannot dump the conntrack table", r);
+		host_error("cannot dump the conntrack table", r, "CAP_NET_ADMIN");
 		goto out;
 	}
 	if (o->verbose && o->filter)
@@ -231,7 +232,7 @@ static int top_conntrack(const struct top_opts *o)
 			d.fallback ? ")" : "");
 	n = cta_agg_top(&d.agg[0], (size_t)o->n, &items);
 	if (n < 0 || !(v = calloc((size_t)n + 1, sizeof(*v)))) {
-		host_error("cannot count", -ENOMEM);
+		host_error("cannot count", -ENOMEM, NULL);
 		goto out;
 	}
 	for (ssize_t i = 0; i < n; i++) {
@@ -299,12 +300,12 @@ static int top_timewait(const struct top_opts *o)
 	cta_sdtop_init(&t, by, states);
 	r = cta_sdtop_run(&t);
 	if (r < 0) {
-		host_error("cannot dump the sockets", r);
+		host_error("cannot dump the sockets", r, NULL);
 		goto out;
 	}
 	n = cta_agg_top(&t.agg, (size_t)o->n, &items);
 	if (n < 0 || !(v = calloc((size_t)n + 1, sizeof(*v)))) {
-		host_error("cannot count", -ENOMEM);
+		host_error("cannot count", -ENOMEM, NULL);
 		goto out;
 	}
 	for (ssize_t i = 0; i < n; i++) {
@@ -392,7 +393,7 @@ static int top_rate(const struct top_opts *o, bool conntrack)
 
 		r = cta_ct_filter_parse(o->filter, &filter, &err);
 		if (r == -ENOMEM)
-			return host_error("cannot parse the filter", r);
+			return host_error("cannot parse the filter", r, NULL);
 		if (r < 0)
 			return cta_cli_usage_error("top", "%s", err);
 		ro.filter = &filter;
