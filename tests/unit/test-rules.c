@@ -72,6 +72,10 @@ static int audit_json(const struct cta_policy *p, const char *const *profiles, j
 	"\"firewall\":{\"nat\":[{\"family\":\"" F "\",\"table\":\"nat\",\"chain\":"    \
 	"\"POSTROUTING\",\"hook\":\"postrouting\",\"kind\":\"masquerade\",\"source\":" \
 	"\"iptables-legacy\",\"random\":false,\"random_fully\":" R ",\"persistent\":false}]}"
+#define NAT_MASQ_RND(F, R, RF)                                                         \
+	"\"firewall\":{\"nat\":[{\"family\":\"" F "\",\"table\":\"nat\",\"chain\":"    \
+	"\"POSTROUTING\",\"hook\":\"postrouting\",\"kind\":\"masquerade\",\"source\":" \
+	"\"iptables-legacy\",\"random\":" R ",\"random_fully\":" RF ",\"persistent\":false}]}"
 /* sockets.syn_flood with @unattr lines of other listeners and @listeners of this namespace */
 #define SYNF_BODY(unattr, listeners)                                                                     \
 	"\"sockets\":{\"syn_flood_messages\":9,\"syn_flood\":{\"this_netns\":1,\"unattributed\":" unattr \
@@ -795,6 +799,39 @@ static const struct rcase cases[] = {
 		  "{\"conntrack\":{\"insert_failed\":1}}") "}",
 	  "fail", "medium", NULL },
 
+	/* --random alone: since 5.0 its port search starts at a random offset like
+	 * --random-fully; before, at a hash of the addresses and destination port
+	 * (docs/kernel-notes.md#nat-ports). Boundary 4.19.x / 5.0; unknown = old */
+	{ "nat.snat_insert_clashes", NATG, "nat-gateway",
+	  "{\"host\":{\"kernel\":\"4.19.228\"},\"conntrack\":{\"stats\":{\"insert_failed\":1}},"
+	  NAT_MASQ_RND("ipv4", "true", "false") "}",
+	  "fail", "low", "conntrack:insert_failed" },
+	{ "nat.snat_insert_clashes", NATG, "nat-gateway",
+	  "{\"host\":{\"kernel\":\"4.20.17\"},\"conntrack\":{\"stats\":{\"insert_failed\":1}},"
+	  NAT_MASQ_RND("ipv4", "true", "false") "}",
+	  "fail", "low", NULL },
+	{ "nat.snat_insert_clashes", NATG, "nat-gateway",
+	  "{\"host\":{\"kernel\":\"5.0.0\"},\"conntrack\":{\"stats\":{\"insert_failed\":1}},"
+	  NAT_MASQ_RND("ipv4", "true", "false") "}",
+	  "pass", "low", NULL },
+	{ "nat.snat_insert_clashes", NATG, "nat-gateway",
+	  "{\"host\":{\"kernel\":\"6.12.1\"},\"conntrack\":{\"stats\":{\"insert_failed\":1}},"
+	  NAT_MASQ_RND("ipv6", "true", "false") "}",
+	  "pass", "low", NULL },
+	{ "nat.snat_insert_clashes", NATG, "nat-gateway",
+	  "{\"host\":{\"kernel\":null},\"conntrack\":{\"stats\":{\"insert_failed\":1}},"
+	  NAT_MASQ_RND("ipv4", "true", "false") "}",
+	  "fail", "low", NULL },
+	/* neither flag fails on a new kernel too; random-fully passes on an old one */
+	{ "nat.snat_insert_clashes", NATG, "nat-gateway",
+	  "{\"host\":{\"kernel\":\"6.12.1\"},\"conntrack\":{\"stats\":{\"insert_failed\":1}},"
+	  NAT_MASQ_RND("ipv4", "false", "false") "}",
+	  "fail", "low", NULL },
+	{ "nat.snat_insert_clashes", NATG, "nat-gateway",
+	  "{\"host\":{\"kernel\":\"4.19.228\"},\"conntrack\":{\"stats\":{\"insert_failed\":1}},"
+	  NAT_MASQ_RND("ipv4", "false", "true") "}",
+	  "pass", "low", NULL },
+
 	{ "neigh.gc_thresh3", NATG, "nat-gateway", "{\"netstat\":{\"ArpCache\":{\"entries\":820}}}",
 	  "fail", "medium", "sysctl:net.ipv4.neigh.default.gc_thresh3" },
 	{ "neigh.gc_thresh3", NATG, "nat-gateway", "{\"netstat\":{\"ArpCache\":{\"entries\":819}}}",
@@ -985,8 +1022,9 @@ static void test_rule_cases(void **state)
 
 /*
  * nat.snat_insert_clashes names the rules it judged: with the flags known it
- * lists exactly those without random-fully and says nothing about unknown
- * flags; "do not show" only for entries without them.
+ * lists exactly those without random source ports and says nothing about
+ * unknown flags; "do not show" only for entries without them; a --random rule
+ * on a kernel before 5.0 is named as hashed.
  */
 static void test_snat_flags_text(void **state)
 {
@@ -996,22 +1034,32 @@ static void test_snat_flags_text(void **state)
 		const char *observed;
 		const char *has; /* in the explanation */
 		const char *lacks; /* not in the explanation */
+		const char *kernel; /* host.kernel, NULL: the fixture's (6.1) */
 	} tc[] = {
 		{ "[{\"family\":\"ipv4\",\"table\":\"nat\",\"chain\":\"POSTROUTING\",\"kind\":"
 		  "\"masquerade\",\"source\":\"iptables-legacy\",\"random\":false,\"random_fully\":"
 		  "false,\"persistent\":false},{\"family\":\"ipv6\",\"table\":\"n6\",\"chain\":"
 		  "\"post\",\"kind\":\"masquerade\",\"source\":\"nft\",\"random\":false,"
 		  "\"random_fully\":true,\"persistent\":false}]",
-		  "insert_failed 2; 1 of 2 SNAT/MASQUERADE rule(s) without random-fully",
-		  "Rules without random-fully: masquerade (ipv4 nat/POSTROUTING, iptables-legacy). ",
-		  "do not show" },
+		  "insert_failed 2; 1 of 2 SNAT/MASQUERADE rule(s) without random source port "
+		  "selection",
+		  "Rules without random source ports: masquerade (ipv4 nat/POSTROUTING, "
+		  "iptables-legacy). ",
+		  "do not show", NULL },
 		{ "[{\"family\":\"ipv6\",\"table\":\"nat\",\"chain\":\"POSTROUTING\",\"kind\":"
 		  "\"snat\",\"source\":\"iptables-legacy\"}]",
-		  "insert_failed 2; 0 of 1 SNAT/MASQUERADE rule(s) without random-fully, 1 whose "
-		  "flags the facts do not show",
+		  "insert_failed 2; 0 of 1 SNAT/MASQUERADE rule(s) without random source port "
+		  "selection, 1 whose flags the facts do not show",
 		  "The facts do not show whether these rules use random-fully (their target could not "
 		  "be decoded): snat (ipv6 nat/POSTROUTING, iptables-legacy).",
-		  "Rules without random-fully" },
+		  "Rules without random source ports", NULL },
+		{ "[{\"family\":\"ipv4\",\"table\":\"nat\",\"chain\":\"POSTROUTING\",\"kind\":"
+		  "\"masquerade\",\"source\":\"iptables-legacy\",\"random\":true,\"random_fully\":"
+		  "false,\"persistent\":false}]",
+		  "insert_failed 2; 1 of 1 SNAT/MASQUERADE rule(s) without random source port "
+		  "selection (1 with --random, which this kernel hashes)",
+		  "This kernel (4.19.228) is judged as hashing random's start",
+		  "do not show", "4.19.228" },
 	};
 
 	for (size_t i = 0; i < ELEMENTSOF(tc); i++) {
@@ -1020,9 +1068,10 @@ static void test_snat_flags_text(void **state)
 		json_t *res;
 
 		assert_true(asprintf(&patch,
-				     "{\"conntrack\":{\"stats\":{\"insert_failed\":2}},"
+				     "{\"host\":{\"kernel\":\"%s\"},"
+				     "\"conntrack\":{\"stats\":{\"insert_failed\":2}},"
 				     "\"firewall\":{\"nat\":%s}}",
-				     tc[i].nat) > 0);
+				     tc[i].kernel ? tc[i].kernel : "6.1.0-18-amd64", tc[i].nat) > 0);
 		report = audit(env, NATG, patch, "nat-gateway");
 		res = find_result(report, "nat.snat_insert_clashes");
 		assert_non_null(res);
