@@ -803,33 +803,33 @@ static const struct rcase cases[] = {
 	 * --random-fully; before, at a hash of the addresses and destination port
 	 * (docs/kernel-notes.md#nat-ports). Boundary 4.19.x / 5.0; unknown = old */
 	{ "nat.snat_insert_clashes", NATG, "nat-gateway",
-	  "{\"host\":{\"kernel\":\"4.19.228\"},\"conntrack\":{\"stats\":{\"insert_failed\":1}},"
-	  NAT_MASQ_RND("ipv4", "true", "false") "}",
+	  "{\"host\":{\"kernel\":\"4.19.228\"},\"conntrack\":{\"stats\":{\"insert_failed\":1}}," NAT_MASQ_RND(
+		  "ipv4", "true", "false") "}",
 	  "fail", "low", "conntrack:insert_failed" },
 	{ "nat.snat_insert_clashes", NATG, "nat-gateway",
-	  "{\"host\":{\"kernel\":\"4.20.17\"},\"conntrack\":{\"stats\":{\"insert_failed\":1}},"
-	  NAT_MASQ_RND("ipv4", "true", "false") "}",
+	  "{\"host\":{\"kernel\":\"4.20.17\"},\"conntrack\":{\"stats\":{\"insert_failed\":1}}," NAT_MASQ_RND(
+		  "ipv4", "true", "false") "}",
 	  "fail", "low", NULL },
 	{ "nat.snat_insert_clashes", NATG, "nat-gateway",
-	  "{\"host\":{\"kernel\":\"5.0.0\"},\"conntrack\":{\"stats\":{\"insert_failed\":1}},"
-	  NAT_MASQ_RND("ipv4", "true", "false") "}",
+	  "{\"host\":{\"kernel\":\"5.0.0\"},\"conntrack\":{\"stats\":{\"insert_failed\":1}}," NAT_MASQ_RND(
+		  "ipv4", "true", "false") "}",
 	  "pass", "low", NULL },
 	{ "nat.snat_insert_clashes", NATG, "nat-gateway",
-	  "{\"host\":{\"kernel\":\"6.12.1\"},\"conntrack\":{\"stats\":{\"insert_failed\":1}},"
-	  NAT_MASQ_RND("ipv6", "true", "false") "}",
+	  "{\"host\":{\"kernel\":\"6.12.1\"},\"conntrack\":{\"stats\":{\"insert_failed\":1}}," NAT_MASQ_RND(
+		  "ipv6", "true", "false") "}",
 	  "pass", "low", NULL },
 	{ "nat.snat_insert_clashes", NATG, "nat-gateway",
-	  "{\"host\":{\"kernel\":null},\"conntrack\":{\"stats\":{\"insert_failed\":1}},"
-	  NAT_MASQ_RND("ipv4", "true", "false") "}",
+	  "{\"host\":{\"kernel\":null},\"conntrack\":{\"stats\":{\"insert_failed\":1}}," NAT_MASQ_RND(
+		  "ipv4", "true", "false") "}",
 	  "fail", "low", NULL },
 	/* neither flag fails on a new kernel too; random-fully passes on an old one */
 	{ "nat.snat_insert_clashes", NATG, "nat-gateway",
-	  "{\"host\":{\"kernel\":\"6.12.1\"},\"conntrack\":{\"stats\":{\"insert_failed\":1}},"
-	  NAT_MASQ_RND("ipv4", "false", "false") "}",
+	  "{\"host\":{\"kernel\":\"6.12.1\"},\"conntrack\":{\"stats\":{\"insert_failed\":1}}," NAT_MASQ_RND(
+		  "ipv4", "false", "false") "}",
 	  "fail", "low", NULL },
 	{ "nat.snat_insert_clashes", NATG, "nat-gateway",
-	  "{\"host\":{\"kernel\":\"4.19.228\"},\"conntrack\":{\"stats\":{\"insert_failed\":1}},"
-	  NAT_MASQ_RND("ipv4", "false", "true") "}",
+	  "{\"host\":{\"kernel\":\"4.19.228\"},\"conntrack\":{\"stats\":{\"insert_failed\":1}}," NAT_MASQ_RND(
+		  "ipv4", "false", "true") "}",
 	  "pass", "low", NULL },
 
 	{ "neigh.gc_thresh3", NATG, "nat-gateway", "{\"netstat\":{\"ArpCache\":{\"entries\":820}}}",
@@ -1058,8 +1058,8 @@ static void test_snat_flags_text(void **state)
 		  "false,\"persistent\":false}]",
 		  "insert_failed 2; 1 of 1 SNAT/MASQUERADE rule(s) without random source port "
 		  "selection (1 with --random, which this kernel hashes)",
-		  "This kernel (4.19.228) is judged as hashing random's start",
-		  "do not show", "4.19.228" },
+		  "This kernel (4.19.228) is judged as hashing random's start", "do not show",
+		  "4.19.228" },
 	};
 
 	for (size_t i = 0; i < ELEMENTSOF(tc); i++) {
@@ -1071,7 +1071,8 @@ static void test_snat_flags_text(void **state)
 				     "{\"host\":{\"kernel\":\"%s\"},"
 				     "\"conntrack\":{\"stats\":{\"insert_failed\":2}},"
 				     "\"firewall\":{\"nat\":%s}}",
-				     tc[i].kernel ? tc[i].kernel : "6.1.0-18-amd64", tc[i].nat) > 0);
+				     tc[i].kernel ? tc[i].kernel : "6.1.0-18-amd64",
+				     tc[i].nat) > 0);
 		report = audit(env, NATG, patch, "nat-gateway");
 		res = find_result(report, "nat.snat_insert_clashes");
 		assert_non_null(res);
