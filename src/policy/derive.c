@@ -336,7 +336,9 @@ static bool unrestricted(json_t *n)
 	return fam != FAM_OTHER && (hook == HOOK_ANY || hook == HOOK_PRE);
 }
 
-static int covered_for(json_t *notrack, int proto, json_t **ret)
+/* @fam FAM_ANY: a rule of any family counts; FAM_4/FAM_6: only rules that
+ * see that family's packets (its own, or inet/no family) */
+static int covered_for(json_t *notrack, int proto, int fam, json_t **ret)
 {
 	_cleanup_free_ struct cta_port_range *v = calloc(json_array_size(notrack) + 1, sizeof(*v));
 	_cleanup_json_ json_t *out = json_array();
@@ -350,6 +352,8 @@ static int covered_for(json_t *notrack, int proto, json_t **ret)
 		int p = proto_of(x);
 
 		if (!json_is_object(x) || !unrestricted(x) || (p != PROTO_ANY && p != proto))
+			continue;
+		if (fam != FAM_ANY && fam_of(x) != FAM_ANY && fam_of(x) != fam)
 			continue;
 		if (port_field(x, "dport", &r) == PORT_BAD)
 			continue;
@@ -370,7 +374,7 @@ static int covered_for(json_t *notrack, int proto, json_t **ret)
 	return 0;
 }
 
-static int notrack_covered(json_t *notrack, json_t **ret)
+static int covered_by_proto(json_t *notrack, int fam, json_t **ret)
 {
 	static const struct {
 		const char *name;
@@ -382,11 +386,38 @@ static int notrack_covered(json_t *notrack, json_t **ret)
 		return -ENOMEM;
 	for (size_t i = 0; i < ELEMENTSOF(protos); i++) {
 		json_t *l = NULL;
-		int r = covered_for(notrack, protos[i].proto, &l);
+		int r = covered_for(notrack, protos[i].proto, fam, &l);
 
 		if (r < 0)
 			return r;
 		if (json_object_set_new(out, protos[i].name, l) < 0)
+			return -ENOMEM;
+	}
+	*ret = TAKE_PTR(out);
+	return 0;
+}
+
+/* {"tcp": [...], "udp": [...], "ipv4": {"tcp", "udp"}, "ipv6": {...}}: the
+ * top-level lists count a rule of either family; an IPv4-only rule leaves a
+ * dual-stack listener's IPv6 packets tracked, hence the per-family lists. */
+static int notrack_covered(json_t *notrack, json_t **ret)
+{
+	static const struct {
+		const char *name;
+		int fam;
+	} fams[] = { { "ipv4", FAM_4 }, { "ipv6", FAM_6 } };
+	_cleanup_json_ json_t *out = NULL;
+	int r = covered_by_proto(notrack, FAM_ANY, &out);
+
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < ELEMENTSOF(fams); i++) {
+		json_t *o = NULL;
+
+		r = covered_by_proto(notrack, fams[i].fam, &o);
+		if (r < 0)
+			return r;
+		if (json_object_set_new(out, fams[i].name, o) < 0)
 			return -ENOMEM;
 	}
 	*ret = TAKE_PTR(out);

@@ -19,7 +19,9 @@
  *   notrack_covered        {proto: ["8080", "9000-9100"]}: ports whose
  *                          incoming packets every NOTRACK rule without an
  *                          address, interface or source-port restriction
- *                          exempts, merged and sorted
+ *                          exempts, merged and sorted; the same per family
+ *                          under "ipv4" and "ipv6" (rules of that family or
+ *                          inet/none)
  *   drift_runtime          keys of `persisted` whose runtime value differs
  *   drift_overridden       keys of `persisted` assigned different values
  *   time_wait_by_port      [{port, count}]: sockets.time_wait_top summed by

@@ -200,6 +200,47 @@ static void test_notrack_covered(void **state)
 	}
 }
 
+/* per family: an ip/ipv4 rule covers IPv4 only, ip6/ipv6 IPv6 only, inet or
+ * no family both; a bridge rule neither */
+static const struct {
+	const char *notrack, *v4, *v6;
+} fam_cases[] = {
+	{ "[{\"family\":\"ipv4\",\"proto\":\"tcp\",\"dport\":\"8080\"}]", "[\"8080\"]", "[]" },
+	{ "[{\"family\":\"ip\",\"proto\":\"tcp\",\"dport\":\"8080\"}]", "[\"8080\"]", "[]" },
+	{ "[{\"family\":\"ipv6\",\"proto\":\"tcp\",\"dport\":\"8080\"}]", "[]", "[\"8080\"]" },
+	{ "[{\"family\":\"ip6\",\"proto\":\"tcp\",\"dport\":\"8080\"}]", "[]", "[\"8080\"]" },
+	{ "[{\"family\":\"inet\",\"proto\":\"tcp\",\"dport\":\"8080\"}]", "[\"8080\"]",
+	  "[\"8080\"]" },
+	{ "[{\"proto\":\"tcp\",\"dport\":\"8080\"}]", "[\"8080\"]", "[\"8080\"]" },
+	{ "[{\"family\":\"bridge\",\"proto\":\"tcp\",\"dport\":\"8080\"}]", "[]", "[]" },
+	{ "[{\"family\":\"ipv4\",\"proto\":\"tcp\",\"dport\":\"8080\"},"
+	  "{\"family\":\"ipv6\",\"proto\":\"tcp\",\"dport\":\"8000-8100\"}]",
+	  "[\"8080\"]", "[\"8000-8100\"]" },
+};
+
+static void test_notrack_covered_family(void **state)
+{
+	for (size_t i = 0; i < ELEMENTSOF(fam_cases); i++) {
+		_cleanup_free_ char *text = NULL;
+		_cleanup_json_ json_t *d = NULL, *v4 = NULL, *v6 = NULL;
+		json_t *c;
+
+		assert_true(asprintf(&text, "{\"firewall\":{\"notrack\":%s}}",
+				     fam_cases[i].notrack) > 0);
+		d = derive(text);
+		c = json_object_get(d, "notrack_covered");
+		v4 = json_loads(fam_cases[i].v4, 0, NULL);
+		v6 = json_loads(fam_cases[i].v6, 0, NULL);
+		if (!json_equal(cta_json_path(c, "ipv4.tcp"), v4) ||
+		    !json_equal(cta_json_path(c, "ipv6.tcp"), v6) ||
+		    !json_equal(cta_json_path(c, "ipv4.udp"), json_object_get(c, "udp"))) {
+			_cleanup_free_ char *s = cta_json_dumps(c);
+
+			fail_msg("case %zu: %s: got %s", i, text, s);
+		}
+	}
+}
+
 static void test_drift(void **state)
 {
 	_cleanup_json_ json_t *d = derive(
@@ -230,6 +271,7 @@ int main(void)
 		cmocka_unit_test(test_nat_overlap),
 		cmocka_unit_test(test_nat_overlap_large),
 		cmocka_unit_test(test_notrack_covered),
+		cmocka_unit_test(test_notrack_covered_family),
 		cmocka_unit_test(test_drift),
 	};
 

@@ -947,6 +947,87 @@ static void test_converge_refuses_notrack(void **state)
 	json_decref(facts);
 }
 
+static enum cta_result_status status_of(struct eval *e, json_t *facts, const char *rule)
+{
+	_cleanup_report_ struct cta_report *r = NULL;
+
+	assert_int_equal(evaluate(e, facts, &r), 0);
+	for (size_t i = 0; i < r->n_results; i++)
+		if (strcmp(r->results[i].rule, rule) == 0)
+			return r->results[i].status;
+	fail_msg("no result for %s", rule);
+	return CTA_RESULT_SKIP;
+}
+
+/*
+ * The host's own IPv4-only NOTRACK rule for 8080 while the listener is on
+ * "::" (IPv4 and IPv6): notrack.missing_for_role fails for IPv6, and the plan
+ * adds 8080 in a form that covers IPv6: both legacy families, or table inet
+ * ctaudit; re-evaluated, the rule passes.
+ */
+static void test_converge_notrack_v6_gap(void **state)
+{
+	static const char *const backends[] = { "iptables-legacy", "nf_tables" };
+
+	for (size_t b = 0; b < ELEMENTSOF(backends); b++) {
+		json_t *facts = seed000();
+		json_t *fw = json_object_get(facts, "firewall");
+		struct eval e = { .pol = load_policy(), .profiles = { "api-notrack", NULL } };
+		struct cta_plan *p = NULL;
+		json_t *pf = NULL, *x;
+		char *why = NULL;
+		bool v4 = false, v6 = false;
+		size_t i;
+
+		json_object_set_new(fw, "backends", json_pack("[s]", backends[b]));
+		json_object_set_new(fw, "notrack",
+				    json_pack("[{s:s, s:s, s:s, s:s, s:s, s:s, s:s}]", "family",
+					      "ipv4", "table", "raw", "chain", "PREROUTING", "hook",
+					      "prerouting", "proto", "tcp", "dport", "8080",
+					      "source", b == 0 ? "iptables-legacy" : "nft"));
+		assert_int_equal(status_of(&e, facts, "notrack.missing_for_role"), CTA_RESULT_FAIL);
+		assert_int_equal(converge(facts, &e, &p, &why), 0);
+		assert_int_equal(p->n_refused, 0);
+		assert_int_equal(p->notrack.want.n, 1);
+		assert_string_equal(p->notrack.want.v[0].port, "8080");
+		assert_int_equal(p->notrack.backend,
+				 b == 0 ? CTA_PLAN_BACKEND_LEGACY : CTA_PLAN_BACKEND_NFT);
+		assert_int_equal(cta_plan_predict(facts, p, &pf), 0);
+		json_array_foreach(cta_json_path(pf, "firewall.notrack"), i, x) {
+			const char *fam = json_string_value(json_object_get(x, "family"));
+			const char *dport = json_string_value(json_object_get(x, "dport"));
+
+			if (!dport || strcmp(dport, "8080") != 0 ||
+			    strcmp(json_string_value(json_object_get(x, "source")),
+				   b == 0 ? "iptables-legacy" : "nft") != 0 ||
+			    !json_object_get(x, "table") ||
+			    strcmp(json_string_value(json_object_get(x, "table")),
+				   b == 0 ? "raw" : "ctaudit") != 0 ||
+			    (b == 0 && strcmp(json_string_value(json_object_get(x, "chain")),
+					      "CTAUDIT_PREROUTING") != 0))
+				continue;
+			v4 |= strcmp(fam, "ipv4") == 0 || strcmp(fam, "inet") == 0;
+			v6 |= strcmp(fam, "ipv6") == 0 || strcmp(fam, "inet") == 0;
+		}
+		assert_true(v4 && v6);
+		if (b == 0) {
+			/* the IPv6 half is restored at boot by ctaudit's unit */
+			const struct cta_plan_file *f6;
+
+			assert_int_equal(cta_plan_render_files(p), 0);
+			f6 = file(p, "/etc/ctaudit/notrack.v6");
+			assert_int_equal(p->notrack.persist, CTA_PLAN_PERSIST_UNIT);
+			assert_non_null(f6);
+			assert_non_null(strstr(f6->new, "--dport 8080 -j CT --notrack"));
+		}
+		assert_int_equal(status_of(&e, pf, "notrack.missing_for_role"), CTA_RESULT_PASS);
+		json_decref(pf);
+		cta_plan_free(p);
+		cta_policy_free(e.pol);
+		json_decref(facts);
+	}
+}
+
 static void test_converge_no_fixed_point(void **state)
 {
 	json_t *facts = seed000();
@@ -1016,6 +1097,7 @@ int main(void)
 		cmocka_unit_test(test_persistent_idempotent),
 		cmocka_unit_test(test_converge_seed000),
 		cmocka_unit_test(test_converge_refuses_notrack),
+		cmocka_unit_test(test_converge_notrack_v6_gap),
 		cmocka_unit_test(test_converge_no_fixed_point),
 	};
 	return cmocka_run_group_tests(tests, setup_profiles, teardown_profiles);

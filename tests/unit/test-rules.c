@@ -1170,8 +1170,10 @@ static void test_family_neutral(void **state)
 	} sc[] = {
 		{ "notrack.nat_overlap", HM, "base", NT, DN, NULL, "", true, "fail", "critical" },
 		{ "notrack.untracked_dropped", HM, "base", NT, "", FL, "", true, "fail", "high" },
-		{ "notrack.missing_for_role", HM, "api-server-notrack", NT, "", NULL, "", true,
-		  "fail", "medium" },
+		/* no listener on the port: a rule of either family counts (which
+		 * families a listener needs: test_notrack_listener_family) */
+		{ "notrack.missing_for_role", HM, "api-server-notrack", NT, "", NULL,
+		  ",\"sockets\":{\"listening\":[]}", true, "fail", "medium" },
 		{ "nat.snat_insert_clashes", NATG, "nat-gateway", "", MQ, NULL,
 		  ",\"conntrack\":{\"stats\":{\"insert_failed\":1}}", false, "fail", "low" },
 	};
@@ -1244,6 +1246,76 @@ static void test_family_neutral(void **state)
 #undef DN
 #undef FL
 #undef MQ
+	assert_int_equal(bad, 0);
+}
+
+/*
+ * notrack.missing_for_role wants a rule for every family the port's
+ * listeners serve: "::" serves both (IPV6_V6ONLY is not in the facts), an
+ * IPv6 address IPv6, an IPv4 or IPv4-mapped one IPv4; inet or family-less
+ * rules cover both.  The message names the missing family.
+ */
+static void test_notrack_listener_family(void **state)
+{
+	const struct env *env = *state;
+#define R4 "{\"family\":\"ipv4\",\"hook\":\"prerouting\",\"proto\":\"tcp\",\"dport\":\"8080\"}"
+#define R6 "{\"family\":\"ipv6\",\"hook\":\"prerouting\",\"proto\":\"tcp\",\"dport\":\"8080\"}"
+#define L(A) "{\"proto\":\"tcp\",\"addr\":\"" A "\",\"port\":8080}"
+	static const struct {
+		const char *notrack, *listening, *status, *has; /* in the message */
+	} tc[] = {
+		{ "[" R4 "]", "[" L("::") "]", "fail", "tcp port(s) 8080 (IPv6) should" },
+		{ "[" R4 "]", "[" L("0.0.0.0") "," L("::") "]", "fail", "8080 (IPv6)" },
+		{ "[" R4 "]", "[" L("10.0.0.5") "," L("fe80::1") "]", "fail", "8080 (IPv6)" },
+		{ "[" R6 "]", "[" L("::") "]", "fail", "8080 (IPv4)" },
+		{ "[" R6 "]", "[" L("0.0.0.0") "]", "fail", "8080 (IPv4)" },
+		{ "[]", "[" L("::") "]", "fail", "8080 (IPv4 and IPv6)" },
+		/* nft table ip is IPv4 only */
+		{ "[{\"family\":\"ip\",\"proto\":\"tcp\",\"dport\":\"8080\"}]", "[" L("::") "]",
+		  "fail", "8080 (IPv6)" },
+		{ "[{\"family\":\"ipv4\",\"proto\":\"tcp\",\"dport\":\"8000-8100\"}]",
+		  "[" L("::") "]", "fail", "8080 (IPv6)" },
+		/* no listener: either family counts; none fails without a family */
+		{ "[]", "[]", "fail", "tcp port(s) 8080 should" },
+		{ "[" R6 "]", "[]", "pass", NULL },
+		{ "[{\"family\":\"inet\",\"proto\":\"tcp\",\"dport\":\"8080\"}]", "[" L("::") "]",
+		  "pass", NULL },
+		{ "[{\"proto\":\"tcp\",\"dport\":\"8080\"}]", "[" L("::") "]", "pass", NULL },
+		{ "[" R4 "]", "[" L("0.0.0.0") "]", "pass", NULL },
+		{ "[" R4 "]", "[" L("::ffff:10.0.0.5") "]", "pass", NULL },
+		{ "[" R4 "," R6 "]", "[" L("::") "]", "pass", NULL },
+		{ "[" R6 "]", "[" L("::1") "]", "pass", NULL },
+		/* another port's listener does not count */
+		{ "[" R4 "]", "[{\"proto\":\"tcp\",\"addr\":\"::\",\"port\":8081}]", "pass", NULL },
+		{ "[" R4 "]", "[{\"proto\":\"udp\",\"addr\":\"::\",\"port\":8080}]", "pass", NULL },
+	};
+#undef R4
+#undef R6
+#undef L
+	unsigned bad = 0;
+
+	for (size_t i = 0; i < ELEMENTSOF(tc); i++) {
+		_cleanup_free_ char *patch = NULL;
+		_cleanup_json_ json_t *report = NULL;
+		json_t *res;
+		const char *msg;
+
+		assert_true(
+			asprintf(&patch,
+				 "{\"conntrack\":{\"active\":true},\"firewall\":{\"notrack\":%s},"
+				 "\"sockets\":{\"listening\":%s}}",
+				 tc[i].notrack, tc[i].listening) > 0);
+		report = audit(env, HM, patch, "api-server-notrack");
+		res = find_result(report, "notrack.missing_for_role");
+		msg = res ? str_member(res, "message") : "(no result)";
+		if (!res || strcmp(str_member(res, "status"), tc[i].status) != 0 ||
+		    (tc[i].has && !strstr(msg, tc[i].has))) {
+			fprintf(stderr, "case %zu: got %s '%s', want %s '%s'\n", i,
+				res ? str_member(res, "status") : "-", msg, tc[i].status,
+				tc[i].has ? tc[i].has : "");
+			bad++;
+		}
+	}
 	assert_int_equal(bad, 0);
 }
 
@@ -1719,6 +1791,7 @@ int main(void)
 		cmocka_unit_test(test_rule_cases),
 		cmocka_unit_test(test_snat_flags_text),
 		cmocka_unit_test(test_family_neutral),
+		cmocka_unit_test(test_notrack_listener_family),
 		cmocka_unit_test(test_family_cross),
 		cmocka_unit_test(test_every_rule_covered),
 		cmocka_unit_test(test_healthy_host),
