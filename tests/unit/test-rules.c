@@ -517,6 +517,20 @@ static const struct rcase cases[] = {
 	  "{\"sysctl\":{\"net.netfilter.nf_conntrack_icmp_timeout\":\"29\"}}", "fail", "medium",
 	  NULL },
 	{ "conntrack.timeout.udp_short", HM, "nat-gateway", NULL, "pass", "medium", NULL },
+	/* the generic timeout (protocols without a tracker): 600 is the default, 599 below it */
+	{ "conntrack.timeout.udp_short", HM, "nat-gateway",
+	  "{\"sysctl\":{\"net.netfilter.nf_conntrack_generic_timeout\":\"599\"}}", "fail",
+	  "medium", "sysctl:net.netfilter.nf_conntrack_udp_timeout" },
+	{ "conntrack.timeout.udp_short", HM, "nat-gateway",
+	  "{\"sysctl\":{\"net.netfilter.nf_conntrack_generic_timeout\":\"600\"}}", "pass",
+	  "medium", NULL },
+	{ "conntrack.timeout.udp_short", HM, "nat-gateway",
+	  "{\"sysctl\":{\"net.netfilter.nf_conntrack_icmp_timeout\":\"30\"}}", "pass",
+	  "medium", NULL },
+	/* a kernel without the key: judged on the others, not failed */
+	{ "conntrack.timeout.udp_short", HM, "nat-gateway",
+	  "{\"sysctl\":{\"net.netfilter.nf_conntrack_generic_timeout\":null}}", "pass",
+	  "medium", NULL },
 	{ "conntrack.timeout.udp_short", HM, "k8s-node",
 	  "{\"sysctl\":{\"net.netfilter.nf_conntrack_udp_timeout\":\"30\",\"net.netfilter.nf_conntrack_udp_timeout_stream\":\"120\"}}",
 	  "pass", "medium", NULL },
@@ -1383,6 +1397,14 @@ static void test_remediations(void **state)
 		{ "conntrack.timeout.established_below_keepalive", HM, "base",
 		  "{\"sysctl\":{\"net.netfilter.nf_conntrack_tcp_timeout_established\":\"3600\"}}",
 		  "{\"sysctl\":{\"net.netfilter.nf_conntrack_tcp_timeout_established\":\"432000\"}}" },
+		/* every timeout the rule judges is restored, at least to its default */
+		{ "conntrack.timeout.udp_short", HM, "nat-gateway",
+		  "{\"sysctl\":{\"net.netfilter.nf_conntrack_generic_timeout\":\"599\","
+		  "\"net.netfilter.nf_conntrack_icmp_timeout\":\"10\"}}",
+		  "{\"sysctl\":{\"net.netfilter.nf_conntrack_udp_timeout\":\"30\","
+		  "\"net.netfilter.nf_conntrack_udp_timeout_stream\":\"120\","
+		  "\"net.netfilter.nf_conntrack_icmp_timeout\":\"30\","
+		  "\"net.netfilter.nf_conntrack_generic_timeout\":\"600\"}}" },
 		{ "ports.ephemeral.same_parity", HM, "base",
 		  "{\"sysctl\":{\"net.ipv4.ip_local_port_range\":\"32768 61000\"}}",
 		  "{\"sysctl\":{\"net.ipv4.ip_local_port_range\":\"32768 60999\"}}" },
