@@ -342,6 +342,11 @@ static int collect_slab(struct cta_collect_ctx *c, json_t *ct)
 	n = cta_read_file(path, 4 << 20, &text);
 	if (n == -ENOMEM)
 		return -ENOMEM;
+	/* root-only: SLABINFO_RIGHTS (0400, 0600 with SLAB) in mm/slab_common.c */
+	if (n == -EACCES || n == -EPERM)
+		return cta_collect_unavailable_needs(c, "conntrack.slab", (int)n,
+						     "CAP_DAC_READ_SEARCH to read the root-only "
+						     "/proc/slabinfo");
 	if (n < 0)
 		return cta_collect_unavailable_path(c, "conntrack.slab", path, (int)n);
 	r = cta_slabinfo_parse(text, "nf_conntrack", &slab);

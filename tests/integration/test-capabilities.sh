@@ -4,7 +4,9 @@
 # with exactly CAP_NET_ADMIN, CAP_DAC_READ_SEARCH and CAP_SYSLOG (setpriv),
 # inside a namespace with NOTRACK rules and a changed sysctl, the audit gives
 # the same verdicts as root and the facts miss nothing; without any one of
-# them the section it guards is reported unavailable (so each is needed),
+# them the section it guards is reported unavailable (so each is needed):
+# conntrack.slab (/proc/slabinfo) and sockets.syn_flood_messages (/dev/kmsg)
+# among them, with the reason naming the capability,
 # and without any the verdicts differ (so this test can fail).
 # kernel.dmesg_restrict is set to 1 for the test (CAP_SYSLOG guards /dev/kmsg
 # only then) and restored on exit.
@@ -58,6 +60,17 @@ diff -u <(verdicts "$tmp/root.audit") <(verdicts "$tmp/caps.audit") >&2 ||
 	cta_fail "audit with $caps_all differs from root"
 cta_assert_eq "same firewall facts" "$(jq -c .firewall "$tmp/caps.facts")" "$(jq -c .firewall "$tmp/root.facts")"
 
+# the sections each of the two file-reading capabilities brings: present as
+# root and with the exact caps (same object size: one cache for the host)
+for f in root caps; do
+	[ "$(jq '.conntrack.slab.objsize // 0' "$tmp/$f.facts")" -gt 0 ] ||
+		cta_fail "$f: conntrack.slab.objsize missing ($(jq -c '.conntrack.slab' "$tmp/$f.facts"))"
+	jq -e '.sockets.syn_flood_messages | type == "number"' "$tmp/$f.facts" >/dev/null ||
+		cta_fail "$f: sockets.syn_flood_messages missing ($(jq -c '.sockets' "$tmp/$f.facts"))"
+done
+cta_assert_eq "exact caps: slab object size as root's" \
+	"$(jq .conntrack.slab.objsize "$tmp/caps.facts")" "$(jq .conntrack.slab.objsize "$tmp/root.facts")"
+
 # each capability guards a section
 declare -A guards=(
 	[net_admin]=firewall.nf_tables
@@ -70,6 +83,28 @@ for c in net_admin dac_read_search syslog; do
 	jq -e --arg s "${guards[$c]}" '[.unavailable[]?.section] | index($s) != null' \
 		"$tmp/no-$c.facts" >/dev/null ||
 		cta_fail "without CAP_${c^^}: '${guards[$c]}' is not reported unavailable ($(jq -c .unavailable "$tmp/no-$c.facts"))"
+done
+
+# the new sections: missing without their capability, listed in unavailable
+# with the reason that names it (docs/facts.md, "unavailable")
+declare -A reasons=(
+	[conntrack.slab]="permission denied (needs CAP_DAC_READ_SEARCH to read the root-only /proc/slabinfo)"
+	[sockets.syn_flood_messages]="operation not permitted (needs CAP_SYSLOG to read /dev/kmsg while kernel.dmesg_restrict is 1)"
+)
+declare -A cap_of=([conntrack.slab]=dac_read_search [sockets.syn_flood_messages]=syslog)
+for sec in conntrack.slab sockets.syn_flood_messages; do
+	f=$tmp/no-${cap_of[$sec]}.facts
+	cta_assert_eq "without CAP_${cap_of[$sec]^^}: reason for $sec" \
+		"$(jq -r --arg s "$sec" '[.unavailable[]? | select(.section == $s) | .reason] | join("|")' "$f")" \
+		"${reasons[$sec]}"
+	cta_assert_eq "without CAP_${cap_of[$sec]^^}: $sec absent" \
+		"$(jq --arg s "$sec" 'getpath($s | split(".")) == null' "$f")" true
+	# and only that capability guards it: present without the other ones
+	for c in net_admin dac_read_search syslog; do
+		[ "$c" = "${cap_of[$sec]}" ] && continue
+		jq -e --arg s "$sec" 'getpath($s | split(".")) != null' "$tmp/no-$c.facts" >/dev/null ||
+			cta_fail "without CAP_${c^^}: $sec is missing although CAP_${cap_of[$sec]^^} was held"
+	done
 done
 
 run_as "" "$tmp/none.audit" "$CTAUDIT" audit --profile api-server --format json

@@ -1046,6 +1046,56 @@ static void test_converge_no_fixed_point(void **state)
 	json_decref(facts);
 }
 
+/*
+ * conntrack.timeout.udp_short judges four timeouts; its fix must restore every
+ * one of them, or the rule fails again on the predicted facts.
+ */
+static void test_converge_udp_generic(void **state)
+{
+	char *path = NULL, *err = NULL;
+	json_t *facts = NULL, *sc, *pf = NULL;
+	struct eval e = { .pol = load_policy(), .profiles = { "nat-gateway", NULL } };
+	struct cta_plan *p = NULL;
+	struct cta_report *r2 = NULL;
+	char *why = NULL;
+	static const struct {
+		const char *key, *low, *want;
+	} t[] = {
+		{ "net.netfilter.nf_conntrack_udp_timeout", "10", "30" },
+		{ "net.netfilter.nf_conntrack_icmp_timeout", "10", "30" },
+		{ "net.netfilter.nf_conntrack_generic_timeout", "599", "600" },
+	};
+
+	assert_true(asprintf(&path, "%s/facts/healthy-modern.json", CTA_FIXTURES) > 0);
+	if (cta_json_load_file(path, &facts, &err) < 0)
+		fail_msg("cannot load %s: %s", path, err ? err : "?");
+	free(path);
+	sc = json_object_get(facts, "sysctl");
+	for (size_t i = 0; i < ELEMENTSOF(t); i++)
+		json_object_set_new(sc, t[i].key, json_string(t[i].low));
+	assert_int_equal(converge(facts, &e, &p, &why), 0);
+	assert_null(why);
+	for (size_t i = 0; i < ELEMENTSOF(t); i++) {
+		const struct cta_plan_sysctl *s = sys(p, t[i].key);
+
+		assert_non_null(s);
+		assert_string_equal(s->value, t[i].want);
+		assert_int_equal(s->runtime, CTA_PLAN_RT_SET);
+		assert_string_equal(s->rule, "conntrack.timeout.udp_short");
+	}
+	/* the predicted facts pass the rule */
+	assert_int_equal(cta_plan_predict(facts, p, &pf), 0);
+	assert_int_equal(evaluate(&e, pf, &r2), 0);
+	for (size_t i = 0; i < r2->n_results; i++)
+		if (streq(r2->results[i].rule, "conntrack.timeout.udp_short"))
+			assert_int_equal(r2->results[i].status, CTA_RESULT_PASS);
+	cta_report_free(r2);
+	json_decref(pf);
+	cta_plan_free(p);
+	cta_policy_free(e.pol);
+	json_decref(facts);
+}
+
 static int setup_profiles(void **state)
 {
 	char tmpl[] = "/tmp/cta-test-plan.XXXXXX";
@@ -1099,6 +1149,7 @@ int main(void)
 		cmocka_unit_test(test_converge_refuses_notrack),
 		cmocka_unit_test(test_converge_notrack_v6_gap),
 		cmocka_unit_test(test_converge_no_fixed_point),
+		cmocka_unit_test(test_converge_udp_generic),
 	};
 	return cmocka_run_group_tests(tests, setup_profiles, teardown_profiles);
 }

@@ -521,6 +521,20 @@ static const struct rcase cases[] = {
 	  "{\"sysctl\":{\"net.netfilter.nf_conntrack_icmp_timeout\":\"29\"}}", "fail", "medium",
 	  NULL },
 	{ "conntrack.timeout.udp_short", HM, "nat-gateway", NULL, "pass", "medium", NULL },
+	/* the generic timeout (protocols without a tracker): 600 is the default, 599 below it */
+	{ "conntrack.timeout.udp_short", HM, "nat-gateway",
+	  "{\"sysctl\":{\"net.netfilter.nf_conntrack_generic_timeout\":\"599\"}}", "fail", "medium",
+	  "sysctl:net.netfilter.nf_conntrack_udp_timeout" },
+	{ "conntrack.timeout.udp_short", HM, "nat-gateway",
+	  "{\"sysctl\":{\"net.netfilter.nf_conntrack_generic_timeout\":\"600\"}}", "pass", "medium",
+	  NULL },
+	{ "conntrack.timeout.udp_short", HM, "nat-gateway",
+	  "{\"sysctl\":{\"net.netfilter.nf_conntrack_icmp_timeout\":\"30\"}}", "pass", "medium",
+	  NULL },
+	/* a kernel without the key: judged on the others, not failed */
+	{ "conntrack.timeout.udp_short", HM, "nat-gateway",
+	  "{\"sysctl\":{\"net.netfilter.nf_conntrack_generic_timeout\":null}}", "pass", "medium",
+	  NULL },
 	{ "conntrack.timeout.udp_short", HM, "k8s-node",
 	  "{\"sysctl\":{\"net.netfilter.nf_conntrack_udp_timeout\":\"30\",\"net.netfilter.nf_conntrack_udp_timeout_stream\":\"120\"}}",
 	  "pass", "medium", NULL },
@@ -1084,6 +1098,55 @@ static void test_snat_flags_text(void **state)
 	}
 }
 
+/*
+ * tcp.listen_queue.syn_backlog per release: before 4.4 (ef547f2ac16b) the
+ * sysctl also sized every SYN queue, from 4.4 on it is read only with
+ * syncookies off; and the drop point of the last-quarter clause.
+ */
+static void test_syn_backlog_text(void **state)
+{
+	const struct env *env = *state;
+	static const struct {
+		const char *kernel, *cookies, *status, *text;
+	} tc[] = {
+		{ "4.3.0", "1", "pass",
+		  "syncookies are on; before Linux 4.4 tcp_max_syn_backlog still sizes each SYN "
+		  "queue, so cookies start once it is full" },
+		{ "4.4.0", "1", "pass", "syncookies are on; tcp_max_syn_backlog is not read" },
+		{ "6.18.0", "1", "pass", "syncookies are on; tcp_max_syn_backlog is not read" },
+		/* 1024 - 1024 / 4 = 768 */
+		{ "6.18.0", "0", "fail",
+		  "tcp_max_syn_backlog=1024 is below net.core.somaxconn=4096 and syncookies are off: "
+		  "SYNs from peers not yet proven alive are dropped once a listener holds more than "
+		  "768 pending requests" },
+		{ "4.3.0", "0", "fail",
+		  "tcp_max_syn_backlog=1024 is below net.core.somaxconn=4096 and syncookies are off: "
+		  "SYNs from peers not yet proven alive are dropped once a listener holds more than "
+		  "768 pending requests, and before Linux 4.4 no listener's SYN queue grows much "
+		  "past it" },
+	};
+
+	for (size_t i = 0; i < ELEMENTSOF(tc); i++) {
+		_cleanup_free_ char *patch = NULL;
+		_cleanup_json_ json_t *report = NULL;
+		json_t *res;
+
+		assert_true(asprintf(&patch,
+				     "{\"host\":{\"kernel\":\"%s\"},\"sysctl\":{"
+				     "\"net.ipv4.tcp_syncookies\":\"%s\","
+				     "\"net.ipv4.tcp_max_syn_backlog\":\"1024\","
+				     "\"net.core.somaxconn\":\"4096\"}}",
+				     tc[i].kernel, tc[i].cookies) > 0);
+		report = audit(env, HM, patch, "api-server");
+		res = find_result(report, "tcp.listen_queue.syn_backlog");
+		assert_non_null(res);
+		if (strcmp(str_member(res, "status"), tc[i].status) != 0 ||
+		    strcmp(str_member(res, "message"), tc[i].text) != 0)
+			fail_msg("case %zu: %s '%s'", i, str_member(res, "status"),
+				 str_member(res, "message"));
+	}
+}
+
 /* The values a template's "@X" placeholders stand for. */
 struct subst {
 	const char *port; /* @P */
@@ -1505,6 +1568,14 @@ static void test_remediations(void **state)
 		{ "conntrack.timeout.established_below_keepalive", HM, "base",
 		  "{\"sysctl\":{\"net.netfilter.nf_conntrack_tcp_timeout_established\":\"3600\"}}",
 		  "{\"sysctl\":{\"net.netfilter.nf_conntrack_tcp_timeout_established\":\"432000\"}}" },
+		/* every timeout the rule judges is restored, at least to its default */
+		{ "conntrack.timeout.udp_short", HM, "nat-gateway",
+		  "{\"sysctl\":{\"net.netfilter.nf_conntrack_generic_timeout\":\"599\","
+		  "\"net.netfilter.nf_conntrack_icmp_timeout\":\"10\"}}",
+		  "{\"sysctl\":{\"net.netfilter.nf_conntrack_udp_timeout\":\"30\","
+		  "\"net.netfilter.nf_conntrack_udp_timeout_stream\":\"120\","
+		  "\"net.netfilter.nf_conntrack_icmp_timeout\":\"30\","
+		  "\"net.netfilter.nf_conntrack_generic_timeout\":\"600\"}}" },
 		{ "ports.ephemeral.same_parity", HM, "base",
 		  "{\"sysctl\":{\"net.ipv4.ip_local_port_range\":\"32768 61000\"}}",
 		  "{\"sysctl\":{\"net.ipv4.ip_local_port_range\":\"32768 60999\"}}" },
@@ -1790,6 +1861,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rule_cases),
 		cmocka_unit_test(test_snat_flags_text),
+		cmocka_unit_test(test_syn_backlog_text),
 		cmocka_unit_test(test_family_neutral),
 		cmocka_unit_test(test_notrack_listener_family),
 		cmocka_unit_test(test_family_cross),
