@@ -1729,7 +1729,8 @@ static bool file_has_anchor(const char *path, const char *anchor)
 
 static enum ref_kind classify_ref(const char *ref, const char *srcdir)
 {
-	if (strstr(ref, "KNOWLEDGE"))
+	/* the file, not a word such as IP_CT_TCP_FLAG_DATA_UNACKNOWLEDGED */
+	if (strstr(ref, "KNOWLEDGE.md"))
 		return REF_BAD;
 	for (size_t i = 0; i < ELEMENTSOF(primary_patterns); i++)
 		if (ref_re_match(primary_patterns[i], ref))
@@ -1767,6 +1768,8 @@ static void test_references(void **state)
 		  REF_PRIMARY },
 		{ "KNOWLEDGE.md: When the table is full", REF_BAD },
 		{ "../shared/KNOWLEDGE.md", REF_BAD },
+		{ "net/netfilter/nf_conntrack_proto_tcp.c: tcp_in_window() (IP_CT_TCP_FLAG_DATA_UNACKNOWLEDGED)",
+		  REF_PRIMARY },
 		{ "docs/kernel-notes.md#table-full", REF_NOTES },
 		{ "docs/kernel-notes.md#no-such-section", REF_BAD },
 		{ "docs/no-such-file.md", REF_BAD },
