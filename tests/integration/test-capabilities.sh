@@ -39,10 +39,18 @@ run_as() {
 }
 verdicts() { jq -r '.results[] | [.rule, .subject, .status, .severity, (.reason // "")] | @tsv' "$1"; }
 
-# readable by nobody: the binary, the catalog
+# the binary and the catalog where nobody can read them, wherever the tree
+# is (a clone in a 0700 directory is not): copies in a 0755 directory
+chmod 0755 "$tmp"
+mkdir -p "$tmp/bin" "$tmp/data"
+cp "$CTAUDIT" "$tmp/bin/ctaudit"
+cp -r "$CTAUDIT_DATADIR/policies" "$CTAUDIT_DATADIR/profiles" "$tmp/data/"
+chmod -R a+rX "$tmp/bin" "$tmp/data"
+CTAUDIT=$tmp/bin/ctaudit
+export CTAUDIT_DATADIR=$tmp/data
 for p in "$CTAUDIT" "$CTAUDIT_DATADIR/policies" "$CTAUDIT_DATADIR/profiles"; do
 	setpriv --reuid=65534 --regid=65534 --clear-groups test -r "$p" ||
-		cta_skip "'$p' is not readable by nobody"
+		cta_fail "'$p' is not readable by nobody"
 done
 
 cta_in "$ns" "$CTAUDIT" facts --format json >"$tmp/root.facts"
