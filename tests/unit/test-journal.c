@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "unit-skip.h"
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -259,7 +260,8 @@ static void test_state_dir(void **state)
 		free(cmd);
 		assert_int_equal(cta_journal_open_state(root, false, &bad), -CTA_EBADOWNER);
 		free(bad), bad = NULL;
-	}
+	} else
+		cta_unit_skip("needs root to give the state directory another owner");
 	/* only files/N and files/N.new below a journal */
 	assert_int_equal(cta_journal_put(root, "x", "../../x", "a", 1), -EINVAL);
 	assert_int_equal(cta_journal_put(root, "x", "files/../0", "a", 1), -EINVAL);
@@ -443,8 +445,10 @@ static void test_undo_fails(void **state)
 	struct cta_journal *j = NULL;
 	int r;
 
-	if (geteuid() != 0)
-		skip();
+	if (geteuid() != 0) {
+		cta_unit_skip("needs root to make a file immutable");
+		return;
+	}
 	assert_non_null(mkdtemp(root));
 	assert_true(asprintf(&cmd,
 			     "mkdir -p %1$s/proc/sys/net/ipv4 && "
@@ -460,7 +464,8 @@ static void test_undo_fails(void **state)
 		assert_true(asprintf(&cmd, "rm -rf '%s'", root) > 0);
 		assert_int_equal(system(cmd), 0);
 		free(cmd), free(procfs), free(val);
-		skip();
+		cta_unit_skip("this file system cannot make a file immutable (FS_IOC_SETFLAGS)");
+		return;
 	}
 	o.root = root;
 	o.procfs = procfs;
@@ -533,5 +538,5 @@ int main(void)
 		cmocka_unit_test(test_drift),	       cmocka_unit_test(test_undo_fails),
 		cmocka_unit_test(test_fsroot),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cta_unit_result(cmocka_run_group_tests(tests, NULL, NULL));
 }
