@@ -183,6 +183,34 @@ static int print_top(const struct top_opts *o, const struct top_item *v, size_t 
 	return cta_cli_output(o->output, out);
 }
 
+/* --by and --filter of a conntrack table: CTA_EXIT_OK, or the exit status after the error. */
+static int ct_selection(const struct top_opts *o, enum cta_ct_by *by, struct cta_ct_filter *filter)
+{
+	int r;
+
+	*by = CTA_CT_BY_SRC;
+	if (o->by) {
+		r = cta_ct_by_from_name(o->by);
+		if (r < 0)
+			return cta_cli_usage_error(
+				"top",
+				"unknown key '%s' for conntrack (src, dst, dport, proto, "
+				"state, helper, zone, mark, flow)",
+				o->by);
+		*by = (enum cta_ct_by)r;
+	}
+	if (o->filter) {
+		_cleanup_free_ char *err = NULL;
+
+		r = cta_ct_filter_parse(o->filter, filter, &err);
+		if (r == -ENOMEM)
+			return host_error("cannot parse the filter", r, NULL);
+		if (r < 0)
+			return cta_cli_usage_error("top", "%s", err);
+	}
+	return CTA_EXIT_OK;
+}
+
 static int top_conntrack(const struct top_opts *o)
 {
 	struct cta_ct_filter filter = { 0 };
@@ -193,28 +221,12 @@ static int top_conntrack(const struct top_opts *o)
 	ssize_t n;
 	int r, ret = CTA_EXIT_HOST;
 
-	if (o->by) {
-		r = cta_ct_by_from_name(o->by);
-		if (r < 0)
-			return cta_cli_usage_error(
-				"top",
-				"unknown key '%s' for conntrack (src, dst, dport, proto, "
-				"state, helper, zone, mark, flow)",
-				o->by);
-		by = (enum cta_ct_by)r;
-	}
 	if (o->state)
 		return cta_cli_usage_error("top", "--state is for 'timewait'; use --filter "
 						  "state=NAME with 'conntrack'");
-	if (o->filter) {
-		_cleanup_free_ char *err = NULL;
-
-		r = cta_ct_filter_parse(o->filter, &filter, &err);
-		if (r == -ENOMEM)
-			return host_error("cannot parse the filter", r, NULL);
-		if (r < 0)
-			return cta_cli_usage_error("top", "%s", err);
-	}
+	r = ct_selection(o, &by, &filter);
+	if (r != CTA_EXIT_OK)
+		return r;
 
 	cta_ctdump_init(&d, &by, 1, o->filter ? &filter : NULL);
 	d.userspace_only = o->test_userspace_filter;
@@ -354,6 +366,7 @@ static int parse_interval(const char *s, uint64_t *ret)
 static int top_rate(const struct top_opts *o, bool conntrack)
 {
 	struct cta_ct_filter filter = { 0 };
+	enum cta_ct_by by;
 	struct cta_top_rate_opts ro = {
 		.filter_expr = o->filter,
 		.interval_ms = o->interval_ms,
@@ -380,24 +393,12 @@ static int top_rate(const struct top_opts *o, bool conntrack)
 		ro.by = r;
 		return cta_top_timewait_rate(&ro);
 	}
-	r = o->by ? cta_ct_by_from_name(o->by) : CTA_CT_BY_SRC;
-	if (r < 0)
-		return cta_cli_usage_error(
-			"top",
-			"unknown key '%s' for conntrack (src, dst, dport, proto, "
-			"state, helper, zone, mark, flow)",
-			o->by);
-	ro.by = r;
-	if (o->filter) {
-		_cleanup_free_ char *err = NULL;
-
-		r = cta_ct_filter_parse(o->filter, &filter, &err);
-		if (r == -ENOMEM)
-			return host_error("cannot parse the filter", r, NULL);
-		if (r < 0)
-			return cta_cli_usage_error("top", "%s", err);
+	r = ct_selection(o, &by, &filter);
+	if (r != CTA_EXIT_OK)
+		return r;
+	ro.by = by;
+	if (o->filter)
 		ro.filter = &filter;
-	}
 	r = cta_top_conntrack_rate(&ro);
 	cta_ct_filter_done(&filter);
 	return r;
