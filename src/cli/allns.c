@@ -322,26 +322,35 @@ static char *json_out(int r, json_t *j)
 	return r < 0 ? NULL : cta_json_dumps(jj);
 }
 
-int cta_allns_facts(const struct cta_allns_cli *o)
+/* Collect (and judge), then render one document with @json or @text and write it to @output (NULL: stdout). */
+static int run_render(struct ctx *c, int (*json)(const struct cta_allns *a, json_t **ret),
+		      char *(*text)(const struct cta_allns *a),
+		      bool (*flag)(const struct ctx *c, size_t i), const char *output)
 {
-	_cleanup_(ctx_done) struct ctx c = { .o = o, .mode = MODE_FACTS };
-	struct cta_allns a;
 	_cleanup_free_ char *out = NULL;
+	struct cta_allns a;
 	json_t *j = NULL;
 	int r, st;
 
-	r = run(&c);
+	r = run(c);
 	if (r > 0)
 		return r;
-	a = (struct cta_allns){ .v = c.items, .n = c.list.n };
-	if (o->common->format == CTA_FORMAT_JSON) {
-		r = cta_allns_facts_json(&a, &j);
+	a = (struct cta_allns){ .v = c->items, .n = c->list.n };
+	if (c->o->common->format == CTA_FORMAT_JSON) {
+		r = json(&a, &j);
 		out = json_out(r, j);
 	} else
-		out = cta_allns_facts_text(&a);
-	r = emit(out, o->output);
-	st = status_of(&c, NULL);
+		out = text(&a);
+	r = emit(out, output);
+	st = status_of(c, flag);
 	return r != CTA_EXIT_OK ? r : st;
+}
+
+int cta_allns_facts(const struct cta_allns_cli *o)
+{
+	_cleanup_(ctx_done) struct ctx c = { .o = o, .mode = MODE_FACTS };
+
+	return run_render(&c, cta_allns_facts_json, cta_allns_facts_text, NULL, o->output);
 }
 
 static bool audit_flag(const struct ctx *c, size_t i)
@@ -395,23 +404,8 @@ static bool plan_flag(const struct ctx *c, size_t i)
 int cta_allns_plan(const struct cta_allns_cli *o)
 {
 	_cleanup_(ctx_done) struct ctx c = { .o = o, .mode = MODE_PLAN, .profiles = o->profiles };
-	struct cta_allns a;
-	_cleanup_free_ char *out = NULL;
-	json_t *j = NULL;
-	int r, st;
 
-	r = run(&c);
-	if (r > 0)
-		return r;
-	a = (struct cta_allns){ .v = c.items, .n = c.list.n };
-	if (o->common->format == CTA_FORMAT_JSON) {
-		r = cta_allns_plan_json(&a, &j);
-		out = json_out(r, j);
-	} else
-		out = cta_allns_plan_text(&a);
-	r = emit(out, NULL);
-	st = status_of(&c, plan_flag);
-	return r != CTA_EXIT_OK ? r : st;
+	return run_render(&c, cta_allns_plan_json, cta_allns_plan_text, plan_flag, NULL);
 }
 
 int cta_allns_top(const struct cta_allns_cli *o)
