@@ -359,10 +359,11 @@ static bool valid_file_name(const char *name)
 	return !*p || streq(p, ".new");
 }
 
-int cta_journal_put(const char *root, const char *id, const char *name, const char *data,
-		    size_t len)
+/* The journal's files/ directory for a valid "files/N" @name. */
+static int open_files(const char *root, const char *id, const char *name)
 {
-	_cleanup_close_ int dfd = -EBADF, files = -EBADF;
+	_cleanup_close_ int dfd = -EBADF;
+	int files;
 
 	if (!valid_file_name(name))
 		return -EINVAL;
@@ -370,23 +371,25 @@ int cta_journal_put(const char *root, const char *id, const char *name, const ch
 	if (dfd < 0)
 		return dfd;
 	files = openat(dfd, "files", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return files < 0 ? cta_negerrno() : files;
+}
+
+int cta_journal_put(const char *root, const char *id, const char *name, const char *data,
+		    size_t len)
+{
+	_cleanup_close_ int files = open_files(root, id, name);
+
 	if (files < 0)
-		return cta_negerrno();
+		return files;
 	return cta_write_at_atomic(files, name + 6, data, len, 0600, 0, 0);
 }
 
 ssize_t cta_journal_get(const char *root, const char *id, const char *name, char **ret)
 {
-	_cleanup_close_ int dfd = -EBADF, files = -EBADF;
+	_cleanup_close_ int files = open_files(root, id, name);
 
-	if (!valid_file_name(name))
-		return -EINVAL;
-	dfd = open_journal(root, id);
-	if (dfd < 0)
-		return dfd;
-	files = openat(dfd, "files", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (files < 0)
-		return cta_negerrno();
+		return files;
 	return cta_read_at(files, name + 6, 0, ret, NULL);
 }
 
