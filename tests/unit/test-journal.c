@@ -538,5 +538,10 @@ int main(void)
 		cmocka_unit_test(test_drift),	       cmocka_unit_test(test_undo_fails),
 		cmocka_unit_test(test_fsroot),
 	};
+	if (geteuid() != 0) {
+		/* the journal must be root's (state directory trust checks, chown): CI runs as root */
+		printf("skipped: needs root\n");
+		return 77;
+	}
 	return cta_unit_result(cmocka_run_group_tests(tests, NULL, NULL));
 }
